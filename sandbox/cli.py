@@ -1,0 +1,148 @@
+"""The ``chorus-sandbox`` command: run the stack, and the commands of each area."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from sandbox.config import load_settings, settings_table
+
+
+@click.group()
+def main() -> None:
+    """Chorus Pro Sandbox: a local simulator of the Chorus Pro qualification environment."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: SANDBOX_HOST).")
+@click.option("--port", type=int, default=None, help="Sandbox port (default: SANDBOX_PORT).")
+@click.option("--var-dir", default="var", show_default=True, help="Databases and logs.")
+@click.option("--mailpit-bin", default=None, help="Mailpit binary (default: .tools/bin).")
+@click.option("--mailpit-smtp-port", type=int, default=1025, show_default=True)
+@click.option("--mailpit-http-port", type=int, default=8025, show_default=True)
+@click.option("--no-mailpit", is_flag=True, help="Use an SMTP server already running.")
+def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit):  # noqa: ANN001
+    """Start Mailpit and the sandbox; Ctrl-C stops both."""
+    from sandbox.stack import Mailpit, SandboxServer, find_mailpit, prepare_database
+
+    settings = load_settings()
+    host = host or settings.host
+    port = port or settings.port
+    var = Path(var_dir)
+    var.mkdir(parents=True, exist_ok=True)
+    env: dict[str, str] = {}
+    if "SANDBOX_DATABASE_URL" not in os.environ:
+        env["SANDBOX_DATABASE_URL"] = f"sqlite:///{(var / 'sandbox.db').resolve()}"
+    if "SANDBOX_PUBLIC_BASE_URL" not in os.environ:
+        env["SANDBOX_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+    mailpit = None
+    if not no_mailpit:
+        mailpit = Mailpit(
+            find_mailpit(mailpit_bin),
+            smtp_port=mailpit_smtp_port,
+            http_port=mailpit_http_port,
+            database=str((var / "mailpit.db").resolve()),
+            log_path=str(var / "mailpit.log"),
+        )
+        env.update(
+            SANDBOX_SMTP_HOST="127.0.0.1",
+            SANDBOX_SMTP_PORT=str(mailpit_smtp_port),
+            SANDBOX_MAILPIT_URL=mailpit.url,
+        )
+    os.environ.update(env)
+    server = SandboxServer(
+        env=env,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        threads=settings.threads,
+        log_path=str(var / "sandbox.log"),
+    )
+    stopping = threading.Event()
+
+    def _stop(_signum, _frame):  # noqa: ANN001
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        if mailpit is not None:
+            click.echo(f"Starting Mailpit ({mailpit.binary}) ...")
+            mailpit.start()
+        click.echo("Preparing the database ...")
+        report = prepare_database(env)
+        if report:
+            click.echo(f"Seeded: {report}")
+        click.echo("Starting the sandbox ...")
+        server.start()
+        _banner(server.url, mailpit.url if mailpit else None, env)
+        while not stopping.wait(1.0):
+            if server.process is None or server.process.poll() is not None:
+                raise click.ClickException(f"the sandbox stopped; see {server.log_path}")
+            if mailpit is not None and mailpit.process.poll() is not None:
+                raise click.ClickException("Mailpit stopped; see var/mailpit.log")
+    finally:
+        click.echo("Stopping ...")
+        server.stop()
+        if mailpit is not None:
+            mailpit.stop()
+        click.echo("Stopped.")
+
+
+def _banner(url: str, mailpit_url: str | None, env: dict[str, str]) -> None:
+    click.echo("")
+    click.echo("Chorus Pro Sandbox is running (qualification simulator)")
+    click.echo(f"  Portal            {url}/")
+    click.echo(f"  PISTE token URL   {url}/api/oauth/token")
+    click.echo(f"  API base URL      {url}/cpro/...")
+    click.echo(f"  Control plane     {url}/_sandbox/")
+    click.echo(f"  Health            {url}/health")
+    if mailpit_url:
+        click.echo(f"  Mailpit (API)     {mailpit_url}/api/v1/messages")
+    try:
+        from sandbox.seeding import default_credentials_text
+
+        click.echo("")
+        click.echo(default_credentials_text())
+    except ImportError:
+        pass
+    click.echo("")
+    click.echo("Press Ctrl-C to stop.")
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print every setting, its variable and its default (Markdown)."""
+    click.echo(settings_table())
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create the tables in the configured database."""
+    from sandbox import db
+
+    settings = load_settings()
+    db.init_engine(settings.database_url)
+    db.create_schema()
+    click.echo(f"schema ready in {settings.database_url}")
+
+
+# Each area may contribute commands: a module ``sandbox.<area>.commands`` with a
+# ``register(group)`` function.
+for _area in ("seeding", "portal", "piste", "cpro", "control", "loadtesting"):
+    try:
+        _module = importlib.import_module(f"sandbox.{_area}.commands")
+    except ModuleNotFoundError as _error:
+        if _error.name not in (f"sandbox.{_area}", f"sandbox.{_area}.commands"):
+            raise
+        continue
+    _module.register(main)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
+
+One engine per process, created by ``init_engine``; ``session()`` gives a
+SQLAlchemy session bound to the current Flask request (closed at teardown) or, out
+of a request, a new one that the caller must close (``with new_session() as s``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_app_context
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    """Base class of every table."""
+
+
+_engine: Engine | None = None
+_factory: sessionmaker[Session] | None = None
+_engine_url: str | None = None
+_engine_pid: int | None = None
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin), as its docs advise.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    # A deferred transaction that reads then writes cannot wait for another
+    # process's write lock (SQLite answers "database is locked" at once); a unit
+    # of work that writes therefore begins IMMEDIATE and waits (busy_timeout).
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def build_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings this sandbox relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=20,
+            max_overflow=20,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def init_engine(url: str) -> Engine:
+    """Create (once per process and URL) the engine and session factory."""
+    global _engine, _factory, _engine_url, _engine_pid
+    with _lock:
+        if _engine is None or _engine_url != url or _engine_pid != os.getpid():
+            if _engine is not None and _engine_pid == os.getpid():
+                _engine.dispose()
+            _engine = build_engine(url)
+            _factory = sessionmaker(bind=_engine, expire_on_commit=False)
+            _engine_url = url
+            _engine_pid = os.getpid()
+        return _engine
+
+
+def engine() -> Engine:
+    """Return this process's engine."""
+    if _engine is None or _engine_pid != os.getpid():
+        raise RuntimeError("database engine not initialised (call init_engine)")
+    return _engine
+
+
+def new_session() -> Session:
+    """Open a session the caller owns."""
+    if _factory is None or _engine_pid != os.getpid():
+        raise RuntimeError("database engine not initialised (call init_engine)")
+    return _factory()
+
+
+def begin_write(s: Session) -> Session:
+    """Make ``s``'s transaction a writing one (SQLite: BEGIN IMMEDIATE).
+
+    Call it before the first statement of a unit of work that will write. A
+    read-only transaction already open is committed first, so what was read
+    before must be read again under the write lock when it matters.
+    """
+    if s.in_transaction():
+        if s.connection().get_execution_options().get("sqlite_immediate"):
+            return s
+        s.commit()
+    s.connection(execution_options={"sqlite_immediate": True})
+    return s
+
+
+def session(write: bool = False) -> Session:
+    """Return the request's session (opened on first use, closed at teardown).
+
+    ``write=True`` before the first statement of a unit of work that writes.
+    """
+    if not has_app_context():
+        raise RuntimeError("session() needs an app context; use new_session() elsewhere")
+    if "db_session" not in g:
+        g.db_session = new_session()
+    s = g.db_session
+    if write:
+        begin_write(s)
+    return s
+
+
+@contextmanager
+def transaction(write: bool = True) -> Iterator[Session]:
+    """Run a block in its own session, committed at the end or rolled back."""
+    with new_session() as s:
+        if write:
+            begin_write(s)
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def create_schema() -> None:
+    """Create every table that is missing."""
+    from sandbox import models  # noqa: F401  (registers the tables)
+
+    Base.metadata.create_all(engine())
+
+
+def init_app(app: Flask) -> None:
+    """Bind the engine to the app and close request sessions at teardown."""
+    init_engine(app.config["SANDBOX"].database_url)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        s = g.pop("db_session", None)
+        if s is not None:
+            s.close()

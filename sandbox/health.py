@@ -1,0 +1,57 @@
+"""GET /health: the state of the sandbox, its storage and its SMTP target."""
+
+from __future__ import annotations
+
+import socket
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import func, select, text
+
+from sandbox import __version__, clock, db
+from sandbox.models import OutboxMail
+
+bp = Blueprint("health", __name__)
+
+
+def _check_smtp(host: str, port: int) -> dict:
+    try:
+        with socket.create_connection((host, port), timeout=1.0) as conn:
+            banner = conn.recv(256).decode("ascii", "replace").strip()
+        return {"status": "ok", "target": f"{host}:{port}", "banner": banner[:80]}
+    except OSError as error:
+        return {"status": "unreachable", "target": f"{host}:{port}", "error": str(error)}
+
+
+@bp.get("/health")
+def health():
+    """Report the sandbox, its database and its SMTP target."""
+    settings = current_app.config["SANDBOX"]
+    storage: dict
+    try:
+        s = db.session()
+        s.execute(text("SELECT 1"))
+        states = dict(
+            s.execute(select(OutboxMail.state, func.count()).group_by(OutboxMail.state)).all()
+        )
+        storage = {"status": "ok", "dialect": db.engine().dialect.name}
+    except Exception as error:  # report, do not crash the health page
+        storage = {"status": "error", "error": str(error)[:200]}
+        states = {}
+    smtp = _check_smtp(settings.smtp_host, settings.smtp_port)
+    ok = storage["status"] == "ok"
+    # Mail waits in the outbox while SMTP is away: the sandbox still works.
+    status = "ok" if ok and smtp["status"] == "ok" else ("degraded" if ok else "error")
+    body = {
+        "status": status,
+        "version": __version__,
+        "time": clock.now().isoformat(),
+        "clockOffsetSeconds": clock.offset(),
+        "storage": storage,
+        "smtp": smtp,
+        "outbox": {
+            "queued": states.get("queued", 0),
+            "retrying": states.get("retrying", 0),
+            "delivered": states.get("delivered", 0),
+        },
+    }
+    return jsonify(body), 200 if ok else 503

@@ -1,0 +1,350 @@
+"""The sandbox's tables: structures, services, users, rattachements, tokens, mail.
+
+State and constraints only: no HTTP, no business rules beyond what the schema
+itself guarantees (uniqueness, one gestionnaire principal per structure). Column
+names are English; the API's French names are produced by the renderers.
+Datetimes are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sandbox.db import Base
+
+# Enumerations, verbatim from the reference (section 5).
+TYPES_IDENTIFIANT = ("SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER")
+TYPES_STRUCTURE = ("PRIVEE", "PUBLIQUE")
+STATUTS_STRUCTURE = ("ACTIF", "INACTIF")  # stored as the input enum; rendered ACTIVE/INACTIVE
+STATUTS_RATTACHEMENT = ("EN_COURS_DE_VALIDATION", "REFUSEE", "VALIDEE", "DESACTIVEE", "SUPPRIMEE")
+ROLES = ("GESTIONNAIRE_PRINCIPAL", "UTILISATEUR")
+# User account states (the real value set is undocumented; see docs/decisions.md).
+STATUTS_UTILISATEUR = ("EN_ATTENTE_ACTIVATION", "ACTIF", "INACTIF")
+TYPES_HABILITATION = ("CONSULTATION_UNIQUEMENT", "MODIFICATION")
+ETATS_ESPACE = ("ACTIVE", "SUPPRIME")
+MAIL_STATES = ("queued", "retrying", "delivered")
+TOKEN_PURPOSES = ("activation", "password_reset", "second_factor")
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Structure(Base):
+    """An organisation identified by (typeIdentifiantStructure, identifiantStructure)."""
+
+    __tablename__ = "structures"
+    __table_args__ = (
+        UniqueConstraint("type_identifiant", "identifiant", name="uq_structure_identifiant"),
+        Index("ix_structures_identifiant", "identifiant"),
+        Index("ix_structures_raison_sociale", "raison_sociale"),
+        Index("ix_structures_type_structure", "type_structure", "id"),
+        Index("ix_structures_code_postal", "code_postal"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idStructureCPP
+    type_identifiant: Mapped[str] = mapped_column(String(20))
+    identifiant: Mapped[str] = mapped_column(String(80))
+    type_structure: Mapped[str] = mapped_column(String(10), default="PRIVEE")
+    statut: Mapped[str] = mapped_column(String(10), default="ACTIF")
+    raison_sociale: Mapped[str] = mapped_column(String(255), default="")
+    libelle: Mapped[str | None] = mapped_column(String(255))
+    nom: Mapped[str | None] = mapped_column(String(100))
+    prenom: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(255))
+    numero_rcs: Mapped[str | None] = mapped_column(String(60))
+    numero_tva: Mapped[str | None] = mapped_column(String(30))
+    adresse: Mapped[str | None] = mapped_column(String(255))
+    complement_adresse_1: Mapped[str | None] = mapped_column(String(255))
+    complement_adresse_2: Mapped[str | None] = mapped_column(String(255))
+    code_postal: Mapped[str | None] = mapped_column(String(20))
+    ville: Mapped[str | None] = mapped_column(String(100))
+    pays: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    telephone: Mapped[str | None] = mapped_column(String(30))
+    indicatif_telephone: Mapped[str | None] = mapped_column(String(6))
+    fax: Mapped[str | None] = mapped_column(String(30))
+    indicatif_fax: Mapped[str | None] = mapped_column(String(6))
+    id_structure_origine: Mapped[int | None] = mapped_column(BigId)
+    # parametres (consulterStructure)
+    code_service_doit_etre_renseigne: Mapped[bool] = mapped_column(Boolean, default=False)
+    numero_ej_doit_etre_renseigne: Mapped[bool] = mapped_column(Boolean, default=False)
+    gestion_numero_ej_ou_code_service: Mapped[bool] = mapped_column(Boolean, default=False)
+    connexion_edi: Mapped[bool] = mapped_column(Boolean, default=False)
+    recevoir_donnees_via_edi: Mapped[bool] = mapped_column(Boolean, default=False)
+    est_moa: Mapped[bool] = mapped_column(Boolean, default=False)
+    est_moa_uniquement: Mapped[bool] = mapped_column(Boolean, default=False)
+    est_valideur_delegue: Mapped[bool] = mapped_column(Boolean, default=False)
+    non_diffusible_insee: Mapped[bool] = mapped_column(Boolean, default=False)
+    statut_mise_en_paiement_nest_pas_remonte: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    services: Mapped[list[Service]] = relationship(back_populates="structure")
+
+    @property
+    def designation(self) -> str:
+        """designationStructure: raison sociale, or "Prénom Nom" for a Particulier."""
+        if self.raison_sociale:
+            return self.raison_sociale
+        return " ".join(p for p in (self.prenom, self.nom) if p)
+
+
+class Service(Base):
+    """A service of a structure (codeService unique within it)."""
+
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("structure_id", "code", name="uq_service_code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idService
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(100))
+    libelle: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(500))
+    est_actif: Mapped[bool] = mapped_column(Boolean, default=True)
+    date_debut: Mapped[datetime | None] = mapped_column(DateTime)
+    date_fin: Mapped[datetime | None] = mapped_column(DateTime)
+    numero_engagement: Mapped[bool] = mapped_column(Boolean, default=False)
+    mise_en_paiement: Mapped[bool] = mapped_column(Boolean, default=False)
+    adresse: Mapped[str | None] = mapped_column(String(255))
+    complement_adresse_1: Mapped[str | None] = mapped_column(String(255))
+    complement_adresse_2: Mapped[str | None] = mapped_column(String(255))
+    code_postal: Mapped[str | None] = mapped_column(String(20))
+    ville: Mapped[str | None] = mapped_column(String(100))
+    pays: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    structure: Mapped[Structure] = relationship(back_populates="services")
+
+
+class User(Base):
+    """A portal account (or a technical account, which cannot log in to the portal)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("login", name="uq_user_login"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idUtilisateur
+    login: Mapped[str] = mapped_column(String(254))  # stored lower-cased
+    prenom: Mapped[str] = mapped_column(String(100), default="")
+    nom: Mapped[str] = mapped_column(String(100), default="")
+    telephone: Mapped[str | None] = mapped_column(String(30))
+    email_contact: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    statut: Mapped[str] = mapped_column(String(30), default="EN_ATTENTE_ACTIVATION")
+    is_technical: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For a technical account: the structure it was created on.
+    technical_structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE")
+    )
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    rattachements: Mapped[list[Rattachement]] = relationship(
+        back_populates="user", foreign_keys="Rattachement.user_id"
+    )
+
+
+class Rattachement(Base):
+    """A user's attachment to a structure, with its role and status."""
+
+    __tablename__ = "rattachements"
+    __table_args__ = (
+        UniqueConstraint("user_id", "structure_id", name="uq_rattachement_user_structure"),
+        # At most one gestionnaire principal per structure.
+        Index(
+            "uq_one_gestionnaire_principal",
+            "structure_id",
+            unique=True,
+            sqlite_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
+            postgresql_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
+        ),
+        Index("ix_rattachements_structure_statut", "structure_id", "statut"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idRattachementStructure
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(30), default="UTILISATEUR")
+    statut: Mapped[str] = mapped_column(String(30), default="EN_COURS_DE_VALIDATION")
+    commentaire: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="rattachements", foreign_keys=[user_id])
+    structure: Mapped[Structure] = relationship()
+    services: Mapped[list[RattachementService]] = relationship(back_populates="rattachement")
+
+
+class RattachementService(Base):
+    """A rattachement's per-service attachment."""
+
+    __tablename__ = "rattachement_services"
+    __table_args__ = (
+        UniqueConstraint("rattachement_id", "service_id", name="uq_rattachement_service"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idRattachementService
+    rattachement_id: Mapped[int] = mapped_column(
+        ForeignKey("rattachements.id", ondelete="CASCADE")
+    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    statut: Mapped[str] = mapped_column(String(30), default="EN_COURS_DE_VALIDATION")
+    commentaire: Mapped[str | None] = mapped_column(String(1000))
+    date_debut: Mapped[datetime | None] = mapped_column(DateTime)
+    date_fin: Mapped[datetime | None] = mapped_column(DateTime)
+
+    rattachement: Mapped[Rattachement] = relationship(back_populates="services")
+    service: Mapped[Service] = relationship()
+
+
+class Espace(Base):
+    """An espace (group of features) opened on a structure or one of its services."""
+
+    __tablename__ = "espaces"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idEspaceFo
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    code: Mapped[int] = mapped_column(Integer)  # codeEspace
+    libelle: Mapped[str] = mapped_column(String(100))
+    etat: Mapped[str] = mapped_column(String(10), default="ACTIVE")
+    type_habilitation: Mapped[str] = mapped_column(String(30), default="MODIFICATION")
+
+    __table_args__ = (Index("ix_espaces_structure", "structure_id"),)
+
+
+class ActionToken(Base):
+    """A single-use token sent by e-mail (activation, password reset, second factor).
+
+    Only a hash of the token is stored. ``used_at`` is set by a conditional update
+    (``WHERE used_at IS NULL``), which makes use single even under concurrency.
+    """
+
+    __tablename__ = "action_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_action_token_hash"),
+        Index("ix_action_tokens_user_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)  # superseded by a newer one
+
+
+class Captcha(Base):
+    """A captcha challenge shown on the signup form."""
+
+    __tablename__ = "captchas"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OAuthClient(Base):
+    """A PISTE application: client_id and client_secret for the token endpoint."""
+
+    __tablename__ = "oauth_clients"
+    __table_args__ = (UniqueConstraint("client_id", name="uq_oauth_client_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    client_secret: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AccessToken(Base):
+    """A bearer token issued by the token endpoint (hash stored)."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_access_token_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Dataset(Base):
+    """A generated qualification data set ("matelas de données") and its CSV."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requester_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    csv: Mapped[str] = mapped_column(Text)
+
+
+class OutboxMail(Base):
+    """A mail promised to someone, written in the transaction that caused it.
+
+    The dispatcher claims rows with a lease (conditional update), sends them by
+    SMTP, then marks them delivered; Mailpit runs with --ignore-duplicate-ids so a
+    crash between "sent" and "marked" cannot show a mail twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_to", "to_addr"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(255))
+    link: Mapped[str | None] = mapped_column(String(500))  # the action link, if any
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class SandboxState(Base):
+    """The single row of run-time controls shared by every process (clock, faults)."""
+
+    __tablename__ = "sandbox_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    faults: Mapped[dict] = mapped_column(JSON, default=dict)
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Test support: start a real sandbox and Mailpit, and drive them (pytest plugin)."""

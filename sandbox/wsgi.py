@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn: settings come from SANDBOX_* variables."""
+
+from sandbox import create_app
+
+app = create_app()

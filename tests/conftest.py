@@ -1,0 +1,50 @@
+"""Shared fixtures: one real stack (Mailpit + sandbox under gunicorn) per session.
+
+The stack itself comes from the project's pytest plugin (``chorus_sandbox``);
+pytest-mailpit's fixtures are pointed at its Mailpit here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from pytest_mailpit.config import MailpitConfig, SMTPServer
+
+from sandbox import db
+
+
+@pytest.fixture(scope="session")
+def mailpit_config(pytestconfig: pytest.Config, chorus_sandbox) -> MailpitConfig:  # noqa: ANN001
+    """pytest-mailpit's settings, aimed at the session's own Mailpit."""
+    from pytest_mailpit.plugin import _CONFIG
+
+    base = pytestconfig.stash[_CONFIG]
+    return dataclasses.replace(
+        base,
+        url=chorus_sandbox.mailpit_url + "/",
+        smtp=SMTPServer("127.0.0.1", chorus_sandbox.smtp_port),
+        wait_timeout=30.0,
+        poll_interval=0.2,
+        domain="example.com",
+    )
+
+
+@pytest.fixture(scope="session")
+def base_url(chorus_sandbox) -> str:  # noqa: ANN001
+    """The sandbox's base URL."""
+    return chorus_sandbox.url
+
+
+@pytest.fixture(scope="session")
+def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
+    """Bind this test process's engine to the session stack's database."""
+    db.init_engine(chorus_sandbox.database_url)
+
+
+@pytest.fixture
+def db_session(stack_db) -> Iterator:  # noqa: ANN001
+    """A session on the stack's database, for checks the API cannot show."""
+    with db.new_session() as s:
+        yield s
