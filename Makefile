@@ -8,11 +8,13 @@ MAILPIT_VERSION ?= v1.33.1
 MAILPIT := $(TOOLS)/mailpit
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+RUN_ARGS ?=
 
 .PHONY: run test install mailpit chromium ci clean help settings
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
+	@echo "             options: make run RUN_ARGS=\"--port 9090 --mailpit-http-port 9025\""
 	@echo "make test     install what is missing, run the whole test suite"
 	@echo "make settings print every SANDBOX_* setting"
 
@@ -41,7 +43,7 @@ chromium:
 	fi
 
 run: install
-	$(BIN)/chorus-sandbox run
+	$(BIN)/chorus-sandbox run $(RUN_ARGS)
 
 test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
