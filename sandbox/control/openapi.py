@@ -101,7 +101,11 @@ def document() -> dict:
                     "idUtilisateur": {"type": "integer"}, "login": {"type": "string"},
                     "statut": {"type": "string"}, "locked": {"type": "boolean"},
                     "lockedUntil": {"type": "string", "nullable": True},
-                    "failedLogins": {"type": "integer"}, "technical": {"type": "boolean"}}},
+                    "failedLogins": {"type": "integer"}, "technical": {"type": "boolean"},
+                    "rattachements": {"type": "array", "items": {"type": "object", "properties": {
+                        "idRattachementStructure": {"type": "integer"},
+                        "idStructureCPP": {"type": "integer"},
+                        "role": {"type": "string"}, "statut": {"type": "string"}}}}}},
             },
         },
         "security": [{}, {"sandboxToken": []}],

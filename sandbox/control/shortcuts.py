@@ -39,6 +39,11 @@ def account_view(user: User) -> dict:
         "lockedUntil": clock.aware(user.locked_until).isoformat() if user.locked_until else None,
         "failedLogins": user.failed_logins,
         "technical": user.is_technical,
+        "rattachements": [
+            {"idRattachementStructure": r.id, "idStructureCPP": r.structure_id,
+             "role": r.role, "statut": r.statut}
+            for r in sorted(user.rattachements, key=lambda r: r.id)
+        ],
     }
 
 
