@@ -52,6 +52,7 @@ def _register_optional_blueprints(app: Flask) -> None:
     for module_name in (
         "sandbox.web",
         "sandbox.portal",
+        "sandbox.seeding",
         "sandbox.piste",
         "sandbox.cpro",
         "sandbox.control",
