@@ -8,12 +8,15 @@ journaled.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 import socket
 import time
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from sqlalchemy import select
 
 from sandbox.control import faults, journal
 
@@ -78,6 +81,50 @@ def _drop_connection() -> Response:
     return Response("connection dropped (no socket under this server)", status=502)
 
 
+_bearer_clients: dict[str, str | None] = {}
+
+
+def _client_id() -> str | None:
+    """The OAuth client of the call: set by the API in ``g``, else read from the call."""
+    known = g.get("piste_client_id")
+    if known:
+        return known
+    if request.path == "/api/oauth/token":
+        if request.authorization is not None and request.authorization.username:
+            return request.authorization.username
+        return request.form.get("client_id") or None
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer ") or not request.path.startswith("/cpro/"):
+        return None
+    from sandbox import db, security
+    from sandbox.models import AccessToken, OAuthClient
+
+    digest = security.token_hash(header[7:].strip())
+    if digest not in _bearer_clients:
+        if len(_bearer_clients) > 10_000:
+            _bearer_clients.clear()
+        _bearer_clients[digest] = db.session().scalar(
+            select(OAuthClient.client_id).join(AccessToken, AccessToken.client_id == OAuthClient.id)
+            .where(AccessToken.token_hash == digest)
+        )
+    return _bearer_clients[digest]
+
+
+def _account() -> str | None:
+    """The cpro-account login of the call (set by the API in ``g``, else decoded)."""
+    known = g.get("cpro_login")
+    if known:
+        return known
+    header = request.headers.get("cpro-account")
+    if not header:
+        return None
+    try:
+        login, _, _ = base64.b64decode(header, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return login or None
+
+
 def _scrub(data: bytes) -> str:
     text = data[:2000].decode("utf-8", "replace")
     return _SECRET_FIELDS.sub(r"\1***", text)
@@ -95,8 +142,8 @@ def _record(status: int | None, response: Response | None = None) -> None:
         "query": request.query_string.decode("latin-1") or None,
         "status": status,
         "durationMs": round((time.perf_counter() - started) * 1000, 2),
-        "clientId": g.get("piste_client_id"),
-        "account": g.get("cpro_login"),
+        "clientId": _client_id(),
+        "account": _account(),
         "remoteAddr": request.remote_addr,
         "fault": g.get("control_fault"),
     }
@@ -146,7 +193,7 @@ def after_request(response: Response) -> Response:
     if not g.get("control_recorded") and not _exempt(request.path):
         try:
             _record(response.status_code, response)
-        except OSError:
+        except Exception:  # the journal must never break an answer
             log.exception("request journal not written")
     return response
 

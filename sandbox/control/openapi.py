@@ -165,6 +165,10 @@ def document() -> dict:
                     "schema": {"type": "object", "properties": {
                         "captchaId": {"type": "string"}, "answer": {"type": "string"}}}}}},
                     "404": _ERROR}}},
+            "/credentials": {"get": {
+                "summary": "The seeded default accounts (gestionnaire, technical account, "
+                "OAuth client), from sandbox.seeding.default_credentials()",
+                "responses": {"200": {"description": "Credentials"}}}},
             "/accounts/{login}": {"get": {
                 "summary": "An account's state", "parameters": [login],
                 "responses": {"200": _json("Account"), "404": _ERROR}}},

@@ -47,12 +47,13 @@ def _run(s, action):  # noqa: ANN001, ANN202
     try:
         result = action()
         s.commit()
-    except (ImportError, AttributeError, TypeError):
+    except Exception as problem:
         s.rollback()
-        raise  # a broken contract, not a business refusal
-    except Exception as problem:  # the service's own rule errors
-        s.rollback()
-        return None, error(str(problem) or type(problem).__name__, 409,
+        from sandbox.accounts.errors import AccountError
+
+        if not isinstance(problem, AccountError | ValueError):
+            raise  # a bug, not a business refusal
+        return None, error(getattr(problem, "message", str(problem)), 409,
                            kind=type(problem).__name__)
     return result, None
 
@@ -88,9 +89,12 @@ def put_account_state(login: str):
     state = body.get("state") if isinstance(body, dict) else None
     if state not in STATES:
         return error(f"state: one of {', '.join(STATES)}")
+    password = body.get("password")
+    if password is not None and (state != "active" or not isinstance(password, str)):
+        return error("password: a string, only with state 'active'")
     user, _, refused = _on_account(
         login, lambda services, s, settings, user: services.set_account_state(
-            s, settings, user, state))
+            s, settings, user, state, password=password))
     return refused or jsonify(account_view(user))
 
 

@@ -247,6 +247,16 @@ def get_captcha(captcha_id: str):
     return jsonify({"captchaId": row.id, "answer": row.answer})
 
 
+@bp.get("/credentials")
+def get_credentials():
+    """The seeded default accounts: gestionnaire, technical account, OAuth client."""
+    try:
+        from sandbox.seeding import default_credentials
+    except ImportError:
+        return error("seeding is not installed in this sandbox", 501)
+    return jsonify(default_credentials(_settings()))
+
+
 def register_csrf_exemption(app) -> None:  # noqa: ANN001
     """JSON routes carry no CSRF token: exempt them if the portal enabled CSRFProtect."""
     csrf = app.extensions.get("csrf")
