@@ -4,6 +4,7 @@
 #   scripts/postgres.sh start   install PostgreSQL if missing, start the cluster, print its URL
 #   scripts/postgres.sh url     print the URL of the running cluster
 #   scripts/postgres.sh stop    stop the cluster (its files stay in var/postgres until `make clean`)
+#   scripts/postgres.sh remove  stop it and delete its files
 #
 # The cluster lives in var/postgres/, listens on 127.0.0.1 only, trusts local
 # connections (it holds nothing but test data) and runs without fsync for speed.
@@ -13,7 +14,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BASE="$ROOT/var/postgres"
+# CHORUS_PG_DIR / CHORUS_PG_PORT choose another cluster directory / a fixed port
+# (the fault tests run a private cluster that they stop and start again).
+BASE="${CHORUS_PG_DIR:-$ROOT/var/postgres}"
 DATA="$BASE/data"
 RUN="$BASE/run"
 LOG="$BASE/postgres.log"
@@ -100,7 +103,7 @@ start() {
       >"$BASE/initdb.log" 2>&1 || die "initdb failed (see $BASE/initdb.log)"
   fi
   local port
-  port="$(free_port)"
+  port="${CHORUS_PG_PORT:-$(free_port)}"
   as_owner "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start -o "\
  -c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$RUN'\
  -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\
@@ -122,6 +125,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  remove) stop; rm -rf "$BASE" ;;
   url) url || die "no cluster running (scripts/postgres.sh start)" ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|remove|url" >&2; exit 2 ;;
 esac
