@@ -192,6 +192,18 @@ def document() -> dict:
                     "application/json": {"schema": {"type": "object", "properties": {
                         "login": {"type": "string"}, "link": {"type": "string"},
                         "expired": {"type": "boolean"}}}}}}, "404": _ERROR}}},
+            "/accounts/{login}/technical-account": {"post": {
+                "summary": "The gestionnaire principal creates (or renews) his structure's "
+                "technical account; answers its login and clear password",
+                "parameters": [login],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"identifiant": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "Login and password", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "login": {"type": "string"}, "password": {"type": "string"},
+                        "idStructureCPP": {"type": "integer"},
+                        "identifiantStructure": {"type": "string"}}}}}},
+                    "404": _ERROR, "409": _ERROR}}},
             "/rattachements/{id}/decision": {"post": {
                 "summary": "Decide a demande de rattachement",
                 "parameters": [{"name": "id", "in": "path", "required": True,
