@@ -8,13 +8,17 @@ MAILPIT_VERSION ?= v1.33.1
 MAILPIT := $(TOOLS)/mailpit
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+LOAD_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test install mailpit chromium ci clean help settings
+.PHONY: run test install mailpit chromium ci clean help settings load bench
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
 	@echo "make test     install what is missing, run the whole test suite"
 	@echo "make settings print every SANDBOX_* setting"
+	@echo "make load     a bounded Locust run on a fresh stack, then correctness checks (LOAD_ARGS=...)"
+	@echo "make bench    measure ceiling, API mix, signup flows, scale; append docs/performance.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +49,13 @@ run: install
 
 test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load runs and benchmarks (docs/load.md): loopback only, bounded, they stop by themselves.
+load: install
+	$(BIN)/chorus-sandbox load $(LOAD_ARGS)
+
+bench: install
+	$(BIN)/chorus-sandbox bench $(BENCH_ARGS)
 
 settings: $(STAMP)
 	@$(BIN)/chorus-sandbox settings
