@@ -90,7 +90,7 @@ class Ledger:
         self._file = None
         self._folder = ""
 
-    def write(self, environment, kind: str, **fields) -> None:  # noqa: ANN001
+    def write(self, environment, fact: str, **fields) -> None:  # noqa: ANN001
         folder = getattr(options(environment), "ledger_dir", "") or ""
         if not folder:
             return
@@ -99,7 +99,7 @@ class Ledger:
             name = f"ledger-{socket.gethostname()}-{os.getpid()}.jsonl"
             self._file = open(os.path.join(folder, name), "a", encoding="utf-8")  # noqa: SIM115
             self._folder = folder
-        fields.update(e=kind, t=time.time())
+        fields.update(e=fact, t=time.time())
         self._file.write(json.dumps(fields) + "\n")
         self._file.flush()
 
@@ -271,6 +271,19 @@ def form_value(page: str, field: str) -> str | None:
     return None
 
 
+_ALERT = re.compile(r'<(p|div)\b[^>]*role="alert"[^>]*>(.*?)</\1>', re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def page_errors(page: str, limit: int = 300) -> str:
+    """The messages a portal page shows as alerts (field errors), for failure reports."""
+    found = [re.sub(r"\s+", " ", html.unescape(_TAG.sub("", m.group(2)))).strip()
+             for m in _ALERT.finditer(page or "")]
+    if not found:
+        return re.sub(r"\s+", " ", _TAG.sub(" ", page or ""))[:limit]
+    return " | ".join(found)[:limit]
+
+
 def path_of(url: str) -> str:
     """The path and query of an absolute URL (links in mails carry the public base URL)."""
     parts = urlsplit(url)
@@ -310,11 +323,11 @@ def strong_password() -> str:
 
 def signup_fields(email: str, siret: str, raison_sociale: str | None = None) -> dict:
     """The signup form's fields for a private SIRET structure (contract in architecture.md)."""
-    suffix = uuid.uuid4().hex[:6]
+    suffix = "".join(random.choices(string.ascii_lowercase, k=6))  # names: letters only
     return {
         "login_email": email,
         "prenom": "Camille",
-        "nom": f"Charge{suffix}",
+        "nom": f"Charge-{suffix.capitalize()}",
         "telephone": "0102030405",
         "email_contact": email,
         "type_identifiant": "SIRET",
@@ -322,7 +335,7 @@ def signup_fields(email: str, siret: str, raison_sociale: str | None = None) -> 
         "type_structure": "PRIVEE",
         "structure_nom": "",
         "structure_prenom": "",
-        "raison_sociale": raison_sociale or f"Charge {suffix} SAS",
+        "raison_sociale": raison_sociale or f"Charge {suffix.upper()} SAS",
         "adresse": "1 rue de la Paix",
         "complement_adresse_1": "",
         "complement_adresse_2": "",

@@ -48,9 +48,8 @@ class PortalUser(FastHttpUser):
             if response.status_code not in (302, 303) or (
                 expect_redirect_to and expect_redirect_to not in location
             ):
-                snippet = re.sub(r"\s+", " ", response.text or "")[:300]
                 response.failure(f"POST {name}: HTTP {response.status_code} "
-                                 f"(Location {location!r}) {snippet}")
+                                 f"{common.page_errors(response.text)}")
                 raise JourneyError(name)
             return location
 

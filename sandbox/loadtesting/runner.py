@@ -7,6 +7,7 @@ checks correctness through the database and Mailpit, and writes ``summary.json``
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -306,6 +307,7 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         stats_path = out / "locust.json"
         entries = json.loads(stats_path.read_text()) if stats_path.exists() else []
         rows, totals = summarise_stats(entries)
+        totals["exceptions"] = count_exceptions(out / "locust_exceptions.csv")
         checks = run_checks(out / "ledger", stack.mailpit_url, opts.drain_timeout) \
             if opts.checks else []
         counts = ledger_counts(out / "ledger")
@@ -340,6 +342,14 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
     return summary
 
 
+def count_exceptions(path: Path) -> int:
+    """How many exceptions the user code raised (Locust's exceptions CSV)."""
+    if not path.exists():
+        return 0
+    with path.open(newline="", encoding="utf-8") as handle:
+        return sum(int(r.get("Count") or 1) for r in csv.DictReader(handle))
+
+
 def evaluate_thresholds(opts: LoadOptions, rows: list[dict], totals: dict) -> list[dict]:
     """Fail ratio, p95 of the slowest HTTP row, p95 of each mail metric."""
     http = [r for r in rows if r["type"] not in ("EMAIL", "CHECK") and r["requests"]]
@@ -352,6 +362,8 @@ def evaluate_thresholds(opts: LoadOptions, rows: list[dict], totals: dict) -> li
          "value": slowest["p95"] if slowest else 0.0,
          "ok": slowest is None or slowest["p95"] <= opts.max_p95_ms},
     ]
+    found.append({"name": "no exception in the load tests' code (locust_exceptions.csv)",
+                  "value": totals.get("exceptions", 0), "ok": not totals.get("exceptions", 0)})
     for row in rows:
         if row["type"] == "EMAIL":
             found.append({"name": f"p95 of '{row['name']}' <= {opts.max_mail_p95_ms:.0f} ms",
