@@ -130,7 +130,7 @@ def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:  # noq
     port = free_port()
     opts = LoadOptions(users=2, spawn_rate=2, duration="5s", mix="api=1", stop_timeout=10)
     master = locust_command(opts, load_stack.url, load_stack.mailpit_url, tmp_path,
-                            credentials())
+                            credentials(load_stack.env))
     master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
                "--expect-workers", "1", "--expect-workers-max-wait", "30"]
     worker = [sys.executable, "-m", "locust", "-f", str(LOADTESTS / "locustfile.py"),

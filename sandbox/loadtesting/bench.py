@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
+import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,9 +114,9 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_worker(stack, seconds: int, out: Path) -> str | None:  # noqa: ANN001
-    """py-spy a gunicorn worker for ``seconds`` (in the background); the SVG path or None."""
-    spy = shutil.which("py-spy") or str(Path(os.sys.executable).parent / "py-spy")
+def profile_worker(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+    """py-spy one gunicorn worker for ``seconds`` in the background (collapsed stacks)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
         return None
     master = stack.server.process.pid
@@ -121,11 +124,50 @@ def profile_worker(stack, seconds: int, out: Path) -> str | None:  # noqa: ANN00
                and _ppid(int(p.name)) == master]
     if not workers:
         return None
-    target = out / "profile.svg"
-    subprocess.Popen([spy, "record", "--pid", str(workers[0]), "--duration", str(seconds),
-                      "--rate", "50", "--output", str(target), "--nonblocking"],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return str(target)
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(workers[0]), "--duration", str(seconds), "--rate", "100",
+         "--format", "raw", "--output", str(target), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# Frames every request passes through: they say nothing about where the time goes.
+_PLUMBING = ("threading.py", "gunicorn/", "concurrent/futures", "flask/app.py", "runpy",
+             "werkzeug/serving.py")
+
+
+def summarise_profile(path: Path, top: int = 12) -> list[tuple[str, float]]:
+    """The frames that hold most samples (inclusive %), from py-spy's collapsed stacks."""
+    if not path.exists():
+        return []
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rstrip().rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        seen = set()
+        for frame in stack.split(";"):
+            name = re.sub(r":\d+\)$", ")", frame.strip())
+            name = re.sub(r"\(.*?(site-packages|lib/python3\.\d+|/sandbox)/", r"(\1/", name)
+            if name not in seen:
+                seen.add(name)
+                inclusive[name] += int(count)
+    if not total:
+        return []
+    ranked = [(name, 100.0 * n / total) for name, n in inclusive.most_common()
+              if n < 0.97 * total and not any(skip in name for skip in _PLUMBING)]
+    return ranked[:top]
+
+
+def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple[str, float]]:
+    if process is None:
+        return []
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    return summarise_profile(target)
 
 
 def _ppid(pid: int) -> int:
@@ -162,9 +204,11 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
                        mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
                        extra_locust_args=["--ceiling-path", path], checks=False)
-        profile = profile_worker(stack, int(seconds), out) if opts.profile else None
+        spy = profile_worker(stack, int(seconds), out / "profile-api.txt") \
+            if opts.profile else None
         api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
                    mix="api=1", checks=False)
+        profile = finish_profile(spy, out / "profile-api.txt")
         results["reset_seconds_default_seed"] = time_reset(stack.url)
     finally:
         stack.stop()
@@ -185,9 +229,12 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         echo(f"Bench: signup→activation flows ({label}, {hash_method}) ...")
         settings = {"password_hash_method": hash_method}
         stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
+        target = out / f"profile-flows-{label}.txt"
         try:
+            spy = profile_worker(stack, int(seconds), target) if opts.profile else None
             summary = load(f"flows-{label}", stack, users=opts.flow_users,
                            spawn_rate=opts.flow_users, mix="signup=1")
+            profile_flows = finish_profile(spy, target)
         finally:
             stack.stop()
         mail = row(summary, "submitted → activation mail readable")
@@ -201,6 +248,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             "checks_ok": all(c["ok"] for c in summary["checks"]),
             "checks": {c["name"]: c["detail"] for c in summary["checks"]},
             "failures": summary["totals"]["failures"],
+            "profile": profile_flows,
         }
 
     # 3. Scale: rechercher and consulter p95 at each structure count.
@@ -305,9 +353,13 @@ def markdown(r: dict) -> str:
                      f"{_verdict(ratio <= 1.5 and base > 0)} |")
     lines.append(f"| Reset (default seed, median of 3) | {_s(r.get('reset_seconds_default_seed'))} "
                  "| - | - |")
-    if a.get("profile"):
-        lines.append("")
-        lines.append(f"Profile of one server worker during the API mix (py-spy): `{a['profile']}`.")
+    profiles = [("API read mix", a.get("profile"))] + [
+        (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()]
+    for title, frames in profiles:
+        if frames:
+            lines += ["", f"Where one server worker spends its time — {title} (py-spy, "
+                      "inclusive % of samples, threads waiting for work left out):", ""]
+            lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"
 
 

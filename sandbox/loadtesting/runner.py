@@ -85,14 +85,20 @@ def duration_seconds(text: str) -> float:
     return total + (float(number) if number else 0.0)
 
 
-def credentials() -> dict[str, str]:
-    """The seeded OAuth client and technical account (seeding's default_credentials)."""
+def credentials(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The seeded OAuth client and technical account of the stack whose ``env`` is given."""
     found: dict[str, str] = {}
     try:
         from sandbox.seeding import default_credentials
     except ImportError:
         return found
-    creds = default_credentials()
+    from sandbox.config import load_settings
+
+    settings = load_settings(environ={**os.environ, **(env or {})})
+    try:
+        creds = default_credentials(settings)
+    except TypeError:  # an older signature without settings
+        creds = default_credentials()
 
     def walk(node: object, path: str) -> None:
         if isinstance(node, dict):
@@ -300,7 +306,7 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         stack = start_load_stack(out / "stack", opts)
     try:
         db.init_engine(stack.database_url)
-        creds = credentials()
+        creds = credentials(stack.env)
         command = locust_command(opts, stack.url, stack.mailpit_url, out, creds)
         bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
         exit_code = run_locust(command, out, bound)
