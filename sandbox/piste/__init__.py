@@ -1,0 +1,13 @@
+"""PISTE: the OAuth2 token endpoint, the gateway checks, technical accounts and
+the portal pages about API access (Raccordements, compte technique)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the token endpoint (and the portal pages when the portal is there)."""
+    from sandbox.piste import oauth
+
+    app.register_blueprint(oauth.bp)
