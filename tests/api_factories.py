@@ -195,8 +195,11 @@ class ApiClient:
         headers = self.headers()
         headers.update(kwargs.pop("headers", {}))
         return self.http.post(
-            f"{self.base_url}{path}", json=body if body is not None else {}, headers=headers,
-            timeout=60, **kwargs,
+            f"{self.base_url}{path}",
+            json=body if body is not None else {},
+            headers=headers,
+            timeout=60,
+            **kwargs,
         )
 
     def call(self, path: str, body: dict | None = None) -> dict:
@@ -256,8 +259,12 @@ def build_world(s: Session) -> World:
     other_own = make_structure(s, raison_sociale=f"Valideur {t}")
     foreign = make_structure(s, raison_sociale=f"Etranger {t}")
     public = make_structure(
-        s, type_structure="PUBLIQUE", raison_sociale=f"Destinataire {t}", ville=f"VILLE{t}",
-        code_postal="97" + unique_digits(3), gestion_numero_ej_ou_code_service=True,
+        s,
+        type_structure="PUBLIQUE",
+        raison_sociale=f"Destinataire {t}",
+        ville=f"VILLE{t}",
+        code_postal="97" + unique_digits(3),
+        gestion_numero_ej_ou_code_service=True,
     )
     make_structure(s, raison_sociale=f"Copie {t}", id_structure_origine=own.id)
     other_gp, _ = make_user(s)
@@ -271,9 +278,16 @@ def build_world(s: Session) -> World:
         make_service(s, own, code=f"C_{t}", libelle="Comptabilité", est_actif=False),
     ]
     public_services = [
-        make_service(s, public, code="FACTURES_PUBLIQUES", libelle="Service des factures publiques"),
-        make_service(s, public, code=f"SERVICE_PUBLIQUE_1_{public.identifiant}", libelle="Acheteur",
-                     mise_en_paiement=True),
+        make_service(
+            s, public, code="FACTURES_PUBLIQUES", libelle="Service des factures publiques"
+        ),
+        make_service(
+            s,
+            public,
+            code=f"SERVICE_PUBLIQUE_1_{public.identifiant}",
+            libelle="Acheteur",
+            mise_en_paiement=True,
+        ),
     ]
     user, user_password = make_user(s, prenom="Ursule", nom="Utilisatrice")
     user_ratt = attach(s, user, own)
@@ -283,8 +297,14 @@ def build_world(s: Session) -> World:
     ]
     espaces = [
         make_espace(s, own, 1, "Factures émises"),
-        make_espace(s, own, 4, "Sollicitations émises", service_id=services[0].id,
-                    type_habilitation="CONSULTATION_UNIQUEMENT"),
+        make_espace(
+            s,
+            own,
+            4,
+            "Sollicitations émises",
+            service_id=services[0].id,
+            type_habilitation="CONSULTATION_UNIQUEMENT",
+        ),
         make_espace(s, other_own, 2, "Factures reçues"),
     ]
     client = make_client(s, gp)
@@ -313,10 +333,12 @@ def build_world(s: Session) -> World:
 
 
 def tech_client(base_url: str, world: World) -> ApiClient:
-    return ApiClient(base_url, world.client_id, world.client_secret, world.tech_login,
-                     world.tech_password)
+    return ApiClient(
+        base_url, world.client_id, world.client_secret, world.tech_login, world.tech_password
+    )
 
 
 def user_client(base_url: str, world: World) -> ApiClient:
-    return ApiClient(base_url, world.client_id, world.client_secret, world.user.login,
-                     world.user_password)
+    return ApiClient(
+        base_url, world.client_id, world.client_secret, world.user.login, world.user_password
+    )

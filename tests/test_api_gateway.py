@@ -46,8 +46,11 @@ def _token(base_url: str, **data) -> requests.Response:
 
 def test_token_form_encoded_answers_like_piste(base_url, world):
     answer = _token(
-        base_url, grant_type="client_credentials", client_id=world.client_id,
-        client_secret=world.client_secret, scope="openid",
+        base_url,
+        grant_type="client_credentials",
+        client_id=world.client_id,
+        client_secret=world.client_secret,
+        scope="openid",
     )
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("application/json")
@@ -99,8 +102,11 @@ def test_token_errors_are_400_with_oauth_error(base_url, world, data, error):
 def test_token_refuses_a_json_body(base_url, world):
     answer = requests.post(
         f"{base_url}/api/oauth/token",
-        json={"grant_type": "client_credentials", "client_id": world.client_id,
-              "client_secret": world.client_secret},
+        json={
+            "grant_type": "client_credentials",
+            "client_id": world.client_id,
+            "client_secret": world.client_secret,
+        },
         timeout=30,
     )
     assert answer.status_code == 400
@@ -198,7 +204,9 @@ def test_unknown_route_is_403_with_a_reason(api, base_url, method, path):
 
 
 def test_non_json_body_is_415(api):
-    answer = api.post(CONSULTER, None, headers={"Content-Type": "text/plain"}, data="idStructureCPP=1")
+    answer = api.post(
+        CONSULTER, None, headers={"Content-Type": "text/plain"}, data="idStructureCPP=1"
+    )
     assert answer.status_code == 415
     body = answer.json()
     assert body["codeRetour"] == 10003
@@ -208,8 +216,9 @@ def test_non_json_body_is_415(api):
 def test_form_body_is_415(api, base_url):
     headers = api.headers()
     headers.pop("Content-Type")
-    answer = requests.post(f"{base_url}{CONSULTER}", data={"idStructureCPP": "1"}, headers=headers,
-                           timeout=30)
+    answer = requests.post(
+        f"{base_url}{CONSULTER}", data={"idStructureCPP": "1"}, headers=headers, timeout=30
+    )
     assert answer.status_code == 415
 
 
@@ -231,14 +240,26 @@ def test_malformed_json_is_400(api, base_url):
         (CONSULTER, {"idStructureCPP": 0}, "idStructureCPP"),
         (CONSULTER, {"idStructureCPP": 1, "codeLangue": "DE"}, "codeLangue"),
         (CONSULTER, [1, 2], "(corps)"),
-        ("/cpro/structures/v1/rechercher", {"structure": {"statutStructure": "ACTIVE"}},
-         "structure.statutStructure"),
-        ("/cpro/structures/v1/rechercher", {"parametres": {"nbResultatsParPage": 0}},
-         "parametres.nbResultatsParPage"),
-        ("/cpro/structures/v1/rechercher", {"parametres": {"triColonne": "Ville"}},
-         "parametres.triColonne"),
-        ("/cpro/structures/v1/rechercher", {"structure": {"typeIdentifiantStructure": "SIREN"}},
-         "structure.typeIdentifiantStructure"),
+        (
+            "/cpro/structures/v1/rechercher",
+            {"structure": {"statutStructure": "ACTIVE"}},
+            "structure.statutStructure",
+        ),
+        (
+            "/cpro/structures/v1/rechercher",
+            {"parametres": {"nbResultatsParPage": 0}},
+            "parametres.nbResultatsParPage",
+        ),
+        (
+            "/cpro/structures/v1/rechercher",
+            {"parametres": {"triColonne": "Ville"}},
+            "parametres.triColonne",
+        ),
+        (
+            "/cpro/structures/v1/rechercher",
+            {"structure": {"typeIdentifiantStructure": "SIREN"}},
+            "structure.typeIdentifiantStructure",
+        ),
         ("/cpro/structures/v1/rechercher/services", {"idStructure": 2**70}, "idStructure"),
     ],
 )
@@ -314,8 +335,9 @@ def test_openapi_document_describes_every_operation(base_url):
     # the oddities survive into the document
     assert "informationGenerales" in schemas["ConsulterStructureRetour"]["properties"]
     assert "informationsGenerales" in schemas["ConsulterServiceStructureRetour"]["properties"]
-    assert set(schemas["StructureCriteres"]["properties"]["statutStructure"]["anyOf"][0]["enum"]) == {
-        "ACTIF", "INACTIF"}
+    assert set(
+        schemas["StructureCriteres"]["properties"]["statutStructure"]["anyOf"][0]["enum"]
+    ) == {"ACTIF", "INACTIF"}
     assert set(schemas["StructureResume"]["properties"]["statut"]["enum"]) == {"ACTIVE", "INACTIVE"}
     assert doc["components"]["securitySchemes"]["cproAccount"]["name"] == "cpro-account"
 

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox.cpro import errors
@@ -65,6 +65,17 @@ def date_iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return _aware_utc(moment).astimezone(PARIS).isoformat(timespec="milliseconds")
+
+
+def designation(row) -> str:  # noqa: ANN001 (a row with raison_sociale, prenom, nom)
+    """designationStructure: the raison sociale, or "Prénom Nom" for a Particulier."""
+    return row.raison_sociale or " ".join(x for x in (row.prenom, row.nom) if x)
+
+
+def prefix(column, value: str):  # noqa: ANN001, ANN201
+    """``column`` starts with ``value``, as a range: it uses the column's index on SQLite
+    and PostgreSQL, where ``LIKE 'x%'`` may not."""
+    return and_(column >= value, column < value + "\U0010ffff")
 
 
 def statut_sortie(statut: str) -> str:

@@ -20,7 +20,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
 DEFAULT_PAGE_SIZE = 10
 
-TypeIdentifiant = Literal["SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER"]
+TypeIdentifiant = Literal[
+    "SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER"
+]
 TypeStructure = Literal["PRIVEE", "PUBLIQUE"]
 StatutStructureIn = Literal["ACTIF", "INACTIF"]
 StatutStructureOut = Literal["ACTIVE", "INACTIVE"]
@@ -56,7 +58,9 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     codeRetour: int = Field(description="0 on success; a business error code otherwise.")
-    libelle: str = Field(description="Message key on success (e.g. TRA_MSG_00.000); message on error.")
+    libelle: str = Field(
+        description="Message key on success (e.g. TRA_MSG_00.000); message on error."
+    )
 
 
 class Pagination(Request):
@@ -66,7 +70,8 @@ class Pagination(Request):
         None, description="Page wanted, from 1 (default 1)."
     )
     nbResultatsParPage: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None = Field(
-        None, description=f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
+        None,
+        description=f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
     )
     triSens: TriSens | None = Field(None, description="Sort direction (default Ascendant).")
 
@@ -116,7 +121,9 @@ class StructureCriteres(Request):
 
 class ParametresRechercherStructure(Pagination):
     triColonne: (
-        Literal["IdentifiantStructure", "DesignationStructure", "TypeIdentifiantStructure", "Statut"]
+        Literal[
+            "IdentifiantStructure", "DesignationStructure", "TypeIdentifiantStructure", "Statut"
+        ]
         | None
     ) = None
 

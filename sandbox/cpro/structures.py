@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import case, select
 
 from sandbox.cpro import errors
 from sandbox.cpro import schemas as sc
@@ -11,8 +11,10 @@ from sandbox.cpro.common import (
     adresse,
     date_iso,
     date_minute,
+    designation,
     find_structure,
     page_request,
+    prefix,
     readable_structure,
     run_paged,
     statut_sortie,
@@ -23,11 +25,6 @@ from sandbox.piste.technical import find_technical_account
 
 BASE = "/cpro/structures/v1"
 TAG = "Structures"
-
-
-def _prefix(column, value: str):  # noqa: ANN001, ANN202
-    # A range instead of LIKE 'x%': it uses the column's index on SQLite and PostgreSQL.
-    return and_(column >= value, column < value + "\U0010ffff")
 
 
 @operation(
@@ -61,7 +58,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     ]
     where += [column == value for column, value in exact if value is not None]
     if c.raisonSocialeStructure:
-        where.append(_prefix(Structure.raison_sociale, c.raisonSocialeStructure))
+        where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
     page, size, desc = page_request(p.parametres)
     sort = {
         "IdentifiantStructure": Structure.identifiant,
@@ -87,8 +84,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
             {
                 "idStructureCPP": r.id,
                 "identifiantStructure": r.identifiant,
-                "designationStructure": r.raison_sociale
-                or " ".join(x for x in (r.prenom, r.nom) if x),
+                "designationStructure": designation(r),
                 "typeIdentifiantStructure": r.type_identifiant,
                 "statut": statut_sortie(r.statut),
             }
@@ -340,7 +336,9 @@ def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     """The structure is named by `idStructure` or `identifiantStructure` (+ type, SIRET by
     default); with `idService`, only that service's espaces."""
     ref = p.structure
-    st = find_structure(ctx, ref.idStructure, ref.identifiantStructure, ref.typeIdentifiantStructure)
+    st = find_structure(
+        ctx, ref.idStructure, ref.identifiantStructure, ref.typeIdentifiantStructure
+    )
     where = [Espace.structure_id == st.id]
     if p.idService is not None:
         service_of(ctx, st, p.idService)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, exists, not_, or_, select
 from sandbox.cpro import errors
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import page_request, run_paged, visible_clause
+from sandbox.cpro.common import designation, page_request, prefix, run_paged, visible_clause
 from sandbox.models import TYPES_IDENTIFIANT, Espace, Structure
 
 BASE = "/cpro/transverses/v1"
@@ -156,7 +156,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
     elif text:
         where.append(
             or_(
-                and_(Structure.raison_sociale >= text, Structure.raison_sociale < text + "\U0010ffff"),
+                prefix(Structure.raison_sociale, text),
                 Structure.ville == text,
                 Structure.ville == text.upper(),
             )
@@ -186,7 +186,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
             {
                 "idStructureCPP": r.id,
                 "siret": r.identifiant,
-                "nomDestinataire": r.raison_sociale or " ".join(x for x in (r.prenom, r.nom) if x),
+                "nomDestinataire": designation(r),
                 "adresseCodePostal": r.code_postal,
                 "adresseVille": r.ville,
             }
@@ -283,7 +283,9 @@ def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
         raise errors.SiretIndisponible()
     siret = p.siretStructure.strip()
     st = ctx.s.scalars(
-        select(Structure).where(Structure.identifiant == siret, Structure.type_identifiant == "SIRET")
+        select(Structure).where(
+            Structure.identifiant == siret, Structure.type_identifiant == "SIRET"
+        )
     ).first()
     if st is None:
         raise errors.SiretInconnu()
@@ -319,7 +321,13 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
         )
         has_none = not_(exists().where(Espace.structure_id == Structure.id))
         rows = ctx.s.execute(
-            select(Structure.id, Structure.identifiant, Structure.raison_sociale, Structure.prenom, Structure.nom)
+            select(
+                Structure.id,
+                Structure.identifiant,
+                Structure.raison_sociale,
+                Structure.prenom,
+                Structure.nom,
+            )
             .where(Structure.id.in_(ids), Structure.statut == "ACTIF", or_(has_espace, has_none))
             .order_by(Structure.id)
         ).all()
@@ -327,8 +335,7 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
             {
                 "idStructureCPP": r.id,
                 "identifiant": r.identifiant,
-                "designationStructure": r.raison_sociale
-                or " ".join(x for x in (r.prenom, r.nom) if x),
+                "designationStructure": designation(r),
             }
             for r in rows
         ]

@@ -113,12 +113,16 @@ def _decode_account(header: str) -> tuple[str, str]:
         raw = base64.b64decode(header.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise GatewayError(
-            401, "invalid_cpro_account", "The cpro-account header is not base64 of 'login:password'."
+            401,
+            "invalid_cpro_account",
+            "The cpro-account header is not base64 of 'login:password'.",
         ) from None
     login, sep, password = raw.partition(":")
     if not sep or not login or not password:
         raise GatewayError(
-            401, "invalid_cpro_account", "The cpro-account header must be base64 of 'login:password'."
+            401,
+            "invalid_cpro_account",
+            "The cpro-account header must be base64 of 'login:password'.",
         )
     return login.strip().lower(), password
 

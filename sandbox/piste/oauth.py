@@ -76,7 +76,8 @@ def token():
         return _error("invalid_request", "Missing parameter: grant_type.")
     if grant_type != "client_credentials":
         return _error(
-            "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}: use client_credentials."
+            "unsupported_grant_type",
+            f"Unsupported grant_type {grant_type!r}: use client_credentials.",
         )
     scopes = set(request.form.get("scope", "openid").split())
     if scopes and not scopes <= KNOWN_SCOPES:
