@@ -8,12 +8,16 @@ MAILPIT_VERSION ?= v1.33.1
 MAILPIT := $(TOOLS)/mailpit
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+RUN_ARGS ?=
 
-.PHONY: run test install mailpit chromium ci clean help settings
+.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
-	@echo "make test     install what is missing, run the whole test suite"
+	@echo "             options: make run RUN_ARGS=\"--port 9090 --mailpit-http-port 9025\""
+	@echo "make test     install what is missing, run the whole test suite on SQLite, then on PostgreSQL"
+	@echo "make test-sqlite / test-postgres   the suite on one database only"
+	@echo "make audit    pip-audit over the installed dependencies (fails on a known vulnerability)"
 	@echo "make settings print every SANDBOX_* setting"
 
 $(STAMP): pyproject.toml
@@ -41,10 +45,26 @@ chromium:
 	fi
 
 run: install
-	$(BIN)/chorus-sandbox run
+	$(BIN)/chorus-sandbox run $(RUN_ARGS)
 
-test: install chromium
+test: audit test-sqlite test-postgres
+
+test-sqlite: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on a throw-away PostgreSQL cluster (scripts/postgres.sh installs and
+# starts it); each stack gets its own database there. If PostgreSQL cannot be had,
+# say so and stop here (SANDBOX_REQUIRE_POSTGRES=1 makes that an error).
+test-postgres: install chromium
+	@url="$$(scripts/postgres.sh start)" || { \
+	  echo "*** PostgreSQL is not available: the suite ran on SQLite only ***"; \
+	  exit $${SANDBOX_REQUIRE_POSTGRES:-0}; }; \
+	echo "Running the suite on PostgreSQL ($$url)"; \
+	status=0; SANDBOX_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	scripts/postgres.sh stop; exit $$status
+
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py
 
 settings: $(STAMP)
 	@$(BIN)/chorus-sandbox settings

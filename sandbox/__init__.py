@@ -33,9 +33,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.create_schema()
     state.init_app(app)
 
-    from sandbox import health
+    from sandbox import health, resilience
 
     app.register_blueprint(health.bp)
+    resilience.init_app(app)
     _register_optional_blueprints(app)
 
     if settings.mail_dispatcher:

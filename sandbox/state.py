@@ -8,6 +8,7 @@ any worker is seen by the next request of every worker.
 from __future__ import annotations
 
 from flask import Flask, g
+from sqlalchemy.exc import IntegrityError
 
 from sandbox import clock, db
 from sandbox.models import SandboxState
@@ -22,7 +23,11 @@ def load(s) -> SandboxState:  # noqa: ANN001
         if row is None:
             row = SandboxState(id=1, clock_offset_seconds=0.0, faults={}, maintenance=False)
             s.add(row)
-            s.commit()
+            try:
+                s.commit()
+            except IntegrityError:  # another process created it first (PostgreSQL)
+                s.rollback()
+                row = s.get(SandboxState, 1)
     return row
 
 

@@ -1,9 +1,16 @@
-"""Start a throw-away stack (Mailpit + sandbox) on free ports, for tests and tools."""
+"""Start a throw-away stack (Mailpit + sandbox) on free ports, for tests and tools.
+
+The database is a fresh SQLite file by default. When ``SANDBOX_TEST_DATABASE_URL``
+names a PostgreSQL server (``postgresql+psycopg://user@host:port/db``, as printed by
+``scripts/postgres.sh start``), each stack gets its own new database on that server,
+dropped when the stack stops.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +30,7 @@ class RunningStack:
     server: SandboxServer
     mailpit: Mailpit
     extra: dict = field(default_factory=dict)
+    owns_database: bool = False
 
     def restart_server(self, kill: bool = False) -> None:
         """Stop (or SIGKILL) the sandbox and start it again on the same port."""
@@ -33,8 +41,60 @@ class RunningStack:
         self.server.start()
 
     def stop(self) -> None:
-        self.server.stop()
-        self.mailpit.stop()
+        try:
+            self.server.stop()
+            self.mailpit.stop()
+        finally:
+            if self.owns_database:
+                drop_database(self.database_url)
+
+
+TEST_DATABASE_ENV = "SANDBOX_TEST_DATABASE_URL"
+
+
+def suite_database_server() -> str | None:
+    """The server URL the suite should create its databases on, if any."""
+    return os.environ.get(TEST_DATABASE_ENV) or None
+
+
+def _admin_engine(url: str):  # noqa: ANN202
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def create_database(server_url: str, prefix: str = "sandbox_test") -> str:
+    """Create a new, empty database on ``server_url``'s server; return its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    if server.get_backend_name() != "postgresql":
+        raise ValueError(f"{TEST_DATABASE_ENV} must name a PostgreSQL server, got {server_url!r}")
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    engine = _admin_engine(server_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    finally:
+        engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    """Drop a database made by ``create_database`` (its open connections are ended)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(database_url)
+    admin_url = target.set(database="postgres").render_as_string(hide_password=False)
+    engine = _admin_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
 
 
 def start_stack(
@@ -47,11 +107,21 @@ def start_stack(
     """Start Mailpit and the sandbox on free loopback ports; return how to reach them.
 
     ``settings`` are SANDBOX_* variables (without the prefix, lower or upper case).
-    The database is a fresh SQLite file in ``workdir`` unless ``database_url`` is given.
+    The database is a fresh SQLite file in ``workdir`` unless ``database_url`` is given,
+    or a fresh PostgreSQL database when ``SANDBOX_TEST_DATABASE_URL`` names a server.
     """
     work = Path(workdir or tempfile.mkdtemp(prefix="chorus-sandbox-"))
     work.mkdir(parents=True, exist_ok=True)
     smtp_port, http_port, port = free_port(), free_port(), free_port()
+    given = {key.lower(): value for key, value in (settings or {}).items()}
+    owns_database = False
+    if "database_url" in given:
+        database_url = str(given["database_url"])
+    elif suite_database_server():
+        database_url = create_database(suite_database_server())
+        owns_database = True
+    else:
+        database_url = f"sqlite:///{work / 'sandbox.db'}"
     mailpit = Mailpit(
         find_mailpit(mailpit_bin),
         smtp_port=smtp_port,
@@ -60,7 +130,7 @@ def start_stack(
         log_path=str(work / "mailpit.log"),
     ).start()
     env = {
-        "SANDBOX_DATABASE_URL": f"sqlite:///{work / 'sandbox.db'}",
+        "SANDBOX_DATABASE_URL": database_url,
         "SANDBOX_SMTP_HOST": "127.0.0.1",
         "SANDBOX_SMTP_PORT": str(smtp_port),
         "SANDBOX_MAILPIT_URL": mailpit.url,
@@ -79,6 +149,8 @@ def start_stack(
         ).start()
     except BaseException:
         mailpit.stop()
+        if owns_database:
+            drop_database(database_url)
         raise
     return RunningStack(
         url=server.url,
@@ -89,4 +161,5 @@ def start_stack(
         env=env,
         server=server,
         mailpit=mailpit,
+        owns_database=owns_database,
     )

@@ -4,6 +4,13 @@ Fixtures:
 - ``chorus_sandbox``: session-scoped running stack (Mailpit + sandbox on free ports,
   one per xdist worker); ``.url``, ``.mailpit_url``.
 - ``chorus_mailpit``: a pytest-mailpit ``MailpitClient`` on that Mailpit.
+- ``chorus_credentials``: the seeded default accounts (gestionnaire, technical
+  account, OAuth client), as ``GET /_sandbox/credentials`` gives them.
+- ``chorus``: a ``SandboxClient`` (control plane, ``signup``, ``technical_client``,
+  ``set_clock``, ``inject_fault``); clock and faults are put back after the test.
+- ``chorus_reset``: the same, after a reset to the seeded baseline (function scope).
+
+See docs/pytest-plugin.md.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.testing.client import SandboxClient
 from sandbox.testing.harness import RunningStack, start_stack
 
 
@@ -49,3 +57,27 @@ def chorus_mailpit(chorus_sandbox: RunningStack):  # noqa: ANN201
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def chorus_credentials(chorus_sandbox: RunningStack) -> dict:
+    """The seeded default accounts: gestionnaire, technical account, OAuth client."""
+    return SandboxClient(chorus_sandbox.url, chorus_sandbox.mailpit_url).credentials()
+
+
+@pytest.fixture
+def chorus(chorus_sandbox: RunningStack) -> Iterator[SandboxClient]:
+    """Drive the session's sandbox; faults and clock are put back after the test."""
+    client = SandboxClient(chorus_sandbox.url, chorus_sandbox.mailpit_url)
+    try:
+        yield client
+    finally:
+        client.clear_faults()
+        client.set_clock(0)
+
+
+@pytest.fixture
+def chorus_reset(chorus: SandboxClient) -> SandboxClient:
+    """The sandbox back to its seeded baseline before the test (data, mail, clock, faults)."""
+    chorus.reset()
+    return chorus

@@ -1,0 +1,37 @@
+"""An integrator's tests against Chorus Pro Sandbox, with its pytest plugin.
+
+    pip install 'chorus-pro-sandbox[test]'   # the plugin registers itself (entry point)
+    pytest docs/examples/ -p xdist -n 2      # one sandbox + Mailpit per xdist worker
+
+``chorus`` drives the sandbox (control plane and whole user actions over HTTP);
+the clock and faults a test changes are put back afterwards.
+"""
+
+import pytest
+
+from sandbox.testing.client import SandboxError
+
+
+def test_signup_activate_then_find_my_structure_through_the_api(chorus):
+    account = chorus.signup()  # form, captcha, activation mail, password: all over HTTP
+    api = chorus.technical_client()  # seeded technical account and OAuth client
+    answer = api.post("/cpro/structures/v1/rechercher", json={
+        "structure": {"identifiantStructure": account.identifiant,
+                      "typeIdentifiantStructure": "SIRET"}})
+    assert answer.status_code == 200
+    assert answer.json()["listeStructures"][0]["identifiantStructure"] == account.identifiant
+
+
+def test_my_client_sees_the_api_unavailable(chorus):
+    api = chorus.technical_client()
+    chorus.inject_fault("/cpro/transverses/v1/health-check", status=503)
+    assert api.get("/cpro/transverses/v1/health-check").status_code == 503
+    chorus.clear_faults()
+    assert api.get("/cpro/transverses/v1/health-check").status_code == 200
+
+
+def test_an_activation_link_is_dead_after_25_hours(chorus):
+    pending = chorus.signup(activate=False)
+    chorus.set_clock(advance="25h")
+    with pytest.raises(SandboxError):
+        chorus.activate(pending.activation_link, pending.password)

@@ -1,0 +1,128 @@
+"""The dashboard at /_sandbox/ (HTML, in English: it is a developer tool)."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from flask import current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from sandbox import clock, db
+from sandbox.control import journal, operations
+from sandbox.control.timeparse import parse_duration
+from sandbox.control.views import bp
+from sandbox.models import OutboxMail, Rattachement, Structure, User
+
+log = logging.getLogger("sandbox.control")
+
+
+def counts() -> dict:
+    """Structures, users by state, pending rattachements, mails by state."""
+    s = db.session()
+    now = clock.utcnow_naive()
+    users = dict(
+        s.execute(
+            select(User.statut, func.count()).where(User.is_technical.is_(False))
+            .group_by(User.statut)
+        ).all()
+    )
+    locked = s.scalar(
+        select(func.count()).select_from(User).where(User.locked_until > now)
+    ) or 0
+    mails = dict(s.execute(select(OutboxMail.state, func.count()).group_by(OutboxMail.state)).all())
+    return {
+        "structures": s.scalar(select(func.count()).select_from(Structure)) or 0,
+        "users": users,
+        "lockedUsers": locked,
+        "technicalUsers": s.scalar(
+            select(func.count()).select_from(User).where(User.is_technical.is_(True))
+        ) or 0,
+        "pendingRattachements": s.scalar(
+            select(func.count()).select_from(Rattachement)
+            .where(Rattachement.statut == "EN_COURS_DE_VALIDATION")
+        ) or 0,
+        "mails": {state: mails.get(state, 0) for state in ("queued", "retrying", "delivered")},
+    }
+
+
+def latest_mailpit_messages(mailpit_url: str, limit: int = 10) -> tuple[list[dict], str | None]:
+    """The newest messages in Mailpit with their /view/{ID}.html links."""
+    try:
+        answer = requests.get(
+            f"{mailpit_url}/api/v1/messages", params={"limit": limit}, timeout=2
+        )
+        answer.raise_for_status()
+        messages = answer.json().get("messages", [])
+    except (requests.RequestException, ValueError) as problem:
+        return [], str(problem)[:200]
+    return [
+        {
+            "subject": m.get("Subject"),
+            "to": ", ".join(t.get("Address", "") for t in m.get("To") or []),
+            "created": m.get("Created"),
+            "url": f"{mailpit_url}/view/{m.get('ID')}.html",
+        }
+        for m in messages
+    ], None
+
+
+@bp.get("/")
+def dashboard():
+    """Show the sandbox at a glance, with reset and clock buttons."""
+    settings = current_app.config["SANDBOX"]
+    folder = current_app.config["SANDBOX_JOURNAL_DIR"]
+    recent = journal.entries(folder, settings.journal_size)[-20:][::-1]
+    messages, mailpit_error = latest_mailpit_messages(settings.mailpit_url)
+    return render_template(
+        "control/dashboard.html",
+        counts=counts(),
+        clock=operations.clock_view(),
+        faults=operations.faults_view(g.sandbox_state),
+        recent=recent,
+        journal_size=settings.journal_size,
+        messages=messages,
+        mailpit_error=mailpit_error,
+        mailpit_url=settings.mailpit_url,
+        notice=request.args.get("notice"),
+    )
+
+
+@bp.post("/dashboard/reset")
+def dashboard_reset():
+    """The dashboard's reset button (a form post; same-origin only)."""
+    if not _same_origin():
+        return "cross-site form refused", 403
+    try:
+        report = operations.reset(current_app.config["SANDBOX"],
+                                  clear_mail=request.form.get("clear_mailpit") == "y")
+        notice = f"Reset done in {report['durationMs']} ms (seed {report['seed']})."
+    except operations.Unavailable as problem:
+        notice = f"Reset unavailable: {problem}"
+    return redirect(url_for("control.dashboard", notice=notice), 303)
+
+
+@bp.post("/dashboard/clock")
+def dashboard_clock():
+    """The dashboard's clock buttons: advance by a duration or back to real time."""
+    if not _same_origin():
+        return "cross-site form refused", 403
+    try:
+        if request.form.get("action") == "real":
+            operations.set_offset(0.0)
+            notice = "Clock back to real time."
+        else:
+            seconds = parse_duration(request.form.get("advance", ""))
+            operations.set_offset(clock.offset() + seconds)
+            notice = f"Clock advanced by {request.form.get('advance')}."
+    except ValueError as problem:
+        notice = f"Clock unchanged: {problem}"
+    return redirect(url_for("control.dashboard", notice=notice), 303)
+
+
+def _same_origin() -> bool:
+    """Refuse forms posted from another site (the dashboard carries no session)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True  # non-browser client
+    return origin.rstrip("/").startswith(request.host_url.rstrip("/"))

@@ -1,0 +1,209 @@
+"""App-level request hooks: maintenance, injected faults and the request journal.
+
+They run right after the shared state is read (``g.sandbox_state``) and before
+every other area's hooks, so a fault or the maintenance switch answers before
+authentication or any view. The control plane and /health are never faulted nor
+journaled.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import socket
+import time
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from sqlalchemy import select
+
+from sandbox.control import faults, journal
+
+log = logging.getLogger("sandbox.control")
+
+API_PREFIXES = ("/cpro/", "/api/")
+_SECRET_FIELDS = re.compile(r"((?:password|client_secret)[^=&]*=)[^&]*", re.IGNORECASE)
+
+STATUS_TEXT = {
+    429: "Trop de requêtes",
+    500: "Erreur interne du serveur",
+    502: "Passerelle incorrecte",
+    503: "Service indisponible",
+    504: "Délai d'attente de la passerelle dépassé",
+}
+
+
+def is_api(path: str) -> bool:
+    """Tell whether ``path`` belongs to the PISTE API (JSON) rather than the portal."""
+    return path.startswith(API_PREFIXES) or path == "/openapi.json"
+
+
+def unavailable(status: int, maintenance: bool) -> Response:
+    """The answer of a faulted call: JSON on the API, a French page on the portal."""
+    text = STATUS_TEXT.get(status, "Erreur")
+    if maintenance:
+        message = (
+            "Chorus Pro est momentanément indisponible pour cause de maintenance. "
+            "Veuillez réessayer ultérieurement."
+        )
+    else:
+        message = f"{text}. Veuillez réessayer ultérieurement."
+    if is_api(request.path):
+        response = jsonify(
+            {
+                "error": "service_unavailable" if status == 503 else "server_error",
+                "error_description": message,
+            }
+        )
+        response.status_code = status
+    else:
+        html = render_template(
+            "control/unavailable.html", status=status, title=text, message=message,
+            maintenance=maintenance,
+        )
+        response = Response(html, status=status, mimetype="text/html")
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+def _drop_connection() -> Response:
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        # The server's write now fails (EPIPE), which gunicorn ignores quietly.
+        return Response(b"", status=500)
+    # No socket to cut (e.g. Flask's test client): the nearest visible failure.
+    return Response("connection dropped (no socket under this server)", status=502)
+
+
+_bearer_clients: dict[str, str | None] = {}
+
+
+def _client_id() -> str | None:
+    """The OAuth client of the call: set by the API in ``g``, else read from the call."""
+    known = g.get("piste_client_id")
+    if known:
+        return known
+    if request.path == "/api/oauth/token":
+        if request.authorization is not None and request.authorization.username:
+            return request.authorization.username
+        return request.form.get("client_id") or None
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer ") or not request.path.startswith("/cpro/"):
+        return None
+    from sandbox import db, security
+    from sandbox.models import AccessToken, OAuthClient
+
+    digest = security.token_hash(header[7:].strip())
+    if digest not in _bearer_clients:
+        if len(_bearer_clients) > 10_000:
+            _bearer_clients.clear()
+        _bearer_clients[digest] = db.session().scalar(
+            select(OAuthClient.client_id).join(AccessToken, AccessToken.client_id == OAuthClient.id)
+            .where(AccessToken.token_hash == digest)
+        )
+    return _bearer_clients[digest]
+
+
+def _account() -> str | None:
+    """The cpro-account login of the call (set by the API in ``g``, else decoded)."""
+    known = g.get("cpro_login")
+    if known:
+        return known
+    header = request.headers.get("cpro-account")
+    if not header:
+        return None
+    try:
+        login, _, _ = base64.b64decode(header, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return login or None
+
+
+def _scrub(data: bytes) -> str:
+    text = data[:2000].decode("utf-8", "replace")
+    return _SECRET_FIELDS.sub(r"\1***", text)
+
+
+def _record(status: int | None, response: Response | None = None) -> None:
+    settings = current_app.config["SANDBOX"]
+    started = g.get("control_started")
+    if settings.journal_size <= 0 or started is None:
+        return
+    entry = {
+        "t": time.time(),
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1") or None,
+        "status": status,
+        "durationMs": round((time.perf_counter() - started) * 1000, 2),
+        "clientId": _client_id(),
+        "account": _account(),
+        "remoteAddr": request.remote_addr,
+        "fault": g.get("control_fault"),
+    }
+    if settings.journal_bodies:
+        entry["requestBody"] = _scrub(request.get_data(cache=True))
+        if response is not None and not response.direct_passthrough and not response.is_streamed:
+            entry["responseBody"] = _scrub(response.get_data())
+    journal.record(current_app.config["SANDBOX_JOURNAL_DIR"], settings.journal_size, entry)
+
+
+def _exempt(path: str) -> bool:
+    return path.startswith(faults.EXEMPT_PREFIXES)
+
+
+def before_request() -> Response | None:
+    """Apply maintenance and faults; start the journal's timer."""
+    path = request.path
+    if _exempt(path):
+        return None
+    g.control_started = time.perf_counter()
+    settings = current_app.config["SANDBOX"]
+    if settings.journal_bodies and settings.journal_size > 0:
+        request.get_data(cache=True)  # keep the body readable after the view
+    state = g.get("sandbox_state")
+    if state is None:
+        return None
+    if state.maintenance:
+        g.control_fault = "maintenance"
+        return unavailable(503, maintenance=True)
+    outcome = faults.decide(state.faults, request.method, path)
+    if outcome is None:
+        return None
+    g.control_fault = outcome.label
+    if outcome.latency_ms:
+        time.sleep(outcome.latency_ms / 1000)  # the injected latency itself
+    if outcome.drop:
+        _record(None)
+        g.control_recorded = True
+        return _drop_connection()
+    if outcome.status:
+        return unavailable(outcome.status, maintenance=False)
+    return None
+
+
+def after_request(response: Response) -> Response:
+    """Journal the request."""
+    if not g.get("control_recorded") and not _exempt(request.path):
+        try:
+            _record(response.status_code, response)
+        except Exception:  # the journal must never break an answer
+            log.exception("request journal not written")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the hooks first in line, right after the shared state is read."""
+    app.config["SANDBOX_JOURNAL_DIR"] = journal.directory(app.config["SANDBOX"].database_url)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    position = next(
+        (i + 1 for i, f in enumerate(hooks) if f.__name__ == "_refresh_state"), 0
+    )
+    hooks.insert(position, before_request)
+    app.after_request_funcs.setdefault(None, []).append(after_request)

@@ -1,0 +1,68 @@
+"""Answer 503 while the database cannot be reached, and recover without a restart.
+
+A database that is restarting, unreachable or (SQLite) locked for too long
+raises SQLAlchemy's ``OperationalError`` / ``InterfaceError`` (or a pool
+``TimeoutError``) somewhere in a request. Instead of a 500 page, the client gets
+a 503 with ``Retry-After``: a JSON body on machine paths (API, control plane,
+health), a short French page on the portal. Nothing else is needed to recover:
+the request's session is closed at teardown, and PostgreSQL connections are
+checked before reuse (``pool_pre_ping``), so the next request after the database
+is back reconnects by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+log = logging.getLogger("sandbox.resilience")
+
+RETRY_AFTER_SECONDS = 5
+MESSAGE = (
+    "Service temporairement indisponible : la base de données ne répond pas. "
+    "Réessayez dans quelques secondes."
+)
+JSON_PREFIXES = ("/api/", "/cpro/", "/_sandbox/", "/health", "/openapi.json")
+
+_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Service indisponible - Chorus Pro</title></head>
+<body><h1>Service temporairement indisponible</h1>
+<p>La base de données ne répond pas. Réessayez dans quelques secondes.</p></body></html>
+"""
+
+
+def wants_json() -> bool:
+    """Whether this request is on a machine path (JSON answers)."""
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def database_unavailable(error: Exception) -> Response:
+    """The 503 answer for a database that cannot be reached."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                str(error).splitlines()[0][:200])
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.invalidate()  # drop its connection: it may be dead
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            pass
+    if request.path == "/health":
+        response = jsonify({"status": "error", "libelle": MESSAGE,
+                            "storage": {"status": "error", "error": str(error)[:200]}})
+    elif wants_json():
+        response = jsonify({"codeRetour": 503, "libelle": MESSAGE})
+    else:
+        response = Response(_PAGE, mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the 503 handlers."""
+    for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(error_class, database_unavailable)

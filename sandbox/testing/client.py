@@ -1,0 +1,292 @@
+"""Drive a running sandbox from tests: control plane, signup through the portal, API client.
+
+``SandboxClient(url, mailpit_url)`` wraps the control plane (``reset``, ``set_clock``,
+``inject_fault``, ``maintenance``, ``requests_journal``, ``mails``) and performs whole
+user actions over HTTP: ``signup(...)`` (form, CSRF, captcha answer from the control
+plane, activation mail read from Mailpit, password chosen) and
+``technical_client(...)`` (a ``requests.Session`` with a PISTE token and the
+``cpro-account`` header, ready for ``/cpro/...``).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from sandbox.stack import wait_until
+
+
+class SandboxError(AssertionError):
+    """The sandbox did not do what a helper asked (the message says what it answered)."""
+
+
+def random_siret(rng: random.Random | None = None) -> str:
+    """A valid, random SIRET (Luhn on the SIREN and on the whole number)."""
+    from stdnum import luhn
+
+    rng = rng or random.Random(uuid.uuid4().int)
+    siren = "".join(rng.choice("0123456789") for _ in range(8))
+    siren += luhn.calc_check_digit(siren)
+    body = siren + "".join(rng.choice("0123456789") for _ in range(4))
+    return body + luhn.calc_check_digit(body)
+
+
+def _problems(html: str) -> str:
+    """The readable text of an error page, shortened."""
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()[:400]
+
+
+class BaseUrlSession(requests.Session):
+    """A ``requests.Session`` that resolves relative URLs against a base URL."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") + "/"
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+
+
+@dataclass
+class Account:
+    """An account created and activated through the portal."""
+
+    login: str
+    password: str
+    identifiant: str
+    type_identifiant: str
+    raison_sociale: str
+    activation_link: str
+    form: dict[str, str] = field(default_factory=dict)
+
+
+class SandboxClient:
+    """The control plane and whole user actions on one running sandbox."""
+
+    def __init__(self, url: str, mailpit_url: str, admin_token: str | None = None,
+                 timeout: float = 30) -> None:
+        self.url = url.rstrip("/")
+        self.mailpit_url = mailpit_url.rstrip("/")
+        self.timeout = timeout
+        self.control = BaseUrlSession(f"{self.url}/_sandbox/")
+        if admin_token:
+            self.control.headers["X-Sandbox-Token"] = admin_token
+
+    # --- control plane ---------------------------------------------------------------
+
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = self.control.request(method, path, timeout=self.timeout, **kwargs)
+        if answer.status_code >= 400:
+            raise SandboxError(f"{method} /_sandbox/{path}: {answer.status_code} {answer.text[:300]}")
+        return answer.json() if answer.content else None
+
+    def reset(self, seed: int | None = None, clear_mailpit: bool = False) -> dict:
+        """Put the sandbox back to its seeded baseline."""
+        body: dict[str, Any] = {"clearMailpit": clear_mailpit}
+        if seed is not None:
+            body["seed"] = seed
+        return self._control("POST", "reset", json=body)
+
+    def clock(self) -> dict:
+        """The sandbox's time and offset."""
+        return self._control("GET", "clock")
+
+    def set_clock(self, offset: str | float | None = None, *, advance: str | None = None,
+                  now: str | None = None) -> dict:
+        """Set the offset ("25h" or seconds), advance by a duration, or jump to an instant."""
+        if advance is not None:
+            body: dict[str, Any] = {"advance": advance}
+        elif now is not None:
+            body = {"now": now}
+        elif isinstance(offset, str):
+            body = {"offset": offset}
+        else:
+            body = {"offsetSeconds": offset or 0}
+        return self._control("PUT", "clock", json=body)
+
+    def faults(self) -> dict:
+        """The faults in force."""
+        return self._control("GET", "faults")
+
+    def inject_fault(self, path: str = "*", *, method: str | list[str] | None = None,
+                     status: int | None = 503, drop: bool = False, probability: float = 1.0,
+                     latency_ms: float | tuple[float, float] | None = None,
+                     path_regex: str | None = None, seed: int | None = None) -> dict:
+        """Add a fault rule (beside those in force); return the faults document."""
+        rule: dict[str, Any] = {"probability": probability}
+        if path_regex is not None:
+            rule["pathRegex"] = path_regex
+        else:
+            rule["path"] = path
+        if method is not None:
+            rule["method"] = method
+        if drop:
+            rule["error"] = {"drop": True}
+        elif status is not None:
+            rule["error"] = {"status": status}
+        if isinstance(latency_ms, tuple):
+            rule["latency"] = {"minMs": latency_ms[0], "maxMs": latency_ms[1]}
+        elif latency_ms is not None:
+            rule["latency"] = {"ms": latency_ms}
+        current = self.faults()
+        body = {"rules": [*current["rules"], rule],
+                "seed": current["seed"] if seed is None else seed}
+        return self._control("PUT", "faults", json=body)
+
+    def clear_faults(self) -> None:
+        """Remove every fault and leave maintenance."""
+        self._control("DELETE", "faults")
+
+    def maintenance(self, enabled: bool = True) -> None:
+        """Switch maintenance mode."""
+        self._control("PUT", "maintenance", json={"enabled": enabled})
+
+    def requests_journal(self, **filters: str) -> list[dict]:
+        """Journaled requests (filters: method, path, status, clientId, account)."""
+        return self._control("GET", "requests", params=filters)["requests"]
+
+    def mails(self, to: str) -> list[dict]:
+        """What the sandbox sent to ``to`` (newest first), with state and link."""
+        return self._control("GET", "mails", params={"to": to})["mails"]
+
+    def credentials(self) -> dict:
+        """The seeded default accounts (``gestionnaire``, ``technical_account``,
+        ``oauth_client``) of this sandbox's current seed."""
+        return self._control("GET", "credentials")
+
+    def captcha_answer(self, captcha_id: str) -> str:
+        """The answer of a captcha challenge."""
+        return self._control("GET", f"captcha/{captcha_id}")["answer"]
+
+    # --- Mailpit ---------------------------------------------------------------------
+
+    def wait_for_mail(self, to: str, contains: str = "", timeout: float = 30) -> dict:
+        """Wait for a message to exactly ``to`` in Mailpit whose text has ``contains``."""
+        found: dict[str, Any] = {}
+
+        def arrived() -> bool:
+            answer = requests.get(f"{self.mailpit_url}/api/v1/search",
+                                  params={"query": f'to:"{to}"'}, timeout=10)
+            if answer.status_code != 200:
+                return False
+            for summary in answer.json().get("messages", []):
+                if to.lower() not in {t["Address"].lower() for t in summary.get("To") or []}:
+                    continue
+                message = requests.get(
+                    f"{self.mailpit_url}/api/v1/message/{summary['ID']}", timeout=10).json()
+                if contains in message.get("Text", ""):
+                    found.update(message)
+                    return True
+            return False
+
+        wait_until(arrived, timeout, f"a mail to {to} containing {contains!r}", interval=0.2)
+        return found
+
+    # --- whole user actions ----------------------------------------------------------
+
+    def portal(self) -> Any:
+        """A new portal visitor (own cookies) answering captchas through the control plane."""
+        from sandbox.portal.client import PortalClient
+
+        return PortalClient(self.url, captcha_answer=self.captcha_answer, timeout=self.timeout)
+
+    def signup(self, login: str | None = None, password: str | None = None,
+               activate: bool = True, **fields: str) -> Account:
+        """Create an account and its structure through the portal, then activate it.
+
+        ``fields`` override the form's fields (see docs/pytest-plugin.md); the defaults
+        create a new private structure identified by a random SIRET. With
+        ``activate=False`` the account stays pending and ``activation_link`` is unused.
+        """
+        login = (login or f"signup-{uuid.uuid4().hex[:12]}@example.com").lower()
+        password = password or f"Sbx-{uuid.uuid4().hex[:10]}-9aZ!"
+        form = self._signup_fields(login, fields)
+        answer = self.portal().signup(form)
+        if answer.status_code != 303:
+            raise SandboxError(f"signup refused ({answer.status_code}): {_problems(answer.text)}")
+        mail = self.wait_for_mail(login, contains="/activation/")
+        match = re.search(r"https?://\S+/activation/[A-Za-z0-9_\-]+", mail["Text"])
+        if match is None:
+            raise SandboxError(f"no activation link in the mail to {login}")
+        link = match.group(0)
+        if activate:
+            self.activate(link, password)
+        return Account(login=login, password=password, identifiant=form["identifiant"],
+                       type_identifiant=form["type_identifiant"],
+                       raison_sociale=form.get("raison_sociale", ""),
+                       activation_link=link, form=form)
+
+    def activate(self, link: str, password: str) -> None:
+        """Open an activation link and choose the password; SandboxError if refused."""
+        visitor = self.portal()
+        page = visitor.get(link)
+        if page.status_code != 200:
+            raise SandboxError(f"activation link refused ({page.status_code}): "
+                               f"{_problems(page.text)}")
+        answer = visitor.activate(link, password)
+        if answer.status_code != 303:
+            raise SandboxError(f"activation refused ({answer.status_code}): "
+                               f"{_problems(answer.text)}")
+
+    @staticmethod
+    def _signup_fields(login: str, overrides: dict[str, str]) -> dict[str, str]:
+        marker = uuid.uuid4().hex[:6].upper()
+        form = {
+            "login_email": login,
+            "prenom": "Camille",
+            "nom": "Martin",
+            "telephone": "0102030405",
+            "email_contact": login,
+            "type_identifiant": "SIRET",
+            "identifiant": random_siret(),
+            "type_structure": "PRIVEE",
+            "raison_sociale": f"Société d'essai {marker}",
+            "adresse": "1 rue de la Paix",
+            "code_postal": "75002",
+            "ville": "Paris",
+            "pays": "FR",
+            "accepte_conditions": "y",
+        }
+        form.update(overrides)
+        return form
+
+    def technical_client(self, login: str | None = None, password: str | None = None,
+                         client_id: str | None = None, client_secret: str | None = None
+                         ) -> BaseUrlSession:
+        """A session ready to call ``/cpro/...``: PISTE token and ``cpro-account`` header.
+
+        Without arguments it uses the seeded defaults (``default_credentials()``).
+        """
+        if None in (login, password, client_id, client_secret):
+            defaults = self.credentials()
+            login = login or defaults["technical_account"]["login"]
+            password = password or defaults["technical_account"]["password"]
+            client_id = client_id or defaults["oauth_client"]["client_id"]
+            client_secret = client_secret or defaults["oauth_client"]["client_secret"]
+        answer = requests.post(
+            f"{self.url}/api/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id,
+                  "client_secret": client_secret, "scope": "openid"},
+            timeout=self.timeout,
+        )
+        if answer.status_code != 200:
+            raise SandboxError(f"token refused ({answer.status_code}): {answer.text[:300]}")
+        session = BaseUrlSession(self.url)
+        account = base64.b64encode(f"{login}:{password}".encode()).decode()
+        session.headers.update({
+            "Authorization": f"Bearer {answer.json()['access_token']}",
+            "cpro-account": account,
+            "Content-Type": "application/json;charset=utf-8",
+            "Accept": "application/json;charset=utf-8",
+        })
+        return session
+

@@ -1,0 +1,173 @@
+"""Control plane on an in-process app (temporary SQLite): input checks, security,
+seeded faults, maintenance, journal bound. Observed through HTTP answers only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sandbox import clock, create_app, db
+
+
+@pytest.fixture
+def make_app(tmp_path) -> Iterator:  # noqa: ANN001
+    """Build apps on a temporary SQLite database; put the process's engine and clock back."""
+    previous_url = db._engine_url
+    previous_offset = clock.offset()
+
+    def _make(**overrides):  # noqa: ANN003, ANN202
+        settings = {"database_url": f"sqlite:///{tmp_path / 'control.db'}",
+                    "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"}
+        settings.update(overrides)
+        return create_app(settings)
+
+    try:
+        yield _make
+    finally:
+        if previous_url is not None:
+            db.init_engine(previous_url)
+        clock.set_offset(previous_offset)
+
+
+def test_non_loopback_client_is_refused_without_token(make_app):
+    client = make_app().test_client()
+    outside = {"REMOTE_ADDR": "10.1.2.3"}
+    answer = client.get("/_sandbox/clock", environ_base=outside)
+    assert answer.status_code == 403
+    assert "loopback" in answer.json["error"]
+    assert client.put("/_sandbox/clock", json={"advance": "1h"},
+                      environ_base=outside).status_code == 403
+    assert client.get("/_sandbox/clock").status_code == 200  # loopback
+    assert client.get("/_sandbox/clock", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    # Refused changes changed nothing.
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == 0.0
+    # The simulated surfaces are not restricted.
+    assert client.get("/health", environ_base=outside).status_code in (200, 503)
+
+
+def test_admin_token_is_required_from_everywhere_once_set(make_app):
+    client = make_app(admin_token="s3cret").test_client()
+    outside = {"REMOTE_ADDR": "10.1.2.3"}
+    assert client.get("/_sandbox/clock").status_code == 401
+    assert client.get("/_sandbox/clock", headers={"X-Sandbox-Token": "nope"},
+                      environ_base=outside).status_code == 401
+    answer = client.get("/_sandbox/clock", headers={"X-Sandbox-Token": "s3cret"},
+                        environ_base=outside)
+    assert answer.status_code == 200 and "now" in answer.json
+
+
+def test_clock_set_advance_jump_and_bad_input(make_app):
+    client = make_app().test_client()
+    assert client.put("/_sandbox/clock", json={"offset": "2d"}).json["offsetSeconds"] == 172800
+    assert client.put("/_sandbox/clock", json={"advance": "-1h30m"}).json[
+        "offsetSeconds"] == 172800 - 5400
+    jumped = client.put("/_sandbox/clock", json={"now": "2030-01-01T00:00:00Z"}).json
+    assert jumped["now"].startswith("2030-01-01T00:00")
+    before = client.get("/_sandbox/clock").json["offsetSeconds"]
+    for bad in ({"advance": "25 hours"}, {"advance": 3}, {"offsetSeconds": "1"},
+                {"advance": "1h", "offset": "2h"}, {}, {"now": "tomorrow"}, [1]):
+        answer = client.put("/_sandbox/clock", json=bad)
+        assert answer.status_code == 400, bad
+        assert answer.json["error"]
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == before
+    assert client.put("/_sandbox/clock", json={"offsetSeconds": 0}).json["offsetSeconds"] == 0
+
+
+def test_bad_fault_document_is_refused_and_changes_nothing(make_app):
+    client = make_app().test_client()
+    good = {"rules": [{"path": "/cpro/*", "error": {"status": 503}}]}
+    assert client.put("/_sandbox/faults", json=good).status_code == 200
+    for bad in (
+        {"rules": [{"path": "/x", "error": {"status": 200}}]},
+        {"rules": [{"path": "/x"}]},
+        {"rules": [{"pathRegex": "(", "error": {"drop": True}}]},
+        {"rules": [{"path": "/x", "probability": 2, "error": {"status": 503}}]},
+        {"rules": [{"path": "/x", "latency": {"minMs": 50, "maxMs": 10}}]},
+        {"rules": [{"method": "FETCH", "path": "/x", "error": {"status": 503}}]},
+        {"rules": [{"path": "/x", "error": {"status": 503}, "colour": "red"}]},
+        {"rules": "all"},
+    ):
+        answer = client.put("/_sandbox/faults", json=bad)
+        assert answer.status_code == 400, bad
+        assert answer.json["error"]
+    assert client.get("/_sandbox/faults").json["rules"] == good["rules"]
+    assert client.delete("/_sandbox/faults").status_code == 204
+    assert client.get("/_sandbox/faults").json["rules"] == []
+
+
+def _outcomes(client, n: int) -> list[int]:  # noqa: ANN001
+    return [client.get(f"/cpro/anything/{i}").status_code for i in range(n)]
+
+
+def test_seeded_fault_probability_targets_only_its_route_and_repeats(make_app):
+    client = make_app().test_client()
+    rules = {"seed": 7, "rules": [
+        {"method": "GET", "path": "/cpro/anything/*", "probability": 0.3,
+         "error": {"status": 503}}]}
+    client.put("/_sandbox/faults", json=rules)
+    first = _outcomes(client, 200)
+    failures = first.count(503)
+    assert 30 <= failures <= 90  # 0.3 of 200, well within binomial bounds
+    assert set(first) == {503, 404}  # the route itself does not exist: 404 otherwise
+    # Other methods and paths are untouched.
+    assert all(client.post(f"/cpro/anything/{i}").status_code != 503 for i in range(30))
+    assert all(client.get(f"/cpro/other/{i}").status_code != 503 for i in range(30))
+    # The same seed gives the same sequence again; another seed another one.
+    client.put("/_sandbox/faults", json=rules)
+    assert _outcomes(client, 200) == first
+    client.put("/_sandbox/faults", json={**rules, "seed": 8})
+    assert _outcomes(client, 200) != first
+
+
+def test_maintenance_answers_portal_in_french_and_api_in_json(make_app):
+    client = make_app().test_client()
+    assert client.put("/_sandbox/maintenance", json={"enabled": True}).status_code == 200
+    page = client.get("/connexion")
+    assert page.status_code == 503
+    assert "maintenance" in page.get_data(as_text=True)
+    assert '<html lang="fr">' in page.get_data(as_text=True)
+    api = client.post("/cpro/structures/v1/rechercher", json={})
+    assert api.status_code == 503 and api.headers["Retry-After"]
+    assert api.json["error"] == "service_unavailable"
+    token = client.post("/api/oauth/token", data={"grant_type": "client_credentials"})
+    assert token.status_code == 503
+    # Never the control plane nor the health check.
+    assert client.get("/_sandbox/faults").json["maintenance"] is True
+    assert client.get("/health").status_code != 503 or client.get("/health").json
+    assert client.put("/_sandbox/maintenance", json={"enabled": "yes"}).status_code == 400
+    client.put("/_sandbox/maintenance", json={"enabled": False})
+    assert client.get("/connexion").status_code != 503
+
+
+def test_journal_keeps_the_last_n_requests_and_filters(make_app):
+    client = make_app(journal_size=5).test_client()
+    client.delete("/_sandbox/requests")
+    for i in range(8):
+        client.get(f"/cpro/journal/{i}")
+    client.post("/cpro/journal/post")
+    answer = client.get("/_sandbox/requests").json
+    assert answer["size"] == 5 and answer["count"] == 5
+    paths = [entry["path"] for entry in answer["requests"]]
+    assert paths == ["/cpro/journal/4", "/cpro/journal/5", "/cpro/journal/6",
+                     "/cpro/journal/7", "/cpro/journal/post"]
+    entry = answer["requests"][0]
+    assert entry["method"] == "GET" and entry["status"] == 404 and entry["durationMs"] >= 0
+    posted = client.get("/_sandbox/requests?method=post").json["requests"]
+    assert [e["path"] for e in posted] == ["/cpro/journal/post"]
+    assert client.get("/_sandbox/requests?path=/cpro/journal/[56]").json["count"] == 2
+    assert client.delete("/_sandbox/requests").status_code == 204
+    assert client.get("/_sandbox/requests").json["count"] == 0
+
+
+def test_journal_off_and_bodies_scrubbed(make_app, tmp_path):
+    off = make_app(journal_size=0).test_client()
+    off.get("/cpro/x")
+    assert off.get("/_sandbox/requests").json["requests"] == []
+    bodies = make_app(journal_bodies=True,
+                      database_url=f"sqlite:///{tmp_path / 'b.db'}").test_client()
+    bodies.delete("/_sandbox/requests")
+    bodies.post("/api/oauth/token", data={"client_id": "abc", "client_secret": "hush"})
+    entry = bodies.get("/_sandbox/requests").json["requests"][-1]
+    assert "client_id=abc" in entry["requestBody"]
+    assert "hush" not in entry["requestBody"]
