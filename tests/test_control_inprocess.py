@@ -109,7 +109,7 @@ def test_seeded_fault_probability_targets_only_its_route_and_repeats(make_app):
     first = _outcomes(client, 200)
     failures = first.count(503)
     assert 30 <= failures <= 90  # 0.3 of 200, well within binomial bounds
-    assert set(first) == {503, 404}  # the route itself does not exist: 404 otherwise
+    assert set(first) == {503, 401}  # otherwise the PISTE gateway: no bearer token, 401
     # Other methods and paths are untouched.
     assert all(client.post(f"/cpro/anything/{i}").status_code != 503 for i in range(30))
     assert all(client.get(f"/cpro/other/{i}").status_code != 503 for i in range(30))
@@ -152,7 +152,7 @@ def test_journal_keeps_the_last_n_requests_and_filters(make_app):
     assert paths == ["/cpro/journal/4", "/cpro/journal/5", "/cpro/journal/6",
                      "/cpro/journal/7", "/cpro/journal/post"]
     entry = answer["requests"][0]
-    assert entry["method"] == "GET" and entry["status"] == 404 and entry["durationMs"] >= 0
+    assert entry["method"] == "GET" and entry["status"] == 401 and entry["durationMs"] >= 0
     posted = client.get("/_sandbox/requests?method=post").json["requests"]
     assert [e["path"] for e in posted] == ["/cpro/journal/post"]
     assert client.get("/_sandbox/requests?path=/cpro/journal/[56]").json["count"] == 2

@@ -19,11 +19,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, security
-from sandbox.models import AccessToken, Rattachement, User
+from sandbox.models import AccessToken, OAuthClient, Rattachement, User
 from sandbox.piste import technical
 
 _CACHE_MAX = 10_000
@@ -56,9 +57,14 @@ def check_bearer(s: Session, authorization: str | None) -> None:
         raise GatewayError(
             401, "invalid_request", "The Authorization header must be 'Bearer <access_token>'."
         )
-    expires_at = s.scalar(
-        select(AccessToken.expires_at).where(AccessToken.token_hash == security.token_hash(token))
-    )
+    row = s.execute(
+        select(AccessToken.expires_at, OAuthClient.client_id)
+        .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
+        .where(AccessToken.token_hash == security.token_hash(token))
+    ).first()
+    expires_at = row.expires_at if row is not None else None
+    if row is not None:
+        g.piste_client_id = row.client_id  # the control plane's journal shows it
     if expires_at is None:
         raise GatewayError(401, "invalid_token", "Unknown access token.")
     if expires_at <= clock.utcnow_naive():
@@ -150,6 +156,7 @@ def check_account(s: Session, header: str | None) -> Caller:
             "technical account.",
         )
     login, password = _decode_account(header)
+    g.cpro_login = login  # the control plane's journal shows it
     user = s.scalars(select(User).where(User.login == login)).first()
     if user is None or not _password_ok(user, login, password):
         raise GatewayError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,6 +84,7 @@ def token():
         unknown = ", ".join(sorted(scopes - KNOWN_SCOPES))
         return _error("invalid_scope", f"Unknown scope: {unknown}. Use scope=openid.")
     client_id, client_secret = _client_credentials()
+    g.piste_client_id = client_id  # the control plane's journal shows it
     if not client_id or not client_secret:
         return _error("invalid_request", "Missing parameter: client_id and client_secret.")
     s = db.session()
