@@ -11,3 +11,6 @@ def init_app(app: Flask) -> None:
     from sandbox.piste import oauth
 
     app.register_blueprint(oauth.bp)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:  # API clients send no CSRF token (the portal's CSRFProtect)
+        csrf.exempt(oauth.bp)
