@@ -171,3 +171,20 @@ def test_journal_off_and_bodies_scrubbed(make_app, tmp_path):
     entry = bodies.get("/_sandbox/requests").json["requests"][-1]
     assert "client_id=abc" in entry["requestBody"]
     assert "hush" not in entry["requestBody"]
+
+
+def test_journal_files_of_finished_processes_are_pruned_at_start(make_app, tmp_path):
+    import json
+    import time
+
+    from sandbox.control import journal
+
+    url = f"sqlite:///{tmp_path / 'prune.db'}"
+    folder = journal.directory(url)
+    stale = folder / "journal-4194000.jsonl"  # a worker of an earlier run, long gone
+    stale.write_text(json.dumps({"id": "4194000-1", "t": time.time(), "method": "GET",
+                                 "path": "/from-an-earlier-run", "status": 200}) + "\n")
+    client = make_app(database_url=url).test_client()
+    paths = [e["path"] for e in client.get("/_sandbox/requests").json["requests"]]
+    assert "/from-an-earlier-run" not in paths
+    assert not stale.exists()

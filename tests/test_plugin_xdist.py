@@ -30,7 +30,9 @@ import pytest
 
 
 @pytest.mark.parametrize("hours", [11, 12, 13, 14])
-def test_each_worker_has_its_own_sandbox(chorus, chorus_sandbox, hours):
+def test_each_worker_has_its_own_sandbox(chorus_reset, chorus_sandbox, hours):
+    chorus = chorus_reset
+    assert chorus.clock()["offsetSeconds"] == 0
     chorus.set_clock(f"{hours}h")
     chorus.signup()
     assert chorus.clock()["offsetSeconds"] == hours * 3600
