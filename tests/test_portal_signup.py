@@ -305,3 +305,23 @@ def test_french_error_pages(base_url):
     assert missing.headers["Content-Type"].startswith("text/html")
     huge = requests.post(f"{base_url}/connexion", data={"login": "x" * 2_000_000}, timeout=30)
     assert huge.status_code == 413 and "trop volumineux" in huge.text
+
+
+def test_captcha_mode_off_removes_the_captcha(tmp_path, chorus_sandbox):
+    """The load profile's setting: no captcha on the form, signup still validated."""
+    from sandbox import create_app, db
+    from sandbox.portal.client import find_form
+
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'off.db'}",
+                      "captcha_mode": "off", "mail_dispatcher": False})
+    try:
+        client = app.test_client()
+        page = client.get("/creer-un-compte")
+        form = find_form(page.text, "/creer-un-compte")
+        assert "captcha_id" not in form.fields and 'id="captcha"' not in page.text
+        values = dict(form.fields, **signup_values())
+        assert client.post("/creer-un-compte", data=values).status_code == 303
+        refused = client.post("/creer-un-compte", data=dict(values, nom=""))
+        assert refused.status_code == 400 and field_error(refused.text, "nom")
+    finally:
+        db.init_engine(chorus_sandbox.database_url)  # this process's engine, back

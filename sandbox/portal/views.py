@@ -30,6 +30,7 @@ from sandbox.portal.forms import (
     NewLinkForm,
     PostForm,
     SignupForm,
+    choice,
 )
 
 bp = Blueprint(
@@ -106,7 +107,7 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
         captcha_id = captcha.new_challenge(db.session())
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
-    form.pays.choices = countries.choices()
+    form.pays.choices = [choice(code, name) for code, name in countries.choices()]
     chosen = (form.type_identifiant.data or "").upper()
     return (
         render_template(

@@ -68,14 +68,13 @@ def _fix_sequences(conn: Connection) -> None:
     """PostgreSQL: move each id sequence past the explicit ids just inserted."""
     if conn.dialect.name != "postgresql":
         return
-    for table in Base.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.autoincrement and table.name not in KEPT_TABLES:
-            conn.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                )
+    for name in TABLES:  # the tables seeded with explicit ids
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
             )
+        )
 
 
 def _record_seed(s: Session, seed: int) -> None:
