@@ -263,6 +263,8 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         prepared = opts.scale_db.get(count)
         if prepared:
             shutil.copyfile(prepared, work / "sandbox.db")
+            if os.path.exists(f"{prepared}-wal"):  # not checkpointed yet: part of the data
+                shutil.copyfile(f"{prepared}-wal", work / "sandbox.db-wal")
             settings["database_url"] = f"sqlite:///{work / 'sandbox.db'}"
         started = time.perf_counter()
         try:
