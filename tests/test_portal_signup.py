@@ -68,6 +68,10 @@ def test_new_user_signs_up_activates_logs_in_and_sees_mon_compte(base_url, mailp
     assert login in account.text
     assert "Gestionnaire principal" in account.text and "Validée" in account.text
     assert "Atelier &lt;b&gt;&#34;Lefèvre&#34;&lt;/b&gt; &amp; fils" in account.text
+    # The gestionnaire reaches the structure's technical account and the other areas.
+    assert f"/gestionnaire/structures/{structure.id}/compte-technique" in account.text
+    assert 'href="/raccordements"' in account.text
+    assert 'href="/qualification/jeu-de-donnees"' in account.text
 
     portal.logout()
     gone = portal.get("/mon-compte", allow_redirects=False)

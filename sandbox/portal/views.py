@@ -53,13 +53,15 @@ LIBELLES_STATUT_RATTACHEMENT = {
 }
 LIBELLES_ROLE = {"GESTIONNAIRE_PRINCIPAL": "Gestionnaire principal", "UTILISATEUR": "Utilisateur"}
 
+# (name, description, endpoint of the page it opens once logged in)
 DOMAINES = [
-    ("Marché", "Passation"),
-    ("Commande", "Engagements, cessions"),
-    ("Facturation", "Factures, factures de travaux, frais de justice, remboursement de taxes"),
-    ("Organisation", "Structures, habilitations, annuaire"),
-    ("Raccords", "Raccords EDI, API"),
-    ("Outils", "Signature"),
+    ("Marché", "Passation", "portal.mon_compte"),
+    ("Commande", "Engagements, cessions", "portal.mon_compte"),
+    ("Facturation", "Factures, factures de travaux, frais de justice, remboursement de taxes",
+     "portal.mon_compte"),
+    ("Organisation", "Structures, habilitations, annuaire", "portal.mon_compte"),
+    ("Raccords", "Raccords EDI, API", "piste_portal.raccordements"),
+    ("Outils", "Signature", "portal.mon_compte"),
 ]
 
 

@@ -160,7 +160,7 @@ def test_rattachement_validated_by_the_gestionnaire_in_a_browser(page_factory, b
     requester.goto(link)
     assert "en cours de validation" in requester.locator("main").inner_text()
 
-    gp.get_by_role("link", name="Demandes de rattachement").click()
+    gp.get_by_role("navigation").get_by_role("link", name="Demandes de rattachement").click()
     row = gp.locator("tr", has_text=requester_login)
     row.locator("textarea").first.fill("Bienvenue dans l'équipe")
     row.get_by_role("button", name="Valider").click()
