@@ -101,7 +101,6 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
-        used_seed = row.seed if row.seed is not None else (seed if seed is not None else settings.seed)
     clock.set_offset(0.0)
     journal.clear(journal.directory(settings.database_url))
     mailpit = False
@@ -109,7 +108,7 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         clear_mailpit(settings)
         mailpit = True
     return {
-        "seed": seed if seed is not None else used_seed,
+        "seed": report.get("seed", settings.seed if seed is None else seed),
         "durationMs": round((time.perf_counter() - started) * 1000, 1),
         "mailpitCleared": mailpit,
         "seeding": report,

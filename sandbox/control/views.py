@@ -63,6 +63,12 @@ def _json_body() -> Any:
     return {} if body is None else body
 
 
+@bp.get("/ping")
+def ping():
+    """The cheapest answer of the sandbox (benchmarks of the server itself)."""
+    return jsonify({"pong": True})
+
+
 # --- reset ------------------------------------------------------------------------
 
 
