@@ -38,11 +38,11 @@ def set_offset(seconds: float) -> dict:
     return clock_view()
 
 
-def faults_view(row: Any) -> dict:
-    """The faults in force, as stored."""
+def faults_view(row: Any, default_seed: int) -> dict:
+    """The faults in force, as stored (``default_seed`` until rules give one)."""
     document = row.faults or {}
     return {
-        "seed": document.get("seed", 0),
+        "seed": document.get("seed", default_seed),
         "rules": document.get("rules", []),
         "maintenance": bool(row.maintenance),
         "revision": document.get("revision"),
@@ -59,7 +59,7 @@ def set_faults(settings: Settings, body: Any) -> dict:
         if isinstance(body, dict) and body.get("maintenance") is not None:
             row.maintenance = body["maintenance"]
         row.version = (row.version or 0) + 1
-        return faults_view(row)
+        return faults_view(row, settings.seed)
 
 
 def set_maintenance(on: bool) -> None:
