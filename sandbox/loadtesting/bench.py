@@ -166,19 +166,15 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_worker(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
-    """py-spy one gunicorn worker for ``seconds`` in the background (collapsed stacks)."""
+def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+    """py-spy the gunicorn master and all its workers for ``seconds`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
         return None
-    master = stack.server.process.pid
-    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-               and _ppid(int(p.name)) == master]
-    if not workers:
-        return None
     return subprocess.Popen(
-        [spy, "record", "--pid", str(workers[0]), "--duration", str(seconds), "--rate", "100",
-         "--format", "raw", "--output", str(target), "--nonblocking"],
+        [spy, "record", "--pid", str(stack.server.process.pid), "--subprocesses",
+         "--duration", str(seconds), "--rate", "100", "--format", "raw",
+         "--output", str(target), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -230,13 +226,6 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
     return summarise_profile(target)
 
 
-def _ppid(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
-
-
 def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
     """Every measure in one run; return the results (also in bench.json)."""
     out = new_run_dir(opts.reports_dir, "bench")
@@ -265,7 +254,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
                            mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
                            extra_locust_args=["--ceiling-path", path], checks=False)
-            spy = profile_worker(stack, int(seconds), out / "profile-api.txt") \
+            spy = profile_server(stack, int(seconds), out / "profile-api.txt") \
                 if opts.profile else None
             api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
                        mix="api=1", checks=False)
@@ -293,7 +282,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
             target = out / f"profile-flows-{label}.txt"
             try:
-                spy = profile_worker(stack, int(seconds), target) if opts.profile else None
+                spy = profile_server(stack, int(seconds), target) if opts.profile else None
                 summary = load(f"flows-{label}", stack, users=opts.flow_users,
                                spawn_rate=opts.flow_users, mix="signup=1")
                 profile_flows = finish_profile(spy, target)
@@ -341,7 +330,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         ready = time.perf_counter() - started
         try:
             target = out / f"profile-scale-{count}.txt"
-            spy = profile_worker(stack, int(seconds), target) if opts.profile else None
+            spy = profile_server(stack, int(seconds), target) if opts.profile else None
             summary = load(f"scale-{count}", stack, users=10, spawn_rate=10, mix="api=1",
                            checks=False)
             profile_scale = finish_profile(spy, target)
@@ -438,7 +427,7 @@ def markdown(r: dict) -> str:
         for count, s in r["scale"].items()]
     for title, frames in profiles:
         if frames:
-            lines += ["", f"Where one server worker spends its time — {title} (py-spy, "
+            lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "
                       "inclusive % of samples, threads waiting for work left out):", ""]
             lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"
