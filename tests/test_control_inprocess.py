@@ -197,3 +197,18 @@ def test_journal_files_of_finished_processes_are_pruned_at_start(make_app, tmp_p
     paths = [e["path"] for e in client.get("/_sandbox/requests").json["requests"]]
     assert "/from-an-earlier-run" not in paths
     assert not stale.exists()
+
+
+def test_reset_checks_its_input_and_reports_an_absent_mailpit(make_app):
+    pytest.importorskip("sandbox.seeding")
+    client = make_app(seed_structures=5).test_client()
+    client.put("/_sandbox/clock", json={"offset": "1d"})
+    for bad in ({"seed": "7"}, {"clearMailpit": "yes"}, [1]):
+        assert client.post("/_sandbox/reset", json=bad).status_code == 400
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == 86400  # nothing done
+    answer = client.post("/_sandbox/reset", json={"seed": 5, "clearMailpit": True})
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["seed"] == 5 and body["mailpitCleared"] is False
+    assert "127.0.0.1:9" in body["mailpitError"]
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == 0
