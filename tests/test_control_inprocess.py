@@ -40,6 +40,13 @@ def test_non_loopback_client_is_refused_without_token(make_app):
                       environ_base=outside).status_code == 403
     assert client.get("/_sandbox/clock").status_code == 200  # loopback
     assert client.get("/_sandbox/clock", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    # A page of another site cannot drive it through the visitor's browser either.
+    for evil in ({"Origin": "http://evil.example"}, {"Referer": "http://evil.example/x"}):
+        assert client.put("/_sandbox/clock", json={"advance": "1h"},
+                          headers=evil).status_code == 403
+        assert client.post("/_sandbox/reset", headers=evil).status_code == 403
+    assert client.put("/_sandbox/clock", json={"offset": "0s"},
+                      headers={"Origin": "http://localhost"}).status_code == 200
     # Refused changes changed nothing.
     assert client.get("/_sandbox/clock").json["offsetSeconds"] == 0.0
     # The simulated surfaces are not restricted.
