@@ -18,6 +18,7 @@ from sandbox.cpro.common import (
     readable_structure,
     run_paged,
     statut_sortie,
+    type_structure_column,
     visible_clause,
 )
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
@@ -41,7 +42,9 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     libellé, nom, prénom and country are exact matches; the raison sociale matches its
     beginning. Private structures appear only to users attached to them."""
     c = p.structure or sc.StructureCriteres()
-    where = [visible_clause(ctx)]
+    selective = any(
+        (c.identifiantStructure, c.raisonSocialeStructure, c.adresseCodePostal, c.adresseVille)
+    )
     exact = [
         (Structure.identifiant, c.identifiantStructure),
         (Structure.type_identifiant, c.typeIdentifiantStructure),
@@ -51,12 +54,11 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         (Structure.code_postal, c.adresseCodePostal),
         (Structure.ville, c.adresseVille),
         (Structure.pays, c.adresseCodePays.upper() if c.adresseCodePays else None),
-        (Structure.type_structure, c.typeStructure),
         (Structure.statut, c.statutStructure),
         (Structure.est_moa, c.estMOA),
         (Structure.est_moa_uniquement, c.estMOAUniquement),
     ]
-    where += [column == value for column, value in exact if value is not None]
+    where = [column == value for column, value in exact if value is not None]
     if c.raisonSocialeStructure:
         where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
     page, size, desc = page_request(p.parametres)
@@ -66,8 +68,9 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         "TypeIdentifiantStructure": Structure.type_identifiant,
         "Statut": Structure.statut,
     }
-    order = [sort[p.parametres.triColonne]] if p.parametres and p.parametres.triColonne else []
-    stmt = select(
+    tri = p.parametres.triColonne if p.parametres else None
+    order = [sort[tri]] if tri else []
+    columns = (
         Structure.id,
         Structure.identifiant,
         Structure.raison_sociale,
@@ -75,8 +78,23 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         Structure.nom,
         Structure.type_identifiant,
         Structure.statut,
-    ).where(*where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc)
+    )
+    count_stmt = None
+    if c.typeStructure == "PRIVEE":
+        # Only the caller's own private structures can match: look them up by id.
+        ids = ctx.caller.structure_ids(ctx.s)
+        where += [Structure.id.in_(ids), Structure.type_structure == "PRIVEE"]
+        stmt = select(*columns).where(*where)
+    else:
+        if c.typeStructure == "PUBLIQUE":
+            where.append(type_structure_column(True) == "PUBLIQUE")
+        # The page walks the sort order's index (or a selective filter's) and stops early;
+        # without a selective filter, the count is served by the type_structure index.
+        ordered_scan = selective or tri in (None, "IdentifiantStructure", "DesignationStructure")
+        stmt = select(*columns).where(visible_clause(ctx, ordered_scan), *where)
+        if not selective:
+            count_stmt = select(Structure.id).where(visible_clause(ctx, False), *where)
+    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
