@@ -22,7 +22,6 @@ from sandbox.cpro.common import (
     visible_clause,
 )
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
-from sandbox.piste.technical import find_technical_account
 
 BASE = "/cpro/structures/v1"
 TAG = "Structures"
@@ -85,12 +84,19 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         ids = ctx.caller.structure_ids(ctx.s)
         where += [Structure.id.in_(ids), Structure.type_structure == "PRIVEE"]
         stmt = select(*columns).where(*where)
+    elif c.typeStructure == "PUBLIQUE":
+        # Public structures are visible to all: no visibility clause needed.
+        ordered_scan = selective or tri is None
+        stmt = select(*columns).where(type_structure_column(ordered_scan) == "PUBLIQUE", *where)
+        if not selective:
+            count_stmt = select(Structure.id).where(Structure.type_structure == "PUBLIQUE", *where)
     else:
-        if c.typeStructure == "PUBLIQUE":
-            where.append(type_structure_column(True) == "PUBLIQUE")
-        # The page walks the sort order's index (or a selective filter's) and stops early;
-        # without a selective filter, the count is served by the type_structure index.
-        ordered_scan = selective or tri in (None, "IdentifiantStructure", "DesignationStructure")
+        # With a selective filter, its index serves page and count. Without one, the
+        # default (id) order walks the primary key and stops after a page (public
+        # structures are spread over the ids), the count uses the type_structure index;
+        # other orders sort the visible rows (walking another index in order may cross
+        # hundreds of thousands of private rows before the first public one).
+        ordered_scan = selective or tri is None
         stmt = select(*columns).where(visible_clause(ctx, ordered_scan), *where)
         if not selective:
             count_stmt = select(Structure.id).where(visible_clause(ctx, False), *where)
@@ -125,7 +131,11 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
     structure: any public structure, or a private one the caller is attached to."""
     st = readable_structure(ctx, p.idStructureCPP)
-    tech = find_technical_account(ctx.s, st.id)
+    tech_expiry = ctx.s.scalar(
+        select(User.password_expires_at).where(
+            User.technical_structure_id == st.id, User.is_technical
+        )
+    )
     dupliquees = ctx.s.scalars(
         select(Structure.id).where(Structure.id_structure_origine == st.id).order_by(Structure.id)
     ).all()
@@ -134,9 +144,7 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
         "libelle": errors.LIBELLE_CONSULTATION_OK,
         "adressePostaleDuSiege": adresse(st),
         "informationGenerales": {
-            "dateExpirationMotPasseCompteTech": date_iso(tech.password_expires_at)
-            if tech
-            else None,
+            "dateExpirationMotPasseCompteTech": date_iso(tech_expiry),
             "emailStructure": st.email,
             "estValideurDeleguee": st.est_valideur_delegue,
             "idStructureCPP": st.id,

@@ -185,9 +185,9 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
         Structure.nom,
         Structure.code_postal,
         Structure.ville,
-    ).where(visible_clause(ctx, True), *where)
-    # Every sort column is indexed: the page walks it; the count uses the type index
-    # unless a selective filter is there (see visible_clause).
+    ).where(visible_clause(ctx, selective or not order), *where)
+    # As in structures.rechercher: a selective filter's index, else the primary key
+    # in id order; the count uses the type_structure index when nothing is selective.
     count_stmt = None if selective else select(Structure.id).where(visible_clause(ctx), *where)
     rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
     return {
