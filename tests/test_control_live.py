@@ -46,6 +46,7 @@ def test_dropped_connection_and_latency_on_one_route_only(control, base_url):
                                      for e in dropped)
     slow = [e for e in journal if e["path"].startswith(f"/essai/slow-{marker}")]
     assert slow and slow[0]["fault"].startswith("latency:")
+    assert slow[0]["durationMs"] >= 20  # the server's own measure includes the delay
 
 
 def test_maintenance_and_clock_are_shared_by_every_worker(control, base_url):
@@ -111,6 +112,10 @@ def test_dashboard_shows_a_live_sandbox(control, base_url):
     forged = requests.post(f"{control}/dashboard/clock", data={"advance": "1d"},
                            headers={"Origin": "http://evil.example"}, timeout=10)
     assert forged.status_code == 403
+    assert 'href="/_sandbox/static/dashboard.css"' in page.text
+    assert requests.get(f"{control}/static/dashboard.css", timeout=10).status_code == 200
+    unknown = requests.get(f"{control}/no-such-control", timeout=10)
+    assert unknown.status_code == 404 and unknown.json()["error"]
     spec = requests.get(f"{control}/openapi.json", timeout=10).json()
     assert {"/reset", "/clock", "/faults", "/requests", "/mails",
             "/captcha/{captchaId}"} <= set(spec["paths"])

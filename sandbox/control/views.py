@@ -14,7 +14,10 @@ from sandbox.control import faults, journal, operations
 from sandbox.control.timeparse import parse_duration, parse_instant
 from sandbox.models import Captcha, OutboxMail
 
-bp = Blueprint("control", __name__, url_prefix="/_sandbox", template_folder="templates")
+bp = Blueprint(
+    "control", __name__, url_prefix="/_sandbox", template_folder="templates",
+    static_folder="static",
+)
 
 
 def error(message: str, status: int = 400, **extra: Any) -> tuple[Response, int]:
@@ -38,9 +41,23 @@ def _is_loopback(address: str | None) -> bool:
     return ip.is_loopback
 
 
+def _same_origin() -> bool:
+    """Whether a browser sent this request from the sandbox's own pages (or no browser)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True
+    return origin.rstrip("/").startswith(request.host_url.rstrip("/"))
+
+
 @bp.before_request
 def _guard() -> tuple[Response, int] | None:
-    """Loopback only, unless an admin token is configured; then the token is required."""
+    """Loopback only, unless an admin token is configured; then the token is required.
+
+    Changes sent by a browser from another site are refused too, so a web page cannot
+    drive a developer's local sandbox (forms need no CORS preflight).
+    """
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
+        return error("cross-site request refused by the control plane", 403)
     token = _settings().admin_token
     if token:
         given = request.headers.get("X-Sandbox-Token", "")
@@ -61,6 +78,12 @@ def _json_body() -> Any:
     if body is None and request.get_data():
         raise ValueError("the body must be JSON (Content-Type: application/json)")
     return {} if body is None else body
+
+
+@bp.get("/ping")
+def ping():
+    """The cheapest answer of the sandbox (benchmarks of the server itself)."""
+    return jsonify({"pong": True})
 
 
 # --- reset ------------------------------------------------------------------------
@@ -135,7 +158,7 @@ def put_clock():
 @bp.get("/faults")
 def get_faults():
     """The fault rules and the maintenance switch in force."""
-    return jsonify(operations.faults_view(g.sandbox_state))
+    return jsonify(operations.faults_view(g.sandbox_state, _settings().seed))
 
 
 @bp.put("/faults")
@@ -262,3 +285,17 @@ def register_csrf_exemption(app) -> None:  # noqa: ANN001
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(bp)
+
+
+def register_error_renderer() -> None:
+    """Answer the control plane's HTTP errors (404, 405, 413...) in JSON."""
+    try:
+        from sandbox import web
+    except ImportError:
+        return
+
+    def render(problem):  # noqa: ANN001, ANN202
+        return jsonify({"error": problem.description}), problem.code
+
+    if not any(prefix == "/_sandbox" for prefix, _ in web._renderers):
+        web.register_error_renderer("/_sandbox", render)

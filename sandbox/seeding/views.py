@@ -51,9 +51,8 @@ def generate():  # noqa: ANN201
     form = GenerateForm()
     if not form.validate_on_submit():
         abort(400)
-    s = db.session(write=True)
+    s = db.session(write=True)  # the request's session, where current_user() lives
     user = current_user()
-    user = s.merge(user) if user not in s else user
     dataset = generate_dataset(s, current_app.config["SANDBOX"], requester=user)
     s.commit()
     return redirect(url_for("seeding.show", dataset_id=dataset.id), code=303)
