@@ -1,4 +1,5 @@
-"""Answer 503 while the database cannot be reached, and recover without a restart.
+"""Answer 503 while the database cannot be reached, and recover without a restart;
+refuse JSON nested too deeply as invalid JSON (400), not with a 500.
 
 A database that is restarting, unreachable or (SQLite) locked for too long
 raises SQLAlchemy's ``OperationalError`` / ``InterfaceError`` (or a pool
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -62,7 +66,26 @@ def database_unavailable(error: Exception) -> Response:
     return response
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deeply is invalid JSON.
+
+    ``json.loads`` raises ``RecursionError`` on ``[[[[...]]]]`` some thousands deep;
+    Flask only turns ``ValueError`` into a 400, so without this a hostile body
+    became a 500.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
-    """Register the 503 handlers."""
+    """Register the 503 handlers and the JSON reader that refuses deep nesting."""
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
+    previous = app.json
+    app.json = SafeJSONProvider(app)
+    for name in ("ensure_ascii", "sort_keys", "compact", "mimetype"):
+        setattr(app.json, name, getattr(previous, name))
