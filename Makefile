@@ -9,8 +9,10 @@ MAILPIT := $(TOOLS)/mailpit
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 RUN_ARGS ?=
+LOAD_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings
+.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
@@ -19,6 +21,8 @@ help:
 	@echo "make test-sqlite / test-postgres   the suite on one database only"
 	@echo "make audit    pip-audit over the installed dependencies (fails on a known vulnerability)"
 	@echo "make settings print every SANDBOX_* setting"
+	@echo "make load     a bounded Locust run on a fresh stack, then correctness checks (LOAD_ARGS=...)"
+	@echo "make bench    measure ceiling, API mix, signup flows, scale; append docs/performance.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +69,13 @@ test-postgres: install chromium
 
 audit: $(STAMP)
 	$(BIN)/python scripts/audit.py
+
+# Load runs and benchmarks (docs/load.md): loopback only, bounded, they stop by themselves.
+load: install
+	$(BIN)/chorus-sandbox load $(LOAD_ARGS)
+
+bench: install
+	$(BIN)/chorus-sandbox bench $(BENCH_ARGS)
 
 settings: $(STAMP)
 	@$(BIN)/chorus-sandbox settings

@@ -53,6 +53,7 @@ def _register_optional_blueprints(app: Flask) -> None:
     for module_name in (
         "sandbox.web",
         "sandbox.portal",
+        "sandbox.seeding",
         "sandbox.piste",
         "sandbox.cpro",
         "sandbox.control",

@@ -54,6 +54,8 @@ class Structure(Base):
         Index("ix_structures_raison_sociale", "raison_sociale"),
         Index("ix_structures_type_structure", "type_structure", "id"),
         Index("ix_structures_code_postal", "code_postal"),
+        Index("ix_structures_ville", "ville"),  # API: exact city filters
+        Index("ix_structures_origine", "id_structure_origine"),  # API: listeStructureDupliquees
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idStructureCPP
@@ -135,7 +137,10 @@ class User(Base):
     """A portal account (or a technical account, which cannot log in to the portal)."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("login", name="uq_user_login"),)
+    __table_args__ = (
+        UniqueConstraint("login", name="uq_user_login"),
+        Index("ix_users_technical_structure", "technical_structure_id"),  # API: tech account
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idUtilisateur
     login: Mapped[str] = mapped_column(String(254))  # stored lower-cased

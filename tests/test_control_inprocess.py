@@ -97,13 +97,13 @@ def test_bad_fault_document_is_refused_and_changes_nothing(make_app):
 
 
 def _outcomes(client, n: int) -> list[int]:  # noqa: ANN001
-    return [client.get(f"/cpro/anything/{i}").status_code for i in range(n)]
+    return [client.get(f"/essai/anything/{i}").status_code for i in range(n)]
 
 
 def test_seeded_fault_probability_targets_only_its_route_and_repeats(make_app):
     client = make_app().test_client()
     rules = {"seed": 7, "rules": [
-        {"method": "GET", "path": "/cpro/anything/*", "probability": 0.3,
+        {"method": "GET", "path": "/essai/anything/*", "probability": 0.3,
          "error": {"status": 503}}]}
     client.put("/_sandbox/faults", json=rules)
     first = _outcomes(client, 200)
@@ -111,8 +111,8 @@ def test_seeded_fault_probability_targets_only_its_route_and_repeats(make_app):
     assert 30 <= failures <= 90  # 0.3 of 200, well within binomial bounds
     assert set(first) == {503, 404}  # the route itself does not exist: 404 otherwise
     # Other methods and paths are untouched.
-    assert all(client.post(f"/cpro/anything/{i}").status_code != 503 for i in range(30))
-    assert all(client.get(f"/cpro/other/{i}").status_code != 503 for i in range(30))
+    assert all(client.post(f"/essai/anything/{i}").status_code != 503 for i in range(30))
+    assert all(client.get(f"/essai/other/{i}").status_code != 503 for i in range(30))
     # The same seed gives the same sequence again; another seed another one.
     client.put("/_sandbox/faults", json=rules)
     assert _outcomes(client, 200) == first
@@ -144,18 +144,18 @@ def test_journal_keeps_the_last_n_requests_and_filters(make_app):
     client = make_app(journal_size=5).test_client()
     client.delete("/_sandbox/requests")
     for i in range(8):
-        client.get(f"/cpro/journal/{i}")
-    client.post("/cpro/journal/post")
+        client.get(f"/essai/journal/{i}")
+    client.post("/essai/journal/post")
     answer = client.get("/_sandbox/requests").json
     assert answer["size"] == 5 and answer["count"] == 5
     paths = [entry["path"] for entry in answer["requests"]]
-    assert paths == ["/cpro/journal/4", "/cpro/journal/5", "/cpro/journal/6",
-                     "/cpro/journal/7", "/cpro/journal/post"]
+    assert paths == ["/essai/journal/4", "/essai/journal/5", "/essai/journal/6",
+                     "/essai/journal/7", "/essai/journal/post"]
     entry = answer["requests"][0]
     assert entry["method"] == "GET" and entry["status"] == 404 and entry["durationMs"] >= 0
     posted = client.get("/_sandbox/requests?method=post").json["requests"]
-    assert [e["path"] for e in posted] == ["/cpro/journal/post"]
-    assert client.get("/_sandbox/requests?path=/cpro/journal/[56]").json["count"] == 2
+    assert [e["path"] for e in posted] == ["/essai/journal/post"]
+    assert client.get("/_sandbox/requests?path=/essai/journal/[56]").json["count"] == 2
     assert client.delete("/_sandbox/requests").status_code == 204
     assert client.get("/_sandbox/requests").json["count"] == 0
 
@@ -171,3 +171,20 @@ def test_journal_off_and_bodies_scrubbed(make_app, tmp_path):
     entry = bodies.get("/_sandbox/requests").json["requests"][-1]
     assert "client_id=abc" in entry["requestBody"]
     assert "hush" not in entry["requestBody"]
+
+
+def test_journal_files_of_finished_processes_are_pruned_at_start(make_app, tmp_path):
+    import json
+    import time
+
+    from sandbox.control import journal
+
+    url = f"sqlite:///{tmp_path / 'prune.db'}"
+    folder = journal.directory(url)
+    stale = folder / "journal-4194000.jsonl"  # a worker of an earlier run, long gone
+    stale.write_text(json.dumps({"id": "4194000-1", "t": time.time(), "method": "GET",
+                                 "path": "/from-an-earlier-run", "status": 200}) + "\n")
+    client = make_app(database_url=url).test_client()
+    paths = [e["path"] for e in client.get("/_sandbox/requests").json["requests"]]
+    assert "/from-an-earlier-run" not in paths
+    assert not stale.exists()

@@ -30,21 +30,21 @@ def control(base_url) -> Iterator[str]:  # noqa: ANN001
 def test_dropped_connection_and_latency_on_one_route_only(control, base_url):
     marker = uuid.uuid4().hex[:8]
     rules = {"rules": [
-        {"method": "GET", "path": f"/cpro/drop-{marker}", "error": {"drop": True}},
-        {"pathRegex": f"/cpro/slow-{marker}/[0-9]+", "latency": {"minMs": 20, "maxMs": 40}},
+        {"method": "GET", "path": f"/essai/drop-{marker}", "error": {"drop": True}},
+        {"pathRegex": f"/essai/slow-{marker}/[0-9]+", "latency": {"minMs": 20, "maxMs": 40}},
     ]}
     assert requests.put(f"{control}/faults", json=rules, timeout=10).status_code == 200
     for _ in range(4):  # whichever worker answers
         with pytest.raises(requests.ConnectionError):
-            requests.get(f"{base_url}/cpro/drop-{marker}", timeout=10)
-    assert requests.post(f"{base_url}/cpro/drop-{marker}", timeout=10).status_code != 503
-    assert requests.get(f"{base_url}/cpro/slow-{marker}/1", timeout=10).status_code == 404
-    journal = requests.get(f"{control}/requests", params={"path": f"/cpro/*{marker}*"},
+            requests.get(f"{base_url}/essai/drop-{marker}", timeout=10)
+    assert requests.post(f"{base_url}/essai/drop-{marker}", timeout=10).status_code != 503
+    assert requests.get(f"{base_url}/essai/slow-{marker}/1", timeout=10).status_code == 404
+    journal = requests.get(f"{control}/requests", params={"path": f"/essai/*{marker}*"},
                            timeout=10).json()["requests"]
-    dropped = [e for e in journal if e["path"] == f"/cpro/drop-{marker}" and e["method"] == "GET"]
+    dropped = [e for e in journal if e["path"] == f"/essai/drop-{marker}" and e["method"] == "GET"]
     assert len(dropped) == 4 and all(e["status"] is None and e["fault"] == "drop"
                                      for e in dropped)
-    slow = [e for e in journal if e["path"].startswith(f"/cpro/slow-{marker}")]
+    slow = [e for e in journal if e["path"].startswith(f"/essai/slow-{marker}")]
     assert slow and slow[0]["fault"].startswith("latency:")
 
 
@@ -72,10 +72,10 @@ def test_maintenance_and_clock_are_shared_by_every_worker(control, base_url):
 def test_journal_merges_every_worker(control, base_url):
     marker = uuid.uuid4().hex[:8]
     for i in range(10):
-        requests.get(f"{base_url}/cpro/j-{marker}/{i}", timeout=10)
-    entries = requests.get(f"{control}/requests", params={"path": f"/cpro/j-{marker}/*"},
+        requests.get(f"{base_url}/essai/j-{marker}/{i}", timeout=10)
+    entries = requests.get(f"{control}/requests", params={"path": f"/essai/j-{marker}/*"},
                            timeout=10).json()["requests"]
-    assert [e["path"] for e in entries] == [f"/cpro/j-{marker}/{i}" for i in range(10)]
+    assert [e["path"] for e in entries] == [f"/essai/j-{marker}/{i}" for i in range(10)]
     assert len({e["id"].split("-")[0] for e in entries}) >= 1
 
 

@@ -14,7 +14,7 @@ from sandbox.testing.client import SandboxError
 
 def test_signup_activate_then_find_my_structure_through_the_api(chorus):
     account = chorus.signup()  # form, captcha, activation mail, password: all over HTTP
-    api = chorus.technical_client()  # seeded technical account and OAuth client
+    api = chorus.technical_client(account)  # its gestionnaire makes a technical account
     answer = api.post("/cpro/structures/v1/rechercher", json={
         "structure": {"identifiantStructure": account.identifiant,
                       "typeIdentifiantStructure": "SIRET"}})

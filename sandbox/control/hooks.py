@@ -200,7 +200,9 @@ def after_request(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Install the hooks first in line, right after the shared state is read."""
-    app.config["SANDBOX_JOURNAL_DIR"] = journal.directory(app.config["SANDBOX"].database_url)
+    folder = journal.directory(app.config["SANDBOX"].database_url)
+    app.config["SANDBOX_JOURNAL_DIR"] = folder
+    journal.prune(folder)
     hooks = app.before_request_funcs.setdefault(None, [])
     position = next(
         (i + 1 for i, f in enumerate(hooks) if f.__name__ == "_refresh_state"), 0

@@ -34,6 +34,30 @@ def directory(database_url: str) -> Path:
     return path
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune(folder: Path) -> int:
+    """Delete the files of worker processes that no longer run (earlier server runs)."""
+    removed = 0
+    for name in glob.glob(str(folder / "journal-*.jsonl")):
+        pid_text = Path(name).name.removeprefix("journal-").split(".", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            try:
+                os.unlink(name)
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
 def _open(path: Path) -> Any:
     return open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (kept open)
 

@@ -101,7 +101,11 @@ def document() -> dict:
                     "idUtilisateur": {"type": "integer"}, "login": {"type": "string"},
                     "statut": {"type": "string"}, "locked": {"type": "boolean"},
                     "lockedUntil": {"type": "string", "nullable": True},
-                    "failedLogins": {"type": "integer"}, "technical": {"type": "boolean"}}},
+                    "failedLogins": {"type": "integer"}, "technical": {"type": "boolean"},
+                    "rattachements": {"type": "array", "items": {"type": "object", "properties": {
+                        "idRattachementStructure": {"type": "integer"},
+                        "idStructureCPP": {"type": "integer"},
+                        "role": {"type": "string"}, "statut": {"type": "string"}}}}}},
             },
         },
         "security": [{}, {"sandboxToken": []}],
@@ -188,6 +192,18 @@ def document() -> dict:
                     "application/json": {"schema": {"type": "object", "properties": {
                         "login": {"type": "string"}, "link": {"type": "string"},
                         "expired": {"type": "boolean"}}}}}}, "404": _ERROR}}},
+            "/accounts/{login}/technical-account": {"post": {
+                "summary": "The gestionnaire principal creates (or renews) his structure's "
+                "technical account; answers its login and clear password",
+                "parameters": [login],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"identifiant": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "Login and password", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "login": {"type": "string"}, "password": {"type": "string"},
+                        "idStructureCPP": {"type": "integer"},
+                        "identifiantStructure": {"type": "string"}}}}}},
+                    "404": _ERROR, "409": _ERROR}}},
             "/rattachements/{id}/decision": {"post": {
                 "summary": "Decide a demande de rattachement",
                 "parameters": [{"name": "id", "in": "path", "required": True,

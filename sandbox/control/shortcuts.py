@@ -39,6 +39,11 @@ def account_view(user: User) -> dict:
         "lockedUntil": clock.aware(user.locked_until).isoformat() if user.locked_until else None,
         "failedLogins": user.failed_logins,
         "technical": user.is_technical,
+        "rattachements": [
+            {"idRattachementStructure": r.id, "idStructureCPP": r.structure_id,
+             "role": r.role, "statut": r.statut}
+            for r in sorted(user.rattachements, key=lambda r: r.id)
+        ],
     }
 
 
@@ -146,3 +151,42 @@ def post_decision(rattachement_id: int):
     s.refresh(row)
     return jsonify({"idRattachementStructure": row.id, "statut": row.statut,
                     "commentaire": row.commentaire})
+
+
+@bp.post("/accounts/<path:login>/technical-account")
+def post_technical_account(login: str):
+    """The gestionnaire principal creates (or renews) his structure's technical account.
+
+    Body (optional): {"identifiant": "<identifiantStructure>"} when he manages several.
+    Answers the technical login and its clear password, as the portal shows them once.
+    """
+    body = request.get_json(silent=True) or {}
+    identifiant = body.get("identifiant") if isinstance(body, dict) else None
+    try:
+        from sandbox.piste import technical
+    except ImportError:
+        return error("the PISTE area is not installed", 501)
+    settings = current_app.config["SANDBOX"]
+    s = db.session(write=True)
+    user = _user(s, login)
+    if user is None:
+        return error(f"no account {login!r}", 404)
+    managed = [r.structure for r in user.rattachements
+               if r.role == "GESTIONNAIRE_PRINCIPAL" and r.statut == "VALIDEE"
+               and (identifiant is None or r.structure.identifiant == identifiant)]
+    if len(managed) != 1:
+        return error("the account must be the validated gestionnaire principal of exactly one "
+                     "structure (give 'identifiant' to choose)", 409)
+    structure = managed[0]
+    try:
+        if technical.find_technical_account(s, structure.id) is None:
+            account, password = technical.create_technical_account(s, settings, structure, user)
+        else:
+            account, password = technical.reset_technical_password(s, settings, structure, user)
+        s.commit()
+    except technical.TechnicalAccountError as problem:
+        s.rollback()
+        return error(str(problem), 409)
+    return jsonify({"login": account.login, "password": password,
+                    "idStructureCPP": structure.id,
+                    "identifiantStructure": structure.identifiant}), 201

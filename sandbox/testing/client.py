@@ -259,13 +259,19 @@ class SandboxClient:
         form.update(overrides)
         return form
 
-    def technical_client(self, login: str | None = None, password: str | None = None,
-                         client_id: str | None = None, client_secret: str | None = None
-                         ) -> BaseUrlSession:
+    def technical_client(self, account: Account | None = None, *, login: str | None = None,
+                         password: str | None = None, client_id: str | None = None,
+                         client_secret: str | None = None) -> BaseUrlSession:
         """A session ready to call ``/cpro/...``: PISTE token and ``cpro-account`` header.
 
-        Without arguments it uses the seeded defaults (``default_credentials()``).
+        With an ``account`` from ``signup``, its gestionnaire creates (or renews) his
+        structure's technical account and the session uses it; otherwise the seeded
+        technical account. The OAuth client is the seeded one unless given.
         """
+        if account is not None and login is None:
+            created = self._control("POST", f"accounts/{account.login}/technical-account",
+                                    json={"identifiant": account.identifiant})
+            login, password = created["login"], created["password"]
         if None in (login, password, client_id, client_secret):
             defaults = self.credentials()
             login = login or defaults["technical_account"]["login"]

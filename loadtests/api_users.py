@@ -1,0 +1,166 @@
+"""The API user: a PISTE integrator (token, then a realistic read mix)."""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+import time
+
+import common
+from locust import FastHttpUser, task
+
+TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
+_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": []}
+_KNOWN_LOCK = threading.Lock()
+
+
+class ApiUser(FastHttpUser):
+    """An integrator's software: OAuth2 token, then rechercher/consulter/services/transverses."""
+
+    weight = 6
+    wait_time = common.think_time
+
+    def on_start(self) -> None:
+        opts = self.environment.parsed_options
+        account = f"{opts.tech_login}:{opts.tech_password}".encode()
+        self.cpro_account = base64.b64encode(account).decode("ascii")
+        self.token = None
+        self.token_expires = 0.0
+        self.refresh_token()
+        self.discover()
+
+    # ---- token
+    def refresh_token(self) -> None:
+        opts = self.environment.parsed_options
+        with self.client.post(
+            "/api/oauth/token", name="/api/oauth/token", catch_response=True,
+            data={"grant_type": "client_credentials", "client_id": opts.client_id,
+                  "client_secret": opts.client_secret, "scope": "openid"},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"token: HTTP {response.status_code} {response.text[:200]}")
+                self.token = None
+                return
+            body = response.json()
+            self.token = body["access_token"]
+            lifetime = float(body.get("expires_in", 3600))
+            # Short lifetimes (tests) refresh at 80 % of the lifetime instead.
+            margin = TOKEN_MARGIN_SECONDS if lifetime > 2 * TOKEN_MARGIN_SECONDS else lifetime / 5
+            self.token_expires = time.time() + lifetime - margin
+
+    def headers(self) -> dict:
+        if self.token is None or time.time() >= self.token_expires:
+            self.refresh_token()
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "cpro-account": self.cpro_account,
+            "Content-Type": "application/json;charset=utf-8",
+            "Accept": "application/json;charset=utf-8",
+        }
+
+    def call(self, path: str, body: dict | None, name: str | None = None) -> dict | None:
+        """POST (GET when body is None) a /cpro call; a success has codeRetour 0."""
+        for attempt in (1, 2):
+            kwargs = {"name": name or path, "catch_response": True, "headers": self.headers()}
+            if body is None:
+                context = self.client.get(path, **kwargs)
+            else:
+                context = self.client.post(path, json=body, **kwargs)
+            with context as response:
+                if response.status_code == 401 and attempt == 1:
+                    # Expired or revoked token: get a new one and try once more.
+                    response.success()
+                    self.token = None
+                    continue
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code} {(response.text or '')[:200]}")
+                    return None
+                data = response.json()
+                if body is not None and data.get("codeRetour") != 0:
+                    response.failure(f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}")
+                    return None
+                return data
+        return None
+
+    # ---- what ids exist (shared by the users of this process)
+    def discover(self) -> None:
+        with _KNOWN_LOCK:
+            if _KNOWN["structures"]:
+                return
+        found = self.call(
+            "/cpro/structures/v1/rechercher",
+            {"structure": {"typeStructure": "PUBLIQUE"},
+             "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 200}},
+            name="/cpro/structures/v1/rechercher [public list]",
+        )
+        for item in (found or {}).get("listeStructures") or []:
+            _KNOWN["structures"].append(item["idStructureCPP"])
+            if item.get("identifiantStructure"):
+                _KNOWN["identifiants"].append(
+                    (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
+
+    def some_structure(self) -> int | None:
+        return random.choice(_KNOWN["structures"]) if _KNOWN["structures"] else None
+
+    # ---- the mix (weights: a typical invoicing client looks recipients up, then reads them)
+    @task(5)
+    def rechercher_par_identifiant(self) -> None:
+        if not _KNOWN["identifiants"]:
+            return self.discover()
+        identifiant, kind = random.choice(_KNOWN["identifiants"])
+        self.call("/cpro/structures/v1/rechercher",
+                  {"structure": {"identifiantStructure": identifiant,
+                                 "typeIdentifiantStructure": kind},
+                   "restreindreStructuresPrivees": False},
+                  name="/cpro/structures/v1/rechercher [identifiant]")
+
+    @task(1)
+    def rechercher_par_raison_sociale(self) -> None:
+        self.call("/cpro/structures/v1/rechercher",
+                  {"structure": {"raisonSocialeStructure": random.choice("ABCDEFGHLMPRST")},
+                   "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 10}},
+                  name="/cpro/structures/v1/rechercher [raison sociale]")
+
+    @task(4)
+    def consulter(self) -> None:
+        structure = self.some_structure()
+        if structure is None:
+            return self.discover()
+        self.call("/cpro/structures/v1/consulter",
+                  {"idStructureCPP": structure, "codeLangue": "FR"})
+
+    @task(3)
+    def rechercher_services(self) -> None:
+        structure = self.some_structure()
+        if structure is None:
+            return self.discover()
+        data = self.call("/cpro/structures/v1/rechercher/services",
+                         {"idStructure": structure,
+                          "parametresRechercherServicesStructure": {
+                              "pageResultatDemandee": 1, "nbResultatsParPage": 10}})
+        services = (data or {}).get("listeServices") or []
+        if services and len(_KNOWN["services"]) < 1000:
+            _KNOWN["services"].append((structure, services[0]["idService"]))
+
+    @task(1)
+    def consulter_service(self) -> None:
+        if not _KNOWN["services"]:
+            return
+        structure, service = random.choice(_KNOWN["services"])
+        self.call("/cpro/structures/v1/consulter/service",
+                  {"idStructure": structure, "idService": service, "codeLangue": "FR"})
+
+    @task(1)
+    def health_check(self) -> None:
+        self.call("/cpro/transverses/v1/health-check", None)
+
+    @task(1)
+    def transverses(self) -> None:
+        path, body = random.choice([
+            ("/cpro/transverses/v1/recuperer/pays", {"codeLangue": "FR"}),
+            ("/cpro/transverses/v1/recuperer/typeidentifiant/structure", {}),
+            ("/cpro/transverses/v1/recuperer/devises", {"codeLangue": "FR"}),
+        ])
+        self.call(path, body)

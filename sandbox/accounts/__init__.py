@@ -1,0 +1,1 @@
+"""Accounts: signup, activation links, login rules, rattachements (no HTTP here)."""

@@ -1,0 +1,179 @@
+"""The operation registry and the dispatcher of every ``/cpro/...`` call.
+
+Each operation declares its method, path, request and response models and
+handler (``@operation``); the dispatcher runs the gateway checks in PISTE's
+order, validates the body against the request model, calls the handler and
+renders its dict. The same registry produces ``/openapi.json``.
+
+Order of checks: bearer token (401) -> known route (403) -> cpro-account (401)
+-> JSON content type (415) -> well-formed JSON (400) -> schema (400) -> the
+business answer (HTTP 200, ``codeRetour``/``libelle``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from sandbox import db
+from sandbox.config import Settings
+from sandbox.cpro import errors
+from sandbox.piste.gateway import Caller, GatewayError, check_account, check_bearer
+
+
+@dataclass
+class Context:
+    """What a handler gets: the request's session, the caller and the settings."""
+
+    s: Session
+    caller: Caller
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    request_model: type[BaseModel] | None
+    response_model: type[BaseModel]
+    handler: Callable[[Context, Any], dict]
+    description: str = ""
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {}
+_PATHS: dict[str, set[str]] = {}
+
+
+def operation(
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    summary: str,
+    tag: str,
+    request_model: type[BaseModel] | None,
+    response_model: type[BaseModel],
+) -> Callable:
+    """Register the decorated handler as the operation ``method path``."""
+
+    def register(handler: Callable[[Context, Any], dict]) -> Callable:
+        op = Operation(
+            method=method,
+            path=path,
+            operation_id=operation_id,
+            summary=summary,
+            tag=tag,
+            request_model=request_model,
+            response_model=response_model,
+            handler=handler,
+            description=(handler.__doc__ or "").strip(),
+        )
+        OPERATIONS[(method, path)] = op
+        _PATHS.setdefault(path, set()).add(method)
+        return handler
+
+    return register
+
+
+class RequestError(Exception):
+    """A body the API cannot read (HTTP 400/415)."""
+
+    def __init__(self, status: int, code: int, libelle: str, erreurs: list | None = None) -> None:
+        super().__init__(libelle)
+        self.status = status
+        self.body = {"codeRetour": code, "libelle": libelle, "erreurs": erreurs or []}
+
+
+def _location(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(corps)"
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """Validate the request body against ``model`` or raise ``RequestError``."""
+    if not request.is_json:
+        raise RequestError(
+            415,
+            errors.CODE_FORMAT_NON_SUPPORTE,
+            "Format de la requête non supporté : le corps doit être du JSON "
+            f"(Content-Type: application/json), reçu {request.mimetype or 'aucun Content-Type'}.",
+        )
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raw = b"{}"  # empty-parameter operations: an empty body means {}
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        if any(p["type"] == "json_invalid" for p in problems):
+            detail = problems[0]["msg"]
+            raise RequestError(
+                400, errors.CODE_JSON_MALFORME, f"Requête mal formulée : JSON invalide ({detail})."
+            ) from None
+        erreurs = [{"champ": _location(p["loc"]), "message": p["msg"]} for p in problems]
+        first = erreurs[0]
+        raise RequestError(
+            400,
+            errors.CODE_SCHEMA,
+            f"Requête mal formulée : {first['champ']} : {first['message']}",
+            erreurs,
+        ) from None
+
+
+def _unknown_route(path: str) -> GatewayError:
+    methods = _PATHS.get(path.rstrip("/"))
+    if methods:
+        allowed = ", ".join(sorted(methods))
+        return GatewayError(
+            403,
+            "route_inconnue",
+            f"Route inconnue : {request.method} {path}. This path only answers {allowed}.",
+        )
+    return GatewayError(
+        403,
+        "route_inconnue",
+        f"Route inconnue : {request.method} {path} is not a route of this API (or not "
+        "subscribed). The routes are listed in /openapi.json and on /docs/api.",
+    )
+
+
+def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    answer = jsonify(body)
+    answer.status_code = status
+    if headers:
+        answer.headers.update(headers)
+    return answer
+
+
+def dispatch(_rest: str = "") -> Response:
+    """Answer one ``/cpro/...`` call."""
+    s = db.session()
+    try:
+        check_bearer(s, request.headers.get("Authorization"))
+        op = OPERATIONS.get((request.method, request.path.rstrip("/")))
+        if op is None:
+            raise _unknown_route(request.path)
+        caller = check_account(s, request.headers.get("cpro-account"))
+        payload = parse_body(op.request_model) if op.request_model is not None else None
+        body = op.handler(Context(s, caller, current_app.config["SANDBOX"]), payload)
+    except GatewayError as error:
+        headers = {}
+        if error.status == 401:
+            headers["WWW-Authenticate"] = (
+                f'Bearer realm="PISTE", error="{error.error}"'
+                if error.error in ("invalid_token",)
+                else 'Bearer realm="PISTE"'
+            )
+        return _json(error.body(), error.status, headers)
+    except RequestError as error:
+        return _json(error.body, error.status)
+    except errors.BusinessError as error:
+        return _json(error.body())
+    return _json(body)

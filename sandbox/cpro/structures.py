@@ -1,0 +1,382 @@
+"""Structures API: ``/cpro/structures/v1/...`` (reference section 3.1)."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select
+
+from sandbox.cpro import errors
+from sandbox.cpro import schemas as sc
+from sandbox.cpro.api import Context, operation
+from sandbox.cpro.common import (
+    adresse,
+    date_iso,
+    date_minute,
+    designation,
+    find_structure,
+    page_request,
+    prefix,
+    readable_structure,
+    run_paged,
+    statut_sortie,
+    visible_clause,
+)
+from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
+from sandbox.piste.technical import find_technical_account
+
+BASE = "/cpro/structures/v1"
+TAG = "Structures"
+
+
+@operation(
+    "POST",
+    f"{BASE}/rechercher",
+    operation_id="rechercherStructure",
+    summary="Search structures (public ones, and the caller's private ones)",
+    tag=TAG,
+    request_model=sc.RechercherStructureParam,
+    response_model=sc.RechercherStructureRetour,
+)
+def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
+    """Every criterion is optional and they combine with AND. Identifier, postcode, city,
+    libellé, nom, prénom and country are exact matches; the raison sociale matches its
+    beginning. Private structures appear only to users attached to them."""
+    c = p.structure or sc.StructureCriteres()
+    where = [visible_clause(ctx)]
+    exact = [
+        (Structure.identifiant, c.identifiantStructure),
+        (Structure.type_identifiant, c.typeIdentifiantStructure),
+        (Structure.libelle, c.libelleStructure),
+        (Structure.nom, c.nomStructure),
+        (Structure.prenom, c.prenomStructure),
+        (Structure.code_postal, c.adresseCodePostal),
+        (Structure.ville, c.adresseVille),
+        (Structure.pays, c.adresseCodePays.upper() if c.adresseCodePays else None),
+        (Structure.type_structure, c.typeStructure),
+        (Structure.statut, c.statutStructure),
+        (Structure.est_moa, c.estMOA),
+        (Structure.est_moa_uniquement, c.estMOAUniquement),
+    ]
+    where += [column == value for column, value in exact if value is not None]
+    if c.raisonSocialeStructure:
+        where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
+    page, size, desc = page_request(p.parametres)
+    sort = {
+        "IdentifiantStructure": Structure.identifiant,
+        "DesignationStructure": Structure.raison_sociale,
+        "TypeIdentifiantStructure": Structure.type_identifiant,
+        "Statut": Structure.statut,
+    }
+    order = [sort[p.parametres.triColonne]] if p.parametres and p.parametres.triColonne else []
+    stmt = select(
+        Structure.id,
+        Structure.identifiant,
+        Structure.raison_sociale,
+        Structure.prenom,
+        Structure.nom,
+        Structure.type_identifiant,
+        Structure.statut,
+    ).where(*where)
+    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc)
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_RECHERCHE_OK,
+        "listeStructures": [
+            {
+                "idStructureCPP": r.id,
+                "identifiantStructure": r.identifiant,
+                "designationStructure": designation(r),
+                "typeIdentifiantStructure": r.type_identifiant,
+                "statut": statut_sortie(r.statut),
+            }
+            for r in rows
+        ],
+        "parametresRetour": retour,
+    }
+
+
+@operation(
+    "POST",
+    f"{BASE}/consulter",
+    operation_id="consulterStructure",
+    summary="Read a structure (public, or private and attached)",
+    tag=TAG,
+    request_model=sc.ConsulterStructureParam,
+    response_model=sc.ConsulterStructureRetour,
+)
+def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
+    """Address, general information (`informationGenerales`, no "s") and parameters of a
+    structure: any public structure, or a private one the caller is attached to."""
+    st = readable_structure(ctx, p.idStructureCPP)
+    tech = find_technical_account(ctx.s, st.id)
+    dupliquees = ctx.s.scalars(
+        select(Structure.id).where(Structure.id_structure_origine == st.id).order_by(Structure.id)
+    ).all()
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_CONSULTATION_OK,
+        "adressePostaleDuSiege": adresse(st),
+        "informationGenerales": {
+            "dateExpirationMotPasseCompteTech": date_iso(tech.password_expires_at)
+            if tech
+            else None,
+            "emailStructure": st.email,
+            "estValideurDeleguee": st.est_valideur_delegue,
+            "idStructureCPP": st.id,
+            "idStructureOrigine": st.id_structure_origine,
+            "identifiantStructure": st.identifiant,
+            "libelleStructure": st.libelle,
+            "listeStructureDupliquees": [{"structureDupliquee": i} for i in dupliquees],
+            "nomStructure": st.nom,
+            "numeroRcsStructure": st.numero_rcs,
+            "numeroTVA": st.numero_tva,
+            "prenomStructure": st.prenom,
+            "raisonSocialeStructure": st.raison_sociale,
+            "structurePriveePublique": st.type_structure,
+            "typeIdentifiantStructure": st.type_identifiant,
+        },
+        "parametres": {
+            "codeServiceDoitEtreRenseigne": st.code_service_doit_etre_renseigne,
+            "connexionEDI": st.connexion_edi,
+            "estMoaUniquement": st.est_moa_uniquement,
+            "estValideurDelegue": st.est_valideur_delegue,
+            "gestionNumeroEJOuCodeService": st.gestion_numero_ej_ou_code_service,
+            "getaMoa": st.est_moa,
+            "nonDiffusibleInsee": st.non_diffusible_insee,
+            "numeroEJDoitEtreRenseigne": st.numero_ej_doit_etre_renseigne,
+            "recevoirDonneesViaEDI": st.recevoir_donnees_via_edi,
+            "statutMiseEnPaiementNestPasRemonte": st.statut_mise_en_paiement_nest_pas_remonte,
+        },
+    }
+
+
+def service_resume(sv: Service) -> dict:
+    return {
+        "idService": sv.id,
+        "codeService": sv.code,
+        "libelleService": sv.libelle,
+        "estActif": sv.est_actif,
+        "statutService": "ACTIF" if sv.est_actif else "INACTIF",
+        "dateDbtService": date_minute(sv.date_debut),
+        "dateFinService": date_minute(sv.date_fin),
+    }
+
+
+@operation(
+    "POST",
+    f"{BASE}/rechercher/services",
+    operation_id="rechercherServicesStructure",
+    summary="List the services of a structure",
+    tag=TAG,
+    request_model=sc.RechercherServicesStructureParam,
+    response_model=sc.RechercherServicesStructureRetour,
+)
+def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) -> dict:
+    """Every service of the structure (active or not: see `estActif`), paged."""
+    st = readable_structure(ctx, p.idStructure)
+    params = p.parametresRechercherServicesStructure
+    page, size, desc = page_request(params)
+    sort = {
+        "CodeService": Service.code,
+        "LibelleService": Service.libelle,
+        "DateDbtService": Service.date_debut,
+        "DateFinService": Service.date_fin,
+        "EstActif": Service.est_actif,
+    }
+    order = [sort[params.triColonne]] if params and params.triColonne else []
+    stmt = select(Service).where(Service.structure_id == st.id)
+    rows, retour = run_paged(ctx.s, stmt, [*order, Service.id], page, size, desc)
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_RECHERCHE_OK,
+        "listeServices": [service_resume(r[0]) for r in rows],
+        "parametresRetour": retour,
+    }
+
+
+def service_of(ctx: Context, structure: Structure, service_id: int) -> Service:
+    sv = ctx.s.get(Service, service_id)
+    if sv is None or sv.structure_id != structure.id:
+        raise errors.ServiceInconnu()
+    return sv
+
+
+@operation(
+    "POST",
+    f"{BASE}/consulter/service",
+    operation_id="consulterServiceStructure",
+    summary="Read one service of a structure",
+    tag=TAG,
+    request_model=sc.ConsulterServiceStructureParam,
+    response_model=sc.ConsulterServiceStructureRetour,
+)
+def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dict:
+    """Address, general information (`informationsGenerales`, with "s") and parameters of a
+    service; the service must belong to the structure."""
+    st = readable_structure(ctx, p.idStructure)
+    sv = service_of(ctx, st, p.idService)
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_CONSULTATION_OK,
+        "adressePostale": adresse(sv),
+        "informationsGenerales": {
+            "codeService": sv.code,
+            "descriptionService": sv.description,
+            "nomService": sv.libelle,
+        },
+        "parametres": {
+            "dateCreation": date_iso(sv.created_at),
+            "dateDebutValidite": date_iso(sv.date_debut),
+            "dateFinValidite": date_iso(sv.date_fin),
+            "dateModification": date_iso(sv.updated_at),
+            "miseEnPaiement": sv.mise_en_paiement,
+            "numeroEngagement": sv.numero_engagement,
+        },
+    }
+
+
+def _is_gestionnaire(ctx: Context, structure_id: int) -> bool:
+    if ctx.caller.user.technical_structure_id == structure_id:
+        return True
+    if ctx.caller.rights_user_id is None:
+        return False
+    return (
+        ctx.s.scalar(
+            select(Rattachement.id).where(
+                Rattachement.user_id == ctx.caller.rights_user_id,
+                Rattachement.structure_id == structure_id,
+                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
+                Rattachement.statut == "VALIDEE",
+            )
+        )
+        is not None
+    )
+
+
+@operation(
+    "POST",
+    f"{BASE}/lister/rattachementsutilisateur",
+    operation_id="listerRattachementsStructureUtilisateur",
+    summary="A user's attachment requests to a structure and its services (gestionnaire)",
+    tag=TAG,
+    request_model=sc.ListerRattachementsStructureUtilisateurParam,
+    response_model=sc.ListerRattachementsStructureUtilisateurRetour,
+)
+def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisateurParam) -> dict:
+    """For the gestionnaire principal of the structure (or its technical account): the
+    user's per-service attachments on that structure."""
+    st = find_structure(ctx, p.idStructure, p.identifiantStructure, p.typeIdentifiantStructure)
+    if not _is_gestionnaire(ctx, st.id):
+        raise errors.GestionnaireRequis()
+    if p.idUtilisateur is not None:
+        user = ctx.s.get(User, p.idUtilisateur)
+    elif p.adresseEmailConnexionUtilisateur:
+        login = p.adresseEmailConnexionUtilisateur.strip().lower()
+        user = ctx.s.scalars(select(User).where(User.login == login)).first()
+    else:
+        raise errors.ParametreManquant(
+            "Paramètre obligatoire manquant : idUtilisateur ou adresseEmailConnexionUtilisateur."
+        )
+    if user is None:
+        raise errors.UtilisateurInconnu()
+    ratt_id = ctx.s.scalar(
+        select(Rattachement.id).where(
+            Rattachement.user_id == user.id, Rattachement.structure_id == st.id
+        )
+    )
+    if ratt_id is None:
+        raise errors.RattachementInconnu()
+    params = p.parametresListerRattachementsStructureUtilisateur
+    page, size, desc = page_request(params)
+    sort = {
+        "CodeService": Service.code,
+        "NomService": Service.libelle,
+        "StatutRattachement": RattachementService.statut,
+    }
+    order = [sort[params.triColonne]] if params and params.triColonne else []
+    stmt = (
+        select(RattachementService, Service)
+        .join(Service, Service.id == RattachementService.service_id)
+        .where(RattachementService.rattachement_id == ratt_id)
+    )
+    rows, retour = run_paged(ctx.s, stmt, [*order, RattachementService.id], page, size, desc)
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_RECHERCHE_OK,
+        "idStructure": st.id,
+        "identifiantStructure": st.identifiant,
+        "designationStructure": st.designation,
+        "premierService": retour["total"] == 0,
+        "listeServices": [
+            {
+                "idRattachement": rs.id,
+                "idService": sv.id,
+                "codeService": sv.code,
+                "nomService": sv.libelle,
+                "statutRattachement": rs.statut,
+                "dateDebut": date_minute(rs.date_debut),
+                "dateFin": date_minute(rs.date_fin),
+                "commentaire": rs.commentaire,
+            }
+            for rs, sv in rows
+        ],
+        "parametresRetour": retour,
+    }
+
+
+@operation(
+    "POST",
+    f"{BASE}/rechercher/espaces",
+    operation_id="rechercherEspaces",
+    summary="List the espaces opened on a structure or on one of its services",
+    tag=TAG,
+    request_model=sc.RechercherEspacesParam,
+    response_model=sc.RechercherEspacesRetour,
+)
+def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
+    """The structure is named by `idStructure` or `identifiantStructure` (+ type, SIRET by
+    default); with `idService`, only that service's espaces."""
+    ref = p.structure
+    st = find_structure(
+        ctx, ref.idStructure, ref.identifiantStructure, ref.typeIdentifiantStructure
+    )
+    where = [Espace.structure_id == st.id]
+    if p.idService is not None:
+        service_of(ctx, st, p.idService)
+        where.append(Espace.service_id == p.idService)
+    params = p.parametresRechercherEspaces
+    page, size, desc = page_request(params)
+    sort = {
+        "CodeService": Service.code,
+        "LibelleService": Service.libelle,
+        "idEspaceFo": Espace.id,
+        "CodeEspace": Espace.code,
+        "LibelleEspace": Espace.libelle,
+        "etatCourant": Espace.etat,
+        "TypeHabilitation": Espace.type_habilitation,
+        "IdService": case((Espace.service_id.is_(None), 0), else_=Espace.service_id),
+    }
+    order = [sort[params.triColonne]] if params and params.triColonne else []
+    stmt = (
+        select(Espace, Service.code, Service.libelle)
+        .outerjoin(Service, Service.id == Espace.service_id)
+        .where(*where)
+    )
+    rows, retour = run_paged(ctx.s, stmt, [*order, Espace.id], page, size, desc)
+    return {
+        "codeRetour": 0,
+        "libelle": errors.LIBELLE_RECHERCHE_OK,
+        "listeEspace": [
+            {
+                "idEspaceFo": e.id,
+                "codeEspace": e.code,
+                "libelleEspace": e.libelle,
+                "idService": e.service_id,
+                "codeService": code,
+                "libelleService": libelle,
+                "etatCourant": e.etat,
+                "typeHabilitation": e.type_habilitation,
+            }
+            for e, code, libelle in rows
+        ],
+        "parametresRetour": retour,
+    }

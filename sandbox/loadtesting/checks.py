@@ -1,0 +1,155 @@
+"""Correctness after a load run: mail, accounts, activations, 5xx, outbox.
+
+Read from the ledgers the Locust processes wrote (what each user was told), the
+sandbox's database (through SQLAlchemy) and Mailpit's API (what really arrived).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from sqlalchemy import func, select
+
+from sandbox import db
+from sandbox.models import OutboxMail, User
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail,
+                "examples": self.examples[:10]}
+
+
+def read_ledgers(folder: Path) -> dict:
+    """Merge every ``ledger-*.jsonl`` of a run: signups, activations, 5xx."""
+    signups: dict[str, str] = {}
+    activated: set[str] = set()
+    server_errors: list[dict] = []
+    for path in sorted(Path(folder).glob("ledger-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            fact = json.loads(line)
+            if fact["e"] == "signup":
+                signups[fact["email"].lower()] = fact.get("kind", "")
+            elif fact["e"] == "activated":
+                activated.add(fact["email"].lower())
+            elif fact["e"] == "5xx":
+                server_errors.append(fact)
+    return {"signups": signups, "activated": activated, "server_errors": server_errors}
+
+
+def wait_outbox_drained(timeout: float = 60.0) -> int:
+    """Wait until no mail is queued or retrying; return how many remain."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.new_session() as s:
+            left = s.scalar(
+                select(func.count()).select_from(OutboxMail).where(OutboxMail.state != "delivered")
+            ) or 0
+        if left == 0 or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.2)
+
+
+def mailpit_messages(mailpit_url: str, page: int = 1000) -> list[dict]:
+    """Every message summary in Mailpit (paged listing, newest first)."""
+    found: list[dict] = []
+    start = 0
+    while True:
+        answer = requests.get(f"{mailpit_url}/api/v1/messages",
+                              params={"start": start, "limit": page}, timeout=60)
+        answer.raise_for_status()
+        messages = answer.json().get("messages") or []
+        found.extend(messages)
+        if len(messages) < page:
+            return found
+        start += page
+
+
+def _bare(message_id: str | None) -> str:
+    return (message_id or "").strip().strip("<>")
+
+
+def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0) -> list[Check]:
+    """All post-run checks (the engine must already point at the run's database)."""
+    ledger = read_ledgers(ledger_dir)
+    signups: dict[str, str] = ledger["signups"]
+    checks: list[Check] = []
+
+    left = wait_outbox_drained(drain_timeout)
+    checks.append(Check("outbox drained", left == 0,
+                        f"{left} mail(s) still queued or retrying after {drain_timeout:.0f}s"
+                        if left else "every mail of the outbox delivered"))
+
+    addresses = sorted(signups)
+    accounts: Counter[str] = Counter()
+    states: dict[str, str] = {}
+    activation_ids: dict[str, set[str]] = defaultdict(set)
+    with db.new_session() as s:
+        for chunk_start in range(0, len(addresses), 500):
+            chunk = addresses[chunk_start:chunk_start + 500]
+            for login, statut in s.execute(
+                select(User.login, User.statut).where(User.login.in_(chunk))
+            ):
+                accounts[login.lower()] += 1
+                states[login.lower()] = statut
+            for to_addr, message_id in s.execute(
+                select(OutboxMail.to_addr, OutboxMail.message_id).where(
+                    OutboxMail.to_addr.in_(chunk),
+                    OutboxMail.kind.like("%activation%"),
+                )
+            ):
+                activation_ids[to_addr.lower()].add(_bare(message_id))
+
+    in_mailpit: Counter[str] = Counter()
+    all_ids = {mid for ids in activation_ids.values() for mid in ids}
+    for message in mailpit_messages(mailpit_url):
+        if _bare(message.get("MessageID")) in all_ids:
+            for recipient in message.get("To") or []:
+                in_mailpit[(recipient.get("Address") or "").lower()] += 1
+
+    bad_accounts = [a for a in addresses if accounts[a] != 1]
+    checks.append(Check(
+        "one account per acknowledged signup", not bad_accounts,
+        f"{len(addresses) - len(bad_accounts)}/{len(addresses)} signups have exactly one account",
+        [f"{a}: {accounts[a]} account(s)" for a in bad_accounts]))
+    bad_mails = [a for a in addresses
+                 if len(activation_ids[a]) != 1 or in_mailpit[a] != 1]
+    checks.append(Check(
+        "one activation mail in Mailpit per acknowledged signup", not bad_mails,
+        f"{len(addresses) - len(bad_mails)}/{len(addresses)} signups have exactly one "
+        "activation mail, found in Mailpit",
+        [f"{a}: {len(activation_ids[a])} in the outbox, {in_mailpit[a]} in Mailpit"
+         for a in bad_mails]))
+    activated = sorted(ledger["activated"])
+    not_active = [a for a in activated if states.get(a) != "ACTIF"]
+    unknown = [a for a in activated if a not in signups]
+    checks.append(Check(
+        "every completed activation is active", not not_active and not unknown,
+        f"{len(activated) - len(not_active)}/{len(activated)} activated accounts are ACTIF",
+        [f"{a}: {states.get(a)}" for a in not_active] + [f"{a}: not a signup" for a in unknown]))
+    errors = ledger["server_errors"]
+    checks.append(Check(
+        "no 5xx", not errors, f"{len(errors)} answer(s) with a 5xx status",
+        [f"{e['status']} {e['name']}" for e in errors]))
+    return checks
+
+
+def ledger_counts(ledger_dir: Path) -> dict:
+    """How many signups, activations and 5xx the ledgers hold."""
+    ledger = read_ledgers(ledger_dir)
+    kinds = Counter(ledger["signups"].values())
+    return {"signups": len(ledger["signups"]), "signupsByKind": dict(kinds),
+            "activations": len(ledger["activated"]), "serverErrors": len(ledger["server_errors"])}

@@ -1,0 +1,407 @@
+"""`make load`: a fresh stack in the load profile, Locust headless, reports, checks.
+
+Locust runs as a subprocess (importing it would monkey-patch this process with
+gevent); it writes its HTML report, CSVs and JSON stats; this module reads them,
+checks correctness through the database and Mailpit, and writes ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from sandbox import db
+from sandbox.loadtesting.checks import ledger_counts, run_checks
+from sandbox.testing.harness import RunningStack, start_stack
+
+# The documented load profile (docs/load.md): what a load run changes, and why.
+LOAD_PROFILE = {
+    "journal_size": "0",  # no request journal: it would only cost time and memory
+    "password_hash_method": "scrypt:1024:8:1",  # ~1 ms instead of ~100 ms per hash
+    "captcha_mode": "off",  # the form has no captcha; "image" works too (control plane answer)
+}
+DEFAULT_HASH_METHOD = "scrypt:32768:8:1"
+SHAPES = ("steady", "ramp", "step", "spike")
+REPO = Path(__file__).resolve().parents[2]
+LOADTESTS = REPO / "loadtests"
+
+
+@dataclass
+class LoadOptions:
+    """One load run: load, mix, thresholds, server and where reports go."""
+
+    users: int = 20
+    spawn_rate: float = 5.0
+    duration: str = "2m"
+    mix: str = "signup=3,rattachement=1,api=6"
+    shape: str = "steady"
+    processes: int = 0  # Locust --processes (0: one process)
+    wait_min: float = 0.0
+    wait_max: float = 0.0
+    locustfiles: list[str] = field(default_factory=list)  # default: loadtests/locustfile.py
+    user_classes: list[str] = field(default_factory=list)
+    reports_dir: str = "reports"
+    label: str = "load"
+    max_fail_ratio: float = 0.01
+    max_p95_ms: float = 2000.0  # every HTTP request row
+    max_mail_p95_ms: float = 5000.0  # "submitted → activation mail readable"
+    settings: dict[str, str] = field(default_factory=dict)  # SANDBOX_* overrides
+    server_workers: int = 2
+    server_threads: int = 4
+    stop_timeout: float = 30.0
+    drain_timeout: float = 60.0
+    mail_timeout: float = 30.0
+    checks: bool = True
+    extra_locust_args: list[str] = field(default_factory=list)
+
+
+def profile_settings(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The load profile's settings, then ``extra``."""
+    merged = dict(LOAD_PROFILE)
+    merged.update({k.lower(): str(v) for k, v in (extra or {}).items()})
+    return merged
+
+
+def duration_seconds(text: str) -> float:
+    """'90', '90s', '2m', '1h30m' -> seconds."""
+    total, number = 0.0, ""
+    for char in str(text).strip():
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in "hms" and number:
+            total += float(number) * {"h": 3600, "m": 60, "s": 1}[char]
+            number = ""
+        else:
+            raise ValueError(f"bad duration {text!r} (use e.g. 90s, 2m, 1h30m)")
+    return total + (float(number) if number else 0.0)
+
+
+def credentials(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The seeded OAuth client and technical account of the stack whose ``env`` is given."""
+    found: dict[str, str] = {}
+    try:
+        from sandbox.seeding import default_credentials
+    except ImportError:
+        return found
+    from sandbox.config import load_settings
+
+    settings = load_settings(environ={**os.environ, **(env or {})})
+    try:
+        creds = default_credentials(settings)
+    except TypeError:  # an older signature without settings
+        creds = default_credentials()
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}".lower())
+        elif isinstance(node, str):
+            leaf = path.rsplit(".", 1)[-1]
+            if leaf == "client_id":
+                found.setdefault("client_id", node)
+            elif leaf == "client_secret":
+                found.setdefault("client_secret", node)
+            elif "tech" in path and leaf == "login":
+                found.setdefault("tech_login", node)
+            elif "tech" in path and leaf == "password":
+                found.setdefault("tech_password", node)
+
+    walk(creds, "")
+    return found
+
+
+def machine() -> dict:
+    """The machine and the versions a figure was measured with."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        first = Path("/proc/meminfo").read_text().splitlines()[0]
+        memory = f"{int(first.split()[1]) / 1024 / 1024:.1f} GiB"
+    except (OSError, IndexError, ValueError):
+        pass
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    from sandbox.stack import MAILPIT_VERSION
+
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {
+            "chorus-pro-sandbox": version("chorus-pro-sandbox"),
+            "locust": version("locust"),
+            "flask": version("flask"),
+            "sqlalchemy": version("sqlalchemy"),
+            "gunicorn": version("gunicorn"),
+            "mailpit": MAILPIT_VERSION,
+        },
+        "load1": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+
+
+def start_load_stack(workdir: Path, opts: LoadOptions) -> RunningStack:
+    """A fresh stack (Mailpit --max 0, new database) in the load profile."""
+    return start_stack(
+        workdir,
+        settings=profile_settings(opts.settings),
+        workers=opts.server_workers,
+        threads=opts.server_threads,
+    )
+
+
+def locust_command(opts: LoadOptions, url: str, mailpit_url: str, out: Path,
+                   creds: dict[str, str]) -> list[str]:
+    """The headless Locust command line of a run (also shown in the summary)."""
+    files = opts.locustfiles or [str(LOADTESTS / "locustfile.py")]
+    if opts.shape != "steady" or not opts.locustfiles:
+        if opts.shape not in SHAPES:
+            raise ValueError(f"unknown shape {opts.shape!r} (one of {', '.join(SHAPES)})")
+        files = files + [str(LOADTESTS / f"shape_{opts.shape}.py")]
+    command = [
+        sys.executable, "-m", "locust",
+        "-f", ",".join(files),
+        "--headless",
+        "-u", str(opts.users), "-r", str(opts.spawn_rate), "-t", str(opts.duration),
+        "-H", url,
+        "--stop-timeout", f"{int(opts.stop_timeout)}s",
+        "--csv", str(out / "locust"),
+        "--html", str(out / "report.html"),
+        "--json-file", str(out / "locust"),
+        "--only-summary",
+        "--loglevel", "WARNING",
+        "--mailpit-url", mailpit_url,
+        "--ledger-dir", str(out / "ledger"),
+        "--wait-min", str(opts.wait_min),
+        "--wait-max", str(opts.wait_max),
+        "--mail-timeout", str(opts.mail_timeout),
+    ]
+    if opts.mix:
+        command += ["--mix", opts.mix]
+    if opts.processes:
+        command += ["--processes", str(opts.processes)]
+    for key in ("client_id", "client_secret", "tech_login", "tech_password"):
+        if creds.get(key):
+            command += [f"--{key.replace('_', '-')}", creds[key]]
+    return command + list(opts.extra_locust_args) + list(opts.user_classes)
+
+
+def percentile(histogram: dict, fraction: float) -> float:
+    """The percentile of a Locust response-time histogram {rounded ms: count}."""
+    items = sorted((float(k), v) for k, v in histogram.items())
+    total = sum(v for _, v in items)
+    if not total:
+        return 0.0
+    target = fraction * total
+    seen = 0
+    for value, count in items:
+        seen += count
+        if seen >= target:
+            return value
+    return items[-1][0]
+
+
+def summarise_stats(entries: list[dict]) -> tuple[list[dict], dict]:
+    """Per-row figures and totals from Locust's --json-file output."""
+    rows: list[dict] = []
+    if not entries:
+        return rows, {"requests": 0, "failures": 0, "failRatio": 0.0, "rps": 0.0}
+    start = min(e["start_time"] for e in entries)
+    end = max(e["last_request_timestamp"] or start for e in entries)
+    window = max(end - start, 1e-9)
+    http_histogram: dict[str, int] = {}
+    for entry in entries:
+        requests_ = entry["num_requests"]
+        row = {
+            "type": entry["method"],
+            "name": entry["name"],
+            "requests": requests_,
+            "failures": entry["num_failures"],
+            "rps": requests_ / window,
+            "avg": entry["total_response_time"] / requests_ if requests_ else 0.0,
+            "p50": percentile(entry["response_times"], 0.50),
+            "p95": percentile(entry["response_times"], 0.95),
+            "p99": percentile(entry["response_times"], 0.99),
+            "max": entry["max_response_time"] or 0.0,
+        }
+        rows.append(row)
+        if entry["method"] not in ("EMAIL", "CHECK"):
+            for key, count in entry["response_times"].items():
+                http_histogram[key] = http_histogram.get(key, 0) + count
+    http = [r for r in rows if r["type"] not in ("EMAIL", "CHECK")]
+    total = sum(r["requests"] for r in rows)
+    failures = sum(r["failures"] for r in rows)
+    totals = {
+        "requests": total,
+        "failures": failures,
+        "failRatio": failures / total if total else 0.0,
+        "window": window,
+        "httpRequests": sum(r["requests"] for r in http),
+        "httpRps": sum(r["requests"] for r in http) / window,
+        "httpP50": percentile(http_histogram, 0.50),
+        "httpP95": percentile(http_histogram, 0.95),
+        "httpP99": percentile(http_histogram, 0.99),
+    }
+    return sorted(rows, key=lambda r: (r["type"], r["name"])), totals
+
+
+def run_locust(command: list[str], out: Path, timeout: float) -> int:
+    """Run Locust to the end (bounded by ``timeout``); its output goes to locust.log."""
+    with open(out / "locust.log", "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                                   start_new_session=True)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return -9
+
+
+def new_run_dir(reports_dir: str, label: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")  # infrastructure time, not business
+    out = Path(reports_dir) / f"{stamp}-{label}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_load(opts: LoadOptions, stack: RunningStack | None = None,
+             out: Path | None = None) -> dict:
+    """One load run; return its summary (also written to ``summary.json``).
+
+    With ``stack`` the run uses that stack (bench, tests); otherwise it starts a
+    fresh one in the load profile and stops it afterwards.
+    """
+    out = out or new_run_dir(opts.reports_dir, opts.label)
+    own_stack = stack is None
+    started = time.time()
+    if own_stack:
+        stack = start_load_stack(out / "stack", opts)
+    try:
+        db.init_engine(stack.database_url)
+        creds = credentials(stack.env)
+        command = locust_command(opts, stack.url, stack.mailpit_url, out, creds)
+        bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
+        exit_code = run_locust(command, out, bound)
+        stats_path = out / "locust.json"
+        entries = json.loads(stats_path.read_text()) if stats_path.exists() else []
+        rows, totals = summarise_stats(entries)
+        totals["exceptions"] = count_exceptions(out / "locust_exceptions.csv")
+        checks = run_checks(out / "ledger", stack.mailpit_url, opts.drain_timeout) \
+            if opts.checks else []
+        counts = ledger_counts(out / "ledger")
+        server_settings = dict(sorted(
+            (k.removeprefix("SANDBOX_").lower(), v) for k, v in stack.env.items()
+            if k.startswith("SANDBOX_") and k not in ("SANDBOX_PUBLIC_BASE_URL",)))
+    finally:
+        if own_stack:
+            stack.stop()
+    thresholds = evaluate_thresholds(opts, rows, totals)
+    ran = exit_code in (0, 1) and totals["requests"] > 0
+    passed = ran and all(c.ok for c in checks) and all(t["ok"] for t in thresholds)
+    summary = {
+        "label": opts.label,
+        "startedAt": datetime.fromtimestamp(started, UTC).isoformat(),
+        "seconds": round(time.time() - started, 1),
+        "machine": machine(),
+        "serverSettings": server_settings,
+        "server": {"workers": opts.server_workers, "threads": opts.server_threads},
+        "options": {k: v for k, v in asdict(opts).items() if k != "settings"},
+        "locust": {"exitCode": exit_code, "command": _redact(command)},
+        "totals": totals,
+        "stats": rows,
+        "ledger": counts,
+        "checks": [c.as_dict() for c in checks],
+        "thresholds": thresholds,
+        "passed": passed,
+        "reports": {"html": str(out / "report.html"), "csv": str(out / "locust_stats.csv"),
+                    "json": str(out / "locust.json"), "log": str(out / "locust.log")},
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
+
+
+def count_exceptions(path: Path) -> int:
+    """How many exceptions the user code raised (Locust's exceptions CSV)."""
+    if not path.exists():
+        return 0
+    with path.open(newline="", encoding="utf-8") as handle:
+        return sum(int(r.get("Count") or 1) for r in csv.DictReader(handle))
+
+
+def evaluate_thresholds(opts: LoadOptions, rows: list[dict], totals: dict) -> list[dict]:
+    """Fail ratio, p95 of the slowest HTTP row, p95 of each mail metric."""
+    http = [r for r in rows if r["type"] not in ("EMAIL", "CHECK") and r["requests"]]
+    slowest = max(http, key=lambda r: r["p95"], default=None)
+    found = [
+        {"name": f"fail ratio <= {opts.max_fail_ratio:.2%}", "value": totals["failRatio"],
+         "ok": totals["failRatio"] <= opts.max_fail_ratio},
+        {"name": f"p95 of every HTTP row <= {opts.max_p95_ms:.0f} ms (slowest: "
+                 f"{slowest['type'] + ' ' + slowest['name'] if slowest else '-'})",
+         "value": slowest["p95"] if slowest else 0.0,
+         "ok": slowest is None or slowest["p95"] <= opts.max_p95_ms},
+    ]
+    found.append({"name": "no exception in the load tests' code (locust_exceptions.csv)",
+                  "value": totals.get("exceptions", 0), "ok": not totals.get("exceptions", 0)})
+    for row in rows:
+        if row["type"] == "EMAIL":
+            found.append({"name": f"p95 of '{row['name']}' <= {opts.max_mail_p95_ms:.0f} ms",
+                          "value": row["p95"], "ok": row["p95"] <= opts.max_mail_p95_ms})
+    return found
+
+
+def _redact(command: list[str]) -> list[str]:
+    shown, hide = [], False
+    for part in command:
+        shown.append("***" if hide else part)
+        hide = part in ("--client-secret", "--tech-password")
+    return shown
+
+
+def print_summary(summary: dict, echo=print) -> None:  # noqa: ANN001
+    """A short human-readable account of a run."""
+    totals = summary["totals"]
+    echo(f"Run '{summary['label']}': {totals['requests']} requests, "
+         f"{totals['failures']} failures ({totals['failRatio']:.2%}), "
+         f"HTTP {totals.get('httpRps', 0):.1f} req/s, p95 {totals.get('httpP95', 0):.0f} ms")
+    for row in summary["stats"]:
+        echo(f"  {row['type']:6} {row['name'][:60]:60} {row['requests']:7} req "
+             f"{row['failures']:5} fail  {row['rps']:7.1f}/s  p50 {row['p50']:6.0f}  "
+             f"p95 {row['p95']:6.0f}  p99 {row['p99']:6.0f} ms")
+    for check in summary["checks"]:
+        echo(f"  [{'ok' if check['ok'] else 'FAIL'}] {check['name']}: {check['detail']}")
+        for example in check["examples"][:5]:
+            echo(f"        {example}")
+    for threshold in summary["thresholds"]:
+        echo(f"  [{'ok' if threshold['ok'] else 'FAIL'}] {threshold['name']} "
+             f"(measured {threshold['value']:.3g})")
+    echo(f"  Locust exit code {summary['locust']['exitCode']}; reports in "
+         f"{Path(summary['reports']['html']).parent}")
+    echo("PASSED" if summary["passed"] else "FAILED")

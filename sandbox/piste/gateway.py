@@ -1,0 +1,191 @@
+"""The PISTE gateway checks made on every ``/cpro/...`` call.
+
+1. ``Authorization: Bearer <token>``: missing, unknown or expired -> 401.
+2. ``cpro-account: base64(login:password)``: missing, undecodable, unknown
+   login, wrong password, inactive account or expired technical password -> 401.
+
+Verifying a password hash costs up to ~100 ms (scrypt), far too much per call;
+a successful verification is therefore remembered per process, keyed by the
+login and a SHA-256 of the password, and only trusted while the stored hash is
+still the one it was verified against (a reset invalidates it at once).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import g
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox import clock, security
+from sandbox.models import AccessToken, OAuthClient, Rattachement, User
+from sandbox.piste import technical
+
+_CACHE_MAX = 10_000
+_verified: dict[tuple[str, str], str] = {}
+_verified_lock = threading.Lock()
+
+
+class GatewayError(Exception):
+    """A refusal by the gateway: HTTP status, error code and description for the developer."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+    def body(self) -> dict:
+        return {"error": self.error, "error_description": self.description}
+
+
+def check_bearer(s: Session, authorization: str | None) -> None:
+    """Refuse the call unless it carries a known, unexpired bearer token."""
+    if not authorization:
+        raise GatewayError(
+            401, "invalid_request", "Missing header Authorization: Bearer <access_token>."
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise GatewayError(
+            401, "invalid_request", "The Authorization header must be 'Bearer <access_token>'."
+        )
+    row = s.execute(
+        select(AccessToken.expires_at, OAuthClient.client_id)
+        .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
+        .where(AccessToken.token_hash == security.token_hash(token))
+    ).first()
+    expires_at = row.expires_at if row is not None else None
+    if row is not None:
+        g.piste_client_id = row.client_id  # the control plane's journal shows it
+    if expires_at is None:
+        raise GatewayError(401, "invalid_token", "Unknown access token.")
+    if expires_at <= clock.utcnow_naive():
+        raise GatewayError(
+            401,
+            "invalid_token",
+            f"The access token expired at {expires_at.isoformat(timespec='seconds')}Z; "
+            "ask /api/oauth/token for a new one.",
+        )
+
+
+@dataclass
+class Caller:
+    """The account named by ``cpro-account``, and the user whose rights it has.
+
+    ``rights_user_id`` is the account itself for a portal user, and the
+    structure's gestionnaire principal for a technical account.
+    """
+
+    user: User
+    rights_user_id: int | None
+    _structure_ids: set[int] | None = field(default=None, repr=False)
+
+    @property
+    def is_technical(self) -> bool:
+        return self.user.is_technical
+
+    def structure_ids(self, s: Session) -> set[int]:
+        """Ids of the structures the caller is attached to (validated rattachements)."""
+        if self._structure_ids is None:
+            ids: set[int] = set()
+            if self.rights_user_id is not None:
+                ids.update(
+                    s.scalars(
+                        select(Rattachement.structure_id).where(
+                            Rattachement.user_id == self.rights_user_id,
+                            Rattachement.statut == "VALIDEE",
+                        )
+                    )
+                )
+            if self.user.technical_structure_id is not None:
+                ids.add(self.user.technical_structure_id)
+            self._structure_ids = ids
+        return self._structure_ids
+
+    def is_attached(self, s: Session, structure_id: int) -> bool:
+        return structure_id in self.structure_ids(s)
+
+
+def _decode_account(header: str) -> tuple[str, str]:
+    try:
+        raw = base64.b64decode(header.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise GatewayError(
+            401,
+            "invalid_cpro_account",
+            "The cpro-account header is not base64 of 'login:password'.",
+        ) from None
+    login, sep, password = raw.partition(":")
+    if not sep or not login or not password:
+        raise GatewayError(
+            401,
+            "invalid_cpro_account",
+            "The cpro-account header must be base64 of 'login:password'.",
+        )
+    return login.strip().lower(), password
+
+
+def _password_ok(user: User, login: str, password: str) -> bool:
+    key = (login, hashlib.sha256(password.encode()).hexdigest())
+    if user.password_hash and _verified.get(key) == user.password_hash:
+        return True
+    if not security.verify_password(user.password_hash, password):
+        return False
+    with _verified_lock:
+        if len(_verified) >= _CACHE_MAX:
+            _verified.clear()
+        _verified[key] = user.password_hash or ""
+    return True
+
+
+def check_account(s: Session, header: str | None) -> Caller:
+    """Return the caller named by a valid ``cpro-account`` header, or refuse (401)."""
+    if not header:
+        raise GatewayError(
+            401,
+            "missing_cpro_account",
+            "Missing header cpro-account: base64 of 'login:password' of a Chorus Pro "
+            "technical account.",
+        )
+    login, password = _decode_account(header)
+    g.cpro_login = login  # the control plane's journal shows it
+    user = s.scalars(select(User).where(User.login == login)).first()
+    if user is None or not _password_ok(user, login, password):
+        raise GatewayError(
+            401, "invalid_cpro_account", "Wrong login or password in the cpro-account header."
+        )
+    if user.statut != "ACTIF":
+        raise GatewayError(
+            401,
+            "inactive_cpro_account",
+            f"The Chorus Pro account {login} is not active (statut {user.statut}).",
+        )
+    now: datetime = clock.utcnow_naive()
+    if user.locked_until is not None and user.locked_until > now:
+        raise GatewayError(401, "locked_cpro_account", f"The Chorus Pro account {login} is locked.")
+    if user.is_technical:
+        if user.password_expires_at is not None and user.password_expires_at <= now:
+            raise GatewayError(
+                401,
+                "expired_password",
+                "The password of the technical account "
+                f"{login} expired on {user.password_expires_at.date().isoformat()}; the "
+                "structure's gestionnaire principal must reset it on the portal "
+                "(Gestionnaire > Structures > Compte technique).",
+            )
+        rights_user_id = (
+            technical.gestionnaire_principal_id(s, user.technical_structure_id)
+            if user.technical_structure_id is not None
+            else None
+        )
+    else:
+        rights_user_id = user.id
+    return Caller(user=user, rights_user_id=rights_user_id)

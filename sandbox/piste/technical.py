@@ -1,0 +1,157 @@
+"""Technical accounts ("comptes techniques"): the credentials an IS puts in ``cpro-account``.
+
+One per structure, created (and reset) by the structure's gestionnaire principal.
+Such an account cannot log in to the portal; on the API it has the rights of the
+structure's gestionnaire principal (every structure the GP is attached to); its
+password expires after ``tech_password_days`` (424 days on the real platform).
+
+These functions are the contract other areas use (portal page, seeding, control
+plane): see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox import clock, db, security
+from sandbox.config import Settings
+from sandbox.mail import enqueue
+from sandbox.models import Rattachement, Structure, User
+
+TECH_LOGIN_PREFIX = "TECH_1_"
+TECH_LOGIN_DOMAIN = "@cpro.fr"
+
+
+class TechnicalAccountError(Exception):
+    """A technical account cannot be created or reset (message in French)."""
+
+
+def technical_login(structure: Structure) -> str:
+    """The login of ``structure``'s technical account, as displayed: ``TECH_1_<id>@cpro.fr``."""
+    return f"{TECH_LOGIN_PREFIX}{structure.identifiant}{TECH_LOGIN_DOMAIN}"
+
+
+def find_technical_account(s: Session, structure_id: int) -> User | None:
+    """Return the technical account created on structure ``structure_id``, if any."""
+    return s.scalars(
+        select(User).where(User.technical_structure_id == structure_id, User.is_technical)
+    ).first()
+
+
+def gestionnaire_principal_id(s: Session, structure_id: int) -> int | None:
+    """Return the id of the user who is the structure's validated gestionnaire principal."""
+    return s.scalar(
+        select(Rattachement.user_id).where(
+            Rattachement.structure_id == structure_id,
+            Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
+            Rattachement.statut == "VALIDEE",
+        )
+    )
+
+
+def _check_gestionnaire(s: Session, structure: Structure, gestionnaire: User) -> None:
+    if gestionnaire.is_technical:
+        raise TechnicalAccountError("Un compte technique ne peut pas gérer de compte technique.")
+    if gestionnaire_principal_id(s, structure.id) != gestionnaire.id:
+        raise TechnicalAccountError(
+            "Seul le gestionnaire principal de la structure peut gérer son compte technique."
+        )
+
+
+def _notify(s: Session, structure: Structure, gestionnaire: User, user: User, action: str) -> None:
+    expires = clock.aware(user.password_expires_at)
+    enqueue(
+        s,
+        "technical_account",
+        gestionnaire.login,
+        {
+            "prenom": gestionnaire.prenom,
+            "nom": gestionnaire.nom,
+            "action": action,
+            "login": technical_login(structure),
+            "structure": structure.designation,
+            "identifiant": structure.identifiant,
+            "expiration": expires.strftime("%d/%m/%Y") if expires else "",
+        },
+    )
+
+
+def create_technical_account(
+    s: Session,
+    settings: Settings,
+    structure: Structure,
+    gestionnaire: User,
+    *,
+    password: str | None = None,
+    hash_method: str | None = None,
+    notify: bool = True,
+) -> tuple[User, str]:
+    """Create ``structure``'s technical account; return it and its clear password.
+
+    ``gestionnaire`` must be the structure's gestionnaire principal; he is mailed
+    (unless ``notify`` is false). ``password`` and ``hash_method`` let seeding make
+    reproducible, cheap accounts. The caller commits ``s``.
+    Raises ``TechnicalAccountError`` (French message) when not allowed.
+    """
+    password = password or security.generate_password(16)
+    password_hash = security.hash_password(password, hash_method or settings.password_hash_method)
+    db.begin_write(s)
+    _check_gestionnaire(s, structure, gestionnaire)
+    if find_technical_account(s, structure.id) is not None:
+        raise TechnicalAccountError(
+            "Un compte technique existe déjà pour cette structure : réinitialisez son mot de passe."
+        )
+    login = technical_login(structure).lower()
+    if s.scalar(select(User.id).where(User.login == login)) is not None:
+        raise TechnicalAccountError(f"L'identifiant de connexion {login} est déjà utilisé.")
+    now = clock.utcnow_naive()
+    user = User(
+        login=login,
+        prenom="Compte",
+        nom="technique",
+        email_contact=gestionnaire.email_contact or gestionnaire.login,
+        password_hash=password_hash,
+        statut="ACTIF",
+        is_technical=True,
+        technical_structure_id=structure.id,
+        password_expires_at=now + timedelta(days=settings.tech_password_days),
+        failed_logins=0,
+        created_at=now,
+        activated_at=now,
+    )
+    s.add(user)
+    s.flush()
+    if notify:
+        _notify(s, structure, gestionnaire, user, "created")
+    return user, password
+
+
+def reset_technical_password(
+    s: Session,
+    settings: Settings,
+    structure: Structure,
+    gestionnaire: User,
+    *,
+    notify: bool = True,
+) -> tuple[User, str]:
+    """Give ``structure``'s technical account a new password (and a new expiry date).
+
+    Returns the account and its clear password. The caller commits ``s``.
+    """
+    password = security.generate_password(16)
+    password_hash = security.hash_password(password, settings.password_hash_method)
+    db.begin_write(s)
+    _check_gestionnaire(s, structure, gestionnaire)
+    user = find_technical_account(s, structure.id)
+    if user is None:
+        raise TechnicalAccountError("Cette structure n'a pas encore de compte technique.")
+    user.password_hash = password_hash
+    user.password_expires_at = clock.utcnow_naive() + timedelta(days=settings.tech_password_days)
+    user.statut = "ACTIF"
+    s.flush()
+    if notify:
+        _notify(s, structure, gestionnaire, user, "reset")
+    return user, password

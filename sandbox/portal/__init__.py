@@ -1,0 +1,30 @@
+"""The portal: French HTML pages (accueil, créer un compte, activation, connexion,
+mon compte, gestionnaire), built on the accounts service."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import generate_csrf
+
+from sandbox.portal import auth
+from sandbox.portal.views import bp
+
+
+def init_app(app: Flask) -> None:
+    """Register the portal's pages and what its templates need."""
+    app.register_blueprint(bp)
+
+    def _safe_current_user():  # noqa: ANN202
+        # Error pages render this template too, maybe while the database is down.
+        try:
+            return auth.current_user()
+        except Exception:
+            return None
+
+    @app.context_processor
+    def _portal_globals() -> dict:
+        return {
+            "portal_user": _safe_current_user,
+            "csrf_token": generate_csrf,
+            "sandbox_settings": app.config["SANDBOX"],
+        }

@@ -1,0 +1,226 @@
+"""Write the seeded world to the database: reset, streamed seed, canonical dump.
+
+``reset`` deletes every row (outbox included) and bulk-inserts a baseline built
+once per process and cached, so it is cheap enough to run before each test. The
+streamed seed (``seed_world``) generates and inserts batch by batch, committing
+each, so its memory stays bounded whatever the number of structures.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from sandbox import db
+from sandbox.config import Settings
+from sandbox.db import Base
+from sandbox.models import SandboxState, Structure
+from sandbox.seeding.generator import TABLES, Batch, WorldGenerator
+
+# Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
+# to the control plane, which restores them itself.
+KEPT_TABLES = frozenset({"sandbox_state"})
+# Baselines up to this many structures are cached in memory for fast resets.
+CACHE_LIMIT = 20_000
+
+_cache: dict[tuple[int, int, int | None], Batch] = {}
+_cache_lock = threading.Lock()
+
+
+def baseline(seed: int, structures: int, users: int | None = None) -> Batch:
+    """The whole seeded world of ``seed`` as one batch (built once per process)."""
+    key = (seed, structures, users)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is None:
+            generator = WorldGenerator(seed, structures, users)
+            cached = generator.fixed()
+            for batch in generator.batches(size=max(structures, 1)):
+                cached.extend(batch)
+            if structures <= CACHE_LIMIT:
+                _cache[key] = cached
+        return cached
+
+
+def insert_batch(conn: Connection, batch: Batch) -> None:
+    """Bulk-insert a batch (parents first)."""
+    tables = Base.metadata.tables
+    for name in TABLES:
+        rows = batch.rows[name]
+        if rows:
+            conn.execute(insert(tables[name]), rows)
+
+
+def clear(conn: Connection) -> None:
+    """Delete every row of every table but the run-time controls (children first)."""
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in KEPT_TABLES:
+            conn.execute(table.delete())
+
+
+def _fix_sequences(conn: Connection) -> None:
+    """PostgreSQL: move each id sequence past the explicit ids just inserted."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name in TABLES:  # the tables seeded with explicit ids
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            )
+        )
+
+
+def _record_seed(s: Session, seed: int) -> None:
+    row = s.get(SandboxState, 1)
+    if row is None:
+        s.add(SandboxState(id=1, clock_offset_seconds=0.0, faults={}, maintenance=False, seed=seed))
+    else:
+        row.seed = seed
+
+
+def reset(settings: Settings, seed: int | None = None) -> dict:
+    """Bring the database back to the seeded baseline (and empty the outbox)."""
+    seed = settings.seed if seed is None else seed
+    started = time.perf_counter()
+    db.init_engine(settings.database_url)
+    db.create_schema()
+    if settings.seed_structures > CACHE_LIMIT:
+        return seed_world(settings, seed, settings.seed_structures)
+    world = baseline(seed, settings.seed_structures)
+    with db.transaction() as s:
+        conn = s.connection()
+        clear(conn)
+        insert_batch(conn, world)
+        _fix_sequences(conn)
+        _record_seed(s, seed)
+    counts = world.count()
+    return {
+        "seed": seed,
+        **counts,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def seed_world(
+    settings: Settings,
+    seed: int,
+    structures: int,
+    users: int | None = None,
+    batch_size: int = 2000,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict:
+    """Replace the database's content with the world of ``seed``, streamed in batches.
+
+    ``on_batch(n)`` is called after each committed batch of ``n`` structures.
+    """
+    db.init_engine(settings.database_url)
+    db.create_schema()
+    started = time.perf_counter()
+    generator = WorldGenerator(seed, structures, users)
+    totals = dict.fromkeys(TABLES, 0)
+    with db.transaction() as s:
+        conn = s.connection()
+        clear(conn)
+        fixed = generator.fixed()
+        insert_batch(conn, fixed)
+        _record_seed(s, seed)
+    for table, n in fixed.count().items():
+        totals[table] += n
+    for batch in generator.batches(size=batch_size):
+        with db.transaction() as s:
+            insert_batch(s.connection(), batch)
+        for table, n in batch.count().items():
+            totals[table] += n
+        if on_batch is not None:
+            on_batch(len(batch.rows["structures"]))
+    with db.transaction() as s:
+        _fix_sequences(s.connection())
+    elapsed = time.perf_counter() - started
+    return {
+        "seed": seed,
+        **totals,
+        "seconds": round(elapsed, 3),
+        "structures_per_second": round(structures / elapsed, 1) if elapsed else None,
+    }
+
+
+def ensure_seeded(settings: Settings) -> dict:
+    """Seed an empty database; on a seeded one, only restore missing permanent recipients."""
+    db.init_engine(settings.database_url)
+    db.create_schema()
+    with db.new_session() as s:
+        seeded = s.scalar(select(Structure.id).limit(1)) is not None
+    if not seeded:
+        return reset(settings)
+    restored = restore_permanent_recipients(settings)
+    return {"permanent_recipients_restored": restored} if restored else {}
+
+
+def restore_permanent_recipients(settings: Settings) -> int:
+    """Re-create the permanent recipients (and their services) that are missing."""
+    from sandbox.models import Service
+    from sandbox.seeding.generator import PERMANENT_SIRETS
+
+    with db.transaction() as s:
+        present = set(
+            s.scalars(
+                select(Structure.identifiant).where(
+                    Structure.type_identifiant == "SIRET",
+                    Structure.identifiant.in_(PERMANENT_SIRETS),
+                )
+            )
+        )
+        if len(present) == len(PERMANENT_SIRETS):
+            return 0
+        fixed = WorldGenerator(settings.seed, 0).fixed()
+        restored = 0
+        for row in fixed.rows["structures"]:
+            if row["identifiant"] not in PERMANENT_SIRETS or row["identifiant"] in present:
+                continue
+            values = {k: v for k, v in row.items() if k != "id"}
+            structure = Structure(**values)
+            s.add(structure)
+            s.flush()
+            for service in fixed.rows["services"]:
+                if service["structure_id"] == row["id"]:
+                    svc = {k: v for k, v in service.items() if k not in ("id", "structure_id")}
+                    s.add(Service(structure_id=structure.id, **svc))
+            restored += 1
+        return restored
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def canonical_dump(s: Session) -> str:
+    """Every row of every table but the run-time controls, ordered, as JSON lines."""
+    lines = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in KEPT_TABLES:
+            continue
+        order = [c for c in table.primary_key.columns] or list(table.c)
+        for row in s.execute(select(table).order_by(*order)).mappings():
+            lines.append(
+                json.dumps(
+                    [table.name, {k: _plain(v) for k, v in row.items()}],
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+            )
+    return "\n".join(lines)
+
+
+def table_counts(s: Session) -> dict[str, int]:
+    """Rows per seeded table."""
+    tables = Base.metadata.tables
+    return {name: s.scalar(select(func.count()).select_from(tables[name])) for name in TABLES}

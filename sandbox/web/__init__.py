@@ -1,0 +1,111 @@
+"""App-wide web concerns: security headers on every response, and French HTML
+error pages (404, 405, 413, 500, 503) for the portal's paths.
+
+API and control-plane paths keep their own error bodies: an area registers a
+renderer for its prefix with ``register_error_renderer``; without one, Werkzeug's
+default answer is kept there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("sandbox.web")
+
+# Paths that are not HTML portal pages.
+NON_PORTAL_PREFIXES = ("/api/", "/cpro/", "/_sandbox", "/health", "/openapi.json", "/docs/api")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # Activation links carry a token in their path: never send it elsewhere.
+    "Referrer-Policy": "same-origin",
+}
+
+ERROR_PAGES = {
+    404: ("Page introuvable", "La page demandée n'existe pas ou n'est plus disponible."),
+    405: ("Action non autorisée", "Cette action n'est pas possible sur cette page."),
+    413: (
+        "Envoi trop volumineux",
+        "Les données envoyées dépassent la taille maximale acceptée. Réduisez-les et "
+        "réessayez.",
+    ),
+    500: (
+        "Erreur technique",
+        "Une erreur technique est survenue. Réessayez dans quelques instants ; si elle "
+        "persiste, redémarrez le bac à sable et consultez var/sandbox.log.",
+    ),
+    503: (
+        "Service indisponible",
+        "Le portail est momentanément indisponible (maintenance). Réessayez dans quelques "
+        "instants.",
+    ),
+}
+
+_renderers: list[tuple[str, Callable[[HTTPException], Response]]] = []
+
+
+def register_error_renderer(prefix: str, render: Callable[[HTTPException], Response]) -> None:
+    """Let an area render the HTTP errors of the paths under ``prefix`` itself."""
+    _renderers.append((prefix, render))
+
+
+def is_portal_path(path: str) -> bool:
+    """Whether ``path`` is a portal (HTML) page."""
+    return not path.startswith(NON_PORTAL_PREFIXES)
+
+
+def _render_error(error: HTTPException):  # noqa: ANN202
+    path = request.path
+    for prefix, render in _renderers:
+        if path.startswith(prefix):
+            return render(error)
+    code = error.code or 500
+    if not is_portal_path(path) or code not in ERROR_PAGES:
+        return error
+    title, message = ERROR_PAGES[code]
+    try:
+        body = render_template("web/error.html", code=code, title=title, message=message)
+    except Exception:  # the page itself must not fail: fall back to plain French text
+        log.exception("error page %s could not be rendered", code)
+        body = f"<!DOCTYPE html><html lang=\"fr\"><title>{title}</title><h1>{title}</h1>" \
+               f"<p>{message}</p></html>"
+    response = Response(body, status=code, mimetype="text/html")
+    if code == 503:
+        response.headers["Retry-After"] = "30"
+    if code == 405 and error.get_headers():
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add security headers to every response and French error pages to the portal."""
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.register_blueprint(Blueprint("web", __name__, template_folder="templates"))
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, _render_error)

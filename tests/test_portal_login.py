@@ -1,0 +1,119 @@
+"""Portal, Se connecter: lock-out after repeated wrong passwords, refused accounts,
+the account-state and second-factor rules of the accounts service."""
+
+from __future__ import annotations
+
+import pytest
+from portal_support import PASSWORD, activation_link, address, signup_values, visitor
+from sqlalchemy import select
+
+from sandbox import clock, db, security, state
+from sandbox.accounts import errors, services
+from sandbox.config import load_settings
+from sandbox.models import User
+
+
+@pytest.fixture
+def clock_offset(stack_db):  # noqa: ANN001
+    """Move the stack's clock; put it back afterwards."""
+    with db.new_session() as s:
+        before = state.load(s).clock_offset_seconds
+    try:
+        yield state.set_clock_offset
+    finally:
+        state.set_clock_offset(before)
+
+
+def _active_account(base_url, mailpit):  # noqa: ANN001, ANN202
+    portal = visitor(base_url)
+    values = signup_values()
+    assert portal.signup(values).status_code == 303
+    link = activation_link(mailpit, values["login_email"])
+    assert portal.activate(link, PASSWORD).status_code == 303
+    return portal, values["login_email"]
+
+
+def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, clock_offset):
+    portal, login = _active_account(base_url, mailpit)
+    for attempt in range(1, 5):
+        wrong = portal.login(login, f"Mauvais-{attempt}-mot!")
+        assert wrong.status_code == 401
+        assert "incorrect" in wrong.text
+        assert f"Après {5 - attempt} nouvelle" in wrong.text
+    locked = portal.login(login, "Mauvais-5-mot!")
+    assert locked.status_code == 423 and "bloqué" in locked.text
+    # Even the right password is refused while locked.
+    still = portal.login(login, PASSWORD)
+    assert still.status_code == 423 and "bloqué" in still.text
+    clock_offset(59 * 60)
+    assert portal.login(login, PASSWORD).status_code == 423
+    clock_offset(61 * 60)
+    assert portal.login(login, PASSWORD).status_code == 303
+    assert login in portal.get("/mon-compte").text
+
+
+def test_a_good_password_resets_the_failure_count(base_url, mailpit):
+    portal, login = _active_account(base_url, mailpit)
+    for _ in range(4):
+        assert portal.login(login, "Pas-le-bon-1!").status_code == 401
+    assert portal.login(login, PASSWORD).status_code == 303
+    for _ in range(4):
+        assert portal.login(login, "Pas-le-bon-1!").status_code == 401
+    assert portal.login(login, PASSWORD).status_code == 303
+
+
+def test_unactivated_unknown_and_technical_accounts_are_refused(base_url, mailpit):
+    portal = visitor(base_url)
+    values = signup_values()
+    assert portal.signup(values).status_code == 303
+    pending = portal.login(values["login_email"], PASSWORD)
+    assert pending.status_code == 401 and "pas encore activé" in pending.text
+    assert "/activation/nouveau-lien" in pending.text
+    unknown = portal.login(address(), PASSWORD)
+    assert unknown.status_code == 401 and "incorrect" in unknown.text
+    tech_login = f"TECH_1_{values['identifiant']}@cpro.fr".lower()
+    with db.transaction() as s:
+        s.add(User(login=tech_login, prenom="", nom="", email_contact=tech_login,
+                   password_hash=security.hash_password(PASSWORD, security.SEED_HASH_METHOD),
+                   statut="ACTIF", is_technical=True, failed_logins=0,
+                   created_at=clock.utcnow_naive()))
+    tech = portal.login(tech_login, PASSWORD)
+    assert tech.status_code == 401 and "compte technique" in tech.text
+
+
+def test_next_parameter_only_goes_to_local_paths(base_url, mailpit):
+    portal, login = _active_account(base_url, mailpit)
+    away = portal.submit("/connexion?next=//evil.example/x", {"login": login, "password": PASSWORD},
+                         action_contains="/connexion")
+    assert away.headers["Location"] == "/mon-compte"
+    page = portal.get("/gestionnaire/demandes", allow_redirects=False)
+    assert page.status_code == 200
+
+
+def test_set_account_state_and_second_factor_service(base_url, mailpit, stack_db):
+    settings = load_settings({"public_base_url": base_url,
+                              "password_hash_method": security.SEED_HASH_METHOD}, environ={})
+    portal, login = _active_account(base_url, mailpit)
+    with db.new_session() as s:
+        user = s.scalar(select(User).where(User.login == login))
+        services.set_account_state(s, settings, user, "locked")
+        with pytest.raises(errors.AccountLockedError):
+            services.authenticate(s, settings, login, PASSWORD)
+        services.set_account_state(s, settings, user.id, "active")
+        assert services.authenticate(s, settings, login, PASSWORD).id == user.id
+        services.start_second_factor(s, settings, user)
+    code = mailpit.wait_for_message(recipient=login, subject="code de connexion").codes()[0]
+    with db.new_session() as s:
+        with pytest.raises(errors.InvalidCodeError):
+            services.verify_second_factor(s, settings, user.id, "000000" if code != "000000"
+                                          else "111111")
+        assert services.verify_second_factor(s, settings, user.id, code).id == user.id
+        with pytest.raises(errors.InvalidCodeError):  # single use
+            services.verify_second_factor(s, settings, user.id, code)
+        services.set_account_state(s, settings, user, "pending")
+        with pytest.raises(errors.AccountNotActivatedError):
+            services.authenticate(s, settings, login, PASSWORD)
+        link = services.issue_activation_link(s, settings, user, lifetime=600)
+        assert link.startswith(base_url + "/activation/")
+    mail = mailpit.wait_for_messages(2, recipient=login, subject="Activation")[-1]
+    assert "10 minutes" in mail.text
