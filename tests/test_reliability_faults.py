@@ -233,6 +233,13 @@ def test_sigkill_in_the_middle_loses_no_promised_mail(fault_stack):
     assert set(shown.values()) == {1}
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def test_sigkill_during_signups_keeps_every_acknowledged_account(fault_stack):
     if requests.get(f"{fault_stack.url}/creer-un-compte", timeout=30).status_code != 200:
         pytest.skip("the portal is not installed")
@@ -253,6 +260,7 @@ def test_sigkill_during_signups_keeps_every_acknowledged_account(fault_stack):
                 answer = client.portal().signup(client._signup_fields(login, {}))  # noqa: SLF001
             except requests.RequestException:
                 refused.append(login)  # the server died under it: not acknowledged
+                wait_until(lambda: _answers(fault_stack.url), 90, "the sandbox back")
                 continue
             (acknowledged if answer.status_code == 303 else refused).append(login)
 
