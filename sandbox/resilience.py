@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -81,8 +82,73 @@ class SafeJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+# HTTP errors raised before an API handler could answer (a body over the limit, a
+# method the route does not take): JSON in the API's shape, not Werkzeug's HTML.
+API_ERROR_MESSAGES = {
+    404: "Ressource inconnue.",
+    405: "Méthode non autorisée sur cette route.",
+    413: "Requête trop volumineuse : le corps dépasse la taille maximale acceptée ({limit} "
+         "octets).",
+    500: "Erreur interne du serveur.",
+    503: "Service temporairement indisponible. Réessayez dans quelques secondes.",
+}
+CONTROL_ERROR_MESSAGES = {
+    413: "the request body is larger than the limit ({limit} bytes)",
+}
+
+
+def _limit() -> int:
+    from flask import current_app
+
+    return current_app.config["SANDBOX"].max_body_bytes
+
+
+def render_api_error(error: HTTPException) -> Response:
+    """An HTTP error on /cpro or /api as the API's JSON error body."""
+    code = error.code or 500
+    message = API_ERROR_MESSAGES.get(code, error.description or "Erreur.")
+    response = jsonify({"codeRetour": code, "libelle": message.format(limit=_limit()),
+                        "erreurs": []})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after"}:
+            response.headers[name] = value
+    return response
+
+
+def render_control_error(error: HTTPException) -> Response:
+    """An HTTP error on the control plane as its JSON error body."""
+    code = error.code or 500
+    message = CONTROL_ERROR_MESSAGES.get(code, (error.description or error.name).strip())
+    response = jsonify({"error": message.format(limit=_limit())})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after"}:
+            response.headers[name] = value
+    return response
+
+
+_renderers_registered = False
+
+
+def _register_error_renderers() -> None:
+    global _renderers_registered
+    if _renderers_registered:  # the registry is per process, apps may be several
+        return
+    try:
+        from sandbox import web
+    except ImportError:  # no portal pages: Werkzeug's answers stay
+        return
+    _renderers_registered = True
+    web.register_error_renderer("/cpro", render_api_error)
+    web.register_error_renderer("/api/", render_api_error)
+    web.register_error_renderer("/_sandbox/", render_control_error)
+
+
 def init_app(app: Flask) -> None:
-    """Register the 503 handlers and the JSON reader that refuses deep nesting."""
+    """Register the 503 handlers, JSON error bodies on machine paths and the JSON
+    reader that refuses deep nesting."""
+    _register_error_renderers()
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
     previous = app.json

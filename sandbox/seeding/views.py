@@ -7,7 +7,7 @@ it is ready.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -49,8 +49,11 @@ def page():  # noqa: ANN201
 def generate():  # noqa: ANN201
     """Generate a data set for the logged-in user; its mail leaves with the commit."""
     form = GenerateForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # as the portal's forms: back to the page, with why
+        from sandbox.portal.views import CSRF_MESSAGE
+
+        flash(CSRF_MESSAGE, "error")
+        return redirect(url_for("seeding.page"), code=303)
     s = db.session(write=True)
     user = current_user()
     user = s.merge(user) if user not in s else user
