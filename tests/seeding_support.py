@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from stdnum import luhn
 
 from sandbox import db
 from sandbox.config import Settings, load_settings
+from sandbox.seeding.dataset import parse_dataset_csv
 from sandbox.testing.harness import create_database, drop_database, suite_database_server
 
 
@@ -35,3 +37,45 @@ def private_db(tmp_path) -> Iterator[Settings]:  # noqa: ANN001
             db.engine().dispose()
         if server:
             drop_database(url)
+
+
+PRIVATE = ("Fournisseur", "Valideur", "MOE")
+PUBLIC = ("Destinataire", "Destinataire 2", "MOA")
+PERMANENT = {
+    "Destinataire Etat": ("11000201100044", "SFACETAT"),
+    "Destinataire avec service obligatoire": ("12345678200028", "SERVICE_DEST_SERV_OBL"),
+    "Destinataire avec EJ obligatoire": ("12345678200036", None),
+    "Destinataire avec EJ ou service obligatoire": ("12345678200044",
+                                                    "SERVICE_DEST_EJ_OU_SERV_OBL"),
+    "Destinataire sans paramètre": ("12345678200051", None),
+}
+
+
+def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
+    """Assert the reference's 2024 layout; return the parsed content."""
+    assert text.splitlines()[0] == "Entite;Libelle;Valeur"
+    content = parse_dataset_csv(text)
+    assert set(PRIVATE + PUBLIC + tuple(PERMANENT)) == set(content)
+    for entity in PRIVATE + PUBLIC:
+        rows = content[entity]
+        siret = rows["SIRET Structure"]
+        kind = "PRIVE" if entity in PRIVATE else "PUBLIQUE"
+        assert len(siret) == 14 and siret.isdigit()
+        assert not luhn.is_valid(siret)  # like the real data sets
+        assert rows["Raison sociale"] == f"{entity} {siret}"
+        assert rows["Code du service"] == f"SERVICE_{kind}_1_{siret}"
+        assert rows["Login compte GP"] == f"GEST_{kind}_1_{siret}@cpro.fr"
+        assert rows["Login compte US"] == f"USER_{kind}_1_{siret}@cpro.fr"
+        assert len(rows["Mot de passe Compte GP"]) >= 12
+        assert len(rows["Mot de passe Compte US"]) >= 12
+        if kind == "PUBLIQUE":
+            assert rows["Code du service Acheteur"] == "Acheteur"
+            assert rows[f"Label_Acheteur_{siret}"] == f"USER_PUBLIQUE_ACHETEUR_1_{siret}@cpro.fr"
+            assert rows[f"Mot de passe Label_Acheteur_{siret}"]
+    fournisseur = content["Fournisseur"]
+    assert fournisseur["Login compte technique"] == (
+        f"TECH_1_{fournisseur['SIRET Structure']}@cpro.fr")
+    for entity, (siret, code) in PERMANENT.items():
+        assert content[entity]["SIRET Structure"] == siret
+        assert content[entity].get("Code du service") == code
+    return content

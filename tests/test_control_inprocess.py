@@ -46,6 +46,15 @@ def test_non_loopback_client_is_refused_without_token(make_app):
     assert client.get("/health", environ_base=outside).status_code in (200, 503)
 
 
+def test_ping_answers_loopback_only_and_is_never_faulted(make_app):
+    client = make_app().test_client()
+    client.put("/_sandbox/faults", json={"rules": [{"error": {"status": 500}}]})
+    assert client.get("/_sandbox/ping").json == {"pong": True}
+    assert client.get("/essai").status_code == 500  # the global rule hits everything else
+    assert client.get("/_sandbox/ping", environ_base={"REMOTE_ADDR": "10.1.2.3"}
+                      ).status_code == 403
+
+
 def test_admin_token_is_required_from_everywhere_once_set(make_app):
     client = make_app(admin_token="s3cret").test_client()
     outside = {"REMOTE_ADDR": "10.1.2.3"}

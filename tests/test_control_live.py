@@ -111,6 +111,10 @@ def test_dashboard_shows_a_live_sandbox(control, base_url):
     forged = requests.post(f"{control}/dashboard/clock", data={"advance": "1d"},
                            headers={"Origin": "http://evil.example"}, timeout=10)
     assert forged.status_code == 403
+    assert 'href="/_sandbox/static/dashboard.css"' in page.text
+    assert requests.get(f"{control}/static/dashboard.css", timeout=10).status_code == 200
+    unknown = requests.get(f"{control}/no-such-control", timeout=10)
+    assert unknown.status_code == 404 and unknown.json()["error"]
     spec = requests.get(f"{control}/openapi.json", timeout=10).json()
     assert {"/reset", "/clock", "/faults", "/requests", "/mails",
             "/captcha/{captchaId}"} <= set(spec["paths"])

@@ -12,10 +12,12 @@ import importlib.util
 import json
 import subprocess
 import sys
+import uuid
 
 import pytest
 
 from sandbox import db
+from sandbox.loadtesting.checks import run_checks
 from sandbox.loadtesting.runner import (
     LOADTESTS,
     REPO,
@@ -170,3 +172,40 @@ def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:  # noq
     assert totals["requests"] > 0 and totals["failures"] == 0
     assert any(r["name"] == "/cpro/structures/v1/consulter" for r in rows)
     assert worker_process.returncode == 0, worker_output
+
+
+def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp_path) -> None:  # noqa: ANN001
+    """The post-run checks fail when the ledger claims what the sandbox did not do."""
+    db.init_engine(load_stack.database_url)
+    ghost = f"ghost-{uuid.uuid4().hex}@load.example.com"
+    (tmp_path / "ledger-test-1.jsonl").write_text(
+        json.dumps({"e": "signup", "email": ghost, "kind": "structure", "t": 0}) + "\n"
+        + json.dumps({"e": "activated", "email": ghost, "t": 0}) + "\n"
+        + json.dumps({"e": "5xx", "name": "/creer-un-compte [structure]", "status": 500,
+                      "t": 0}) + "\n")
+    checks = {c.name: c for c in run_checks(tmp_path, load_stack.mailpit_url, drain_timeout=10)}
+    assert checks["outbox drained"].ok
+    for name in ("one account per acknowledged signup",
+                 "one activation mail in Mailpit per acknowledged signup",
+                 "every completed activation is active", "no 5xx"):
+        assert not checks[name].ok, name
+    accounts = checks["one account per acknowledged signup"]
+    assert any(ghost in example for example in accounts.examples)
+    assert checks["no 5xx"].examples == ["500 /creer-un-compte [structure]"]
+
+
+def test_shapes_give_the_documented_user_counts() -> None:
+    """Ramp, step and spike over a run of 20 users (in a subprocess: Locust patches gevent)."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import shapes\n"
+        "points = [0.0, 0.3, 0.5, 0.7, 0.99]\n"
+        "print(json.dumps({name: [getattr(shapes, name)().users_at(f, 20) for f in points]\n"
+        "                  for name in ('Steady', 'Ramp', 'Step', 'Spike')}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(LOADTESTS)], capture_output=True,
+                            text=True, timeout=60, check=True)
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert counts["Steady"] == [20, 20, 20, 20, 20]
+    assert counts["Ramp"] == [1, 7, 10, 14, 20]
+    assert counts["Step"] == [5, 10, 15, 15, 20]
+    assert counts["Spike"] == [4, 4, 20, 4, 4]

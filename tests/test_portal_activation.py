@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import requests
 from portal_support import (
     PASSWORD,
@@ -16,7 +15,7 @@ from portal_support import (
 )
 from sqlalchemy import select
 
-from sandbox import db, state
+from sandbox import db
 from sandbox.accounts import errors, services
 from sandbox.config import load_settings
 from sandbox.models import ActionToken, Rattachement, User
@@ -25,17 +24,6 @@ from sandbox.models import ActionToken, Rattachement, User
 def _user(s, login: str) -> User:  # noqa: ANN001
     s.rollback()
     return s.scalar(select(User).where(User.login == login))
-
-
-@pytest.fixture
-def clock_offset(stack_db):  # noqa: ANN001
-    """Move the stack's clock; put it back afterwards."""
-    with db.new_session() as s:
-        before = state.load(s).clock_offset_seconds
-    try:
-        yield state.set_clock_offset
-    finally:
-        state.set_clock_offset(before)
 
 
 def _signed_up(base_url, mailpit, **overrides):  # noqa: ANN001, ANN003, ANN202
@@ -65,16 +53,16 @@ def test_unknown_link_has_its_own_page_with_a_new_link_form(base_url):
 
 
 def test_expired_link_page_sends_a_new_link_that_revokes_the_old(
-    base_url, mailpit, clock_offset
+    base_url, mailpit, chorus
 ):
     portal, values, old = _signed_up(base_url, mailpit)
     login = values["login_email"]
-    clock_offset(25 * 3600)  # past the 24 h lifetime
+    chorus.set_clock(25 * 3600)  # past the 24 h lifetime
     expired = portal.get(old)
     assert expired.status_code == 410 and "Lien d'activation expiré" in expired.text
     resent = portal.submit(old[len(base_url):], {}, action_contains="/nouveau-lien")
     assert resent.status_code == 200 and "nouveau lien" in resent.text
-    clock_offset(0)
+    chorus.set_clock(0)
     first, second = mailpit.wait_for_messages(2, recipient=login, subject="Activation")
     new = second.link(contains="/activation/")
     assert new != old and first.link(contains="/activation/") == old
@@ -266,3 +254,25 @@ def test_one_decision_wins_under_concurrency(base_url, mailpit, chorus_sandbox, 
     mailpit.wait_for_message(recipient=values["login_email"], subject=subject)
     other = "refusée" if winner == "VALIDEE" else "validée"
     mailpit.assert_no_message(recipient=values["login_email"], subject=other, within=1.0)
+
+
+def test_walkthrough_with_the_default_gestionnaire(base_url, mailpit, chorus_credentials):
+    """docs/portal.md's walk-through: a demande on the default structure, validated by
+    the seeded gestionnaire."""
+    defaults = chorus_credentials
+    requester = visitor(base_url)
+    values = signup_values(identifiant=defaults["structure"]["identifiant"], raison_sociale="")
+    assert requester.signup(values).status_code == 303
+    gp = visitor(base_url)
+    gp_login = defaults["gestionnaire"]["login"]
+    notice = mailpit.wait_for_message(recipient=gp_login, query=values["login_email"])
+    assert "demande" in notice.subject
+    assert gp.login(gp_login, defaults["gestionnaire"]["password"]).status_code == 303
+    page = gp.get("/gestionnaire/demandes").text
+    assert values["login_email"] in page
+    demande = page.split(f'data-login="{values["login_email"]}"')[0].rsplit('id="demande-', 1)[1]
+    demande_id = int(demande.split('"', 1)[0])
+    assert gp.post(f"/gestionnaire/demandes/{demande_id}/valider", {}).status_code == 303
+    mailpit.wait_for_message(recipient=values["login_email"], subject="validée")
+    link = activation_link(mailpit, values["login_email"])
+    assert requester.activate(link, PASSWORD).status_code == 303

@@ -7,21 +7,10 @@ import pytest
 from portal_support import PASSWORD, activation_link, address, signup_values, visitor
 from sqlalchemy import select
 
-from sandbox import clock, db, security, state
+from sandbox import clock, db, security
 from sandbox.accounts import errors, services
 from sandbox.config import load_settings
 from sandbox.models import User
-
-
-@pytest.fixture
-def clock_offset(stack_db):  # noqa: ANN001
-    """Move the stack's clock; put it back afterwards."""
-    with db.new_session() as s:
-        before = state.load(s).clock_offset_seconds
-    try:
-        yield state.set_clock_offset
-    finally:
-        state.set_clock_offset(before)
 
 
 def _active_account(base_url, mailpit):  # noqa: ANN001, ANN202
@@ -33,7 +22,7 @@ def _active_account(base_url, mailpit):  # noqa: ANN001, ANN202
     return portal, values["login_email"]
 
 
-def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, clock_offset):
+def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, chorus):
     portal, login = _active_account(base_url, mailpit)
     for attempt in range(1, 5):
         wrong = portal.login(login, f"Mauvais-{attempt}-mot!")
@@ -45,9 +34,9 @@ def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, cl
     # Even the right password is refused while locked.
     still = portal.login(login, PASSWORD)
     assert still.status_code == 423 and "bloqué" in still.text
-    clock_offset(59 * 60)
+    chorus.set_clock(59 * 60)
     assert portal.login(login, PASSWORD).status_code == 423
-    clock_offset(61 * 60)
+    chorus.set_clock(61 * 60)
     assert portal.login(login, PASSWORD).status_code == 303
     assert login in portal.get("/mon-compte").text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import requests
 from portal_support import (
@@ -17,6 +19,7 @@ from portal_support import (
 from sqlalchemy import func, select
 
 from sandbox.models import Rattachement, Structure, User
+from sandbox.portal.client import find_form
 
 
 def _users(s, login: str) -> int:  # noqa: ANN001
@@ -68,6 +71,10 @@ def test_new_user_signs_up_activates_logs_in_and_sees_mon_compte(base_url, mailp
     assert login in account.text
     assert "Gestionnaire principal" in account.text and "Validée" in account.text
     assert "Atelier &lt;b&gt;&#34;Lefèvre&#34;&lt;/b&gt; &amp; fils" in account.text
+    # The gestionnaire reaches the structure's technical account and the other areas.
+    assert f"/gestionnaire/structures/{structure.id}/compte-technique" in account.text
+    assert 'href="/raccordements"' in account.text
+    assert 'href="/qualification/jeu-de-donnees"' in account.text
 
     portal.logout()
     gone = portal.get("/mon-compte", allow_redirects=False)
@@ -216,8 +223,6 @@ def test_wrong_captcha_creates_nothing_and_keeps_values(base_url, db_session):
 def test_a_captcha_serves_once(base_url, db_session):
     portal = visitor(base_url)
     page = portal.get("/creer-un-compte")
-    from sandbox.portal.client import find_form
-
     form = find_form(page.text, "/creer-un-compte")
     captcha_id = form.fields["captcha_id"]
     image = portal.get(f"/captcha/{captcha_id}.png")
@@ -305,3 +310,48 @@ def test_french_error_pages(base_url):
     assert missing.headers["Content-Type"].startswith("text/html")
     huge = requests.post(f"{base_url}/connexion", data={"login": "x" * 2_000_000}, timeout=30)
     assert huge.status_code == 413 and "trop volumineux" in huge.text
+
+
+def test_captcha_mode_off_removes_the_captcha(tmp_path, chorus_sandbox):
+    """The load profile's setting: no captcha on the form, signup still validated."""
+    from sandbox import create_app, db
+
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'off.db'}",
+                      "captcha_mode": "off", "mail_dispatcher": False})
+    try:
+        client = app.test_client()
+        page = client.get("/creer-un-compte")
+        form = find_form(page.text, "/creer-un-compte")
+        assert "captcha_id" not in form.fields and 'id="captcha"' not in page.text
+        values = dict(form.fields, **signup_values())
+        assert client.post("/creer-un-compte", data=values).status_code == 303
+        refused = client.post("/creer-un-compte", data=dict(values, nom=""))
+        assert refused.status_code == 400 and field_error(refused.text, "nom")
+    finally:
+        db.init_engine(chorus_sandbox.database_url)  # this process's engine, back
+
+
+def test_one_account_per_login_under_concurrent_signups(base_url, db_session):
+    login = address("race")
+    visitors = [visitor(base_url) for _ in range(4)]
+    forms = []
+    for portal in visitors:
+        page = portal.get("/creer-un-compte")
+        form = find_form(page.text, "/creer-un-compte").fields
+        form.update(signup_values(login), captcha=portal.captcha_answer(form["captcha_id"]))
+        forms.append(form)
+    statuses: list[int] = []
+
+    def post(portal, form) -> None:  # noqa: ANN001
+        answer = portal.http.post(portal.url("/creer-un-compte"), data=form,
+                                  allow_redirects=False, timeout=30)
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(visitors, forms,
+                                                                        strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 400, 400, 400]
+    assert _users(db_session, login) == 1

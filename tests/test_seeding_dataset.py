@@ -5,56 +5,14 @@ from __future__ import annotations
 import random
 
 from click.testing import CliRunner
-from seeding_support import private_db  # noqa: F401  (fixture)
+from seeding_support import PRIVATE, PUBLIC, check_dataset_csv, private_db  # noqa: F401
 from sqlalchemy import func, select
-from stdnum import luhn
 
 from sandbox import db
 from sandbox.models import Dataset, OutboxMail, Rattachement, Service, Structure, User
 from sandbox.security import verify_password
 from sandbox.seeding import generate_dataset, reset
 from sandbox.seeding.dataset import parse_dataset_csv
-
-PRIVATE = ("Fournisseur", "Valideur", "MOE")
-PUBLIC = ("Destinataire", "Destinataire 2", "MOA")
-PERMANENT = {
-    "Destinataire Etat": ("11000201100044", "SFACETAT"),
-    "Destinataire avec service obligatoire": ("12345678200028", "SERVICE_DEST_SERV_OBL"),
-    "Destinataire avec EJ obligatoire": ("12345678200036", None),
-    "Destinataire avec EJ ou service obligatoire": ("12345678200044",
-                                                    "SERVICE_DEST_EJ_OU_SERV_OBL"),
-    "Destinataire sans paramètre": ("12345678200051", None),
-}
-
-
-def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
-    """Assert the reference's 2024 layout; return the parsed content."""
-    assert text.splitlines()[0] == "Entite;Libelle;Valeur"
-    content = parse_dataset_csv(text)
-    assert set(PRIVATE + PUBLIC + tuple(PERMANENT)) == set(content)
-    for entity in PRIVATE + PUBLIC:
-        rows = content[entity]
-        siret = rows["SIRET Structure"]
-        kind = "PRIVE" if entity in PRIVATE else "PUBLIQUE"
-        assert len(siret) == 14 and siret.isdigit()
-        assert not luhn.is_valid(siret)  # like the real data sets
-        assert rows["Raison sociale"] == f"{entity} {siret}"
-        assert rows["Code du service"] == f"SERVICE_{kind}_1_{siret}"
-        assert rows["Login compte GP"] == f"GEST_{kind}_1_{siret}@cpro.fr"
-        assert rows["Login compte US"] == f"USER_{kind}_1_{siret}@cpro.fr"
-        assert len(rows["Mot de passe Compte GP"]) >= 12
-        assert len(rows["Mot de passe Compte US"]) >= 12
-        if kind == "PUBLIQUE":
-            assert rows["Code du service Acheteur"] == "Acheteur"
-            assert rows[f"Label_Acheteur_{siret}"] == f"USER_PUBLIQUE_ACHETEUR_1_{siret}@cpro.fr"
-            assert rows[f"Mot de passe Label_Acheteur_{siret}"]
-    fournisseur = content["Fournisseur"]
-    assert fournisseur["Login compte technique"] == (
-        f"TECH_1_{fournisseur['SIRET Structure']}@cpro.fr")
-    for entity, (siret, code) in PERMANENT.items():
-        assert content[entity]["SIRET Structure"] == siret
-        assert content[entity].get("Code du service") == code
-    return content
 
 
 def test_dataset_creates_every_entity_and_account(private_db):  # noqa: F811

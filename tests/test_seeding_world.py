@@ -210,3 +210,24 @@ def test_cli_seed_and_credentials(private_db):  # noqa: F811
     assert result.exit_code == 0
     assert "(seed 8)" in result.output
     assert default_credentials(private_db, seed=8)["gestionnaire"]["password"] in result.output
+
+
+def test_siret_factory_is_unique_and_valid_at_scale():
+    import random
+
+    from stdnum import luhn
+
+    from sandbox.seeding.identifiers import (
+        PUBLIC_PREFIXES,
+        SiretFactory,
+        random_non_luhn_siret,
+    )
+
+    factory = SiretFactory(random.Random(1))
+    sirets = [factory.private()[1] for _ in range(50_000)]
+    sirets += [factory.public(kind)[1] for kind in PUBLIC_PREFIXES for _ in range(2_000)]
+    assert len(set(s[:9] for s in sirets)) == len(sirets)  # one SIREN each
+    assert all(fr_siret.is_valid(s) for s in sirets)
+    assert not {s[:9] for s in sirets} & {"110002011", "123456782"}
+    rng = random.Random(2)
+    assert not any(luhn.is_valid(random_non_luhn_siret(rng)) for _ in range(1_000))

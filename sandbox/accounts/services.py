@@ -49,7 +49,7 @@ from sandbox.models import ActionToken, Rattachement, Structure, User
 PARIS = ZoneInfo("Europe/Paris")
 SECOND_FACTOR_MINUTES = 10  # lifetime of an e-mailed login code
 DECISIONS = ("VALIDEE", "REFUSEE")
-ACCOUNT_STATES = {"pending": "EN_ATTENTE_ACTIVATION", "active": "ACTIF", "locked": "ACTIF"}
+ACCOUNT_STATES = ("pending", "active", "locked")
 COMMENTAIRE_MAX = 1000
 
 __all__ = [

@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     hooks.init_app(app)
     app.register_blueprint(views.bp)
     views.register_csrf_exemption(app)
+    views.register_error_renderer()

@@ -78,7 +78,7 @@ def dashboard():
         "control/dashboard.html",
         counts=counts(),
         clock=operations.clock_view(),
-        faults=operations.faults_view(g.sandbox_state),
+        faults=operations.faults_view(g.sandbox_state, settings.seed),
         recent=recent,
         journal_size=settings.journal_size,
         messages=messages,

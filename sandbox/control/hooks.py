@@ -58,10 +58,12 @@ def unavailable(status: int, maintenance: bool) -> Response:
         )
         response.status_code = status
     else:
-        html = render_template(
-            "control/unavailable.html", status=status, title=text, message=message,
-            maintenance=maintenance,
-        )
+        title = "Site en maintenance" if maintenance else text
+        try:  # the portal's own error page (its layout and stylesheet)
+            html = render_template("web/error.html", code=status, title=title, message=message)
+        except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
+            html = render_template("control/unavailable.html", status=status, title=title,
+                                   message=message)
         response = Response(html, status=status, mimetype="text/html")
     if status == 503:
         response.headers["Retry-After"] = "60"

@@ -122,7 +122,7 @@ def entries(folder: Path, size: int) -> list[dict]:
 
 
 def select(items: list[dict], filters: dict[str, str]) -> list[dict]:
-    """Filter entries: method, path (glob), status, clientId, account, since (epoch s)."""
+    """Filter entries: method, path (glob), status, clientId, account, fault=any."""
     method = filters.get("method", "").upper()
     path = filters.get("path")
     status = filters.get("status")

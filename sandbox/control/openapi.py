@@ -111,6 +111,8 @@ def document() -> dict:
         "security": [{}, {"sandboxToken": []}],
         "paths": {
             "/": {"get": {"summary": "Dashboard (HTML)", "responses": {"200": {"description": "HTML"}}}},
+            "/ping": {"get": {"summary": "The cheapest answer (server benchmarks)",
+                              "responses": {"200": {"description": '{"pong": true}'}}}},
             "/reset": {"post": {
                 "summary": "Back to the seeded baseline; empties the outbox, clears clock, faults and journal",
                 "requestBody": {"required": False, "content": {"application/json": {

@@ -38,11 +38,11 @@ def set_offset(seconds: float) -> dict:
     return clock_view()
 
 
-def faults_view(row: Any) -> dict:
-    """The faults in force, as stored."""
+def faults_view(row: Any, default_seed: int) -> dict:
+    """The faults in force, as stored (``default_seed`` until rules give one)."""
     document = row.faults or {}
     return {
-        "seed": document.get("seed", 0),
+        "seed": document.get("seed", default_seed),
         "rules": document.get("rules", []),
         "maintenance": bool(row.maintenance),
         "revision": document.get("revision"),
@@ -59,7 +59,7 @@ def set_faults(settings: Settings, body: Any) -> dict:
         if isinstance(body, dict) and body.get("maintenance") is not None:
             row.maintenance = body["maintenance"]
         row.version = (row.version or 0) + 1
-        return faults_view(row)
+        return faults_view(row, settings.seed)
 
 
 def set_maintenance(on: bool) -> None:
@@ -101,7 +101,6 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
-        used_seed = row.seed if row.seed is not None else (seed if seed is not None else settings.seed)
     clock.set_offset(0.0)
     journal.clear(journal.directory(settings.database_url))
     mailpit = False
@@ -109,7 +108,7 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         clear_mailpit(settings)
         mailpit = True
     return {
-        "seed": seed if seed is not None else used_seed,
+        "seed": report.get("seed", settings.seed if seed is None else seed),
         "durationMs": round((time.perf_counter() - started) * 1000, 1),
         "mailpitCleared": mailpit,
         "seeding": report,

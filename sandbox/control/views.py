@@ -14,7 +14,10 @@ from sandbox.control import faults, journal, operations
 from sandbox.control.timeparse import parse_duration, parse_instant
 from sandbox.models import Captcha, OutboxMail
 
-bp = Blueprint("control", __name__, url_prefix="/_sandbox", template_folder="templates")
+bp = Blueprint(
+    "control", __name__, url_prefix="/_sandbox", template_folder="templates",
+    static_folder="static",
+)
 
 
 def error(message: str, status: int = 400, **extra: Any) -> tuple[Response, int]:
@@ -61,6 +64,12 @@ def _json_body() -> Any:
     if body is None and request.get_data():
         raise ValueError("the body must be JSON (Content-Type: application/json)")
     return {} if body is None else body
+
+
+@bp.get("/ping")
+def ping():
+    """The cheapest answer of the sandbox (benchmarks of the server itself)."""
+    return jsonify({"pong": True})
 
 
 # --- reset ------------------------------------------------------------------------
@@ -135,7 +144,7 @@ def put_clock():
 @bp.get("/faults")
 def get_faults():
     """The fault rules and the maintenance switch in force."""
-    return jsonify(operations.faults_view(g.sandbox_state))
+    return jsonify(operations.faults_view(g.sandbox_state, _settings().seed))
 
 
 @bp.put("/faults")
@@ -262,3 +271,17 @@ def register_csrf_exemption(app) -> None:  # noqa: ANN001
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(bp)
+
+
+def register_error_renderer() -> None:
+    """Answer the control plane's HTTP errors (404, 405, 413...) in JSON."""
+    try:
+        from sandbox import web
+    except ImportError:
+        return
+
+    def render(problem):  # noqa: ANN001, ANN202
+        return jsonify({"error": problem.description}), problem.code
+
+    if not any(prefix == "/_sandbox" for prefix, _ in web._renderers):
+        web.register_error_renderer("/_sandbox", render)

@@ -3,7 +3,7 @@ mon compte, gestionnaire), built on the accounts service."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 from flask_wtf.csrf import generate_csrf
 
 from sandbox.portal import auth
@@ -21,9 +21,16 @@ def init_app(app: Flask) -> None:
         except Exception:
             return None
 
+    def portal_url(endpoint: str, **values) -> str | None:  # noqa: ANN003
+        # Links to other areas' pages only when those areas are installed.
+        if endpoint not in current_app.view_functions:
+            return None
+        return url_for(endpoint, **values)
+
     @app.context_processor
     def _portal_globals() -> dict:
         return {
+            "portal_url": portal_url,
             "portal_user": _safe_current_user,
             "csrf_token": generate_csrf,
             "sandbox_settings": app.config["SANDBOX"],

@@ -24,6 +24,16 @@ from sandbox.accounts.validation import (
 )
 from sandbox.models import TYPES_IDENTIFIANT, TYPES_STRUCTURE
 
+try:  # WTForms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def choice(value: str, label: str):  # noqa: ANN201
+    """A select option in the form the installed WTForms prefers."""
+    return SelectChoice(value, label) if SelectChoice else (value, label)
+
 
 def _bounded(label: str, name: str, **kwargs) -> StringField:  # noqa: ANN003
     render_kw = {"maxlength": MAX_LENGTHS[name], **kwargs.pop("render_kw", {})}
@@ -43,14 +53,14 @@ class SignupForm(FlaskForm):
     email_contact = _bounded("E-mail du contact", "email_contact", render_kw={"type": "email"})
     type_identifiant = SelectField(
         "Type d'identifiant",
-        choices=[("", "Sélectionnez un type")]
-        + [(t, LIBELLES_TYPE_IDENTIFIANT[t]) for t in TYPES_IDENTIFIANT],
+        choices=[choice("", "Sélectionnez un type")]
+        + [choice(t, LIBELLES_TYPE_IDENTIFIANT[t]) for t in TYPES_IDENTIFIANT],
         validate_choice=False,
     )
     identifiant = _bounded("Identifiant", "identifiant")
     type_structure = SelectField(
         "Type de structure",
-        choices=[(t, LIBELLES_TYPE_STRUCTURE[t]) for t in TYPES_STRUCTURE],
+        choices=[choice(t, LIBELLES_TYPE_STRUCTURE[t]) for t in TYPES_STRUCTURE],
         default="PRIVEE",
         validate_choice=False,
     )

@@ -30,6 +30,7 @@ from sandbox.portal.forms import (
     NewLinkForm,
     PostForm,
     SignupForm,
+    choice,
 )
 
 bp = Blueprint(
@@ -52,13 +53,15 @@ LIBELLES_STATUT_RATTACHEMENT = {
 }
 LIBELLES_ROLE = {"GESTIONNAIRE_PRINCIPAL": "Gestionnaire principal", "UTILISATEUR": "Utilisateur"}
 
+# (name, description, endpoint of the page it opens once logged in)
 DOMAINES = [
-    ("Marché", "Passation"),
-    ("Commande", "Engagements, cessions"),
-    ("Facturation", "Factures, factures de travaux, frais de justice, remboursement de taxes"),
-    ("Organisation", "Structures, habilitations, annuaire"),
-    ("Raccords", "Raccords EDI, API"),
-    ("Outils", "Signature"),
+    ("Marché", "Passation", "portal.mon_compte"),
+    ("Commande", "Engagements, cessions", "portal.mon_compte"),
+    ("Facturation", "Factures, factures de travaux, frais de justice, remboursement de taxes",
+     "portal.mon_compte"),
+    ("Organisation", "Structures, habilitations, annuaire", "portal.mon_compte"),
+    ("Raccords", "Raccords EDI, API", "piste_portal.raccordements"),
+    ("Outils", "Signature", "portal.mon_compte"),
 ]
 
 
@@ -106,7 +109,7 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
         captcha_id = captcha.new_challenge(db.session())
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
-    form.pays.choices = countries.choices()
+    form.pays.choices = [choice(code, name) for code, name in countries.choices()]
     chosen = (form.type_identifiant.data or "").upper()
     return (
         render_template(

@@ -6,7 +6,8 @@ as on the real platform), private ``Fournisseur``, ``Valideur``, ``MOE`` and pub
 ``SERVICE_PRIVE_1_<SIRET>`` / ``SERVICE_PUBLIQUE_1_<SIRET>`` (and ``Acheteur`` on
 public ones), a gestionnaire ``GEST_…_1_<SIRET>@cpro.fr``, a user
 ``USER_…_1_<SIRET>@cpro.fr`` (and a buyer ``USER_PUBLIQUE_ACHETEUR_1_<SIRET>@cpro.fr``
-on public ones), and a technical account ``TECH_1_<SIRET>@cpro.fr``. The result is
+on public ones), and a technical account ``TECH_1_<SIRET>@cpro.fr`` (made by the PISTE area's
+``create_technical_account``, without its mail: the data-set mail says it all). The result is
 a CSV ``Entite;Libelle;Valeur`` kept in table ``datasets``.
 """
 
@@ -16,13 +17,12 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
 from sandbox.config import Settings
 from sandbox.models import (
     Dataset,
@@ -33,6 +33,7 @@ from sandbox.models import (
     Structure,
     User,
 )
+from sandbox.piste.technical import create_technical_account, technical_login
 from sandbox.security import SEED_HASH_METHOD, generate_password, hash_password
 from sandbox.seeding.generator import (
     ESPACES,
@@ -109,6 +110,7 @@ def generate_dataset(
 
     The caller commits (the mail is promised by the same transaction).
     """
+    db.begin_write(s)  # the whole data set in one writing transaction
     rng = rng or random.Random()
     fake = Faker("fr_FR")
     fake.seed_instance(rng.getrandbits(64))
@@ -196,8 +198,8 @@ def generate_dataset(
 
         gp_login, gp_pw = f"GEST_{kind}_1_{siret}@cpro.fr", password()
         us_login, us_pw = f"USER_{kind}_1_{siret}@cpro.fr", password()
-        attach(account(gp_login, "Gestionnaire", entity, gp_pw), structure,
-               "GESTIONNAIRE_PRINCIPAL", services)
+        gestionnaire = account(gp_login, "Gestionnaire", entity, gp_pw)
+        attach(gestionnaire, structure, "GESTIONNAIRE_PRINCIPAL", services)
         attach(account(us_login, "Utilisateur", entity, us_pw), structure,
                "UTILISATEUR", [service])
         out.add(entity, "SIRET Structure", siret)
@@ -215,24 +217,13 @@ def generate_dataset(
             out.add(entity, f"Label_Acheteur_{siret}", buyer_login)
             out.add(entity, f"Mot de passe Label_Acheteur_{siret}", buyer_pw)
         if entity == TECHNICAL_ENTITY:
-            # Built as the PISTE area builds technical accounts (docs/architecture.md).
-            tech_login, tech_pw = f"TECH_1_{siret}@cpro.fr", password()
-            s.add(
-                User(
-                    login=tech_login.lower(),
-                    prenom="Compte",
-                    nom="Technique",
-                    email_contact=gp_login.lower(),
-                    password_hash=hash_password(tech_pw, SEED_HASH_METHOD),
-                    statut="ACTIF",
-                    is_technical=True,
-                    technical_structure_id=structure.id,
-                    password_expires_at=now + timedelta(days=settings.tech_password_days),
-                    failed_logins=0,
-                    created_at=now,
-                    activated_at=now,
-                )
+            s.flush()  # the gestionnaire's rattachement, which the PISTE area checks
+            tech_pw = password()
+            create_technical_account(
+                s, settings, structure, gestionnaire, password=tech_pw,
+                hash_method=SEED_HASH_METHOD, notify=False,
             )
+            tech_login = technical_login(structure)
             out.add(entity, "Login compte technique", tech_login)
             out.add(entity, "Mot de passe compte technique", tech_pw)
 

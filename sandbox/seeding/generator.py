@@ -336,15 +336,17 @@ class WorldGenerator:
             "type_habilitation": "MODIFICATION",
         }
 
-    def _technical(self, structure: dict, password_hash: str) -> dict:
-        """A technical account built as the PISTE area builds them (architecture.md)."""
+    def _technical(self, structure: dict, gp: dict, password_hash: str) -> dict:
+        """A technical account, row for row as ``sandbox.piste.technical`` makes them
+        (a bulk insert cannot call it per account)."""
         created = structure["created_at"] + timedelta(days=1)
         return self._user(
             f"TECH_1_{structure['identifiant']}@cpro.fr",
             "active",
             created,
             prenom="Compte",
-            nom="Technique",
+            nom="technique",
+            email_contact=gp["email_contact"],
             password_hash=password_hash,
             is_technical=True,
             technical_structure_id=structure["id"],
@@ -419,7 +421,7 @@ class WorldGenerator:
         )
         tech_password = default_passwords(self.seed)[1]
         batch.rows["users"].append(
-            self._technical(structure, seeded_hash(self.seed, "default-tech", tech_password))
+            self._technical(structure, gp, seeded_hash(self.seed, "default-tech", tech_password))
         )
         batch.rows["oauth_clients"].append(
             self._oauth_client(
@@ -584,7 +586,7 @@ class WorldGenerator:
         # Technical accounts and PISTE applications of integrating companies.
         if not public and gp is not None and gp["statut"] == "ACTIF" and rng.random() < 0.08:
             if structure["type_identifiant"] == "SIRET":
-                rows["users"].append(self._technical(structure, self.users_hash))
+                rows["users"].append(self._technical(structure, gp, self.users_hash))
                 rows["oauth_clients"].append(
                     self._oauth_client(f"APP_SANDBOX_{gp['login']}", gp, rng)
                 )

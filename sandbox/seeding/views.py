@@ -7,7 +7,7 @@ it is ready.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -49,14 +49,13 @@ def page():  # noqa: ANN201
 def generate():  # noqa: ANN201
     """Generate a data set for the logged-in user; its mail leaves with the commit."""
     form = GenerateForm()
-    if not form.validate_on_submit():  # as the portal's forms: back to the page, with why
+    if not form.validate_on_submit():  # refused, with the portal's French reason
         from sandbox.portal.views import CSRF_MESSAGE
 
-        flash(CSRF_MESSAGE, "error")
-        return redirect(url_for("seeding.page"), code=303)
-    s = db.session(write=True)
+        return render_template("portal/message.html", title="Formulaire expiré",
+                               message=CSRF_MESSAGE), 400
+    s = db.session(write=True)  # the request's session, where current_user() lives
     user = current_user()
-    user = s.merge(user) if user not in s else user
     dataset = generate_dataset(s, current_app.config["SANDBOX"], requester=user)
     s.commit()
     return redirect(url_for("seeding.show", dataset_id=dataset.id), code=303)

@@ -1,0 +1,189 @@
+"""Portal pages about API access (French): Raccordements (PISTE applications) and the
+gestionnaire's technical-account page (create, reset; the password is shown once)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from sandbox import clock, db
+from sandbox.models import OAuthClient, Rattachement, Structure
+from sandbox.piste import technical
+from sandbox.piste.oauth import create_oauth_client
+from sandbox.portal import auth
+from sandbox.portal.forms import PostForm
+
+bp = Blueprint("piste_portal", __name__, template_folder="templates")
+
+CSRF_MESSAGE = (
+    "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
+)
+
+
+class ApplicationForm(FlaskForm):
+    """Créer une application PISTE (raccordement API)."""
+
+    nom = StringField("Nom de l'application", validators=[Optional(), Length(max=200)])
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # These pages show secrets and passwords: never cache them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _api_urls() -> dict:
+    base = current_app.config["SANDBOX"].public_base_url.rstrip("/")
+    return {"token_url": f"{base}/api/oauth/token", "api_url": base}
+
+
+def _managed_structures(user_id: int) -> list[Structure]:
+    return list(
+        db.session().scalars(
+            select(Structure)
+            .join(Rattachement, Rattachement.structure_id == Structure.id)
+            .where(
+                Rattachement.user_id == user_id,
+                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
+                Rattachement.statut == "VALIDEE",
+            )
+            .order_by(Structure.id)
+        )
+    )
+
+
+def _render_raccordements(form: ApplicationForm, status: int = 200):
+    user = auth.current_user()
+    clients = db.session().scalars(
+        select(OAuthClient).where(OAuthClient.owner_user_id == user.id).order_by(OAuthClient.id)
+    ).all()
+    return (
+        render_template(
+            "piste/raccordements.html",
+            clients=clients,
+            structures=_managed_structures(user.id),
+            form=form,
+            **_api_urls(),
+        ),
+        status,
+    )
+
+
+@bp.get("/raccordements")
+@auth.login_required
+def raccordements():
+    """The user's PISTE applications (client id and secret) and how to call the API."""
+    return _render_raccordements(ApplicationForm(formdata=None))
+
+
+@bp.post("/raccordements")
+@auth.login_required
+def creer_application():
+    """Create a PISTE application for the logged-in user."""
+    form = ApplicationForm()
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            flash(CSRF_MESSAGE, "error")
+        return _render_raccordements(form, 400)
+    user = auth.current_user()
+    name = (form.nom.data or "").strip() or f"APP_SANDBOX_{user.login}"
+    s = db.session(write=True)
+    client = create_oauth_client(s, name, user)
+    s.commit()
+    flash(f"L'application « {client.name} » a été créée.", "success")
+    return redirect(url_for("piste_portal.raccordements"), 303)
+
+
+def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
+    """The structure if the logged-in user is its gestionnaire principal, else an error page."""
+    user = auth.current_user()
+    structure = db.session().get(Structure, structure_id)
+    if structure is None:
+        return None, (
+            render_template("portal/message.html", title="Structure introuvable",
+                            message="Cette structure n'existe pas."),
+            404,
+        )
+    if technical.gestionnaire_principal_id(db.session(), structure.id) != user.id:
+        return None, (
+            render_template(
+                "portal/message.html",
+                title="Action non autorisée",
+                message="Seul le gestionnaire principal de la structure peut gérer son "
+                "compte technique.",
+            ),
+            403,
+        )
+    return structure, None
+
+
+def _render_compte_technique(structure: Structure, password: str | None = None,
+                             action: str | None = None):
+    account = technical.find_technical_account(db.session(), structure.id)
+    expired = (
+        account is not None
+        and account.password_expires_at is not None
+        and account.password_expires_at <= clock.utcnow_naive()
+    )
+    return render_template(
+        "piste/compte_technique.html",
+        structure=structure,
+        account=account,
+        login=technical.technical_login(structure),
+        expired=expired,
+        password=password,
+        action=action,
+        form=PostForm(formdata=None),
+        **_api_urls(),
+    )
+
+
+@bp.get("/gestionnaire/structures/<int:structure_id>/compte-technique")
+@auth.login_required
+def compte_technique(structure_id: int):
+    """The structure's technical account: login, expiry, create or reset."""
+    structure, refusal = _structure_for_gestionnaire(structure_id)
+    if refusal:
+        return refusal
+    return _render_compte_technique(structure)
+
+
+def _change(structure_id: int, action: str):
+    structure, refusal = _structure_for_gestionnaire(structure_id)
+    if refusal:
+        return refusal
+    if not PostForm().validate_on_submit():
+        flash(CSRF_MESSAGE, "error")
+        return redirect(url_for("piste_portal.compte_technique", structure_id=structure_id), 303)
+    s = db.session()
+    settings = current_app.config["SANDBOX"]
+    operation = (
+        technical.create_technical_account if action == "created"
+        else technical.reset_technical_password
+    )
+    try:
+        _, password = operation(s, settings, structure, auth.current_user())
+        s.commit()
+    except technical.TechnicalAccountError as error:
+        s.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("piste_portal.compte_technique", structure_id=structure_id), 303)
+    return _render_compte_technique(structure, password=password, action=action)
+
+
+@bp.post("/gestionnaire/structures/<int:structure_id>/compte-technique/creer")
+@auth.login_required
+def creer_compte_technique(structure_id: int):
+    """Create the technical account; its password is shown on this answer only."""
+    return _change(structure_id, "created")
+
+
+@bp.post("/gestionnaire/structures/<int:structure_id>/compte-technique/reinitialiser")
+@auth.login_required
+def reinitialiser_compte_technique(structure_id: int):
+    """Give the technical account a new password, shown on this answer only."""
+    return _change(structure_id, "reset")
