@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger("sandbox.resilience")
@@ -65,6 +65,45 @@ def database_unavailable(error: Exception) -> Response:
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+DATA_MESSAGE = (
+    "Requête mal formulée : une valeur n'est pas acceptée par la base de données "
+    "(caractère nul ou valeur trop longue)."
+)
+
+
+def value_refused(error: Exception) -> Response:
+    """A 400 for a value the database refuses (PostgreSQL: a NUL character, a string
+    longer than its column). The unit of work is rolled back: nothing changed.
+
+    Each area should refuse such input itself; this is the net under them.
+    """
+    log.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                str(error).splitlines()[0][:200])
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+    if request.path.startswith(("/cpro", "/api/")):
+        response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE, "erreurs": []})
+    elif request.path.startswith("/_sandbox/"):
+        response = jsonify({"error": "a value was refused by the database "
+                                     "(NUL character or value too long)"})
+    elif wants_json():
+        response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE})
+    else:
+        response = Response(_PAGE_400, mimetype="text/html")
+    response.status_code = 400
+    return response
+
+
+_PAGE_400 = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Requête invalide - Chorus Pro</title></head>
+<body><h1>Requête invalide</h1>
+<p>Une valeur saisie n'est pas acceptée (caractère nul ou valeur trop longue).
+Corrigez-la et réessayez.</p></body></html>
+"""
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -151,6 +190,7 @@ def init_app(app: Flask) -> None:
     _register_error_renderers()
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
+    app.register_error_handler(DataError, value_refused)
     previous = app.json
     app.json = SafeJSONProvider(app)
     for name in ("ensure_ascii", "sort_keys", "compact", "mimetype"):

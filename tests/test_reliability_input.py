@@ -339,3 +339,24 @@ def test_very_long_and_control_character_fields_change_nothing(fuzz_stack):
             login = f"long-{uuid.uuid4().hex[:8]}@example.com"
         else:
             assert user is None
+
+
+def test_nul_characters_and_overlong_values_never_reach_the_database_as_a_500(fuzz_stack):
+    # PostgreSQL refuses NUL in text and strings longer than their column (SQLite takes
+    # both): either way the answer is a clear 4xx or a normal answer, never a 5xx.
+    api = _api_session(fuzz_stack)
+    if api is None:
+        pytest.skip("the PISTE API is not installed")
+    sent = 0
+    for criteria in ({"identifiantStructure": "123\x00456"},
+                     {"raisonSocialeStructure": "Soci\x00été"},
+                     {"adresseVille": "Paris\x00"}):
+        answer = api.post("/cpro/structures/v1/rechercher", json={"structure": criteria})
+        sent += 1
+        assert answer.status_code in (200, 400), (criteria, answer.status_code, answer.text)
+        assert answer.json()["libelle"]
+    control = requests.get(f"{fuzz_stack.url}/_sandbox/accounts/nul%00{uuid.uuid4().hex}",
+                           timeout=30)
+    sent += 1
+    assert control.status_code in (400, 404), control.text
+    FIGURES["nul_and_overlong_cases"] = sent
