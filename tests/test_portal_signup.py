@@ -297,6 +297,11 @@ def test_forms_need_their_csrf_token_and_pages_carry_security_headers(base_url, 
     assert home.headers["X-Frame-Options"] == "DENY"
     assert home.headers["X-Content-Type-Options"] == "nosniff"
     assert home.headers["Referrer-Policy"] == "same-origin"
+    assert "unsafe-inline" not in home.headers["Content-Security-Policy"]
+    # Swagger UI configures itself inline: only its page may run inline script.
+    docs = requests.get(f"{base_url}/docs/api/", timeout=10)
+    assert docs.status_code == 200
+    assert "script-src 'self' 'unsafe-inline'" in docs.headers["Content-Security-Policy"]
     for tile in ("Marché", "Commande", "Facturation", "Organisation", "Raccords", "Outils"):
         assert tile in home.text
     assert "QUALIFICATION" in home.text and "Créer un compte" in home.text
