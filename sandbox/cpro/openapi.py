@@ -72,7 +72,8 @@ def _operation_doc(op) -> dict:  # noqa: ANN001
         "200": {
             "description": "Success (codeRetour 0) or business error (codeRetour ≠ 0, "
             "body ErreurMetier)",
-            "content": _json_content(op.response_model),
+            "content": {"application/json": {"schema": {
+                "anyOf": [_ref(op.response_model), _ref(sc.ErreurMetier)]}}},
         },
         "401": {
             "description": "Missing, unknown or expired bearer token; missing or wrong "
