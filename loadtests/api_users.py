@@ -11,7 +11,7 @@ import common
 from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
-_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": []}
+_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": []}
 _KNOWN_LOCK = threading.Lock()
 
 
@@ -97,6 +97,9 @@ class ApiUser(FastHttpUser):
         )
         for item in (found or {}).get("listeStructures") or []:
             _KNOWN["structures"].append(item["idStructureCPP"])
+            words = [w for w in (item.get("designationStructure") or "").split() if len(w) > 3]
+            if words:
+                _KNOWN["words"].append(max(words, key=len))
             if item.get("identifiantStructure"):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
@@ -118,8 +121,11 @@ class ApiUser(FastHttpUser):
 
     @task(1)
     def rechercher_par_raison_sociale(self) -> None:
+        # A word of a real name, as a person types it (not one letter matching half the base).
+        if not _KNOWN["words"]:
+            return self.discover()
         self.call("/cpro/structures/v1/rechercher",
-                  {"structure": {"raisonSocialeStructure": random.choice("ABCDEFGHLMPRST")},
+                  {"structure": {"raisonSocialeStructure": random.choice(_KNOWN["words"])},
                    "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 10}},
                   name="/cpro/structures/v1/rechercher [raison sociale]")
 

@@ -528,3 +528,53 @@ def test_mon_compte_rattachements(tech, user, world):
     assert [
         (e["idStructure"], e["roleUtilisateur"]) for e in theirs["listeStructureRattachement"]
     ] == [(world.own.id, "GESTIONNAIRE_PRINCIPAL"), (world.other_own.id, "UTILISATEUR")]
+
+
+def test_chain_on_seeded_data_with_the_default_accounts(base_url, chorus_credentials):
+    """rechercher -> consulter -> rechercher/services -> consulter/service on the seeded
+    permanent recipient "Destinataire Etat", with the seeded default credentials."""
+    client = chorus_credentials["oauth_client"]
+    tech = chorus_credentials["technical_account"]
+    api = ApiClient(
+        base_url, client["client_id"], client["client_secret"], tech["login"], tech["password"]
+    )
+    assert api.get("/cpro/transverses/v1/health-check").status_code == 200
+    found = _search(api, identifiantStructure="11000201100044", typeIdentifiantStructure="SIRET")
+    assert found["parametresRetour"]["total"] == 1
+    [hit] = found["listeStructures"]
+    assert hit["statut"] == "ACTIVE"
+    detail = api.call(f"{S}/consulter", {"idStructureCPP": hit["idStructureCPP"]})
+    sc.ConsulterStructureRetour.model_validate(detail)
+    assert detail["informationGenerales"]["structurePriveePublique"] == "PUBLIQUE"
+    services = api.call(f"{S}/rechercher/services", {"idStructure": hit["idStructureCPP"]})
+    sc.RechercherServicesStructureRetour.model_validate(services)
+    codes = {s["codeService"]: s for s in services["listeServices"]}
+    assert "SFACETAT" in codes
+    service = api.call(
+        f"{S}/consulter/service",
+        {"idStructure": hit["idStructureCPP"], "idService": codes["SFACETAT"]["idService"]},
+    )
+    sc.ConsulterServiceStructureRetour.model_validate(service)
+    assert service["informationsGenerales"]["codeService"] == "SFACETAT"
+    # the default technical account's own structures
+    mine = api.call("/cpro/utilisateurs/v1/monCompte/recuperer/rattachements", {})
+    assert mine["codeRetour"] == 0 and mine["listeStructureRattachement"]
+    own_id = mine["listeStructureRattachement"][0]["idStructure"]
+    assert api.call(f"{S}/consulter", {"idStructureCPP": own_id})["codeRetour"] == 0
+
+
+def test_rechercher_by_type(tech, user, world):
+    private = _search(tech, typeStructure="PRIVEE", parametres={"nbResultatsParPage": 100})
+    assert {s["idStructureCPP"] for s in private["listeStructures"]} == {
+        world.own.id,
+        world.other_own.id,
+    }
+    assert private["parametresRetour"]["total"] == 2
+    mine = _search(user, typeStructure="PRIVEE")
+    assert [s["idStructureCPP"] for s in mine["listeStructures"]] == [world.own.id]
+    public = _search(tech, typeStructure="PUBLIQUE", parametres={"nbResultatsParPage": 50})
+    ids = {s["idStructureCPP"] for s in public["listeStructures"]}
+    assert not ids & {world.own.id, world.other_own.id, world.foreign.id}
+    assert public["parametresRetour"]["total"] >= 1
+    everything = _search(tech)
+    assert everything["parametresRetour"]["total"] >= public["parametresRetour"]["total"] + 2

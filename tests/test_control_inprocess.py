@@ -40,6 +40,13 @@ def test_non_loopback_client_is_refused_without_token(make_app):
                       environ_base=outside).status_code == 403
     assert client.get("/_sandbox/clock").status_code == 200  # loopback
     assert client.get("/_sandbox/clock", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    # A page of another site cannot drive it through the visitor's browser either.
+    for evil in ({"Origin": "http://evil.example"}, {"Referer": "http://evil.example/x"}):
+        assert client.put("/_sandbox/clock", json={"advance": "1h"},
+                          headers=evil).status_code == 403
+        assert client.post("/_sandbox/reset", headers=evil).status_code == 403
+    assert client.put("/_sandbox/clock", json={"offset": "0s"},
+                      headers={"Origin": "http://localhost"}).status_code == 200
     # Refused changes changed nothing.
     assert client.get("/_sandbox/clock").json["offsetSeconds"] == 0.0
     # The simulated surfaces are not restricted.
@@ -197,3 +204,18 @@ def test_journal_files_of_finished_processes_are_pruned_at_start(make_app, tmp_p
     paths = [e["path"] for e in client.get("/_sandbox/requests").json["requests"]]
     assert "/from-an-earlier-run" not in paths
     assert not stale.exists()
+
+
+def test_reset_checks_its_input_and_reports_an_absent_mailpit(make_app):
+    pytest.importorskip("sandbox.seeding")
+    client = make_app(seed_structures=5).test_client()
+    client.put("/_sandbox/clock", json={"offset": "1d"})
+    for bad in ({"seed": "7"}, {"clearMailpit": "yes"}, [1]):
+        assert client.post("/_sandbox/reset", json=bad).status_code == 400
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == 86400  # nothing done
+    answer = client.post("/_sandbox/reset", json={"seed": 5, "clearMailpit": True})
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["seed"] == 5 and body["mailpitCleared"] is False
+    assert "127.0.0.1:9" in body["mailpitError"]
+    assert client.get("/_sandbox/clock").json["offsetSeconds"] == 0

@@ -46,6 +46,7 @@ def test_dropped_connection_and_latency_on_one_route_only(control, base_url):
                                      for e in dropped)
     slow = [e for e in journal if e["path"].startswith(f"/essai/slow-{marker}")]
     assert slow and slow[0]["fault"].startswith("latency:")
+    assert slow[0]["durationMs"] >= 20  # the server's own measure includes the delay
 
 
 def test_maintenance_and_clock_are_shared_by_every_worker(control, base_url):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import requests
 from portal_support import (
@@ -17,6 +19,7 @@ from portal_support import (
 from sqlalchemy import func, select
 
 from sandbox.models import Rattachement, Structure, User
+from sandbox.portal.client import find_form
 
 
 def _users(s, login: str) -> int:  # noqa: ANN001
@@ -220,8 +223,6 @@ def test_wrong_captcha_creates_nothing_and_keeps_values(base_url, db_session):
 def test_a_captcha_serves_once(base_url, db_session):
     portal = visitor(base_url)
     page = portal.get("/creer-un-compte")
-    from sandbox.portal.client import find_form
-
     form = find_form(page.text, "/creer-un-compte")
     captcha_id = form.fields["captcha_id"]
     image = portal.get(f"/captcha/{captcha_id}.png")
@@ -296,6 +297,11 @@ def test_forms_need_their_csrf_token_and_pages_carry_security_headers(base_url, 
     assert home.headers["X-Frame-Options"] == "DENY"
     assert home.headers["X-Content-Type-Options"] == "nosniff"
     assert home.headers["Referrer-Policy"] == "same-origin"
+    assert "unsafe-inline" not in home.headers["Content-Security-Policy"]
+    # Swagger UI configures itself inline: only its page may run inline script.
+    docs = requests.get(f"{base_url}/docs/api/", timeout=10)
+    assert docs.status_code == 200
+    assert "script-src 'self' 'unsafe-inline'" in docs.headers["Content-Security-Policy"]
     for tile in ("Marché", "Commande", "Facturation", "Organisation", "Raccords", "Outils"):
         assert tile in home.text
     assert "QUALIFICATION" in home.text and "Créer un compte" in home.text
@@ -314,7 +320,6 @@ def test_french_error_pages(base_url):
 def test_captcha_mode_off_removes_the_captcha(tmp_path, chorus_sandbox):
     """The load profile's setting: no captcha on the form, signup still validated."""
     from sandbox import create_app, db
-    from sandbox.portal.client import find_form
 
     app = create_app({"database_url": f"sqlite:///{tmp_path / 'off.db'}",
                       "captcha_mode": "off", "mail_dispatcher": False})
@@ -329,3 +334,29 @@ def test_captcha_mode_off_removes_the_captcha(tmp_path, chorus_sandbox):
         assert refused.status_code == 400 and field_error(refused.text, "nom")
     finally:
         db.init_engine(chorus_sandbox.database_url)  # this process's engine, back
+
+
+def test_one_account_per_login_under_concurrent_signups(base_url, db_session):
+    login = address("race")
+    visitors = [visitor(base_url) for _ in range(4)]
+    forms = []
+    for portal in visitors:
+        page = portal.get("/creer-un-compte")
+        form = find_form(page.text, "/creer-un-compte").fields
+        form.update(signup_values(login), captcha=portal.captcha_answer(form["captcha_id"]))
+        forms.append(form)
+    statuses: list[int] = []
+
+    def post(portal, form) -> None:  # noqa: ANN001
+        answer = portal.http.post(portal.url("/creer-un-compte"), data=form,
+                                  allow_redirects=False, timeout=30)
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(visitors, forms,
+                                                                        strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 400, 400, 400]
+    assert _users(db_session, login) == 1

@@ -103,13 +103,16 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         row.version = (row.version or 0) + 1
     clock.set_offset(0.0)
     journal.clear(journal.directory(settings.database_url))
-    mailpit = False
-    if clear_mail:
-        clear_mailpit(settings)
-        mailpit = True
-    return {
+    answer = {
         "seed": report.get("seed", settings.seed if seed is None else seed),
         "durationMs": round((time.perf_counter() - started) * 1000, 1),
-        "mailpitCleared": mailpit,
+        "mailpitCleared": False,
         "seeding": report,
     }
+    if clear_mail:
+        try:
+            clear_mailpit(settings)
+            answer["mailpitCleared"] = True
+        except requests.RequestException as problem:  # the reset itself is done
+            answer["mailpitError"] = f"Mailpit at {settings.mailpit_url}: {problem}"[:300]
+    return answer

@@ -41,9 +41,23 @@ def _is_loopback(address: str | None) -> bool:
     return ip.is_loopback
 
 
+def _same_origin() -> bool:
+    """Whether a browser sent this request from the sandbox's own pages (or no browser)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True
+    return origin.rstrip("/").startswith(request.host_url.rstrip("/"))
+
+
 @bp.before_request
 def _guard() -> tuple[Response, int] | None:
-    """Loopback only, unless an admin token is configured; then the token is required."""
+    """Loopback only, unless an admin token is configured; then the token is required.
+
+    Changes sent by a browser from another site are refused too, so a web page cannot
+    drive a developer's local sandbox (forms need no CORS preflight).
+    """
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
+        return error("cross-site request refused by the control plane", 403)
     token = _settings().admin_token
     if token:
         given = request.headers.get("X-Sandbox-Token", "")

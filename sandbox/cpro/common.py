@@ -38,10 +38,18 @@ def parametres_retour(page: int, size: int, total: int) -> dict:
 
 
 def run_paged(
-    s: Session, stmt: Select, order: list, page: int, size: int, descending: bool
+    s: Session,
+    stmt: Select,
+    order: list,
+    page: int,
+    size: int,
+    descending: bool,
+    count_stmt: Select | None = None,
 ) -> tuple[list, dict]:
-    """Run ``stmt`` for one page (ordered by ``order``) and count every match."""
-    total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """Run ``stmt`` for one page (ordered by ``order``) and count every match
+    (with ``count_stmt`` if given: the same rows, written for another index)."""
+    counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
+    total = s.scalar(select(func.count()).select_from(counted)) or 0
     if total == 0 or (page - 1) * size >= total:
         return [], parametres_retour(page, size, total)
     ordering = [col.desc() if descending else col.asc() for col in order]
@@ -83,12 +91,25 @@ def statut_sortie(statut: str) -> str:
     return "ACTIVE" if statut == "ACTIF" else "INACTIVE"
 
 
-def visible_clause(ctx: Context):
-    """SQL condition: public structures, or private ones the caller is attached to."""
+def type_structure_column(selective: bool):  # noqa: ANN201
+    """``type_structure``, unusable by an index when ``selective`` (see visible_clause)."""
+    return Structure.type_structure.op("||")("") if selective else Structure.type_structure
+
+
+def visible_clause(ctx: Context, selective: bool = False):  # noqa: ANN201
+    """SQL condition: public structures, or private ones the caller is attached to.
+
+    ``selective``: another criterion of the query has a selective index (identifier,
+    name prefix, postcode, city). The public test is then written so that no index
+    can serve it (``type_structure || ''``): otherwise SQLite, without statistics,
+    prefers the low-cardinality ``type_structure`` index and walks every public
+    structure (hundreds of thousands at 1,000,000 structures).
+    """
+    public = type_structure_column(selective)
     ids = ctx.caller.structure_ids(ctx.s)
     if not ids:
-        return Structure.type_structure == "PUBLIQUE"
-    return or_(Structure.type_structure == "PUBLIQUE", Structure.id.in_(ids))
+        return public == "PUBLIQUE"
+    return or_(public == "PUBLIQUE", Structure.id.in_(ids))
 
 
 def readable_structure(ctx: Context, structure_id: int) -> Structure:

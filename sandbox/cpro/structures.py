@@ -18,10 +18,10 @@ from sandbox.cpro.common import (
     readable_structure,
     run_paged,
     statut_sortie,
+    type_structure_column,
     visible_clause,
 )
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
-from sandbox.piste.technical import find_technical_account
 
 BASE = "/cpro/structures/v1"
 TAG = "Structures"
@@ -41,7 +41,9 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     libellé, nom, prénom and country are exact matches; the raison sociale matches its
     beginning. Private structures appear only to users attached to them."""
     c = p.structure or sc.StructureCriteres()
-    where = [visible_clause(ctx)]
+    selective = any(
+        (c.identifiantStructure, c.raisonSocialeStructure, c.adresseCodePostal, c.adresseVille)
+    )
     exact = [
         (Structure.identifiant, c.identifiantStructure),
         (Structure.type_identifiant, c.typeIdentifiantStructure),
@@ -51,12 +53,11 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         (Structure.code_postal, c.adresseCodePostal),
         (Structure.ville, c.adresseVille),
         (Structure.pays, c.adresseCodePays.upper() if c.adresseCodePays else None),
-        (Structure.type_structure, c.typeStructure),
         (Structure.statut, c.statutStructure),
         (Structure.est_moa, c.estMOA),
         (Structure.est_moa_uniquement, c.estMOAUniquement),
     ]
-    where += [column == value for column, value in exact if value is not None]
+    where = [column == value for column, value in exact if value is not None]
     if c.raisonSocialeStructure:
         where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
     page, size, desc = page_request(p.parametres)
@@ -66,8 +67,9 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         "TypeIdentifiantStructure": Structure.type_identifiant,
         "Statut": Structure.statut,
     }
-    order = [sort[p.parametres.triColonne]] if p.parametres and p.parametres.triColonne else []
-    stmt = select(
+    tri = p.parametres.triColonne if p.parametres else None
+    order = [sort[tri]] if tri else []
+    columns = (
         Structure.id,
         Structure.identifiant,
         Structure.raison_sociale,
@@ -75,8 +77,30 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         Structure.nom,
         Structure.type_identifiant,
         Structure.statut,
-    ).where(*where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc)
+    )
+    count_stmt = None
+    if c.typeStructure == "PRIVEE":
+        # Only the caller's own private structures can match: look them up by id.
+        ids = ctx.caller.structure_ids(ctx.s)
+        where += [Structure.id.in_(ids), Structure.type_structure == "PRIVEE"]
+        stmt = select(*columns).where(*where)
+    elif c.typeStructure == "PUBLIQUE":
+        # Public structures are visible to all: no visibility clause needed.
+        ordered_scan = selective or tri is None
+        stmt = select(*columns).where(type_structure_column(ordered_scan) == "PUBLIQUE", *where)
+        if not selective:
+            count_stmt = select(Structure.id).where(Structure.type_structure == "PUBLIQUE", *where)
+    else:
+        # With a selective filter, its index serves page and count. Without one, the
+        # default (id) order walks the primary key and stops after a page (public
+        # structures are spread over the ids), the count uses the type_structure index;
+        # other orders sort the visible rows (walking another index in order may cross
+        # hundreds of thousands of private rows before the first public one).
+        ordered_scan = selective or tri is None
+        stmt = select(*columns).where(visible_clause(ctx, ordered_scan), *where)
+        if not selective:
+            count_stmt = select(Structure.id).where(visible_clause(ctx, False), *where)
+    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -107,7 +131,11 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
     structure: any public structure, or a private one the caller is attached to."""
     st = readable_structure(ctx, p.idStructureCPP)
-    tech = find_technical_account(ctx.s, st.id)
+    tech_expiry = ctx.s.scalar(
+        select(User.password_expires_at).where(
+            User.technical_structure_id == st.id, User.is_technical
+        )
+    )
     dupliquees = ctx.s.scalars(
         select(Structure.id).where(Structure.id_structure_origine == st.id).order_by(Structure.id)
     ).all()
@@ -116,9 +144,7 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
         "libelle": errors.LIBELLE_CONSULTATION_OK,
         "adressePostaleDuSiege": adresse(st),
         "informationGenerales": {
-            "dateExpirationMotPasseCompteTech": date_iso(tech.password_expires_at)
-            if tech
-            else None,
+            "dateExpirationMotPasseCompteTech": date_iso(tech_expiry),
             "emailStructure": st.email,
             "estValideurDeleguee": st.est_valideur_delegue,
             "idStructureCPP": st.id,

@@ -19,7 +19,14 @@ from sqlalchemy import and_, exists, not_, or_, select
 from sandbox.cpro import errors
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import designation, page_request, prefix, run_paged, visible_clause
+from sandbox.cpro.common import (
+    designation,
+    page_request,
+    prefix,
+    run_paged,
+    type_structure_column,
+    visible_clause,
+)
 from sandbox.models import TYPES_IDENTIFIANT, Espace, Structure
 
 BASE = "/cpro/transverses/v1"
@@ -145,12 +152,13 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
     """Active structures: public ones, and private ones the caller is attached to.
     `nomVilleCodePostal`: digits match the beginning of the postcode, other text the
     beginning of the name or the exact city."""
-    where = [visible_clause(ctx), Structure.statut == "ACTIF"]
+    text = (p.nomVilleCodePostal or "").strip()
+    selective = bool(p.identifiant or text)
+    where = [Structure.statut == "ACTIF"]
     if p.identifiant:
         where.append(Structure.identifiant == p.identifiant.strip())
     if p.typeStructure:
-        where.append(Structure.type_structure == p.typeStructure)
-    text = (p.nomVilleCodePostal or "").strip()
+        where.append(type_structure_column(True) == p.typeStructure)
     if text.isdigit():
         where.append(and_(Structure.code_postal >= text, Structure.code_postal < text + ":"))
     elif text:
@@ -177,8 +185,11 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
         Structure.nom,
         Structure.code_postal,
         Structure.ville,
-    ).where(*where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc)
+    ).where(visible_clause(ctx, selective or not order), *where)
+    # As in structures.rechercher: a selective filter's index, else the primary key
+    # in id order; the count uses the type_structure index when nothing is selective.
+    count_stmt = None if selective else select(Structure.id).where(visible_clause(ctx), *where)
+    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,

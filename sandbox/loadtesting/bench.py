@@ -40,6 +40,7 @@ RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
 CONSULTER = "/cpro/structures/v1/consulter"
 RAISON_SOCIALE = "/cpro/structures/v1/rechercher [raison sociale]"
 RESET_MAX_STRUCTURES = 100_000  # reset is timed up to this size only
+PREPARE_ABOVE = 100_000  # larger scale databases are seeded once into var/ and reused
 
 
 @dataclass
@@ -53,6 +54,8 @@ class BenchOptions:
     scale_db: dict[int, str] = field(default_factory=dict)
     note: str = ""
     profile: bool = True
+    parts: tuple[str, ...] = ("api", "flows", "scale")  # api = ceiling + API read mix
+    var_dir: str = "var"
 
 
 def server_rss_mib(pid: int | None) -> float:
@@ -82,6 +85,53 @@ def server_rss_mib(pid: int | None) -> float:
         except OSError:
             continue
     return total_kib / 1024
+
+
+def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:  # noqa: ANN001
+    """The cached database of ``count`` structures in ``var_dir``, seeded once if missing."""
+    path = Path(var_dir) / f"scale-{count}.db"
+    if path.exists():
+        return str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.db")
+    echo(f"  seeding {count:,} structures into {path} once (reused by later benches) ...")
+    env = dict(os.environ, SANDBOX_DATABASE_URL=f"sqlite:///{partial.resolve()}")
+    cli = str(Path(sys.executable).parent / "chorus-sandbox")
+    subprocess.run([cli, "seed", "--structures", str(count)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    from sandbox.db import build_engine
+
+    engine = build_engine(f"sqlite:///{partial.resolve()}")
+    with engine.connect() as conn:  # fold the WAL into the file before it is copied around
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    partial.rename(path)
+    return str(path)
+
+
+def ensure_indexes(database_url: str) -> list[str]:
+    """Create the indexes of the current schema that a prepared database lacks.
+
+    ``create_all`` adds missing tables, never an index to an existing table: a database
+    seeded before an index was added would otherwise be measured without it.
+    """
+    from sqlalchemy import inspect
+
+    from sandbox.db import Base, build_engine
+
+    engine = build_engine(database_url)
+    added = []
+    try:
+        existing = {table: {i["name"] for i in inspect(engine).get_indexes(table)}
+                    for table in inspect(engine).get_table_names()}
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                if table.name in existing and index.name not in existing[table.name]:
+                    index.create(engine)
+                    added.append(index.name)
+    finally:
+        engine.dispose()
+    return added
 
 
 def ceiling_path(url: str) -> str:
@@ -116,25 +166,26 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_worker(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
-    """py-spy one gunicorn worker for ``seconds`` in the background (collapsed stacks)."""
+def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+    """py-spy the gunicorn master and all its workers for ``seconds`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
         return None
-    master = stack.server.process.pid
-    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-               and _ppid(int(p.name)) == master]
-    if not workers:
-        return None
     return subprocess.Popen(
-        [spy, "record", "--pid", str(workers[0]), "--duration", str(seconds), "--rate", "100",
-         "--format", "raw", "--output", str(target), "--nonblocking"],
+        [spy, "record", "--pid", str(stack.server.process.pid), "--subprocesses",
+         "--duration", str(seconds), "--rate", "100", "--format", "raw",
+         "--output", str(target), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # Frames every request passes through: they say nothing about where the time goes.
 _PLUMBING = ("threading.py", "gunicorn/", "concurrent/futures", "flask/app.py", "runpy",
              "werkzeug/serving.py")
+
+
+# Library frames that name a kind of work.
+_MARKERS = ("DefaultDialect.do_execute", "_hash_internal", "SMTP.sendmail", "Template.render",
+            "Session.commit")
 
 
 def summarise_profile(path: Path, top: int = 12) -> list[tuple[str, float]]:
@@ -159,7 +210,10 @@ def summarise_profile(path: Path, top: int = 12) -> list[tuple[str, float]]:
         return []
     ranked = [(name, 100.0 * n / total) for name, n in inclusive.most_common()
               if n < 0.97 * total and not any(skip in name for skip in _PLUMBING)]
-    return ranked[:top]
+    # The project's own frames say where; a few library frames say what (SQL, hashing, SMTP).
+    own = [item for item in ranked if "(sandbox/" in item[0]][:top]
+    what = [item for item in ranked if any(marker in item[0] for marker in _MARKERS)]
+    return sorted(own + what, key=lambda item: -item[1])
 
 
 def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple[str, float]]:
@@ -170,13 +224,6 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
     except subprocess.TimeoutExpired:
         process.kill()
     return summarise_profile(target)
-
-
-def _ppid(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
 
 
 def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
@@ -198,74 +245,81 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
              f"failures {summary['totals']['failures']}, passed={summary['passed']}")
         return summary
 
-    # 1. Ceiling and API read mix, one stack in the load profile.
-    echo("Bench: ceiling and API read mix ...")
-    stack = start_load_stack(out / "stack-api", LoadOptions())
-    try:
-        path = ceiling_path(stack.url)
-        ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
-                       mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
-                       extra_locust_args=["--ceiling-path", path], checks=False)
-        spy = profile_worker(stack, int(seconds), out / "profile-api.txt") \
-            if opts.profile else None
-        api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
-                   mix="api=1", checks=False)
-        profile = finish_profile(spy, out / "profile-api.txt")
-        results["reset_seconds_default_seed"] = time_reset(stack.url)
-    finally:
-        stack.stop()
-    results["ceiling"] = {"path": path, "rps": ceiling["totals"]["httpRps"],
-                          "p50": ceiling["totals"]["httpP50"], "p95": ceiling["totals"]["httpP95"],
-                          "p99": ceiling["totals"]["httpP99"]}
-    results["api"] = {"users": opts.api_users, "rps": api["totals"]["httpRps"],
-                      "p50": api["totals"]["httpP50"], "p95": api["totals"]["httpP95"],
-                      "p99": api["totals"]["httpP99"], "failures": api["totals"]["failures"],
-                      "requests": api["totals"]["httpRequests"], "profile": profile}
-    results["api"]["ratio"] = (results["api"]["rps"] / results["ceiling"]["rps"]
-                               if results["ceiling"]["rps"] else 0.0)
-
-    # 2. Signup → activation flows: load profile, then the default hash cost.
-    results["flows"] = {}
-    for label, hash_method in (("load-profile", LOAD_PROFILE["password_hash_method"]),
-                               ("default-hash", DEFAULT_HASH_METHOD)):
-        echo(f"Bench: signup→activation flows ({label}, {hash_method}) ...")
-        settings = {"password_hash_method": hash_method}
-        stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
-        target = out / f"profile-flows-{label}.txt"
+    if "api" in opts.parts:
+        # 1. Ceiling and API read mix, one stack in the load profile.
+        echo("Bench: ceiling and API read mix ...")
+        stack = start_load_stack(out / "stack-api", LoadOptions())
         try:
-            spy = profile_worker(stack, int(seconds), target) if opts.profile else None
-            summary = load(f"flows-{label}", stack, users=opts.flow_users,
-                           spawn_rate=opts.flow_users, mix="signup=1")
-            profile_flows = finish_profile(spy, target)
+            path = ceiling_path(stack.url)
+            ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
+                           mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
+                           extra_locust_args=["--ceiling-path", path], checks=False)
+            spy = profile_server(stack, int(seconds), out / "profile-api.txt") \
+                if opts.profile else None
+            api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
+                       mix="api=1", checks=False)
+            profile = finish_profile(spy, out / "profile-api.txt")
+            results["reset_seconds_default_seed"] = time_reset(stack.url)
         finally:
             stack.stop()
-        mail = row(summary, "submitted → activation mail readable")
-        window = summary["totals"].get("window") or seconds
-        results["flows"][label] = {
-            "hash": hash_method, "users": opts.flow_users,
-            "signups": summary["ledger"]["signups"],
-            "activations": summary["ledger"]["activations"],
-            "flows_per_s": summary["ledger"]["activations"] / window,
-            "mail_p50": mail["p50"], "mail_p95": mail["p95"],
-            "checks_ok": all(c["ok"] for c in summary["checks"]),
-            "checks": {c["name"]: c["detail"] for c in summary["checks"]},
-            "failures": summary["totals"]["failures"],
-            "profile": profile_flows,
-        }
+        totals = ceiling["totals"]
+        results["ceiling"] = {"path": path, "rps": totals["httpRps"], "p50": totals["httpP50"],
+                              "p95": totals["httpP95"], "p99": totals["httpP99"]}
+        results["api"] = {"users": opts.api_users, "rps": api["totals"]["httpRps"],
+                          "p50": api["totals"]["httpP50"], "p95": api["totals"]["httpP95"],
+                          "p99": api["totals"]["httpP99"], "failures": api["totals"]["failures"],
+                          "requests": api["totals"]["httpRequests"], "profile": profile}
+        results["api"]["ratio"] = (results["api"]["rps"] / results["ceiling"]["rps"]
+                                   if results["ceiling"]["rps"] else 0.0)
+
+    results["flows"] = {}
+    if "flows" in opts.parts:
+        # 2. Signup → activation flows: load profile, then the default hash cost.
+        for label, hash_method in (("load-profile", LOAD_PROFILE["password_hash_method"]),
+                                   ("default-hash", DEFAULT_HASH_METHOD)):
+            echo(f"Bench: signup→activation flows ({label}, {hash_method}) ...")
+            settings = {"password_hash_method": hash_method}
+            stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
+            target = out / f"profile-flows-{label}.txt"
+            try:
+                spy = profile_server(stack, int(seconds), target) if opts.profile else None
+                summary = load(f"flows-{label}", stack, users=opts.flow_users,
+                               spawn_rate=opts.flow_users, mix="signup=1")
+                profile_flows = finish_profile(spy, target)
+            finally:
+                stack.stop()
+            mail = row(summary, "submitted → activation mail readable")
+            window = summary["totals"].get("window") or seconds
+            results["flows"][label] = {
+                "hash": hash_method, "users": opts.flow_users,
+                "signups": summary["ledger"]["signups"],
+                "activations": summary["ledger"]["activations"],
+                "flows_per_s": summary["ledger"]["activations"] / window,
+                "mail_p50": mail["p50"], "mail_p95": mail["p95"],
+                "checks_ok": all(c["ok"] for c in summary["checks"]),
+                "checks": {c["name"]: c["detail"] for c in summary["checks"]},
+                "failures": summary["totals"]["failures"],
+                "profile": profile_flows,
+            }
 
     # 3. Scale: rechercher and consulter p95 at each structure count.
     results["scale"] = {}
-    for count in opts.scale:
+    for count in (opts.scale if "scale" in opts.parts else []):
         echo(f"Bench: scale at {count} structures ...")
         work = out / f"stack-scale-{count}"
         work.mkdir(parents=True, exist_ok=True)
         settings = {"seed_structures": str(count)}
         prepared = opts.scale_db.get(count)
+        if prepared is None and count > PREPARE_ABOVE:
+            prepared = prepare_scale_db(count, opts.var_dir, echo)
         if prepared:
             shutil.copyfile(prepared, work / "sandbox.db")
             if os.path.exists(f"{prepared}-wal"):  # not checkpointed yet: part of the data
                 shutil.copyfile(f"{prepared}-wal", work / "sandbox.db-wal")
             settings["database_url"] = f"sqlite:///{work / 'sandbox.db'}"
+            added = ensure_indexes(settings["database_url"])
+            if added:
+                echo(f"  prepared database: created missing indexes {', '.join(added)}")
         started = time.perf_counter()
         try:
             stack = start_load_stack(work, LoadOptions(settings=settings))
@@ -275,8 +329,11 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             continue
         ready = time.perf_counter() - started
         try:
+            target = out / f"profile-scale-{count}.txt"
+            spy = profile_server(stack, int(seconds), target) if opts.profile else None
             summary = load(f"scale-{count}", stack, users=10, spawn_rate=10, mix="api=1",
                            checks=False)
+            profile_scale = finish_profile(spy, target)
             rss = server_rss_mib(stack.server.process.pid if stack.server.process else None)
             # Above the seeding's cache a reset re-seeds everything (minutes at a million).
             reset = time_reset(stack.url, times=1) if count <= RESET_MAX_STRUCTURES else None
@@ -291,6 +348,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             "rps": summary["totals"].get("httpRps", 0.0),
             "consulter_p50": row(summary, CONSULTER)["p50"],
             "failures": summary["totals"]["failures"], "rss_mib": rss, "reset_seconds": reset,
+            "profile": profile_scale,
         }
 
     results["finishedAt"] = datetime.now(UTC).isoformat()
@@ -326,13 +384,14 @@ def markdown(r: dict) -> str:
     if r.get("note"):
         lines.append(f"Note: {r['note']}")
     lines += ["", "| Measure | Figure | Target | Verdict |", "|---|---|---|---|"]
-    c, a = r["ceiling"], r["api"]
-    lines.append(f"| Ceiling (`GET {c['path']}`) | {c['rps']:.0f} req/s, p95 {_ms(c['p95'])} "
-                 "| - | - |")
-    lines.append(f"| API read mix, {a['users']} users | {a['rps']:.0f} req/s "
-                 f"({a['ratio']:.0%} of ceiling), p50 {_ms(a['p50'])}, p95 {_ms(a['p95'])}, "
-                 f"p99 {_ms(a['p99'])}, {a['failures']} failures | ≥ 50 % of ceiling, p99 < 50 ms "
-                 f"| {_verdict(a['ratio'] >= 0.5 and a['p99'] < 50 and a['rps'] > 0)} |")
+    c, a = r.get("ceiling"), r.get("api") or {}
+    if c:
+        lines.append(f"| Ceiling (`GET {c['path']}`) | {c['rps']:.0f} req/s, "
+                     f"p95 {_ms(c['p95'])} | - | - |")
+        lines.append(f"| API read mix, {a['users']} users | {a['rps']:.0f} req/s "
+                     f"({a['ratio']:.0%} of ceiling), p50 {_ms(a['p50'])}, p95 {_ms(a['p95'])}, "
+                     f"p99 {_ms(a['p99'])}, {a['failures']} failures | ≥ 50 % of ceiling, "
+                     f"p99 < 50 ms | {_verdict(a['ratio'] >= 0.5 and a['p99'] < 50)} |")
     for label, f in r["flows"].items():
         target = "≥ 100 flows/s, mail p95 < 1 s, no mail lost" if label == "load-profile" else "-"
         ok = (f["flows_per_s"] >= 100 and f["mail_p95"] < 1000 and f["checks_ok"]
@@ -363,10 +422,12 @@ def markdown(r: dict) -> str:
     lines.append(f"| Reset (default seed, median of 3) | {_s(r.get('reset_seconds_default_seed'))} "
                  "| - | - |")
     profiles = [("API read mix", a.get("profile"))] + [
-        (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()]
+        (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()] + [
+        (f"API mix at {int(count):,} structures", s.get("profile"))
+        for count, s in r["scale"].items()]
     for title, frames in profiles:
         if frames:
-            lines += ["", f"Where one server worker spends its time — {title} (py-spy, "
+            lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "
                       "inclusive % of samples, threads waiting for work left out):", ""]
             lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"

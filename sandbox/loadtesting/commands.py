@@ -82,8 +82,10 @@ def register(group: click.Group) -> None:
     @click.option("--scale-db", multiple=True, metavar="N=PATH",
                   help="Reuse a prepared SQLite database for N structures (copied first).")
     @click.option("--note", default="", help="A note printed next to the figures.")
+    @click.option("--parts", default="api,flows,scale", show_default=True,
+                  help="What to measure: api (ceiling + API read mix), flows, scale.")
     def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
-              note) -> None:
+              note, parts) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench
 
@@ -95,5 +97,10 @@ def register(group: click.Group) -> None:
             reports_dir=reports_dir, docs=docs, duration=duration, api_users=api_users,
             flow_users=flow_users,
             scale=[int(x) for x in scale.split(",") if x.strip()], scale_db=prepared, note=note,
+            parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
         )
+        unknown = set(opts.parts) - {"api", "flows", "scale"}
+        if unknown:
+            raise click.BadParameter(f"unknown part(s): {', '.join(sorted(unknown))}",
+                                     param_hint="--parts")
         run_bench(opts, click.echo)

@@ -76,21 +76,39 @@ def check_bearer(s: Session, authorization: str | None) -> None:
         )
 
 
+_UNRESOLVED = object()
+
+
 @dataclass
 class Caller:
     """The account named by ``cpro-account``, and the user whose rights it has.
 
     ``rights_user_id`` is the account itself for a portal user, and the
-    structure's gestionnaire principal for a technical account.
+    structure's gestionnaire principal for a technical account (looked up on
+    first use only: reading a public structure does not need it).
     """
 
     user: User
-    rights_user_id: int | None
+    s: Session = field(repr=False)
+    _rights: object = field(default=_UNRESOLVED, repr=False)
     _structure_ids: set[int] | None = field(default=None, repr=False)
 
     @property
     def is_technical(self) -> bool:
         return self.user.is_technical
+
+    @property
+    def rights_user_id(self) -> int | None:
+        if self._rights is _UNRESOLVED:
+            if not self.user.is_technical:
+                self._rights = self.user.id
+            elif self.user.technical_structure_id is None:
+                self._rights = None
+            else:
+                self._rights = technical.gestionnaire_principal_id(
+                    self.s, self.user.technical_structure_id
+                )
+        return self._rights  # type: ignore[return-value]
 
     def structure_ids(self, s: Session) -> set[int]:
         """Ids of the structures the caller is attached to (validated rattachements)."""
@@ -181,11 +199,4 @@ def check_account(s: Session, header: str | None) -> Caller:
                 "structure's gestionnaire principal must reset it on the portal "
                 "(Gestionnaire > Structures > Compte technique).",
             )
-        rights_user_id = (
-            technical.gestionnaire_principal_id(s, user.technical_structure_id)
-            if user.technical_structure_id is not None
-            else None
-        )
-    else:
-        rights_user_id = user.id
-    return Caller(user=user, rights_user_id=rights_user_id)
+    return Caller(user=user, s=s)

@@ -18,9 +18,7 @@ from sandbox.portal.forms import PostForm
 
 bp = Blueprint("piste_portal", __name__, template_folder="templates")
 
-CSRF_MESSAGE = (
-    "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
-)
+CSRF_MESSAGE = "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
 
 
 class ApplicationForm(FlaskForm):
@@ -58,9 +56,13 @@ def _managed_structures(user_id: int) -> list[Structure]:
 
 def _render_raccordements(form: ApplicationForm, status: int = 200):
     user = auth.current_user()
-    clients = db.session().scalars(
-        select(OAuthClient).where(OAuthClient.owner_user_id == user.id).order_by(OAuthClient.id)
-    ).all()
+    clients = (
+        db.session()
+        .scalars(
+            select(OAuthClient).where(OAuthClient.owner_user_id == user.id).order_by(OAuthClient.id)
+        )
+        .all()
+    )
     return (
         render_template(
             "piste/raccordements.html",
@@ -104,8 +106,11 @@ def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
     structure = db.session().get(Structure, structure_id)
     if structure is None:
         return None, (
-            render_template("portal/message.html", title="Structure introuvable",
-                            message="Cette structure n'existe pas."),
+            render_template(
+                "portal/message.html",
+                title="Structure introuvable",
+                message="Cette structure n'existe pas.",
+            ),
             404,
         )
     if technical.gestionnaire_principal_id(db.session(), structure.id) != user.id:
@@ -121,8 +126,9 @@ def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
     return structure, None
 
 
-def _render_compte_technique(structure: Structure, password: str | None = None,
-                             action: str | None = None):
+def _render_compte_technique(
+    structure: Structure, password: str | None = None, action: str | None = None
+):
     account = technical.find_technical_account(db.session(), structure.id)
     expired = (
         account is not None
@@ -162,7 +168,8 @@ def _change(structure_id: int, action: str):
     s = db.session()
     settings = current_app.config["SANDBOX"]
     operation = (
-        technical.create_technical_account if action == "created"
+        technical.create_technical_account
+        if action == "created"
         else technical.reset_technical_password
     )
     try:

@@ -31,6 +31,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# The API documentation page (Swagger UI) configures itself with an inline script.
+DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+).replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+DOCS_PREFIX = "/docs/api"
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -102,6 +107,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        if request.path.startswith(DOCS_PREFIX):
+            response.headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
