@@ -1,4 +1,5 @@
-"""Answer 503 while the database cannot be reached, and recover without a restart.
+"""Answer 503 while the database cannot be reached, and recover without a restart;
+refuse JSON nested too deeply as invalid JSON (400), not with a 500.
 
 A database that is restarting, unreachable or (SQLite) locked for too long
 raises SQLAlchemy's ``OperationalError`` / ``InterfaceError`` (or a pool
@@ -14,8 +15,12 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger("sandbox.resilience")
@@ -62,7 +67,131 @@ def database_unavailable(error: Exception) -> Response:
     return response
 
 
+DATA_MESSAGE = (
+    "Requête mal formulée : une valeur n'est pas acceptée par la base de données "
+    "(caractère nul ou valeur trop longue)."
+)
+
+
+def value_refused(error: Exception) -> Response:
+    """A 400 for a value the database refuses (PostgreSQL: a NUL character, a string
+    longer than its column). The unit of work is rolled back: nothing changed.
+
+    Each area should refuse such input itself; this is the net under them.
+    """
+    log.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                str(error).splitlines()[0][:200])
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+    if request.path.startswith(("/cpro", "/api/")):
+        response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE, "erreurs": []})
+    elif request.path.startswith("/_sandbox/"):
+        response = jsonify({"error": "a value was refused by the database "
+                                     "(NUL character or value too long)"})
+    elif wants_json():
+        response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE})
+    else:
+        response = Response(_PAGE_400, mimetype="text/html")
+    response.status_code = 400
+    return response
+
+
+_PAGE_400 = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Requête invalide - Chorus Pro</title></head>
+<body><h1>Requête invalide</h1>
+<p>Une valeur saisie n'est pas acceptée (caractère nul ou valeur trop longue).
+Corrigez-la et réessayez.</p></body></html>
+"""
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deeply is invalid JSON.
+
+    ``json.loads`` raises ``RecursionError`` on ``[[[[...]]]]`` some thousands deep;
+    Flask only turns ``ValueError`` into a 400, so without this a hostile body
+    became a 500.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+# HTTP errors raised before an API handler could answer (a body over the limit, a
+# method the route does not take): JSON in the API's shape, not Werkzeug's HTML.
+API_ERROR_MESSAGES = {
+    404: "Ressource inconnue.",
+    405: "Méthode non autorisée sur cette route.",
+    413: "Requête trop volumineuse : le corps dépasse la taille maximale acceptée ({limit} "
+         "octets).",
+    500: "Erreur interne du serveur.",
+    503: "Service temporairement indisponible. Réessayez dans quelques secondes.",
+}
+CONTROL_ERROR_MESSAGES = {
+    413: "the request body is larger than the limit ({limit} bytes)",
+}
+
+
+def _limit() -> int:
+    from flask import current_app
+
+    return current_app.config["SANDBOX"].max_body_bytes
+
+
+def render_api_error(error: HTTPException) -> Response:
+    """An HTTP error on /cpro or /api as the API's JSON error body."""
+    code = error.code or 500
+    message = API_ERROR_MESSAGES.get(code, error.description or "Erreur.")
+    response = jsonify({"codeRetour": code, "libelle": message.format(limit=_limit()),
+                        "erreurs": []})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after"}:
+            response.headers[name] = value
+    return response
+
+
+def render_control_error(error: HTTPException) -> Response:
+    """An HTTP error on the control plane as its JSON error body."""
+    code = error.code or 500
+    message = CONTROL_ERROR_MESSAGES.get(code, (error.description or error.name).strip())
+    response = jsonify({"error": message.format(limit=_limit())})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after"}:
+            response.headers[name] = value
+    return response
+
+
+_renderers_registered = False
+
+
+def _register_error_renderers() -> None:
+    global _renderers_registered
+    if _renderers_registered:  # the registry is per process, apps may be several
+        return
+    try:
+        from sandbox import web
+    except ImportError:  # no portal pages: Werkzeug's answers stay
+        return
+    _renderers_registered = True
+    web.register_error_renderer("/cpro", render_api_error)
+    web.register_error_renderer("/api/", render_api_error)
+    web.register_error_renderer("/_sandbox/", render_control_error)
+
+
 def init_app(app: Flask) -> None:
-    """Register the 503 handlers."""
+    """Register the 503 handlers, JSON error bodies on machine paths and the JSON
+    reader that refuses deep nesting."""
+    _register_error_renderers()
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
+    app.register_error_handler(DataError, value_refused)
+    previous = app.json
+    app.json = SafeJSONProvider(app)
+    for name in ("ensure_ascii", "sort_keys", "compact", "mimetype"):
+        setattr(app.json, name, getattr(previous, name))

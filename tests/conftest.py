@@ -37,9 +37,14 @@ def base_url(chorus_sandbox) -> str:  # noqa: ANN001
     return chorus_sandbox.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
 def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
-    """Bind this test process's engine to the session stack's database."""
+    """Bind this test process's engine to the session stack's database, before every test.
+
+    The engine is a per-process singleton and some tests point it at another stack
+    or app; binding again here (a no-op when unchanged) keeps one test's leftover
+    from sending the next test's checks to the wrong database.
+    """
     db.init_engine(chorus_sandbox.database_url)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 import requests
 from api_factories import ApiClient, World, build_world, cpro_account, make_user, tech_client
 
-from sandbox import clock, state
+from sandbox import clock, db, state
 from sandbox.config import load_settings
 from sandbox.cpro import schemas as sc
 
@@ -18,9 +19,8 @@ CONSULTER = "/cpro/structures/v1/consulter"
 
 
 @pytest.fixture(scope="module")
-def world(stack_db) -> World:  # noqa: ANN001
-    from sandbox import db
-
+def world(chorus_sandbox) -> World:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
     with db.new_session() as s:
         return build_world(s)
 
@@ -292,7 +292,6 @@ def test_expired_token_is_401(base_url, world, clock_restored):
 
 
 def test_expired_technical_password_is_401_then_ok_after_reset(base_url, world, clock_restored):
-    from sandbox import db
     from sandbox.piste.technical import reset_technical_password
 
     settings = load_settings()
@@ -312,6 +311,7 @@ def test_expired_technical_password_is_401_then_ok_after_reset(base_url, world, 
         _, new_password = reset_technical_password(s, settings, structure, gp, notify=False)
         s.commit()
     api.password = new_password
+    world.tech_password = new_password  # for the tests that follow
     assert api.get(HEALTH).status_code == 200
 
 
@@ -345,9 +345,29 @@ def test_openapi_document_describes_every_operation(base_url):
 def test_docs_page_is_self_contained(base_url):
     page = requests.get(f"{base_url}/docs/api/", timeout=30)
     assert page.status_code == 200
-    assert "/openapi.json" in page.text
-    # no CDN: every script and stylesheet is served by the sandbox itself
+    # no CDN, no inline script (the sandbox's Content-Security-Policy forbids both)
     assert 'src="http' not in page.text and 'href="http' not in page.text
-    script = requests.get(f"{base_url}/docs/api/swagger-ui-bundle.js", timeout=30)
-    assert script.status_code == 200
-    assert len(script.content) > 100_000
+    assert "<script>" not in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert len(scripts) == 3
+    for src in scripts:
+        asset = requests.get(f"{base_url}{src}", timeout=30)
+        assert asset.status_code == 200, src
+    init = requests.get(f"{base_url}{scripts[-1]}", timeout=30).text
+    assert "/openapi.json" in init
+
+
+def test_http_errors_of_the_api_are_json(base_url, api):
+    wrong_method = requests.get(f"{base_url}/api/oauth/token", timeout=30)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"] == "invalid_request"
+    assert "POST" in wrong_method.headers["Allow"]
+    too_big = requests.post(
+        f"{base_url}{CONSULTER}",
+        data=b'{"x": "' + b"a" * 1_100_000 + b'"}',
+        headers=api.headers(),
+        timeout=30,
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["codeRetour"] == 413

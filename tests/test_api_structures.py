@@ -25,13 +25,15 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
 
 
 @pytest.fixture(scope="module")
-def world(stack_db) -> World:  # noqa: ANN001
+def world(chorus_sandbox) -> World:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
     with db.new_session() as s:
         return build_world(s)
 
 
 @pytest.fixture(scope="module")
-def many(stack_db) -> tuple[str, list]:  # noqa: ANN001
+def many(chorus_sandbox) -> tuple[str, list]:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)
     """23 public structures whose raison sociale starts with one unique prefix."""
     prefix = f"Mairie {tag()}"
     with db.new_session() as s:
@@ -561,3 +563,20 @@ def test_chain_on_seeded_data_with_the_default_accounts(base_url, chorus_credent
     assert mine["codeRetour"] == 0 and mine["listeStructureRattachement"]
     own_id = mine["listeStructureRattachement"][0]["idStructure"]
     assert api.call(f"{S}/consulter", {"idStructureCPP": own_id})["codeRetour"] == 0
+
+
+def test_rechercher_by_type(tech, user, world):
+    private = _search(tech, typeStructure="PRIVEE", parametres={"nbResultatsParPage": 100})
+    assert {s["idStructureCPP"] for s in private["listeStructures"]} == {
+        world.own.id,
+        world.other_own.id,
+    }
+    assert private["parametresRetour"]["total"] == 2
+    mine = _search(user, typeStructure="PRIVEE")
+    assert [s["idStructureCPP"] for s in mine["listeStructures"]] == [world.own.id]
+    public = _search(tech, typeStructure="PUBLIQUE", parametres={"nbResultatsParPage": 50})
+    ids = {s["idStructureCPP"] for s in public["listeStructures"]}
+    assert not ids & {world.own.id, world.other_own.id, world.foreign.id}
+    assert public["parametresRetour"]["total"] >= 1
+    everything = _search(tech)
+    assert everything["parametresRetour"]["total"] >= public["parametresRetour"]["total"] + 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -19,13 +20,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from _figures import record
 from pytest_mailpit.client import MailpitClient
 from pytest_mailpit.models import ChaosTrigger, ChaosTriggers
 from sqlalchemy import func, select
 
 from sandbox import db
 from sandbox.mail import enqueue
-from sandbox.models import OutboxMail
+from sandbox.models import OutboxMail, User
 from sandbox.stack import free_port, wait_until
 from sandbox.testing.harness import (
     RunningStack,
@@ -41,8 +43,10 @@ FAULT_SETTINGS = {
     "mail_poll_interval": "0.2",
     "mail_batch_size": "5",
     "seed_structures": "5",
+    "captcha_mode": "off",
+    "password_hash_method": "scrypt:1024:8:1",
 }
-FIGURES: dict[str, int] = {}  # printed at the end of the module, copied into docs/reliability.md
+FIGURES: dict[str, int] = {}  # recorded at the end of the module (see _figures.py)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +58,7 @@ def fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # 
     finally:
         stack.stop()
         db.init_engine(chorus_sandbox.database_url)
-        if FIGURES:
-            print("\nreliability figures:", FIGURES)
+        record(FIGURES)
 
 
 def _client(stack: RunningStack) -> MailpitClient:
@@ -230,6 +233,64 @@ def test_sigkill_in_the_middle_loses_no_promised_mail(fault_stack):
     assert set(shown.values()) == {1}
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_sigkill_during_signups_keeps_every_acknowledged_account(fault_stack):
+    if requests.get(f"{fault_stack.url}/creer-un-compte", timeout=30).status_code != 200:
+        pytest.skip("the portal is not installed")
+    from sandbox.testing.client import SandboxClient
+
+    client = SandboxClient(fault_stack.url, fault_stack.mailpit_url)
+    tag = f"ksign-{uuid.uuid4().hex[:8]}"
+    acknowledged: list[str] = []
+    refused: list[str] = []
+    stop = threading.Event()
+
+    def sign_up(worker: int) -> None:
+        for i in range(40):  # bounded: at most 40 signups per thread
+            if stop.is_set():
+                return
+            login = f"{tag}-{worker}-{i}@example.com"
+            try:
+                answer = client.portal().signup(client._signup_fields(login, {}))  # noqa: SLF001
+            except requests.RequestException:
+                refused.append(login)  # the server died under it: not acknowledged
+                wait_until(lambda: _answers(fault_stack.url), 90, "the sandbox back")
+                continue
+            (acknowledged if answer.status_code == 303 else refused).append(login)
+
+    threads = [threading.Thread(target=sign_up, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: len(acknowledged) >= 8, 60, "signups under way")
+        fault_stack.restart_server(kill=True)
+        wait_until(lambda: len(acknowledged) >= 20, 90, "signups after the restart")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    with db.new_session() as s:
+        stored = set(s.scalars(select(User.login).where(User.login.like(f"{tag}-%"))).all())
+        mails = list(s.scalars(select(OutboxMail).where(
+            OutboxMail.to_addr.in_(acknowledged), OutboxMail.kind == "activation")).all())
+    missing = set(acknowledged) - stored
+    assert not missing, f"acknowledged signups lost: {sorted(missing)[:5]}"
+    ids = {mail.id: mail.to_addr for mail in mails}
+    assert set(ids.values()) == set(acknowledged) and len(ids) == len(acknowledged)
+    wait_until(lambda: _delivered(ids) == len(ids), 90, "activation mails after the restart")
+    shown = _shown_per_recipient(fault_stack, tag)
+    for login in acknowledged:
+        assert shown[login] >= 1
+    FIGURES["sigkill_signups_acknowledged"] = len(acknowledged)
+    FIGURES["sigkill_signups_interrupted"] = len(refused)
+
+
 def _pg(command: str, cluster: Path, port: int) -> str:
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "postgres.sh"), command],
@@ -267,7 +328,7 @@ def test_database_away_gives_503_then_recovers_without_restart(tmp_path, chorus_
         wait_until(lambda: requests.get(f"{stack.url}/health", timeout=10).status_code == 200,
                    60, "the sandbox answering again")
         assert stack.server.process.pid == pid and stack.server.process.poll() is None
-        FIGURES["database_outages_injected"] = 1
+        record({"database_outages_injected": 1})
     finally:
         if stack is not None:
             stack.server.stop()

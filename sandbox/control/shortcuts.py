@@ -103,6 +103,9 @@ def put_account_state(login: str):
     return refused or jsonify(account_view(user))
 
 
+MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600  # ten years: dates stay representable
+
+
 @bp.post("/accounts/<path:login>/activation-link")
 def post_activation_link(login: str):
     """Mint an activation link: {"expired": true} or {"lifetimeSeconds": N}."""
@@ -116,6 +119,9 @@ def post_activation_link(login: str):
         value = body["lifetimeSeconds"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             return error("lifetimeSeconds: expected a number")
+        if not abs(value) <= MAX_LIFETIME_SECONDS:  # also refuses NaN and infinities
+            return error(f"lifetimeSeconds: a number between -{MAX_LIFETIME_SECONDS} "
+                         f"and {MAX_LIFETIME_SECONDS}")
         lifetime = timedelta(seconds=value)
     user, link, refused = _on_account(
         login, lambda services, s, settings, user: services.issue_activation_link(

@@ -1,13 +1,16 @@
 """``/openapi.json`` built from the operation registry and its pydantic models,
-and ``/docs/api``, a Swagger UI page served from the ``flask-swagger-ui`` package
-(its files ship inside the wheel: no CDN, works offline)."""
+and ``/docs/api/``, a Swagger UI page whose files come from the ``flask-swagger-ui``
+wheel (Swagger UI 5 ships inside it: no CDN, works offline). The page is ours,
+with an external initialiser script, because the sandbox's Content-Security-Policy
+forbids inline scripts."""
 
 from __future__ import annotations
 
 import copy
+import os
 from functools import lru_cache
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
 from pydantic.json_schema import models_json_schema
 
 from sandbox import __version__
@@ -15,6 +18,14 @@ from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import OPERATIONS
 
 bp = Blueprint("cpro_openapi", __name__)
+docs = Blueprint(
+    "cpro_docs",
+    __name__,
+    url_prefix="/docs/api",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/sandbox",
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -61,7 +72,8 @@ def _operation_doc(op) -> dict:  # noqa: ANN001
         "200": {
             "description": "Success (codeRetour 0) or business error (codeRetour ≠ 0, "
             "body ErreurMetier)",
-            "content": _json_content(op.response_model),
+            "content": {"application/json": {"schema": {
+                "anyOf": [_ref(op.response_model), _ref(sc.ErreurMetier)]}}},
         },
         "401": {
             "description": "Missing, unknown or expired bearer token; missing or wrong "
@@ -201,15 +213,24 @@ def openapi_json():
     return jsonify(document(request.host_url))
 
 
-def init_app(app: Flask) -> None:
-    from flask_swagger_ui import get_swaggerui_blueprint
+def _swagger_dist() -> str:
+    import flask_swagger_ui
 
+    return os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
+
+
+@docs.get("/")
+def page():
+    """The browsable documentation (Swagger UI on /openapi.json)."""
+    return render_template("cpro/docs.html")
+
+
+@docs.get("/<path:filename>")
+def asset(filename: str):
+    """Swagger UI's own files, from the flask-swagger-ui wheel."""
+    return send_from_directory(_swagger_dist(), filename, max_age=3600)
+
+
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.register_blueprint(
-        get_swaggerui_blueprint(
-            "/docs/api",
-            "/openapi.json",
-            config={"app_name": "Chorus Pro Sandbox — API"},
-            blueprint_name="cpro_docs",
-        )
-    )
+    app.register_blueprint(docs)

@@ -40,6 +40,7 @@ RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
 CONSULTER = "/cpro/structures/v1/consulter"
 RAISON_SOCIALE = "/cpro/structures/v1/rechercher [raison sociale]"
 RESET_MAX_STRUCTURES = 100_000  # reset is timed up to this size only
+PREPARE_ABOVE = 100_000  # larger scale databases are seeded once into var/ and reused
 
 
 @dataclass
@@ -54,6 +55,7 @@ class BenchOptions:
     note: str = ""
     profile: bool = True
     parts: tuple[str, ...] = ("api", "flows", "scale")  # api = ceiling + API read mix
+    var_dir: str = "var"
 
 
 def server_rss_mib(pid: int | None) -> float:
@@ -83,6 +85,28 @@ def server_rss_mib(pid: int | None) -> float:
         except OSError:
             continue
     return total_kib / 1024
+
+
+def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:  # noqa: ANN001
+    """The cached database of ``count`` structures in ``var_dir``, seeded once if missing."""
+    path = Path(var_dir) / f"scale-{count}.db"
+    if path.exists():
+        return str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.db")
+    echo(f"  seeding {count:,} structures into {path} once (reused by later benches) ...")
+    env = dict(os.environ, SANDBOX_DATABASE_URL=f"sqlite:///{partial.resolve()}")
+    cli = str(Path(sys.executable).parent / "chorus-sandbox")
+    subprocess.run([cli, "seed", "--structures", str(count)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    from sandbox.db import build_engine
+
+    engine = build_engine(f"sqlite:///{partial.resolve()}")
+    with engine.connect() as conn:  # fold the WAL into the file before it is copied around
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    partial.rename(path)
+    return str(path)
 
 
 def ensure_indexes(database_url: str) -> list[str]:
@@ -142,19 +166,15 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_worker(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
-    """py-spy one gunicorn worker for ``seconds`` in the background (collapsed stacks)."""
+def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+    """py-spy the gunicorn master and all its workers for ``seconds`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
         return None
-    master = stack.server.process.pid
-    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-               and _ppid(int(p.name)) == master]
-    if not workers:
-        return None
     return subprocess.Popen(
-        [spy, "record", "--pid", str(workers[0]), "--duration", str(seconds), "--rate", "100",
-         "--format", "raw", "--output", str(target), "--nonblocking"],
+        [spy, "record", "--pid", str(stack.server.process.pid), "--subprocesses",
+         "--duration", str(seconds), "--rate", "100", "--format", "raw",
+         "--output", str(target), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -206,13 +226,6 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
     return summarise_profile(target)
 
 
-def _ppid(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
-
-
 def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
     """Every measure in one run; return the results (also in bench.json)."""
     out = new_run_dir(opts.reports_dir, "bench")
@@ -241,7 +254,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
                            mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
                            extra_locust_args=["--ceiling-path", path], checks=False)
-            spy = profile_worker(stack, int(seconds), out / "profile-api.txt") \
+            spy = profile_server(stack, int(seconds), out / "profile-api.txt") \
                 if opts.profile else None
             api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
                        mix="api=1", checks=False)
@@ -269,7 +282,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
             target = out / f"profile-flows-{label}.txt"
             try:
-                spy = profile_worker(stack, int(seconds), target) if opts.profile else None
+                spy = profile_server(stack, int(seconds), target) if opts.profile else None
                 summary = load(f"flows-{label}", stack, users=opts.flow_users,
                                spawn_rate=opts.flow_users, mix="signup=1")
                 profile_flows = finish_profile(spy, target)
@@ -297,6 +310,8 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         work.mkdir(parents=True, exist_ok=True)
         settings = {"seed_structures": str(count)}
         prepared = opts.scale_db.get(count)
+        if prepared is None and count > PREPARE_ABOVE:
+            prepared = prepare_scale_db(count, opts.var_dir, echo)
         if prepared:
             shutil.copyfile(prepared, work / "sandbox.db")
             if os.path.exists(f"{prepared}-wal"):  # not checkpointed yet: part of the data
@@ -315,7 +330,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         ready = time.perf_counter() - started
         try:
             target = out / f"profile-scale-{count}.txt"
-            spy = profile_worker(stack, int(seconds), target) if opts.profile else None
+            spy = profile_server(stack, int(seconds), target) if opts.profile else None
             summary = load(f"scale-{count}", stack, users=10, spawn_rate=10, mix="api=1",
                            checks=False)
             profile_scale = finish_profile(spy, target)
@@ -412,7 +427,7 @@ def markdown(r: dict) -> str:
         for count, s in r["scale"].items()]
     for title, frames in profiles:
         if frames:
-            lines += ["", f"Where one server worker spends its time — {title} (py-spy, "
+            lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "
                       "inclusive % of samples, threads waiting for work left out):", ""]
             lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from sandbox import db
@@ -69,12 +69,10 @@ def _fix_sequences(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return
     for name in TABLES:  # the tables seeded with explicit ids
-        conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
-            )
-        )
+        table = Base.metadata.tables[name]
+        highest = select(func.max(table.c.id)).scalar_subquery()
+        conn.execute(select(func.setval(
+            func.pg_get_serial_sequence(name, "id"), func.coalesce(highest, 0) + 1, False)))
 
 
 def _record_seed(s: Session, seed: int) -> None:

@@ -49,8 +49,11 @@ def page():  # noqa: ANN201
 def generate():  # noqa: ANN201
     """Generate a data set for the logged-in user; its mail leaves with the commit."""
     form = GenerateForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # refused, with the portal's French reason
+        from sandbox.portal.views import CSRF_MESSAGE
+
+        return render_template("portal/message.html", title="Formulaire expiré",
+                               message=CSRF_MESSAGE), 400
     s = db.session(write=True)  # the request's session, where current_user() lives
     user = current_user()
     dataset = generate_dataset(s, current_app.config["SANDBOX"], requester=user)
