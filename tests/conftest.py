@@ -49,9 +49,7 @@ def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def db_session(chorus_sandbox, stack_db) -> Iterator:  # noqa: ANN001
+def db_session(stack_db) -> Iterator:  # noqa: ANN001
     """A session on the stack's database, for checks the API cannot show."""
-    # Bind again: an earlier test may have pointed this process's engine elsewhere.
-    db.init_engine(chorus_sandbox.database_url)
     with db.new_session() as s:
         yield s
