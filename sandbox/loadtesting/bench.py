@@ -435,8 +435,9 @@ def markdown(r: dict) -> str:
                 f"{_ms(large['lookups_rechercher_p95'])}; consulter "
                 f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
                 f"| ≤ 1.5× | {_verdict(ratio <= 1.5)} |")
-    lines.append(f"| Reset (default seed, median of 3) | {_s(r.get('reset_seconds_default_seed'))} "
-                 "| - | - |")
+    if "reset_seconds_default_seed" in r:
+        lines.append(f"| Reset (default seed, median of 3) | "
+                     f"{_s(r['reset_seconds_default_seed'])} | - | - |")
     profiles = [("API read mix", a.get("profile"))] + [
         (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()] + [
         (f"API mix at {int(count):,} structures", s.get("profile"))
