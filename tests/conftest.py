@@ -37,15 +37,26 @@ def base_url(chorus_sandbox) -> str:  # noqa: ANN001
     return chorus_sandbox.url
 
 
-@pytest.fixture(autouse=True)
+_STACK_DATABASE_URL: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
 def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
-    """Bind this test process's engine to the session stack's database, before every test.
+    """Bind this test process's engine to the session stack's database."""
+    _STACK_DATABASE_URL[:] = [chorus_sandbox.database_url]
+    db.init_engine(chorus_sandbox.database_url)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Bind the engine to the session stack again before each test's fixtures.
 
     The engine is a per-process singleton and some tests point it at another stack
-    or app; binding again here (a no-op when unchanged) keeps one test's leftover
-    from sending the next test's checks to the wrong database.
+    or app; binding again (a no-op when unchanged) keeps one test's leftover from
+    sending the next test's checks, or a module fixture's data, to another database.
     """
-    db.init_engine(chorus_sandbox.database_url)
+    if _STACK_DATABASE_URL:
+        db.init_engine(_STACK_DATABASE_URL[0])
 
 
 @pytest.fixture
