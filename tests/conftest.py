@@ -37,26 +37,14 @@ def base_url(chorus_sandbox) -> str:  # noqa: ANN001
     return chorus_sandbox.url
 
 
-_STACK_DATABASE_URL: list[str] = []
-
-
 @pytest.fixture(scope="session", autouse=True)
 def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
-    """Bind this test process's engine to the session stack's database."""
-    _STACK_DATABASE_URL[:] = [chorus_sandbox.database_url]
-    db.init_engine(chorus_sandbox.database_url)
+    """Bind this test process's engine to the session stack's database.
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Bind the engine to the session stack again before each test's fixtures.
-
-    The engine is a per-process singleton and some tests point it at another stack
-    or app; binding again (a no-op when unchanged) keeps one test's leftover from
-    sending the next test's checks, or a module fixture's data, to another database.
+    The engine is a per-process singleton: a test or module fixture that points it
+    at another stack or app must point it back here when it ends.
     """
-    if _STACK_DATABASE_URL:
-        db.init_engine(_STACK_DATABASE_URL[0])
+    db.init_engine(chorus_sandbox.database_url)
 
 
 @pytest.fixture
