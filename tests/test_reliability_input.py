@@ -46,18 +46,28 @@ CONTROL_SKIPPED = {("PUT", "/faults"), ("PUT", "/maintenance"), ("POST", "/reset
 
 
 @pytest.fixture(scope="module")
-def fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     """A private stack: fuzzing writes junk and changes the clock."""
     stack = start_stack(tmp_path_factory.mktemp("fuzz"),
                         settings={"seed_structures": "20", "captcha_mode": "off",
                                   "password_hash_method": "scrypt:1024:8:1"})
     try:
-        db.init_engine(stack.database_url)
         yield stack
     finally:
         stack.stop()
         db.init_engine(chorus_sandbox.database_url)
         record(FIGURES)
+
+
+@pytest.fixture
+def fuzz_stack(_fuzz_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+    """The private stack, with this process's engine bound to its database for the test
+    (after conftest's ``stack_db`` bound it to the session stack)."""
+    db.init_engine(_fuzz_stack.database_url)
+    try:
+        yield _fuzz_stack
+    finally:
+        db.init_engine(chorus_sandbox.database_url)
 
 
 def _document(url: str) -> dict | None:
