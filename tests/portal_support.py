@@ -11,11 +11,8 @@ import random
 import re
 import uuid
 
-import requests
 from stdnum import luhn
 
-from sandbox import db
-from sandbox.models import Captcha
 from sandbox.portal.client import PortalClient
 
 PASSWORD = "Qualif-Sandbox-2024!"
@@ -63,23 +60,10 @@ def signup_values(login: str | None = None, **overrides: str) -> dict[str, str]:
     return values
 
 
-def captcha_answer(base_url: str):  # noqa: ANN201
-    """Answer captchas the documented way: the control plane, or (until its route
-    exists) the Captcha row read through the stack's database."""
-
-    def answer(captcha_id: str) -> str:
-        revealed = requests.get(f"{base_url}/_sandbox/captcha/{captcha_id}", timeout=10)
-        if revealed.status_code == 200:
-            return revealed.json()["answer"]
-        with db.new_session() as s:
-            return s.get(Captcha, captcha_id).answer
-
-    return answer
-
-
 def visitor(base_url: str) -> PortalClient:
-    """A new visitor with its own cookies."""
-    return PortalClient(base_url, captcha_answer=captcha_answer(base_url))
+    """A new visitor with its own cookies; it answers captchas the documented way
+    (``GET /_sandbox/captcha/<captcha_id>`` on the control plane)."""
+    return PortalClient(base_url)
 
 
 def field_error(html: str, name: str) -> str | None:

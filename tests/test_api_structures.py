@@ -25,13 +25,15 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
 
 
 @pytest.fixture(scope="module")
-def world(stack_db) -> World:  # noqa: ANN001
+def world(chorus_sandbox) -> World:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
     with db.new_session() as s:
         return build_world(s)
 
 
 @pytest.fixture(scope="module")
-def many(stack_db) -> tuple[str, list]:  # noqa: ANN001
+def many(chorus_sandbox) -> tuple[str, list]:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)
     """23 public structures whose raison sociale starts with one unique prefix."""
     prefix = f"Mairie {tag()}"
     with db.new_session() as s:

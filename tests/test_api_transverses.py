@@ -18,7 +18,8 @@ T = "/cpro/transverses/v1"
 
 
 @pytest.fixture(scope="module")
-def world(stack_db) -> World:  # noqa: ANN001
+def world(chorus_sandbox) -> World:  # noqa: ANN001
+    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
     with db.new_session() as s:
         return build_world(s)
 

@@ -119,3 +119,34 @@ def test_dashboard_shows_a_live_sandbox(control, base_url):
     spec = requests.get(f"{control}/openapi.json", timeout=10).json()
     assert {"/reset", "/clock", "/faults", "/requests", "/mails",
             "/captcha/{captchaId}"} <= set(spec["paths"])
+
+
+def test_dataset_route_generates_a_qualification_data_set(control, chorus_sandbox):
+    from sandbox.config import load_settings
+    from sandbox.seeding import default_credentials
+
+    settings = load_settings(environ=chorus_sandbox.env)
+    requester = default_credentials(settings)["gestionnaire"]["login"]
+    before = requests.get(f"{control}/mails", params={"to": requester}, timeout=10).json()["count"]
+    answer = requests.post(f"{control}/dataset", json={"requester": requester}, timeout=60)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert set(body["entities"]) >= {
+        "Fournisseur", "Valideur", "MOE", "Destinataire", "Destinataire 2", "MOA"
+    }
+    assert body["csv"].splitlines()[0] == "Entite;Libelle;Valeur"
+    fournisseur = body["entities"]["Fournisseur"]
+    siret = fournisseur["SIRET Structure"]
+    assert fournisseur["Login compte GP"] == f"GEST_PRIVE_1_{siret}@cpro.fr"
+    # The data set's accounts exist and are active.
+    account = requests.get(f"{control}/accounts/{fournisseur['Login compte GP']}", timeout=10)
+    assert account.status_code == 200 and account.json()["statut"] == "ACTIF"
+    # The requester is told by mail.
+    wait_until(
+        lambda: requests.get(f"{control}/mails", params={"to": requester}, timeout=10)
+        .json()["count"] == before + 1,
+        30, "the data-set mail",
+    )
+    assert requests.post(f"{control}/dataset", json={"requester": "nobody@example.com"},
+                         timeout=10).status_code == 404
+    assert requests.post(f"{control}/dataset", json=[1], timeout=10).status_code == 400

@@ -101,7 +101,7 @@ def test_signup_user_completes_flows_and_checks_pass(load_stack, tmp_path) -> No
 @needs_portal
 def test_rattachement_user_is_validated_and_activates(load_stack, tmp_path) -> None:  # noqa: ANN001
     summary = smoke(load_stack, tmp_path, mix="rattachement=1", users=1, spawn_rate=1,
-                    duration="8s")
+                    duration="10s")
     assert summary["totals"]["failures"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
     rows = by_name(summary)
     assert rows["/gestionnaire/demandes/[id]/valider"]["requests"] >= 1

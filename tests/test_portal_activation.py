@@ -225,7 +225,7 @@ def test_only_the_gestionnaire_principal_decides(base_url, mailpit, db_session):
     assert db_session.get(Rattachement, demande).statut == "EN_COURS_DE_VALIDATION"
 
 
-def test_one_decision_wins_under_concurrency(base_url, mailpit, chorus_sandbox, stack_db):
+def test_one_decision_wins_under_concurrency(base_url, mailpit, db_session):
     _, _, _, values, _ = _gestionnaire_and_requester(base_url, mailpit)
     settings = load_settings({"public_base_url": base_url}, environ={})
     with db.new_session() as s:

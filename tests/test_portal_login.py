@@ -51,7 +51,7 @@ def test_a_good_password_resets_the_failure_count(base_url, mailpit):
     assert portal.login(login, PASSWORD).status_code == 303
 
 
-def test_unactivated_unknown_and_technical_accounts_are_refused(base_url, mailpit):
+def test_unactivated_unknown_and_technical_accounts_are_refused(base_url, mailpit, db_session):
     portal = visitor(base_url)
     values = signup_values()
     assert portal.signup(values).status_code == 303
@@ -79,7 +79,7 @@ def test_next_parameter_only_goes_to_local_paths(base_url, mailpit):
     assert page.status_code == 200
 
 
-def test_set_account_state_and_second_factor_service(base_url, mailpit, stack_db):
+def test_set_account_state_and_second_factor_service(base_url, mailpit, db_session):
     settings = load_settings({"public_base_url": base_url,
                               "password_hash_method": security.SEED_HASH_METHOD}, environ={})
     portal, login = _active_account(base_url, mailpit)

@@ -171,6 +171,14 @@ def document() -> dict:
                     "schema": {"type": "object", "properties": {
                         "captchaId": {"type": "string"}, "answer": {"type": "string"}}}}}},
                     "404": _ERROR}}},
+            "/dataset": {"post": {
+                "summary": "Generate a qualification data set (Fournisseur, Valideur, MOE, "
+                "Destinataire, Destinataire 2, MOA); optional requester login is mailed",
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"requester": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "id, createdAt, entities "
+                                      "(Entite -> Libelle -> Valeur) and the CSV"},
+                              "400": _ERROR, "404": _ERROR}}},
             "/credentials": {"get": {
                 "summary": "The seeded default accounts (gestionnaire, technical account, "
                 "OAuth client), from sandbox.seeding.default_credentials()",

@@ -280,6 +280,47 @@ def get_credentials():
     return jsonify(default_credentials(_settings()))
 
 
+@bp.post("/dataset")
+def post_dataset():
+    """Generate a qualification data set (as the portal's button does); return its CSV."""
+    import csv
+    import io
+
+    from sandbox.models import User
+    from sandbox.seeding import generate_dataset
+
+    try:
+        body = _json_body()
+    except ValueError as problem:
+        return error(str(problem))
+    if not isinstance(body, dict):
+        return error("expected a JSON object")
+    login = body.get("requester")
+    if login is not None and not isinstance(login, str):
+        return error("requester: expected a login address")
+    s = db.session(write=True)
+    requester = None
+    if login:
+        requester = s.scalar(select(User).where(User.login == login.strip().lower()))
+        if requester is None:
+            return error(f"no account {login!r}", 404)
+    dataset = generate_dataset(s, _settings(), requester=requester)
+    s.commit()
+    entities: dict[str, dict[str, str]] = {}
+    rows = csv.reader(io.StringIO(dataset.csv), delimiter=";")
+    next(rows, None)  # the header: Entite;Libelle;Valeur
+    for row in rows:
+        if len(row) == 3:
+            entities.setdefault(row[0], {})[row[1]] = row[2]
+    return jsonify({
+        "id": dataset.id,
+        "createdAt": clock.aware(dataset.created_at).isoformat(),
+        "requester": requester.login if requester else None,
+        "entities": entities,
+        "csv": dataset.csv,
+    }), 201
+
+
 def register_csrf_exemption(app) -> None:  # noqa: ANN001
     """JSON routes carry no CSRF token: exempt them if the portal enabled CSRFProtect."""
     csrf = app.extensions.get("csrf")

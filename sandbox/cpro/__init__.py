@@ -25,19 +25,3 @@ def init_app(app: Flask) -> None:
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # API clients send no CSRF token (the portal's CSRFProtect)
         csrf.exempt(dispatch)
-    try:
-        from sandbox import web
-    except ImportError:
-        return
-    web.register_error_renderer("/cpro", _render_http_error)
-
-
-def _render_http_error(error):  # noqa: ANN001, ANN202
-    """HTTP errors under /cpro (e.g. 413, body too large) in the API's JSON shape."""
-    from flask import jsonify
-
-    answer = jsonify(
-        {"codeRetour": error.code or 500, "libelle": error.description or error.name, "erreurs": []}
-    )
-    answer.status_code = error.code or 500
-    return answer
