@@ -370,3 +370,26 @@ def test_nul_characters_and_overlong_values_never_reach_the_database_as_a_500(fu
     sent += 1
     assert control.status_code in (400, 404), control.text
     FIGURES["nul_and_overlong_cases"] = sent
+
+
+def test_ids_beyond_64_bits_in_urls_are_404_not_500(fuzz_stack, tmp_path):
+    from sandbox import create_app
+
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'rules.db'}",
+                      "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"})
+    db.init_engine(fuzz_stack.database_url)  # create_app bound the engine to its own
+    rules = [r for r in app.url_map.iter_rules()
+             if any(type(c).__name__.endswith("IntegerConverter")
+                    for c in r._converters.values())]  # noqa: SLF001
+    assert rules
+    sent = 0
+    for rule in rules:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(2**70)).replace(f"<{name}>", "abc")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            answer = requests.request(method, f"{fuzz_stack.url}{path}", json={},
+                                      allow_redirects=False, timeout=30)
+            sent += 1
+            assert answer.status_code < 500, (method, path, answer.status_code)
+    FIGURES["huge_url_ids_sent"] = sent
