@@ -47,7 +47,7 @@ needs_api = pytest.mark.skipif(not _present("sandbox.cpro"), reason="API not lan
 
 
 @pytest.fixture(scope="module")
-def load_stack(tmp_path_factory):  # noqa: ANN001, ANN201
+def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
     stack = start_stack(
         tmp_path_factory.mktemp("load-stack"),
         settings=profile_settings({"oauth_token_seconds": str(TOKEN_SECONDS)}),
@@ -56,6 +56,7 @@ def load_stack(tmp_path_factory):  # noqa: ANN001, ANN201
         yield stack
     finally:
         stack.stop()
+        db.init_engine(chorus_sandbox.database_url)  # tests here bind the load stack's
 
 
 def smoke(stack, tmp_path, **kwargs) -> dict:  # noqa: ANN001
