@@ -343,6 +343,9 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             reset = time_reset(stack.url, times=1) if count <= RESET_MAX_STRUCTURES else None
         finally:
             stack.stop()
+            if prepared:  # the copy of a prepared database is gigabytes: keep only the logs
+                for leftover in work.glob("sandbox.db*"):
+                    leftover.unlink()
         results["scale"][count] = {
             "prepared_db": bool(prepared), "start_seconds": ready,
             "rechercher_p95": row(summary, RECHERCHER)["p95"],
