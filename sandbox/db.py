@@ -16,6 +16,7 @@ from flask import Flask, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 
 class Base(DeclarativeBase):
@@ -95,6 +96,31 @@ def new_session() -> Session:
     if _factory is None or _engine_pid != os.getpid():
         raise RuntimeError("database engine not initialised (call init_engine)")
     return _factory()
+
+
+@contextmanager
+def peek(url: str) -> Iterator[Session | None]:
+    """A read-only look at the database at ``url`` without rebinding this process.
+
+    Uses this process's engine when it is bound to ``url``, else a temporary engine;
+    yields ``None`` for a SQLite file that does not exist (nothing is created).
+    """
+    if _engine is not None and _engine_url == url and _engine_pid == os.getpid():
+        with new_session() as s:
+            yield s
+        return
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:" or not os.path.exists(database):
+            yield None
+            return
+    temporary = create_engine(url, poolclass=NullPool)
+    try:
+        with Session(temporary) as s:
+            yield s
+    finally:
+        temporary.dispose()
 
 
 def begin_write(s: Session) -> Session:
