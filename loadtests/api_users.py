@@ -27,6 +27,9 @@ class ApiUser(FastHttpUser):
         self.cpro_account = base64.b64encode(account).decode("ascii")
         self.token = None
         self.token_expires = 0.0
+        skip = {n.strip() for n in (getattr(opts, "api_skip", "") or "").split(",") if n.strip()}
+        if skip:  # this user's own task list (the class keeps the full mix)
+            self.tasks = [t for t in type(self).tasks if t.__name__ not in skip]
         self.refresh_token()
         self.discover()
 

@@ -59,6 +59,9 @@ def _options(parser) -> None:  # noqa: ANN001
                        help="Least think time between two tasks of a user (seconds).")
     group.add_argument("--wait-max", type=float, default=0.0, env_var="LOCUST_WAIT_MAX",
                        help="Most think time between two tasks of a user (seconds).")
+    group.add_argument("--api-skip", default="", env_var="LOCUST_API_SKIP",
+                       help="API user tasks left out, comma-separated (e.g. "
+                            "'rechercher_par_raison_sociale' for a lookups-only mix).")
     group.add_argument("--ceiling-path", default="/_sandbox/ping", env_var="LOCUST_CEILING_PATH",
                        help="The trivial GET measured by the ceiling probe (ceiling.py).")
 

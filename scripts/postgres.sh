@@ -17,6 +17,20 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # CHORUS_PG_DIR / CHORUS_PG_PORT choose another cluster directory / a fixed port
 # (the fault tests run a private cluster that they stop and start again).
 BASE="${CHORUS_PG_DIR:-$ROOT/var/postgres}"
+
+# As root the cluster belongs to the postgres user, who must reach its directory: a
+# checkout under a private home (mode 700) is out of its reach, so the cluster then
+# lives under /tmp, in a directory named after the one asked for.
+if [[ "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1; then
+  mkdir -p "$BASE"
+  chown postgres: "$BASE"
+  if ! runuser -u postgres -- test -w "$BASE" 2>/dev/null; then
+    BASE="/tmp/chorus-sandbox-postgres-$(echo -n "$BASE" | md5sum | cut -c1-12)"
+    mkdir -p "$BASE"
+    chown postgres: "$BASE"
+    chmod 700 "$BASE"
+  fi
+fi
 DATA="$BASE/data"
 RUN="$BASE/run"
 LOG="$BASE/postgres.log"
@@ -89,7 +103,6 @@ start() {
   mkdir -p "$BASE" "$RUN"
   if [[ "$(id -u)" == 0 ]]; then
     chown postgres: "$BASE" "$RUN"
-    # The owner must be able to reach var/postgres.
     runuser -u postgres -- test -w "$BASE" \
       || die "the postgres user cannot write to $BASE (check the permissions of its parents)"
   fi

@@ -37,13 +37,12 @@ def base_url(chorus_sandbox) -> str:  # noqa: ANN001
     return chorus_sandbox.url
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
-    """Bind this test process's engine to the session stack's database, before every test.
+    """Bind this test process's engine to the session stack's database.
 
-    The engine is a per-process singleton and some tests point it at another stack
-    or app; binding again here (a no-op when unchanged) keeps one test's leftover
-    from sending the next test's checks to the wrong database.
+    The engine is a per-process singleton: a test or module fixture that points it
+    at another stack or app must point it back here when it ends.
     """
     db.init_engine(chorus_sandbox.database_url)
 

@@ -47,7 +47,7 @@ needs_api = pytest.mark.skipif(not _present("sandbox.cpro"), reason="API not lan
 
 
 @pytest.fixture(scope="module")
-def load_stack(tmp_path_factory):  # noqa: ANN001, ANN201
+def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
     stack = start_stack(
         tmp_path_factory.mktemp("load-stack"),
         settings=profile_settings({"oauth_token_seconds": str(TOKEN_SECONDS)}),
@@ -56,6 +56,7 @@ def load_stack(tmp_path_factory):  # noqa: ANN001, ANN201
         yield stack
     finally:
         stack.stop()
+        db.init_engine(chorus_sandbox.database_url)  # tests here bind the load stack's
 
 
 def smoke(stack, tmp_path, **kwargs) -> dict:  # noqa: ANN001
@@ -101,7 +102,7 @@ def test_signup_user_completes_flows_and_checks_pass(load_stack, tmp_path) -> No
 @needs_portal
 def test_rattachement_user_is_validated_and_activates(load_stack, tmp_path) -> None:  # noqa: ANN001
     summary = smoke(load_stack, tmp_path, mix="rattachement=1", users=1, spawn_rate=1,
-                    duration="8s")
+                    duration="10s")
     assert summary["totals"]["failures"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
     rows = by_name(summary)
     assert rows["/gestionnaire/demandes/[id]/valider"]["requests"] >= 1

@@ -50,15 +50,25 @@ FIGURES: dict[str, int] = {}  # recorded at the end of the module (see _figures.
 
 
 @pytest.fixture(scope="module")
-def fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     stack = start_stack(tmp_path_factory.mktemp("faults"), settings=FAULT_SETTINGS)
     try:
-        db.init_engine(stack.database_url)
         yield stack
     finally:
         stack.stop()
         db.init_engine(chorus_sandbox.database_url)
         record(FIGURES)
+
+
+@pytest.fixture
+def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+    """The private stack, with this process's engine bound to its database for the test
+    (after conftest's ``stack_db`` bound it to the session stack)."""
+    db.init_engine(_fault_stack.database_url)
+    try:
+        yield _fault_stack
+    finally:
+        db.init_engine(chorus_sandbox.database_url)
 
 
 def _client(stack: RunningStack) -> MailpitClient:

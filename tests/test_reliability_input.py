@@ -46,18 +46,28 @@ CONTROL_SKIPPED = {("PUT", "/faults"), ("PUT", "/maintenance"), ("POST", "/reset
 
 
 @pytest.fixture(scope="module")
-def fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     """A private stack: fuzzing writes junk and changes the clock."""
     stack = start_stack(tmp_path_factory.mktemp("fuzz"),
                         settings={"seed_structures": "20", "captcha_mode": "off",
                                   "password_hash_method": "scrypt:1024:8:1"})
     try:
-        db.init_engine(stack.database_url)
         yield stack
     finally:
         stack.stop()
         db.init_engine(chorus_sandbox.database_url)
         record(FIGURES)
+
+
+@pytest.fixture
+def fuzz_stack(_fuzz_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+    """The private stack, with this process's engine bound to its database for the test
+    (after conftest's ``stack_db`` bound it to the session stack)."""
+    db.init_engine(_fuzz_stack.database_url)
+    try:
+        yield _fuzz_stack
+    finally:
+        db.init_engine(chorus_sandbox.database_url)
 
 
 def _document(url: str) -> dict | None:
@@ -360,3 +370,26 @@ def test_nul_characters_and_overlong_values_never_reach_the_database_as_a_500(fu
     sent += 1
     assert control.status_code in (400, 404), control.text
     FIGURES["nul_and_overlong_cases"] = sent
+
+
+def test_ids_beyond_64_bits_in_urls_are_404_not_500(fuzz_stack, tmp_path):
+    from sandbox import create_app
+
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'rules.db'}",
+                      "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"})
+    db.init_engine(fuzz_stack.database_url)  # create_app bound the engine to its own
+    rules = [r for r in app.url_map.iter_rules()
+             if any(type(c).__name__.endswith("IntegerConverter")
+                    for c in r._converters.values())]  # noqa: SLF001
+    assert rules
+    sent = 0
+    for rule in rules:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(2**70)).replace(f"<{name}>", "abc")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            answer = requests.request(method, f"{fuzz_stack.url}{path}", json={},
+                                      allow_redirects=False, timeout=30)
+            sent += 1
+            assert answer.status_code < 500, (method, path, answer.status_code)
+    FIGURES["huge_url_ids_sent"] = sent
