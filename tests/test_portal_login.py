@@ -106,3 +106,22 @@ def test_set_account_state_and_second_factor_service(base_url, mailpit, db_sessi
         assert link.startswith(base_url + "/activation/")
     mail = mailpit.wait_for_messages(2, recipient=login, subject="Activation")[-1]
     assert "10 minutes" in mail.text
+
+
+def test_services_refuse_unstorable_input_without_failing(base_url, mailpit, db_session):
+    """Lone surrogates (JSON can carry them) and ids beyond 64 bits are refused cleanly."""
+    settings = load_settings({"public_base_url": base_url}, environ={})
+    portal, login = _active_account(base_url, mailpit)
+    with db.new_session() as s:
+        with pytest.raises(errors.RattachementNotFoundError):
+            services.decide_rattachement(s, settings, 2**70, "VALIDEE")
+        with pytest.raises(errors.ValidationErrors):
+            services.decide_rattachement(s, settings, 1, "REFUSEE", commentaire="a\ud8fdb")
+        with pytest.raises(errors.InvalidCredentialsError):
+            services.authenticate(s, settings, "x\udc43@example.com", PASSWORD)
+        with pytest.raises(errors.InvalidCredentialsError):
+            services.authenticate(s, settings, login, "Pass\ud8fd-1!")
+        assert services.request_new_activation_link(s, settings, "\udc43") is False
+    assert portal.login(login, PASSWORD).status_code == 303
+    huge = portal.post(f"/gestionnaire/demandes/{2**70}/valider", {})
+    assert huge.status_code == 404 and "Demande introuvable" in huge.text

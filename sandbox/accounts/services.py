@@ -121,7 +121,8 @@ def password_policy(settings: Settings) -> list[str]:
 
 def _user(s: Session, user: User | int) -> User:
     # Always this session's copy: callers may pass a User from another session.
-    found = s.get(User, user.id if isinstance(user, User) else int(user))
+    user_id = user.id if isinstance(user, User) else int(user)
+    found = s.get(User, user_id) if validation.valid_id(user_id) else None
     if found is None:
         raise LookupError(f"no user {user}")
     return found
@@ -401,6 +402,8 @@ def request_new_activation_link(s: Session, settings: Settings, login: str) -> b
     The portal answers the same either way (no account enumeration).
     """
     login = validation.text(login).lower()
+    if validation.has_forbidden_characters(login) or len(login) > 254:
+        return False
     user = s.scalar(select(User).where(User.login == login, User.is_technical.is_(False)))
     if user is None or user.statut != "EN_ATTENTE_ACTIVATION":
         s.rollback()
@@ -539,6 +542,12 @@ def decide_rattachement(
         raise ValidationErrors(
             {"commentaire": f"Le commentaire ne doit pas dépasser {COMMENTAIRE_MAX} caractères."}
         )
+    if commentaire and validation.has_forbidden_characters(commentaire.replace("\n", "")
+                                                           .replace("\r", "").replace("\t", "")):
+        raise ValidationErrors({"commentaire": "Le commentaire contient des caractères non "
+                                               "autorisés."})
+    if not validation.valid_id(rattachement_id):
+        raise RattachementNotFoundError()
     db.begin_write(s)
     try:
         rattachement = s.get(Rattachement, int(rattachement_id))
@@ -652,6 +661,8 @@ def authenticate(s: Session, settings: Settings, login: str, password: str) -> U
     committed before the error is raised.
     """
     login = validation.text(login).lower()
+    if validation.has_forbidden_characters(login) or len(login) > 254:
+        login = ""  # no account has such a login
     try:
         user = s.scalar(select(User).where(User.login == login)) if login else None
         if user is None:
@@ -670,7 +681,10 @@ def authenticate(s: Session, settings: Settings, login: str, password: str) -> U
     except BaseException:
         s.rollback()
         raise
-    ok = security.verify_password(user.password_hash, password or "")
+    password = password or ""
+    ok = not validation.has_forbidden_characters(password) and security.verify_password(
+        user.password_hash, password
+    )
     db.begin_write(s)
     try:
         now = clock.utcnow_naive()
@@ -754,6 +768,8 @@ def start_second_factor(s: Session, settings: Settings, user: User | int) -> Non
 def verify_second_factor(s: Session, settings: Settings, user: User | int, code: str) -> User:
     """Check an e-mailed login code (single use); a wrong one counts as a failed login."""
     code = validation.text(code).replace(" ", "")
+    if validation.has_forbidden_characters(code):
+        code = ""  # never a valid code (and not encodable)
     db.begin_write(s)
     try:
         user = _user(s, user)

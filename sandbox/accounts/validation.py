@@ -84,7 +84,8 @@ _RIDET = re.compile(r"^(\d{6,7})\.?(\d{3})$")
 _TAHITI = re.compile(r"^[A-Z0-9]\d{5}(?:\d{3})?$")
 _POSTCODE_FR = re.compile(r"^\d{5}$")
 _POSTCODE_OTHER = re.compile(r"^[A-Z0-9](?:[A-Z0-9 -]{0,8}[A-Z0-9])?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and lone surrogates (JSON can carry them; no database stores them).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 EU_MEMBER_VAT_PREFIXES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "HR", "HU", "IE",
@@ -92,6 +93,19 @@ EU_MEMBER_VAT_PREFIXES = {
 }
 
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
+
+
+def valid_id(value: Any) -> bool:
+    """Whether ``value`` can be a row id (a positive 64-bit integer)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def has_forbidden_characters(value: str) -> bool:
+    """Whether ``value`` holds control characters or lone surrogates."""
+    return bool(_CONTROL.search(value))
 
 
 def truthy(value: Any) -> bool:
