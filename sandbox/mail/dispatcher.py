@@ -105,13 +105,36 @@ def _mark(mail_id: int, holder: str, **values: object) -> None:
         )
 
 
+def _mark_delivered(mail_ids: list[int], holder: str) -> None:
+    """Mark a batch delivered in one write transaction (SQLite serialises writers)."""
+    if not mail_ids:
+        return
+    with db.transaction() as s:
+        s.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(mail_ids), OutboxMail.claimed_by == holder)
+            .values(
+                claimed_until=None,
+                state="delivered",
+                attempts=OutboxMail.attempts + 1,
+                delivered_at=clock.real_utcnow_naive(),
+                last_error=None,
+            )
+        )
+
+
 def deliver_due(settings: Settings, holder: str | None = None) -> int:
-    """Claim and send what is due once; return how many mails were delivered."""
+    """Claim and send what is due once; return how many mails were delivered.
+
+    The mails SMTP accepted are marked delivered together at the end of the pass
+    (also when the pass fails half-way); a crash before that leaves them to be
+    sent again after the lease, and Mailpit drops the copies by Message-ID.
+    """
     holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     mails = claim(settings, holder)
     if not mails:
         return 0
-    delivered = 0
+    sent: list[int] = []
     smtp: smtplib.SMTP | None = None
     try:
         for mail in mails:
@@ -140,22 +163,15 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                     finally:
                         smtp = None
                 continue
-            _mark(
-                mail.id,
-                holder,
-                state="delivered",
-                attempts=mail.attempts + 1,
-                delivered_at=clock.real_utcnow_naive(),
-                last_error=None,
-            )
-            delivered += 1
+            sent.append(mail.id)
     finally:
         if smtp is not None:
             try:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
-    return delivered
+        _mark_delivered(sent, holder)
+    return len(sent)
 
 
 def _run(settings: Settings) -> None:
