@@ -8,6 +8,7 @@ any worker is seen by the next request of every worker.
 from __future__ import annotations
 
 from flask import Flask, g
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox import clock, db
@@ -31,13 +32,25 @@ def load(s) -> SandboxState:  # noqa: ANN001
     return row
 
 
+_STATE_ROW = select(SandboxState.__table__).where(SandboxState.id == 1)
+
+
 def refresh() -> SandboxState:
-    """Read the shared state and apply the clock offset to this process."""
-    with db.new_session() as s:
-        row = load(s)
-        clock.set_offset(row.clock_offset_seconds)
-        s.expunge(row)
-        return row
+    """Read the shared state and apply the clock offset to this process.
+
+    Every request pays this read, so it is one Core SELECT on a pooled connection
+    (no ORM session); the answer is a detached ``SandboxState`` to read, not to change.
+    """
+    with db.engine().connect() as conn:
+        values = conn.execute(_STATE_ROW).mappings().first()
+    if values is None:  # first start: create the row
+        with db.new_session() as s:
+            row = load(s)
+            s.expunge(row)
+    else:
+        row = SandboxState(**values)
+    clock.set_offset(row.clock_offset_seconds)
+    return row
 
 
 def set_clock_offset(seconds: float) -> None:
