@@ -147,7 +147,7 @@ def post_decision(rattachement_id: int):
         return error("the accounts service is not installed", 501)
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
-    if s.get(Rattachement, rattachement_id) is None:
+    if rattachement_id > 2**63 - 1 or s.get(Rattachement, rattachement_id) is None:
         return error(f"no rattachement {rattachement_id}", 404)
     _, refused = _run(s, lambda: services.decide_rattachement(
         s, settings, rattachement_id, body["decision"], commentaire))
