@@ -123,5 +123,6 @@ def test_services_refuse_unstorable_input_without_failing(base_url, mailpit, db_
             services.authenticate(s, settings, login, "Pass\ud8fd-1!")
         assert services.request_new_activation_link(s, settings, "\udc43") is False
     assert portal.login(login, PASSWORD).status_code == 303
+    # Beyond 64 bits the URL names no row: the router answers the French 404 page.
     huge = portal.post(f"/gestionnaire/demandes/{2**70}/valider", {})
-    assert huge.status_code == 404 and "Demande introuvable" in huge.text
+    assert huge.status_code == 404 and "Page introuvable" in huge.text
