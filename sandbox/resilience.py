@@ -1,6 +1,6 @@
 """Answer 503 while the database cannot be reached, and recover without a restart;
 refuse JSON nested too deeply as invalid JSON (400), values the database refuses
-(400), never with a 500.
+(400) and ids beyond 64 bits in URLs (404), never with a 500.
 
 A database that is restarting, unreachable or (SQLite) locked for too long
 raises SQLAlchemy's ``OperationalError`` / ``InterfaceError`` (or a pool
@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -185,10 +186,26 @@ def _register_error_renderers() -> None:
     web.register_error_renderer("/_sandbox/", render_control_error)
 
 
+BIGINT_MAX = 2**63 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:...>`` in URLs, at most the largest id a database column holds.
+
+    Beyond it SQLite raises OverflowError and PostgreSQL an out-of-range error:
+    a URL naming such an id names nothing, so it is a 404 before any query.
+    """
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002, ANN001
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
+
+
 def init_app(app: Flask) -> None:
     """Register the 503 handlers, JSON error bodies on machine paths and the JSON
     reader that refuses deep nesting."""
     _register_error_renderers()
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before the areas' routes
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
     app.register_error_handler(DataError, value_refused)
