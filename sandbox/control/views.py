@@ -80,6 +80,14 @@ def _json_body() -> Any:
     return {} if body is None else body
 
 
+def _json_object() -> dict:
+    """The body as a JSON object (an empty body is ``{}``); ValueError otherwise."""
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
+    return body
+
+
 @bp.get("/ping")
 def ping():
     """The cheapest answer of the sandbox (benchmarks of the server itself)."""
@@ -93,11 +101,9 @@ def ping():
 def reset():
     """Back to the seeded baseline (optionally with a new seed and an empty Mailpit)."""
     try:
-        body = _json_body()
+        body = _json_object()
     except ValueError as problem:
         return error(str(problem))
-    if not isinstance(body, dict):
-        return error("expected a JSON object")
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         return error("seed: expected an integer")
@@ -124,9 +130,7 @@ def get_clock():
 def put_clock():
     """Set the offset, advance by a duration, or jump to an instant."""
     try:
-        body = _json_body()
-        if not isinstance(body, dict):
-            raise ValueError("expected a JSON object")
+        body = _json_object()
         given = [k for k in ("offsetSeconds", "advance", "now", "offset") if k in body]
         unknown = set(body) - {"offsetSeconds", "advance", "now", "offset"}
         if unknown or len(given) != 1:
@@ -290,11 +294,9 @@ def post_dataset():
     from sandbox.seeding import generate_dataset
 
     try:
-        body = _json_body()
+        body = _json_object()
     except ValueError as problem:
         return error(str(problem))
-    if not isinstance(body, dict):
-        return error("expected a JSON object")
     login = body.get("requester")
     if login is not None and not isinstance(login, str):
         return error("requester: expected a login address")
