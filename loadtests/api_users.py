@@ -100,9 +100,12 @@ class ApiUser(FastHttpUser):
         )
         for item in (found or {}).get("listeStructures") or []:
             _KNOWN["structures"].append(item["idStructureCPP"])
-            words = [w for w in (item.get("designationStructure") or "").split() if len(w) > 3]
+            # The API matches raisonSocialeStructure as a prefix: keep the beginning of a
+            # real name as a person types it (one word, two when the first is short).
+            words = (item.get("designationStructure") or "").split()
             if words:
-                _KNOWN["words"].append(max(words, key=len))
+                start = " ".join(words[:2]) if len(words[0]) < 4 else words[0]
+                _KNOWN["words"].append(start)
             if item.get("identifiantStructure"):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
@@ -124,7 +127,7 @@ class ApiUser(FastHttpUser):
 
     @task(1)
     def rechercher_par_raison_sociale(self) -> None:
-        # A word of a real name, as a person types it (not one letter matching half the base).
+        # The beginning of a real name, as a person types it (not one letter matching half the base).
         if not _KNOWN["words"]:
             return self.discover()
         self.call("/cpro/structures/v1/rechercher",
