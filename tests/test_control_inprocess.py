@@ -6,28 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from stack_support import app_factory
 
-from sandbox import clock, create_app, db
 
 
 @pytest.fixture
 def make_app(tmp_path) -> Iterator:  # noqa: ANN001
     """Build apps on a temporary SQLite database; put the process's engine and clock back."""
-    previous_url = db._engine_url
-    previous_offset = clock.offset()
-
-    def _make(**overrides):  # noqa: ANN003, ANN202
-        settings = {"database_url": f"sqlite:///{tmp_path / 'control.db'}",
-                    "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"}
-        settings.update(overrides)
-        return create_app(settings)
-
-    try:
-        yield _make
-    finally:
-        if previous_url is not None:
-            db.init_engine(previous_url)
-        clock.set_offset(previous_offset)
+    with app_factory(tmp_path / "control.db") as make:
+        yield make
 
 
 def test_non_loopback_client_is_refused_without_token(make_app):

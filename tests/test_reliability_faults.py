@@ -23,6 +23,7 @@ import requests
 from _figures import record
 from pytest_mailpit.client import MailpitClient
 from pytest_mailpit.models import ChaosTrigger, ChaosTriggers
+from stack_support import engine_bound_to, private_stack
 from sqlalchemy import func, select
 
 from sandbox import db
@@ -51,12 +52,11 @@ FIGURES: dict[str, int] = {}  # recorded at the end of the module (see _figures.
 
 @pytest.fixture(scope="module")
 def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
-    stack = start_stack(tmp_path_factory.mktemp("faults"), settings=FAULT_SETTINGS)
     try:
-        yield stack
+        with private_stack(tmp_path_factory.mktemp("faults"), chorus_sandbox.database_url,
+                           FAULT_SETTINGS) as stack:
+            yield stack
     finally:
-        stack.stop()
-        db.init_engine(chorus_sandbox.database_url)
         record(FIGURES)
 
 
@@ -64,11 +64,8 @@ def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  #
 def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     """The private stack, with this process's engine bound to its database for the test
     (after conftest's ``stack_db`` bound it to the session stack)."""
-    db.init_engine(_fault_stack.database_url)
-    try:
+    with engine_bound_to(_fault_stack.database_url, chorus_sandbox.database_url):
         yield _fault_stack
-    finally:
-        db.init_engine(chorus_sandbox.database_url)
 
 
 def _client(stack: RunningStack) -> MailpitClient:

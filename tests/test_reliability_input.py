@@ -30,12 +30,13 @@ import requests
 from _figures import record
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from stack_support import engine_bound_to, private_stack
 from sqlalchemy import func, select
 
 from sandbox import db
 from sandbox.models import User
 from sandbox.testing.client import SandboxClient
-from sandbox.testing.harness import RunningStack, start_stack
+from sandbox.testing.harness import RunningStack
 
 FUZZ_EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "15"))
 FUZZ_SECONDS = float(os.environ.get("SANDBOX_FUZZ_SECONDS", "90"))
@@ -48,14 +49,12 @@ CONTROL_SKIPPED = {("PUT", "/faults"), ("PUT", "/maintenance"), ("POST", "/reset
 @pytest.fixture(scope="module")
 def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     """A private stack: fuzzing writes junk and changes the clock."""
-    stack = start_stack(tmp_path_factory.mktemp("fuzz"),
-                        settings={"seed_structures": "20", "captcha_mode": "off",
-                                  "password_hash_method": "scrypt:1024:8:1"})
     try:
-        yield stack
+        with private_stack(tmp_path_factory.mktemp("fuzz"), chorus_sandbox.database_url,
+                           {"seed_structures": "20", "captcha_mode": "off",
+                            "password_hash_method": "scrypt:1024:8:1"}) as stack:
+            yield stack
     finally:
-        stack.stop()
-        db.init_engine(chorus_sandbox.database_url)
         record(FIGURES)
 
 
@@ -63,11 +62,8 @@ def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # 
 def fuzz_stack(_fuzz_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
     """The private stack, with this process's engine bound to its database for the test
     (after conftest's ``stack_db`` bound it to the session stack)."""
-    db.init_engine(_fuzz_stack.database_url)
-    try:
+    with engine_bound_to(_fuzz_stack.database_url, chorus_sandbox.database_url):
         yield _fuzz_stack
-    finally:
-        db.init_engine(chorus_sandbox.database_url)
 
 
 def _document(url: str) -> dict | None:

@@ -21,11 +21,11 @@ import pytest
 import requests
 from _figures import record
 from sqlalchemy import select
+from stack_support import app_factory
 
-from sandbox import clock, create_app, db, security
+from sandbox import clock, db, security
 from sandbox.models import ActionToken, User
 from sandbox.portal.client import find_form, parse_forms
-from sandbox.testing.client import SandboxClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = "<script>alert('xss')</script><b onmouseover=alert(1)>\"&'"
@@ -36,21 +36,8 @@ MACHINE_PREFIXES = ("/_sandbox", "/api/", "/cpro", "/health", "/openapi.json", "
 @pytest.fixture
 def inprocess_app(tmp_path) -> Iterator:  # noqa: ANN001
     """Build apps on a temporary SQLite database; put the process's engine and clock back."""
-    previous_url = db._engine_url  # noqa: SLF001
-    previous_offset = clock.offset()
-
-    def make(**overrides):  # noqa: ANN003, ANN202
-        settings = {"database_url": f"sqlite:///{tmp_path / 'security.db'}",
-                    "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"}
-        settings.update(overrides)
-        return create_app(settings)
-
-    try:
+    with app_factory(tmp_path / "security.db") as make:
         yield make
-    finally:
-        if previous_url is not None:
-            db.init_engine(previous_url)
-        clock.set_offset(previous_offset)
 
 
 def _sample_path(rule) -> str:  # noqa: ANN001
