@@ -47,6 +47,16 @@ def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
     db.init_engine(chorus_sandbox.database_url)
 
 
+@pytest.fixture(scope="module")
+def world(stack_db):  # noqa: ANN001, ANN201
+    """The API tests' own structures, users, technical accounts and OAuth client,
+    built once per module on the session stack's database (tests/api_factories.py)."""
+    from api_factories import build_world
+
+    with db.new_session() as s:
+        return build_world(s)
+
+
 @pytest.fixture
 def db_session(stack_db) -> Iterator:  # noqa: ANN001
     """A session on the stack's database, for checks the API cannot show."""

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import requests
-from api_factories import ApiClient, World, build_world, cpro_account, make_user, tech_client
+from api_factories import ApiClient, cpro_account, make_user, tech_client
 
 from sandbox import clock, db, state
 from sandbox.config import load_settings
@@ -16,13 +16,6 @@ from sandbox.cpro import schemas as sc
 HEALTH = "/cpro/transverses/v1/health-check"
 TYPES = "/cpro/transverses/v1/recuperer/typeidentifiant/structure"
 CONSULTER = "/cpro/structures/v1/consulter"
-
-
-@pytest.fixture(scope="module")
-def world(chorus_sandbox) -> World:  # noqa: ANN001
-    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
-    with db.new_session() as s:
-        return build_world(s)
 
 
 @pytest.fixture

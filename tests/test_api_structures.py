@@ -7,8 +7,6 @@ import re
 import pytest
 from api_factories import (
     ApiClient,
-    World,
-    build_world,
     make_structure,
     make_user,
     tag,
@@ -22,13 +20,6 @@ from sandbox.cpro import schemas as sc
 S = "/cpro/structures/v1"
 MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
-
-
-@pytest.fixture(scope="module")
-def world(chorus_sandbox) -> World:  # noqa: ANN001
-    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
-    with db.new_session() as s:
-        return build_world(s)
 
 
 @pytest.fixture(scope="module")

@@ -8,20 +8,13 @@ import io
 import zipfile
 
 import pytest
-from api_factories import ApiClient, World, build_world, make_structure, tech_client, user_client
+from api_factories import ApiClient, build_world, make_structure, tech_client, user_client
 
 from sandbox import db
 from sandbox.cpro import schemas as sc
 from sandbox.testing.harness import start_stack
 
 T = "/cpro/transverses/v1"
-
-
-@pytest.fixture(scope="module")
-def world(chorus_sandbox) -> World:  # noqa: ANN001
-    db.init_engine(chorus_sandbox.database_url)  # stack_db is per test; this is per module
-    with db.new_session() as s:
-        return build_world(s)
 
 
 @pytest.fixture
