@@ -1,0 +1,111 @@
+"""Who may act on a structure: the gestionnaire principal, and the attached users.
+
+One room for the two questions every surface asks (portal, PISTE pages, the API, the
+fixtures, the factures area): "who is the gestionnaire principal of this structure?" and
+"which structures is this user attached to?". Only *validated* rattachements give rights;
+a technical account has the rights of its structure's validated gestionnaire principal
+(docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from sandbox.models import Rattachement, Structure, User
+from sandbox.vocabulary import Role, StatutRattachement
+
+
+def _gestionnaire_rows(structure_id: int, *, validated: bool = True) -> Select:
+    query = select(Rattachement.user_id).where(
+        Rattachement.structure_id == structure_id,
+        Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
+    )
+    if validated:
+        query = query.where(Rattachement.statut == StatutRattachement.VALIDEE)
+    return query
+
+
+def gestionnaire_principal_id(
+    s: Session, structure_id: int, *, validated: bool = True
+) -> int | None:
+    """Return the id of the structure's gestionnaire principal (validated by default)."""
+    return s.scalar(_gestionnaire_rows(structure_id, validated=validated))
+
+
+def gestionnaire_principal(
+    s: Session, structure_id: int, *, validated: bool = True
+) -> User | None:
+    """Return the structure's gestionnaire principal (validated by default)."""
+    user_id = gestionnaire_principal_id(s, structure_id, validated=validated)
+    return None if user_id is None else s.get(User, user_id)
+
+
+def is_gestionnaire_principal(s: Session, user_id: int, structure_id: int) -> bool:
+    """Tell whether ``user_id`` is the validated gestionnaire principal of the structure."""
+    return gestionnaire_principal_id(s, structure_id) == user_id
+
+
+def managed_structure_ids(s: Session, user_id: int) -> list[int]:
+    """Return the ids of the structures the user is the validated gestionnaire principal of."""
+    return list(
+        s.scalars(
+            select(Rattachement.structure_id)
+            .where(
+                Rattachement.user_id == user_id,
+                Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
+                Rattachement.statut == StatutRattachement.VALIDEE,
+            )
+            .order_by(Rattachement.structure_id)
+        )
+    )
+
+
+def managed_structures(s: Session, user_id: int) -> list[Structure]:
+    """Return the structures the user is the validated gestionnaire principal of."""
+    return list(
+        s.scalars(
+            select(Structure)
+            .join(Rattachement, Rattachement.structure_id == Structure.id)
+            .where(
+                Rattachement.user_id == user_id,
+                Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
+                Rattachement.statut == StatutRattachement.VALIDEE,
+            )
+            .order_by(Structure.id)
+        )
+    )
+
+
+def attached_structure_ids(s: Session, user_id: int) -> set[int]:
+    """Return the ids of the structures the user has a validated rattachement to."""
+    return set(
+        s.scalars(
+            select(Rattachement.structure_id).where(
+                Rattachement.user_id == user_id,
+                Rattachement.statut == StatutRattachement.VALIDEE,
+            )
+        )
+    )
+
+
+def rights_user_id(s: Session, user: User) -> int | None:
+    """Return the user whose rights ``user`` has: itself, or for a technical account the
+    validated gestionnaire principal of its structure (None if there is none)."""
+    if not user.is_technical:
+        return user.id
+    if user.technical_structure_id is None:
+        return None
+    return gestionnaire_principal_id(s, user.technical_structure_id)
+
+
+def usable_structure_ids(s: Session, user: User) -> set[int]:
+    """Return the structures ``user`` may act for: its validated rattachements (through its
+    gestionnaire for a technical account) plus a technical account's own structure."""
+    ids: set[int] = set()
+    rights = rights_user_id(s, user)
+    if rights is not None:
+        ids |= attached_structure_ids(s, rights)
+    if user.technical_structure_id is not None:
+        ids.add(user.technical_structure_id)
+    return ids
