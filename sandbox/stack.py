@@ -76,6 +76,9 @@ class Mailpit:
     extra_args: list[str] = field(default_factory=list)
     log_path: str | None = None
     process: subprocess.Popen | None = None
+    # With it, Mailpit drops a second copy of a Message-ID (a safety net); tests that
+    # count what crossed SMTP turn it off, so that a duplicate send is stored and seen.
+    ignore_duplicate_ids: bool = True
 
     @property
     def url(self) -> str:
@@ -89,9 +92,10 @@ class Mailpit:
             "--max", "0",
             "--smtp-disable-rdns",
             "--disable-version-check",
-            "--ignore-duplicate-ids",
             "--enable-chaos",
         ]
+        if self.ignore_duplicate_ids:
+            args.append("--ignore-duplicate-ids")
         if self.database:
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
             args += ["--database", self.database]
@@ -113,6 +117,16 @@ class Mailpit:
     def stop(self) -> None:
         _terminate(self.process)
         self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP Mailpit: it accepts connections (the kernel does) but never answers."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a paused Mailpit."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGCONT)
 
 
 @dataclass
