@@ -49,6 +49,9 @@ class Settings:
         "giving up sooner could send a mail twice.",
     )
     mailpit_url: str = _setting("http://127.0.0.1:8025", "Mailpit's HTTP API (health, links).")
+    supervisor_state: str = _setting(
+        "", "JSON file where `chorus-sandbox run` reports Mailpit's state (set by it; /health)."
+    )
     mail_sender: str = _setting(
         "choruspro.notification.aife@finances.gouv.fr", "From address of every e-mail."
     )
