@@ -17,7 +17,10 @@ Three rules keep a mail from crossing SMTP twice (docs/reliability.md):
 * **An orphaned claim is checked before it is sent again.** A claim that expired
   without being released means its holder died (SIGKILL) or lost it, perhaps after
   SMTP accepted the mail but before it was marked; the next holder asks Mailpit's
-  API whether that Message-ID is there and, if so, only marks it delivered.
+  API whether that Message-ID is there and, if so, only marks it delivered. A
+  transaction cut off after its content was sent (connection lost, no answer)
+  leaves the same mark. If Mailpit's API cannot tell, the mail is sent (at least
+  once beats never) and keeps the mark until it is delivered.
 
 A server that cannot be reached ends the pass (the rest of the batch counts the
 same failed attempt) rather than costing a timeout per mail.
@@ -75,10 +78,15 @@ def backoff_seconds(attempts: int, ceiling: float) -> float:
 
 
 class _SMTP(smtplib.SMTP):
-    """smtplib's client, waiting ``data_timeout`` for the answer to DATA and the content."""
+    """smtplib's client, waiting ``data_timeout`` for the answer to DATA and the content.
+
+    ``uncertain`` tells that the last transaction broke off without an answer after
+    its content was (perhaps) sent: the server may have stored the mail.
+    """
 
     def __init__(self, host: str, port: int, timeout: float, data_timeout: float) -> None:
         self.data_timeout = max(timeout, data_timeout)
+        self.uncertain = False
         super().__init__(host, port, timeout=timeout)
 
     def data(self, msg):  # noqa: ANN001, ANN201
@@ -86,6 +94,11 @@ class _SMTP(smtplib.SMTP):
             self.sock.settimeout(self.data_timeout)
         try:
             return super().data(msg)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered with a code: it did not take the mail
+        except (OSError, smtplib.SMTPException):
+            self.uncertain = True
+            raise
         finally:
             if self.sock is not None:
                 self.sock.settimeout(self.timeout)
@@ -302,6 +315,8 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                     smtp.send_message(build_message(mail, settings))
                 except (OSError, smtplib.SMTPException) as error:
                     failed = [mail]
+                    if smtp is not None and smtp.uncertain:  # check before a resend
+                        orphans.add(mail.id)
                     if not reached:  # no answer to connect: the rest would fail alike
                         failed += [m for m in mails[index + 1:] if lease.holds(m.id)]
                     _fail(failed, orphans, holder, error, settings)
