@@ -8,11 +8,12 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from sandbox import db
+from sandbox import clock, db
 from sandbox.loadtesting.checks import mailpit_messages
 from sandbox.mail import enqueue
 from sandbox.models import OutboxMail
@@ -20,8 +21,13 @@ from sandbox.models import OutboxMail
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def burst(tag: str, count: int, per_transaction: int = 10) -> dict[int, str]:
-    """Promise ``count`` mails (committed, i.e. acknowledged); return {id: recipient}."""
+def burst(tag: str, count: int, per_transaction: int = 10,
+          claimed_by: str | None = None, lease_seconds: float = 0.0) -> dict[int, str]:
+    """Promise ``count`` mails (committed, i.e. acknowledged); return {id: recipient}.
+
+    With ``claimed_by`` the mails are committed already claimed by that holder for
+    ``lease_seconds``, as by a dispatcher that will die holding them.
+    """
     promised: dict[int, str] = {}
     for start in range(0, count, per_transaction):
         with db.transaction() as s:
@@ -32,6 +38,10 @@ def burst(tag: str, count: int, per_transaction: int = 10) -> dict[int, str]:
                 mails.append(enqueue(s, "activation", to, {
                     "prenom": "Zoé", "nom": "Faure", "login": to, "link": link,
                     "validity": "24 heures"}, link=link))
+            if claimed_by:
+                until = clock.real_utcnow_naive() + timedelta(seconds=lease_seconds)
+                for mail in mails:
+                    mail.claimed_by, mail.claimed_until = claimed_by, until
             s.flush()
             promised.update({mail.id: mail.to_addr for mail in mails})
     return promised

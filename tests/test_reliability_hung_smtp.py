@@ -1,4 +1,6 @@
-"""A hung SMTP server (Mailpit SIGSTOPped) must not make a mail cross SMTP twice.
+"""Each mail crosses SMTP once: with a hung SMTP server, and after a holder's death.
+
+A hung SMTP server (Mailpit SIGSTOPped) must not make a mail cross SMTP twice.
 
 Before the lease was renewed, a batch of 50 mails at a 5 s timeout outlasted the
 60 s lease while Mailpit was paused, so a second dispatcher claimed mails the
@@ -11,6 +13,7 @@ paused far longer than the lease. This Mailpit runs without
 
 from __future__ import annotations
 
+import smtplib
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +24,8 @@ from mail_support import burst, copies_in_mailpit, delivered_count, extra_dispat
 from stack_support import engine_bound_to
 
 from sandbox import db
+from sandbox.config import load_settings
+from sandbox.mail.dispatcher import build_message
 from sandbox.stack import wait_until
 from sandbox.testing.harness import RunningStack, start_stack
 
@@ -83,3 +88,24 @@ def test_a_hung_smtp_server_never_makes_a_mail_cross_smtp_twice(hung_stack):
     assert failed >= 20  # the outage really cost attempts
     assert not twice, f"{len(twice)} mail(s) not stored exactly once: {list(twice.items())[:5]}"
     assert sum(copies.values()) == len(rows)
+
+
+def test_a_mail_sent_by_a_holder_that_died_before_marking_it_is_not_sent_again(hung_stack):
+    # A dispatcher claimed 10 mails, sent 5 of them by SMTP, and died (SIGKILL) before
+    # marking anything. When its lease ends the others find orphaned claims: they ask
+    # Mailpit for each Message-ID, mark the 5 delivered and send only the other 5.
+    tag = f"orphan-{uuid.uuid4().hex[:10]}"
+    promised = burst(tag, 10, claimed_by="dead-host:1:00000000", lease_seconds=2)
+    rows = sorted(outbox_rows(promised), key=lambda row: row.id)
+    settings = load_settings(environ=hung_stack.env)
+    with smtplib.SMTP("127.0.0.1", hung_stack.smtp_port, timeout=10) as smtp:
+        for row in rows[:5]:
+            smtp.send_message(build_message(row, settings))
+    assert delivered_count(promised) == 0
+    wait_until(lambda: delivered_count(promised) == len(promised), 60,
+               "the orphaned mails settled by the live dispatchers")
+    copies = copies_in_mailpit(hung_stack.mailpit_url, [row.message_id for row in rows])
+    record({"orphaned_mails": len(rows), "orphaned_mails_sent_before_the_death": 5,
+            "orphaned_copies_in_mailpit": sum(copies.values())})
+    assert set(copies.values()) == {1}, copies
+    assert not any(row.claimed_by.startswith("dead-host") for row in outbox_rows(promised))
