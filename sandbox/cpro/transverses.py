@@ -16,18 +16,17 @@ from functools import lru_cache
 import pycountry
 from sqlalchemy import and_, exists, not_, or_, select
 
-from sandbox.cpro import errors
+from sandbox.cpro import errors, paging
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import (
     designation,
-    page_request,
     prefix,
-    run_paged,
     type_structure_column,
     visible_clause,
 )
-from sandbox.models import TYPES_IDENTIFIANT, Espace, Structure
+from sandbox.models import Espace, Structure
+from sandbox.vocabulary import StatutStructure, TypeIdentifiant
 
 BASE = "/cpro/transverses/v1"
 TAG = "Transverses"
@@ -75,7 +74,7 @@ def type_identifiant(ctx: Context, _p: sc.Vide) -> dict:
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
-        "listeTypeIdentifiant": [{"typeIdentifiantStructure": t} for t in TYPES_IDENTIFIANT],
+        "listeTypeIdentifiant": [{"typeIdentifiantStructure": t} for t in TypeIdentifiant],
     }
 
 
@@ -154,7 +153,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
     beginning of the name or the exact city."""
     text = (p.nomVilleCodePostal or "").strip()
     selective = bool(p.identifiant or text)
-    where = [Structure.statut == "ACTIF"]
+    where = [Structure.statut == StatutStructure.ACTIF]
     if p.identifiant:
         where.append(Structure.identifiant == p.identifiant.strip())
     if p.typeStructure:
@@ -169,14 +168,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
                 Structure.ville == text.upper(),
             )
         )
-    params = p.parametresRecherche
-    page, size, desc = page_request(params)
-    sort = {
-        "IdStructureCPP": Structure.id,
-        "Siret": Structure.identifiant,
-        "NomDestinataire": Structure.raison_sociale,
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
+    sorted_by_id = paging.tri_colonne(p.parametresRecherche) is None
     stmt = select(
         Structure.id,
         Structure.identifiant,
@@ -185,11 +177,13 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
         Structure.nom,
         Structure.code_postal,
         Structure.ville,
-    ).where(visible_clause(ctx, selective or not order), *where)
+    ).where(visible_clause(ctx, selective or sorted_by_id), *where)
     # As in structures.rechercher: a selective filter's index, else the primary key
     # in id order; the count uses the type_structure index when nothing is selective.
     count_stmt = None if selective else select(Structure.id).where(visible_clause(ctx), *where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
+    rows, retour = paging.paged(
+        ctx.s, stmt, p.parametresRecherche, paging.DESTINATAIRES, count_stmt
+    )
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
