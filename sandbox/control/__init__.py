@@ -17,4 +17,3 @@ def init_app(app: Flask) -> None:
     hooks.init_app(app)
     app.register_blueprint(views.bp)
     views.register_csrf_exemption(app)
-    views.register_error_renderer()

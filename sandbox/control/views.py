@@ -328,17 +328,3 @@ def register_csrf_exemption(app) -> None:  # noqa: ANN001
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(bp)
-
-
-def register_error_renderer() -> None:
-    """Answer the control plane's HTTP errors (404, 405, 413...) in JSON."""
-    try:
-        from sandbox import web
-    except ImportError:
-        return
-
-    def render(problem):  # noqa: ANN001, ANN202
-        return jsonify({"error": problem.description}), problem.code
-
-    if not any(prefix == "/_sandbox" for prefix, _ in web._renderers):
-        web.register_error_renderer("/_sandbox", render)
