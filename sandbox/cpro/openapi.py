@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import copy
 import os
-from functools import lru_cache
 
+import flask_swagger_ui
 from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
 from pydantic.json_schema import models_json_schema
 
 from sandbox import __version__
 from sandbox.cpro import schemas as sc
-from sandbox.cpro.api import OPERATIONS
+from sandbox.cpro.api import OperationRegistry, registry
 
 bp = Blueprint("cpro_openapi", __name__)
 docs = Blueprint(
@@ -54,10 +54,9 @@ def _json_content(model: type, example: dict | None = None) -> dict:
     return {"application/json": content}
 
 
-@lru_cache(maxsize=1)
-def _components() -> dict:
+def _components(operations: OperationRegistry) -> dict:
     pairs = []
-    for op in OPERATIONS.values():
+    for op in operations.operations.values():
         if op.request_model is not None:
             pairs.append((op.request_model, "validation"))
         pairs.append((op.response_model, "serialization"))
@@ -156,12 +155,15 @@ TOKEN_PATH = {
 }
 
 
-@lru_cache(maxsize=1)
-def _document_template() -> dict:
+def _document_template(operations: OperationRegistry) -> dict:
+    """The document without its server (built once per registry, kept in its cache)."""
+    cached = operations.cache.get("openapi")
+    if cached is not None:
+        return cached
     paths: dict = {"/api/oauth/token": TOKEN_PATH}
-    for op in sorted(OPERATIONS.values(), key=lambda o: o.path):
+    for op in sorted(operations.operations.values(), key=lambda o: o.path):
         paths.setdefault(op.path, {})[op.method.lower()] = _operation_doc(op)
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Chorus Pro Sandbox — PISTE APIs (Structures, Utilisateurs, Transverses)",
@@ -177,7 +179,7 @@ def _document_template() -> dict:
         ],
         "paths": paths,
         "components": {
-            "schemas": _components(),
+            "schemas": _components(operations),
             "securitySchemes": {
                 "pisteOAuth2": {
                     "type": "oauth2",
@@ -198,11 +200,13 @@ def _document_template() -> dict:
             },
         },
     }
+    operations.cache["openapi"] = document
+    return document
 
 
 def document(server_url: str) -> dict:
-    """The OpenAPI 3.1 document, its server being ``server_url``."""
-    doc = copy.copy(_document_template())
+    """The current app's OpenAPI 3.1 document, its server being ``server_url``."""
+    doc = copy.copy(_document_template(registry()))
     doc["servers"] = [{"url": server_url.rstrip("/"), "description": "This sandbox"}]
     return doc
 
@@ -214,8 +218,6 @@ def openapi_json():
 
 
 def _swagger_dist() -> str:
-    import flask_swagger_ui
-
     return os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
 
