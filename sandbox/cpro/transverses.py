@@ -26,7 +26,7 @@ from sandbox.cpro.common import (
     visible_clause,
 )
 from sandbox.models import Espace, Structure
-from sandbox.vocabulary import StatutStructure, TypeIdentifiant
+from sandbox.vocabulary import EtatEspace, StatutStructure, TypeIdentifiant, TypeStructure
 
 BASE = "/cpro/transverses/v1"
 TAG = "Transverses"
@@ -230,7 +230,10 @@ def annuaire_zip(ctx: Context) -> bytes:
             Structure.numero_ej_doit_etre_renseigne,
             Structure.gestion_numero_ej_ou_code_service,
         )
-        .where(Structure.type_structure == "PUBLIQUE", Structure.statut == "ACTIF")
+        .where(
+            Structure.type_structure == TypeStructure.PUBLIQUE,
+            Structure.statut == StatutStructure.ACTIF,
+        )
         .order_by(Structure.id)
         .execution_options(yield_per=5000)
     )
@@ -289,7 +292,7 @@ def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
     siret = p.siretStructure.strip()
     st = ctx.s.scalars(
         select(Structure).where(
-            Structure.identifiant == siret, Structure.type_identifiant == "SIRET"
+            Structure.identifiant == siret, Structure.type_identifiant == TypeIdentifiant.SIRET
         )
     ).first()
     if st is None:
@@ -308,7 +311,7 @@ def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
         "dateCreationEntreprise": None,
         "dateCreationEtablissement": st.created_at.date().isoformat() if st.created_at else None,
         "dateReactivationEtablissement": None,
-        "estActif": st.statut == "ACTIF",
+        "estActif": st.statut == StatutStructure.ACTIF,
         "localisationSiege": None,
         "nonDiffusibleInsee": st.non_diffusible_insee,
         "numeroInterneClassement": None,
@@ -322,7 +325,9 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
     liste = []
     if ids:
         has_espace = exists().where(
-            Espace.structure_id == Structure.id, Espace.code == code_espace, Espace.etat == "ACTIVE"
+            Espace.structure_id == Structure.id,
+            Espace.code == code_espace,
+            Espace.etat == EtatEspace.ACTIVE,
         )
         has_none = not_(exists().where(Espace.structure_id == Structure.id))
         rows = ctx.s.execute(
@@ -333,7 +338,11 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
                 Structure.prenom,
                 Structure.nom,
             )
-            .where(Structure.id.in_(ids), Structure.statut == "ACTIF", or_(has_espace, has_none))
+            .where(
+                Structure.id.in_(ids),
+                Structure.statut == StatutStructure.ACTIF,
+                or_(has_espace, has_none),
+            )
             .order_by(Structure.id)
         ).all()
         liste = [

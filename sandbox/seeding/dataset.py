@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock, db
 from sandbox.config import Settings
+from sandbox.mail import enqueue
 from sandbox.models import (
     Dataset,
     Espace,
@@ -257,8 +258,6 @@ def generate_dataset(
     s.add(dataset)
     s.flush()
     if requester is not None:
-        from sandbox.mail import enqueue
-
         link = dataset_url(settings, dataset.id)
         enqueue(
             s,
