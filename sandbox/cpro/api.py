@@ -5,10 +5,6 @@ handler (``@operation``); the dispatcher runs the gateway checks in PISTE's
 order, validates the body against the request model, calls the handler and
 renders its dict. The same registry produces ``/openapi.json``.
 
-``@operation`` declares at import time (like a blueprint's routes) into
-``DECLARED``; ``install(app)`` puts that registry on the app
-(``app.extensions[EXTENSION]``), where the dispatcher and ``/openapi.json`` read it.
-
 Order of checks: bearer token (401) -> known route (403) -> cpro-account (401)
 -> JSON content type (415) -> well-formed JSON (400) -> schema (400) -> the
 business answer (HTTP 200, ``codeRetour``/``libelle``).
@@ -17,10 +13,10 @@ business answer (HTTP 200, ``codeRetour``/``libelle``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -52,33 +48,8 @@ class Operation:
     description: str = ""
 
 
-@dataclass
-class OperationRegistry:
-    """The operations by (method, path), and the methods each path answers."""
-
-    operations: dict[tuple[str, str], Operation] = field(default_factory=dict)
-    paths: dict[str, set[str]] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)  # e.g. the OpenAPI document
-
-    def add(self, op: Operation) -> None:
-        self.operations[(op.method, op.path)] = op
-        self.paths.setdefault(op.path, set()).add(op.method)
-        self.cache.clear()
-
-
-EXTENSION = "sandbox.cpro.operations"
-DECLARED = OperationRegistry()  # filled by @operation when the handler modules import
-OPERATIONS = DECLARED.operations
-
-
-def install(app: Flask) -> None:
-    """Put the declared operations on ``app``."""
-    app.extensions[EXTENSION] = DECLARED
-
-
-def registry() -> OperationRegistry:
-    """The current app's operations."""
-    return current_app.extensions[EXTENSION]
+OPERATIONS: dict[tuple[str, str], Operation] = {}
+_PATHS: dict[str, set[str]] = {}
 
 
 def operation(
@@ -105,7 +76,8 @@ def operation(
             handler=handler,
             description=(handler.__doc__ or "").strip(),
         )
-        DECLARED.add(op)
+        OPERATIONS[(method, path)] = op
+        _PATHS.setdefault(path, set()).add(method)
         return handler
 
     return register
@@ -156,7 +128,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def _unknown_route(path: str) -> GatewayError:
-    methods = registry().paths.get(path.rstrip("/"))
+    methods = _PATHS.get(path.rstrip("/"))
     if methods:
         allowed = ", ".join(sorted(methods))
         return GatewayError(
@@ -185,7 +157,7 @@ def dispatch(_rest: str = "") -> Response:
     s = db.session()
     try:
         check_bearer(s, request.headers.get("Authorization"))
-        op = registry().operations.get((request.method, request.path.rstrip("/")))
+        op = OPERATIONS.get((request.method, request.path.rstrip("/")))
         if op is None:
             raise _unknown_route(request.path)
         caller = check_account(s, request.headers.get("cpro-account"))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import copy
 import os
+from functools import lru_cache
 
-import flask_swagger_ui
 from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
 from pydantic.json_schema import models_json_schema
 
 from sandbox import __version__
 from sandbox.cpro import schemas as sc
-from sandbox.cpro.api import OperationRegistry, registry
+from sandbox.cpro.api import OPERATIONS
 
 bp = Blueprint("cpro_openapi", __name__)
 docs = Blueprint(
@@ -54,9 +54,10 @@ def _json_content(model: type, example: dict | None = None) -> dict:
     return {"application/json": content}
 
 
-def _components(operations: OperationRegistry) -> dict:
+@lru_cache(maxsize=1)
+def _components() -> dict:
     pairs = []
-    for op in operations.operations.values():
+    for op in OPERATIONS.values():
         if op.request_model is not None:
             pairs.append((op.request_model, "validation"))
         pairs.append((op.response_model, "serialization"))
@@ -155,15 +156,12 @@ TOKEN_PATH = {
 }
 
 
-def _document_template(operations: OperationRegistry) -> dict:
-    """The document without its server (built once per registry, kept in its cache)."""
-    cached = operations.cache.get("openapi")
-    if cached is not None:
-        return cached
+@lru_cache(maxsize=1)
+def _document_template() -> dict:
     paths: dict = {"/api/oauth/token": TOKEN_PATH}
-    for op in sorted(operations.operations.values(), key=lambda o: o.path):
+    for op in sorted(OPERATIONS.values(), key=lambda o: o.path):
         paths.setdefault(op.path, {})[op.method.lower()] = _operation_doc(op)
-    document = {
+    return {
         "openapi": "3.1.0",
         "info": {
             "title": "Chorus Pro Sandbox — PISTE APIs (Structures, Utilisateurs, Transverses)",
@@ -179,7 +177,7 @@ def _document_template(operations: OperationRegistry) -> dict:
         ],
         "paths": paths,
         "components": {
-            "schemas": _components(operations),
+            "schemas": _components(),
             "securitySchemes": {
                 "pisteOAuth2": {
                     "type": "oauth2",
@@ -200,13 +198,11 @@ def _document_template(operations: OperationRegistry) -> dict:
             },
         },
     }
-    operations.cache["openapi"] = document
-    return document
 
 
 def document(server_url: str) -> dict:
-    """The current app's OpenAPI 3.1 document, its server being ``server_url``."""
-    doc = copy.copy(_document_template(registry()))
+    """The OpenAPI 3.1 document, its server being ``server_url``."""
+    doc = copy.copy(_document_template())
     doc["servers"] = [{"url": server_url.rstrip("/"), "description": "This sandbox"}]
     return doc
 
@@ -218,6 +214,8 @@ def openapi_json():
 
 
 def _swagger_dist() -> str:
+    import flask_swagger_ui
+
     return os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
 
