@@ -191,8 +191,9 @@ class Rattachement(Base):
             "uq_one_gestionnaire_principal",
             "structure_id",
             unique=True,
-            sqlite_where=text(f"role = '{Role.GESTIONNAIRE_PRINCIPAL}'"),
-            postgresql_where=text(f"role = '{Role.GESTIONNAIRE_PRINCIPAL}'"),
+            # Role.GESTIONNAIRE_PRINCIPAL, written out: DDL is a literal, never a format.
+            sqlite_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
+            postgresql_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
         ),
         Index("ix_rattachements_structure_statut", "structure_id", "statut"),
     )
