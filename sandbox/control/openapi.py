@@ -29,12 +29,18 @@ def _json(model: type, description: str) -> dict:
 
 
 def _query_parameters(model: type) -> list[dict]:
-    schema = model.model_json_schema(ref_template=REF)
-    return [
-        {"name": name, "in": "query", "required": False, "schema": prop,
-         **({"description": prop["description"]} if "description" in prop else {})}
-        for name, prop in schema["properties"].items()
-    ]
+    """Query parameters from a query model (absent, not null, when not given)."""
+    parameters = []
+    for name, prop in model.model_json_schema(ref_template=REF)["properties"].items():
+        branches = [b for b in prop.get("anyOf", [prop]) if b.get("type") != "null"]
+        schema = {k: v for k, v in branches[0].items() if k != "title"}
+        if prop.get("default") is not None:
+            schema["default"] = prop["default"]
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        parameters.append(parameter)
+    return parameters
 
 
 def _operation_doc(op: Operation) -> dict:

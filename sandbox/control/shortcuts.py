@@ -108,18 +108,18 @@ def post_activation_link(login: str, body: sc.ActivationLinkRequest) -> dict:
             "expired": lifetime is not None and lifetime.total_seconds() <= 0}
 
 
-@operation("POST", "/rattachements/<int:rattachement_id>/decision", tag="Shortcuts",
+@operation("POST", "/rattachements/<int:rattachementId>/decision", tag="Shortcuts",
            summary="Decide a demande de rattachement", body=sc.DecisionRequest,
            answer=sc.DecisionView, errors=(400, 404, 409))
-def post_decision(rattachement_id: int, body: sc.DecisionRequest) -> dict:
+def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:  # noqa: N803
     """Decide a demande de rattachement: {"decision": "VALIDEE" | "REFUSEE", "commentaire"}."""
     s = db.session(write=True)
-    if s.get(Rattachement, rattachement_id) is None:  # ids beyond BIGINT: 404 by the route
-        raise ControlError(f"no rattachement {rattachement_id}", 404)
+    if s.get(Rattachement, rattachementId) is None:  # ids beyond BIGINT: 404 by the route
+        raise ControlError(f"no rattachement {rattachementId}", 404)
     _run(s, lambda: services.decide_rattachement(
-        s, current_app.config["SANDBOX"], rattachement_id, body.decision.value,
+        s, current_app.config["SANDBOX"], rattachementId, body.decision.value,
         body.commentaire))
-    row = s.get(Rattachement, rattachement_id)
+    row = s.get(Rattachement, rattachementId)
     s.refresh(row)
     return {"idRattachementStructure": row.id, "statut": row.statut,
             "commentaire": row.commentaire}
