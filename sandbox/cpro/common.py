@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -12,9 +11,8 @@ from sqlalchemy.orm import Session
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
 from sandbox.cpro.schemas import DEFAULT_PAGE_SIZE, Pagination
+from sandbox.formatting import PARIS
 from sandbox.models import Structure
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def page_request(p: Pagination | None) -> tuple[int, int, bool]:
