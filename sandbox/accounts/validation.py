@@ -1,16 +1,18 @@
 """Validation of the signup form's fields: formats, lengths, French messages.
 
 Pure functions (no database): ``clean_signup`` normalises what was typed and
-returns the cleaned values and the errors per field. Rules that need the
-database (login already used, identifier of an existing structure) live in
-``services``. The formats are documented in docs/portal.md.
+returns the cleaned values (a frozen ``SignupData``) and the errors per field. Rules
+that need the database (login already used, identifier of an existing structure)
+live in ``sandbox.accounts.signup``. The formats are documented in docs/portal.md.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pycountry
@@ -185,12 +187,36 @@ def siret_key_error(siret: str) -> str | None:
     return "Ce SIRET n'est pas valide : sa clé de contrôle est incorrecte."
 
 
-@dataclass
+@dataclass(frozen=True)
+class SignupData:
+    """The signup form's fields, trimmed and normalised (what ``signup`` stores)."""
+
+    login_email: str
+    prenom: str
+    nom: str
+    telephone: str
+    email_contact: str
+    type_identifiant: str
+    identifiant: str
+    type_structure: str
+    structure_nom: str
+    structure_prenom: str
+    raison_sociale: str
+    adresse: str
+    complement_adresse_1: str
+    complement_adresse_2: str
+    code_postal: str
+    ville: str
+    pays: str
+    accepte_conditions: bool
+
+
+@dataclass(frozen=True)
 class CleanSignup:
     """Cleaned signup values and the errors found (field -> French message)."""
 
-    values: dict[str, Any]
-    errors: dict[str, str]
+    values: SignupData
+    errors: Mapping[str, str]
 
 
 def _check_length(errors: dict[str, str], values: dict[str, Any], name: str) -> None:
@@ -269,11 +295,15 @@ def clean_signup(data: dict[str, Any]) -> CleanSignup:
 
     if not v["accepte_conditions"]:
         errors["accepte_conditions"] = "Vous devez accepter les conditions pour créer un compte."
-    return CleanSignup(values=v, errors=errors)
+    # The structure's address, in the form it is checked and stored in.
+    v["pays"] = (v["pays"] or "FR").upper()
+    v["code_postal"] = v["code_postal"].upper()
+    return CleanSignup(values=SignupData(**v), errors=MappingProxyType(errors))
 
 
-def structure_errors(v: dict[str, Any]) -> dict[str, str]:
+def structure_errors(data: SignupData) -> dict[str, str]:
     """Errors of the structure fields, checked when a new structure is created."""
+    v = asdict(data)
     errors: dict[str, str] = {}
     kind = v["type_identifiant"]
     if not v["type_structure"]:
@@ -295,10 +325,8 @@ def structure_errors(v: dict[str, Any]) -> dict[str, str]:
     if not v["adresse"]:
         errors["adresse"] = REQUIRED
     _check_length(errors, v, "adresse")
-    v["pays"] = (v["pays"] or "FR").upper()
     if v["pays"] not in COUNTRY_CODES:
         errors["pays"] = "Pays inconnu (code ISO 3166 à deux lettres, exemple : FR)."
-    v["code_postal"] = v["code_postal"].upper()
     if not v["code_postal"]:
         errors["code_postal"] = REQUIRED
     elif v["pays"] == "FR":

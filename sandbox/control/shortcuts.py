@@ -1,7 +1,7 @@
 """State shortcuts for tests that start in the middle of a flow.
 
-Each calls the accounts service (sandbox/accounts/services.py), so the business
-rules and the mails are the portal's own.
+Each calls the account rules (sandbox/accounts/: login, activation, rattachements,
+technical), so the business rules and the mails are the portal's own.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 
 from sandbox import clock, db
+from sandbox.accounts import technical
+from sandbox.accounts.activation import issue_activation_link
+from sandbox.accounts.errors import AccountError
+from sandbox.accounts.login import set_account_state
+from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.control.views import bp, error
 from sandbox.models import Rattachement, User
 
 STATES = ("pending", "active", "locked")
-
-
-def _services():  # noqa: ANN202
-    from sandbox.accounts import services
-
-    return services
 
 
 def _user(s, login: str) -> User | None:  # noqa: ANN001
@@ -54,8 +53,6 @@ def _run(s, action):  # noqa: ANN001, ANN202
         s.commit()
     except Exception as problem:
         s.rollback()
-        from sandbox.accounts.errors import AccountError
-
         if not isinstance(problem, AccountError | ValueError):
             raise  # a bug, not a business refusal
         return None, error(getattr(problem, "message", str(problem)), 409,
@@ -64,17 +61,13 @@ def _run(s, action):  # noqa: ANN001, ANN202
 
 
 def _on_account(login: str, call):  # noqa: ANN001, ANN202
-    """Find the account and run ``call(services, s, settings, user)`` in a write unit."""
-    try:
-        services = _services()
-    except ImportError:
-        return None, None, error("the accounts service is not installed", 501)
+    """Find the account and run ``call(s, settings, user)`` in a write unit."""
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
     user = _user(s, login)
     if user is None:
         return None, None, error(f"no account {login!r}", 404)
-    result, refused = _run(s, lambda: call(services, s, settings, user))
+    result, refused = _run(s, lambda: call(s, settings, user))
     return user, result, refused
 
 
@@ -98,7 +91,7 @@ def put_account_state(login: str):
     if password is not None and (state != "active" or not isinstance(password, str)):
         return error("password: a string, only with state 'active'")
     user, _, refused = _on_account(
-        login, lambda services, s, settings, user: services.set_account_state(
+        login, lambda s, settings, user: set_account_state(
             s, settings, user, state, password=password))
     return refused or jsonify(account_view(user))
 
@@ -124,7 +117,7 @@ def post_activation_link(login: str):
                          f"and {MAX_LIFETIME_SECONDS}")
         lifetime = timedelta(seconds=value)
     user, link, refused = _on_account(
-        login, lambda services, s, settings, user: services.issue_activation_link(
+        login, lambda s, settings, user: issue_activation_link(
             s, settings, user, lifetime=lifetime))
     if refused:
         return refused
@@ -141,15 +134,11 @@ def post_decision(rattachement_id: int):
     commentaire = body.get("commentaire")
     if commentaire is not None and not isinstance(commentaire, str):
         return error("commentaire: expected a string")
-    try:
-        services = _services()
-    except ImportError:
-        return error("the accounts service is not installed", 501)
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
     if rattachement_id > 2**63 - 1 or s.get(Rattachement, rattachement_id) is None:
         return error(f"no rattachement {rattachement_id}", 404)
-    _, refused = _run(s, lambda: services.decide_rattachement(
+    _, refused = _run(s, lambda: decide_rattachement(
         s, settings, rattachement_id, body["decision"], commentaire))
     if refused:
         return refused
@@ -168,10 +157,6 @@ def post_technical_account(login: str):
     """
     body = request.get_json(silent=True) or {}
     identifiant = body.get("identifiant") if isinstance(body, dict) else None
-    try:
-        from sandbox.piste import technical
-    except ImportError:
-        return error("the PISTE area is not installed", 501)
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
     user = _user(s, login)
@@ -190,7 +175,7 @@ def post_technical_account(login: str):
         else:
             account, password = technical.reset_technical_password(s, settings, structure, user)
         s.commit()
-    except technical.TechnicalAccountError as problem:
+    except technical.TechnicalAccountRuleError as problem:
         s.rollback()
         return error(str(problem), 409)
     return jsonify({"login": account.login, "password": password,
