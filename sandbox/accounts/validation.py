@@ -19,38 +19,52 @@ import pycountry
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siret as fr_siret
 
-from sandbox.models import TYPES_IDENTIFIANT, TYPES_STRUCTURE
+from sandbox.vocabulary import TypeIdentifiant, TypeStructure
 
 # Labels shown in the portal, per API value (reference §1.5).
 LIBELLES_TYPE_IDENTIFIANT = {
-    "SIRET": "SIRET",
-    "UE_HORS_FRANCE": "Structure européenne hors France",
-    "HORS_UE": "Structure hors UE",
-    "RIDET": "RIDET (Nouvelle-Calédonie)",
-    "TAHITI": "Numéro TAHITI (Polynésie française)",
-    "AUTRE": "En cours d'immatriculation",
-    "PARTICULIER": "Particulier",
+    TypeIdentifiant.SIRET: "SIRET",
+    TypeIdentifiant.UE_HORS_FRANCE: "Structure européenne hors France",
+    TypeIdentifiant.HORS_UE: "Structure hors UE",
+    TypeIdentifiant.RIDET: "RIDET (Nouvelle-Calédonie)",
+    TypeIdentifiant.TAHITI: "Numéro TAHITI (Polynésie française)",
+    TypeIdentifiant.AUTRE: "En cours d'immatriculation",
+    TypeIdentifiant.PARTICULIER: "Particulier",
 }
 
 # The format hint shown under "Identifiant" for each type.
 FORMATS_IDENTIFIANT = {
-    "SIRET": "14 chiffres (SIREN + NIC), espaces acceptés, clé de contrôle valide. "
-    "Exemple : 356 000 000 49837",
-    "UE_HORS_FRANCE": "Numéro de TVA intracommunautaire d'un autre État membre, préfixe pays "
-    "compris. Exemple : DE136695976",
-    "HORS_UE": "De 3 à 30 caractères : lettres, chiffres, espace, point, tiret ou barre "
-    "oblique. Exemple : EIN 12-3456789",
-    "RIDET": "Numéro d'entreprise (6 ou 7 chiffres) suivi du numéro d'établissement "
-    "(3 chiffres), point facultatif. Exemple : 1234567.001",
-    "TAHITI": "Une lettre ou un chiffre suivi de 5 chiffres, numéro d'établissement "
-    "(3 chiffres) facultatif. Exemple : A12345 ou A12345001",
-    "AUTRE": "De 3 à 30 caractères : lettres, chiffres, point ou tiret (référence de la "
-    "demande d'immatriculation). Exemple : IMMAT-2024-001",
-    "PARTICULIER": "De 3 à 30 caractères : lettres, chiffres, point ou tiret (identifiant "
-    "choisi par le particulier). Exemple : DUPONT-JEAN-1980",
+    TypeIdentifiant.SIRET: (
+        "14 chiffres (SIREN + NIC), espaces acceptés, clé de contrôle valide. "
+        "Exemple : 356 000 000 49837"
+    ),
+    TypeIdentifiant.UE_HORS_FRANCE: (
+        "Numéro de TVA intracommunautaire d'un autre État membre, préfixe pays "
+        "compris. Exemple : DE136695976"
+    ),
+    TypeIdentifiant.HORS_UE: (
+        "De 3 à 30 caractères : lettres, chiffres, espace, point, tiret ou barre "
+        "oblique. Exemple : EIN 12-3456789"
+    ),
+    TypeIdentifiant.RIDET: (
+        "Numéro d'entreprise (6 ou 7 chiffres) suivi du numéro d'établissement "
+        "(3 chiffres), point facultatif. Exemple : 1234567.001"
+    ),
+    TypeIdentifiant.TAHITI: (
+        "Une lettre ou un chiffre suivi de 5 chiffres, numéro d'établissement "
+        "(3 chiffres) facultatif. Exemple : A12345 ou A12345001"
+    ),
+    TypeIdentifiant.AUTRE: (
+        "De 3 à 30 caractères : lettres, chiffres, point ou tiret (référence de la "
+        "demande d'immatriculation). Exemple : IMMAT-2024-001"
+    ),
+    TypeIdentifiant.PARTICULIER: (
+        "De 3 à 30 caractères : lettres, chiffres, point ou tiret (identifiant "
+        "choisi par le particulier). Exemple : DUPONT-JEAN-1980"
+    ),
 }
 
-LIBELLES_TYPE_STRUCTURE = {"PRIVEE": "Privée", "PUBLIQUE": "Publique"}
+LIBELLES_TYPE_STRUCTURE = {TypeStructure.PRIVEE: "Privée", TypeStructure.PUBLIQUE: "Publique"}
 
 # Bounds of each text field (characters), also used as maxlength in the form.
 MAX_LENGTHS = {
@@ -137,14 +151,14 @@ def is_email(value: str) -> bool:
 def normalise_identifiant(type_identifiant: str, value: str) -> str:
     """Canonical form of an identifier (how it is stored and looked up)."""
     value = text(value).upper()
-    if type_identifiant == "SIRET":
+    if type_identifiant == TypeIdentifiant.SIRET:
         return re.sub(r"[ .-]", "", value)
-    if type_identifiant == "UE_HORS_FRANCE":
+    if type_identifiant == TypeIdentifiant.UE_HORS_FRANCE:
         return re.sub(r"[ .-]", "", value)
-    if type_identifiant == "RIDET":
+    if type_identifiant == TypeIdentifiant.RIDET:
         match = _RIDET.match(value.replace(" ", ""))
         return f"{match.group(1)}.{match.group(2)}" if match else value
-    if type_identifiant == "TAHITI":
+    if type_identifiant == TypeIdentifiant.TAHITI:
         return value.replace(" ", "")
     return re.sub(r"\s+", " ", value)
 
@@ -156,11 +170,11 @@ def identifiant_format_error(type_identifiant: str, identifiant: str) -> str | N
     ``siret_key_error`` because existing structures' SIRETs pass whatever their key.
     """
     hint = FORMATS_IDENTIFIANT[type_identifiant]
-    if type_identifiant == "SIRET":
+    if type_identifiant == TypeIdentifiant.SIRET:
         if not re.fullmatch(r"\d{14}", identifiant):
             return "Un SIRET est composé de 14 chiffres."
         return None
-    if type_identifiant == "UE_HORS_FRANCE":
+    if type_identifiant == TypeIdentifiant.UE_HORS_FRANCE:
         prefix = identifiant[:2]
         if prefix == "FR":
             return "Pour une structure française, choisissez le type d'identifiant SIRET."
@@ -168,13 +182,17 @@ def identifiant_format_error(type_identifiant: str, identifiant: str) -> str | N
             return f"Numéro de TVA intracommunautaire invalide. Format attendu : {hint}"
         return None
     pattern = {
-        "HORS_UE": _FREE_ID,
-        "RIDET": _RIDET,
-        "TAHITI": _TAHITI,
-        "AUTRE": _SIMPLE_ID,
-        "PARTICULIER": _SIMPLE_ID,
+        TypeIdentifiant.HORS_UE: _FREE_ID,
+        TypeIdentifiant.RIDET: _RIDET,
+        TypeIdentifiant.TAHITI: _TAHITI,
+        TypeIdentifiant.AUTRE: _SIMPLE_ID,
+        TypeIdentifiant.PARTICULIER: _SIMPLE_ID,
     }[type_identifiant]
-    too_short = type_identifiant in {"HORS_UE", "AUTRE", "PARTICULIER"} and len(identifiant) < 3
+    too_short = (
+        type_identifiant
+        in {TypeIdentifiant.HORS_UE, TypeIdentifiant.AUTRE, TypeIdentifiant.PARTICULIER}
+        and len(identifiant) < 3
+    )
     if too_short or not pattern.match(identifiant):
         return f"Identifiant invalide. Format attendu : {hint}"
     return None
@@ -281,7 +299,7 @@ def clean_signup(data: dict[str, Any]) -> CleanSignup:
     kind = v["type_identifiant"]
     if not kind:
         errors["type_identifiant"] = REQUIRED
-    elif kind not in TYPES_IDENTIFIANT:
+    elif kind not in set(TypeIdentifiant):
         errors["type_identifiant"] = "Type d'identifiant inconnu."
     if not v["identifiant"]:
         errors["identifiant"] = REQUIRED
@@ -308,14 +326,14 @@ def structure_errors(data: SignupData) -> dict[str, str]:
     kind = v["type_identifiant"]
     if not v["type_structure"]:
         errors["type_structure"] = REQUIRED
-    elif v["type_structure"] not in TYPES_STRUCTURE:
+    elif v["type_structure"] not in set(TypeStructure):
         errors["type_structure"] = "Type de structure inconnu."
-    elif v["type_structure"] == "PUBLIQUE":
+    elif v["type_structure"] == TypeStructure.PUBLIQUE:
         errors["type_structure"] = (
             "Une structure publique ne peut pas être créée depuis le portail : elle est "
             "créée par la DGFiP. Choisissez « Privée »."
         )
-    if kind == "PARTICULIER":
+    if kind == TypeIdentifiant.PARTICULIER:
         _check_name(errors, v, "structure_nom", required=True)
         _check_name(errors, v, "structure_prenom", required=True)
     elif not v["raison_sociale"]:

@@ -1,4 +1,5 @@
-"""The portal's pages: parse the form, call the accounts service, render French HTML."""
+"""The portal's pages: parse the form, call the account rules (sandbox/accounts/), render
+French HTML."""
 
 from __future__ import annotations
 
