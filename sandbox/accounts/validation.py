@@ -22,7 +22,7 @@ from stdnum.fr import siret as fr_siret
 from sandbox.vocabulary import TypeIdentifiant, TypeStructure
 
 # Labels shown in the portal, per API value (reference §1.5).
-LIBELLES_TYPE_IDENTIFIANT = {
+LIBELLES_TYPE_IDENTIFIANT: dict[str, str] = {
     TypeIdentifiant.SIRET: "SIRET",
     TypeIdentifiant.UE_HORS_FRANCE: "Structure européenne hors France",
     TypeIdentifiant.HORS_UE: "Structure hors UE",
@@ -33,7 +33,7 @@ LIBELLES_TYPE_IDENTIFIANT = {
 }
 
 # The format hint shown under "Identifiant" for each type.
-FORMATS_IDENTIFIANT = {
+FORMATS_IDENTIFIANT: dict[str, str] = {
     TypeIdentifiant.SIRET: (
         "14 chiffres (SIREN + NIC), espaces acceptés, clé de contrôle valide. "
         "Exemple : 356 000 000 49837"
@@ -64,7 +64,10 @@ FORMATS_IDENTIFIANT = {
     ),
 }
 
-LIBELLES_TYPE_STRUCTURE = {TypeStructure.PRIVEE: "Privée", TypeStructure.PUBLIQUE: "Publique"}
+LIBELLES_TYPE_STRUCTURE: dict[str, str] = {
+    TypeStructure.PRIVEE: "Privée",
+    TypeStructure.PUBLIQUE: "Publique",
+}
 
 # Bounds of each text field (characters), also used as maxlength in the form.
 MAX_LENGTHS = {
