@@ -15,13 +15,8 @@ from contextlib import contextmanager
 from flask import Flask, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
-
-
-class Base(DeclarativeBase):
-    """Base class of every table."""
-
 
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
@@ -156,20 +151,15 @@ def session(write: bool = False) -> Session:
 @contextmanager
 def transaction(write: bool = True) -> Iterator[Session]:
     """Run a block in its own session, committed at the end or rolled back."""
-    with new_session() as s:
-        if write:
-            begin_write(s)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
+    with new_session() as s, unit_of_work(s, write=write):
+        yield s
 
 
 def create_schema() -> None:
     """Create every table that is missing."""
-    from sandbox import models  # noqa: F401  (registers the tables)
+    # Imported here, not at the top: db is the engine layer below the tables, and
+    # importing it (from a CLI command, a test helper) must not load the models.
+    from sandbox.models import Base
 
     Base.metadata.create_all(engine())
 
@@ -183,3 +173,22 @@ def init_app(app: Flask) -> None:
         s = g.pop("db_session", None)
         if s is not None:
             s.close()
+
+
+@contextmanager
+def unit_of_work(s: Session, *, write: bool = True) -> Iterator[Session]:
+    """Run a block as one unit of work on ``s``: begin it as a writing transaction
+    (``begin_write``, unless ``write=False``), commit when the block ends, roll back
+    if it raises.
+
+    What the block must keep although it then raises (a failed login counted) is
+    decided inside, committed by the block's end, and raised after it.
+    """
+    if write:
+        begin_write(s)
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise

@@ -18,7 +18,9 @@ import time
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy import select
 
+from sandbox import db, security
 from sandbox.control import faults, journal
+from sandbox.models import AccessToken, OAuthClient
 
 log = logging.getLogger("sandbox.control")
 
@@ -39,6 +41,20 @@ def is_api(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path == "/openapi.json"
 
 
+def refusal(status: int, title: str, message: str, error: str) -> Response:
+    """A refusal before any view: JSON on the API, a French page on the portal."""
+    if is_api(request.path):
+        response = jsonify({"error": error, "error_description": message})
+        response.status_code = status
+        return response
+    try:  # the portal's own error page (its layout and stylesheet)
+        html = render_template("web/error.html", code=status, title=title, message=message)
+    except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
+        html = render_template("control/unavailable.html", status=status, title=title,
+                               message=message)
+    return Response(html, status=status, mimetype="text/html")
+
+
 def unavailable(status: int, maintenance: bool) -> Response:
     """The answer of a faulted call: JSON on the API, a French page on the portal."""
     text = STATUS_TEXT.get(status, "Erreur")
@@ -49,22 +65,9 @@ def unavailable(status: int, maintenance: bool) -> Response:
         )
     else:
         message = f"{text}. Veuillez réessayer ultérieurement."
-    if is_api(request.path):
-        response = jsonify(
-            {
-                "error": "service_unavailable" if status == 503 else "server_error",
-                "error_description": message,
-            }
-        )
-        response.status_code = status
-    else:
-        title = "Site en maintenance" if maintenance else text
-        try:  # the portal's own error page (its layout and stylesheet)
-            html = render_template("web/error.html", code=status, title=title, message=message)
-        except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
-            html = render_template("control/unavailable.html", status=status, title=title,
-                                   message=message)
-        response = Response(html, status=status, mimetype="text/html")
+    title = "Site en maintenance" if maintenance else text
+    response = refusal(status, title, message,
+                       "service_unavailable" if status == 503 else "server_error")
     if status == 503:
         response.headers["Retry-After"] = "60"
     return response
@@ -98,9 +101,6 @@ def _client_id() -> str | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer ") or not request.path.startswith("/cpro/"):
         return None
-    from sandbox import db, security
-    from sandbox.models import AccessToken, OAuthClient
-
     digest = security.token_hash(header[7:].strip())
     if digest not in _bearer_clients:
         if len(_bearer_clients) > 10_000:

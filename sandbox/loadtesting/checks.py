@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from sandbox import db
 from sandbox.models import OutboxMail, User
+from sandbox.vocabulary import MailState
 
 
 @dataclass
@@ -56,7 +57,7 @@ def wait_outbox_drained(timeout: float = 60.0) -> int:
     while True:
         with db.new_session() as s:
             left = s.scalar(
-                select(func.count()).select_from(OutboxMail).where(OutboxMail.state != "delivered")
+                select(func.count()).select_from(OutboxMail).where(OutboxMail.state != MailState.DELIVERED)
             ) or 0
         if left == 0 or time.monotonic() >= deadline:
             return left
@@ -177,7 +178,7 @@ def smtp_copies(mailpit_url: str) -> dict:
     duplicated = [mid for mid in ids if copies[mid] > 1]
     return {
         "mails": len(rows),
-        "marked_delivered": sum(1 for _, state in rows if state == "delivered"),
+        "marked_delivered": sum(1 for _, state in rows if state == MailState.DELIVERED),
         "once": sum(1 for mid in ids if copies[mid] == 1),
         "lost": [mid for mid in ids if copies[mid] == 0],
         "duplicated": {mid: copies[mid] for mid in duplicated},

@@ -44,6 +44,7 @@ from sqlalchemy import or_, select, update
 from sandbox import clock, db
 from sandbox.config import Settings
 from sandbox.models import OutboxMail
+from sandbox.vocabulary import MailState
 
 log = logging.getLogger("sandbox.mail")
 
@@ -189,7 +190,7 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
         due = s.execute(
             select(OutboxMail.id, OutboxMail.claimed_until)
             .where(
-                OutboxMail.state != "delivered",
+                OutboxMail.state != MailState.DELIVERED,
                 OutboxMail.next_attempt_at <= now,
                 or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
             )
@@ -205,7 +206,7 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
                 update(OutboxMail)
                 .where(
                     OutboxMail.id == mail_id,
-                    OutboxMail.state != "delivered",
+                    OutboxMail.state != MailState.DELIVERED,
                     or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
                 )
                 .values(claimed_by=holder, claimed_until=lease_end)
@@ -237,7 +238,7 @@ def _fail(mails: list[OutboxMail], orphans: set[int], holder: str, error: Except
             s.execute(
                 update(OutboxMail)
                 .where(OutboxMail.id == mail.id, OutboxMail.claimed_by == holder)
-                .values(claimed_until=now if mail.id in orphans else None, state="retrying",
+                .values(claimed_until=now if mail.id in orphans else None, state=MailState.RETRYING,
                         attempts=attempts, last_error=str(error)[:500],
                         next_attempt_at=now + timedelta(seconds=wait))
             )
@@ -256,7 +257,7 @@ def _mark_delivered(mail_ids: list[int], holder: str) -> None:
             .where(OutboxMail.id.in_(mail_ids), OutboxMail.claimed_by == holder)
             .values(
                 claimed_until=None,
-                state="delivered",
+                state=MailState.DELIVERED,
                 attempts=OutboxMail.attempts + 1,
                 delivered_at=clock.real_utcnow_naive(),
                 last_error=None,
@@ -378,7 +379,7 @@ def pending_count() -> int:
 
     with db.new_session() as s:
         return s.scalar(
-            select(func.count()).select_from(OutboxMail).where(OutboxMail.state != "delivered")
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.state != MailState.DELIVERED)
         ) or 0
 
 

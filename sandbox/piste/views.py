@@ -3,22 +3,22 @@ gestionnaire's technical-account page (create, reset; the password is shown once
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from sandbox import clock, db
-from sandbox.models import OAuthClient, Rattachement, Structure
-from sandbox.piste import technical
+from sandbox.accounts import rights, technical
+from sandbox.models import OAuthClient, Structure
 from sandbox.piste.oauth import create_oauth_client
 from sandbox.portal import auth
 from sandbox.portal.forms import PostForm
+from sandbox.portal.pages import CSRF_MESSAGE, csrf_failed, no_store
 
 bp = Blueprint("piste_portal", __name__, template_folder="templates")
 
-CSRF_MESSAGE = "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
 
 
 class ApplicationForm(FlaskForm):
@@ -27,31 +27,12 @@ class ApplicationForm(FlaskForm):
     nom = StringField("Nom de l'application", validators=[Optional(), Length(max=200)])
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # These pages show secrets and passwords: never cache them.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # these pages show secrets and passwords
 
 
 def _api_urls() -> dict:
     base = current_app.config["SANDBOX"].public_base_url.rstrip("/")
     return {"token_url": f"{base}/api/oauth/token", "api_url": base}
-
-
-def _managed_structures(user_id: int) -> list[Structure]:
-    return list(
-        db.session().scalars(
-            select(Structure)
-            .join(Rattachement, Rattachement.structure_id == Structure.id)
-            .where(
-                Rattachement.user_id == user_id,
-                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-                Rattachement.statut == "VALIDEE",
-            )
-            .order_by(Structure.id)
-        )
-    )
 
 
 def _render_raccordements(form: ApplicationForm, status: int = 200):
@@ -67,7 +48,7 @@ def _render_raccordements(form: ApplicationForm, status: int = 200):
         render_template(
             "piste/raccordements.html",
             clients=clients,
-            structures=_managed_structures(user.id),
+            structures=rights.managed_structures(db.session(), user.id),
             form=form,
             **_api_urls(),
         ),
@@ -88,7 +69,7 @@ def creer_application():
     """Create a PISTE application for the logged-in user."""
     form = ApplicationForm()
     if not form.validate_on_submit():
-        if form.errors.get("csrf_token"):
+        if csrf_failed(form):
             flash(CSRF_MESSAGE, "error")
         return _render_raccordements(form, 400)
     user = auth.current_user()
@@ -113,7 +94,7 @@ def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
             ),
             404,
         )
-    if technical.gestionnaire_principal_id(db.session(), structure.id) != user.id:
+    if not rights.is_gestionnaire_principal(db.session(), user.id, structure.id):
         return None, (
             render_template(
                 "portal/message.html",
@@ -173,9 +154,10 @@ def _change(structure_id: int, action: str):
         else technical.reset_technical_password
     )
     try:
+        # Not db.unit_of_work: the password is hashed before the write lock is taken.
         _, password = operation(s, settings, structure, auth.current_user())
         s.commit()
-    except technical.TechnicalAccountError as error:
+    except technical.TechnicalAccountRuleError as error:
         s.rollback()
         flash(str(error), "error")
         return redirect(url_for("piste_portal.compte_technique", structure_id=structure_id), 303)
