@@ -14,6 +14,7 @@ from sandbox.config import load_settings, settings_table
 
 
 @click.group()
+@click.version_option(package_name="chorus-pro-sandbox", prog_name="chorus-sandbox")
 def main() -> None:
     """Chorus Pro Sandbox: a local simulator of the Chorus Pro qualification environment."""
 
