@@ -135,7 +135,7 @@ def init_db() -> None:
 
 # Each area may contribute commands: a module ``sandbox.<area>.commands`` with a
 # ``register(group)`` function.
-for _area in ("seeding", "portal", "piste", "cpro", "control", "loadtesting"):
+for _area in ("seeding", "portal", "piste", "cpro", "control", "loadtesting", "mail"):
     try:
         _module = importlib.import_module(f"sandbox.{_area}.commands")
     except ModuleNotFoundError as _error:
