@@ -39,6 +39,7 @@ def health():
         storage = {"status": "error", "error": str(error)[:200]}
         states = {}
     smtp = _check_smtp(settings.smtp_host, settings.smtp_port)
+    smtp["mailpitUrl"] = settings.mailpit_url  # where clients read the mails (pytest --chorus-url)
     # Under `chorus-sandbox run`, its supervisor's view of Mailpit (restarts, last exit).
     mailpit = (read_supervisor_state(settings.supervisor_state) if settings.supervisor_state
                else {"supervised": False})
