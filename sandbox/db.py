@@ -170,6 +170,7 @@ def transaction(write: bool = True) -> Iterator[Session]:
 def create_schema() -> None:
     """Create every table that is missing."""
     from sandbox import models  # noqa: F401  (registers the tables)
+    from sandbox.factures import models as _factures  # noqa: F401
 
     Base.metadata.create_all(engine())
 
