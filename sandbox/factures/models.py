@@ -117,6 +117,10 @@ class Flux(Base):
     technical_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    # The technical account's structure: the flux is visible to its accounts.
+    depositor_structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="SET NULL")
+    )
     content: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer, default=0)
     # Integration worker: due when clock.now() >= integrate_after (sandbox clock);
