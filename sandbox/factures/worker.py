@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -61,11 +61,14 @@ def _free_lease(now):  # noqa: ANN001, ANN202
     return or_(Flux.lease_until.is_(None), Flux.lease_until < now)
 
 
-def claim(settings: Settings, holder: str, limit: int = BATCH) -> list[int]:
-    """Claim up to ``limit`` due flux for ``holder``; return the ids won."""
+def claim(
+    settings: Settings, holder: str, limit: int = BATCH, due: datetime | None = None
+) -> list[int]:
+    """Claim up to ``limit`` flux due at ``due`` (now on the sandbox clock) for ``holder``;
+    return the ids won."""
     real_now = clock.real_utcnow_naive()
     lease_end = real_now + timedelta(seconds=settings.factures_lease_seconds)
-    due = clock.utcnow_naive()
+    due = due or clock.utcnow_naive()
     with db.new_session() as s:
         ids = s.scalars(
             select(Flux.id)
