@@ -339,3 +339,7 @@ def append_status(
     )
     s.add(row)
     return row
+
+
+# The automatic lifecycle policies (sandbox/factures/policies.py) live in their own table.
+from sandbox.factures.policy_table import LifecyclePolicy  # noqa: E402,F401 (registers the table)
