@@ -39,9 +39,10 @@ def register_operations() -> None:
 def init_app(app: Flask) -> None:
     """Register the Factures operations and start the integration worker."""
     register_operations()
-    from sandbox.factures import deposit, worker
+    from sandbox.factures import deposit, pieces_jointes, worker
 
     deposit.init_app(app)
+    pieces_jointes.init_app(app)
     settings = app.config["SANDBOX"]
     if settings.factures_worker:
         worker.start(settings)
