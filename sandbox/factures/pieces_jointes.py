@@ -21,8 +21,7 @@ import mimetypes
 import re
 import zipfile
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from flask import Flask, request
 from sqlalchemy import select
 
 from sandbox import clock, db
@@ -34,6 +33,7 @@ from sandbox.factures import depot_schemas as sc
 from sandbox.factures import errors
 from sandbox.factures.lifecycle import NOT_YET_RECEIVED
 from sandbox.factures.models import Facture, PieceJointe
+from sandbox.factures.pdf_reading import read_pdf
 from sandbox.models import Structure
 
 TRANSVERSES = "/cpro/transverses/v1"
@@ -43,6 +43,20 @@ EXTENSIONS = frozenset(
     "BMP GIF FAX ODT PPT TIFF XLS BZ2 GZ JPEG P7S RTF TXT XML CSV GZIP JPG PDF SVG XHTML XLSX "
     "DOC HTM ODP PNG TGZ XLC ZIP DOCX HTML ODS PPS TIF XLM PPTX".split()
 )
+UPLOAD_PATHS = (f"{TRANSVERSES}/ajouter/fichier", "/cpro/factures/v1/deposer/pdf")
+# Bodies carrying files up to twice the cap still reach the API, which answers 20003 /
+# 413 with its own body; beyond that the server's generic 413.
+MAX_UPLOAD_BODY = 2 * MAX_PJ_BYTES * 4 // 3 + 64 * 1024
+
+
+def init_app(app: Flask) -> None:
+    """Let upload bodies be larger than the app's general limit (see MAX_UPLOAD_BODY)."""
+
+    def _larger_body_for_uploads() -> None:
+        if request.path.rstrip("/") in UPLOAD_PATHS:
+            request.max_content_length = MAX_UPLOAD_BODY
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _larger_body_for_uploads)
 
 
 def decode(data: str | None, field: str) -> bytes:
@@ -117,64 +131,6 @@ def ajouter_fichier(ctx: Context, p: sc.AjouterFichierParam) -> dict:
 
 
 # --- deposer/pdf --------------------------------------------------------------------------------
-
-_NUMERO = re.compile(r"factur\w*\s*(?:n°|no|num[ée]ro|#)?\s*[:°]?\s*([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I)
-_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})/(\d{2})/(\d{4})\b")
-_SIRET = re.compile(r"\b(\d{14})\b")
-_AMOUNT = r"\s*[:=]?\s*(-?\d[\d\s]*(?:[.,]\d{1,6})?)"
-_AMOUNTS = {
-    "montantHtTotal": re.compile(r"(?:total|montant)\s*HT" + _AMOUNT, re.I),
-    "montantTVA": re.compile(r"(?:total|montant)?\s*TVA" + _AMOUNT, re.I),
-    "montantTtcAvantRemiseGlobalTTC": re.compile(r"(?:total|montant)\s*TTC" + _AMOUNT, re.I),
-    "montantAPayer": re.compile(r"(?:net|montant)\s*[àa]\s*payer" + _AMOUNT, re.I),
-}
-_EJ = re.compile(r"(?:engagement|bon de commande|EJ)\s*(?:n°|no)?\s*[:°]?\s*([A-Z0-9\-]{3,50})", re.I)
-_SERVICE = re.compile(r"service\s*(?:ex[ée]cutant)?\s*[:]\s*([A-Z0-9_\-]{2,100})", re.I)
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(re.sub(r"\s", "", text).replace(",", "."))
-    except ValueError:
-        return None
-
-
-def read_pdf(content: bytes) -> dict:
-    """The fields an OCR would read from the PDF's text (None when not found)."""
-    try:
-        reader = PdfReader(io.BytesIO(content))
-        text = "\n".join((page.extract_text() or "") for page in reader.pages)
-    except (PyPdfError, ValueError, TypeError, KeyError, OSError):
-        raise errors.PieceJointeInvalide("Le fichier n'est pas un PDF lisible.") from None
-    found: dict = {k: None for k in sc.DeposerPdfFactureRetour.model_fields if k not in (
-        "codeRetour", "libelle", "pieceJointeId")}
-    if m := _NUMERO.search(text):
-        found["numeroFacture"] = m.group(1)
-    if m := _DATE.search(text):
-        found["dateFacture"] = (
-            f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m.group(1)
-            else f"{m.group(6)}-{m.group(5)}-{m.group(4)}"
-        )
-    sirets = _SIRET.findall(text)
-    if sirets:
-        found["codeFournisseur"] = sirets[0]
-    if len(sirets) > 1:
-        found["codeDestinataire"] = sirets[1]
-    for key, pattern in _AMOUNTS.items():
-        if m := pattern.search(text):
-            found[key] = _number(m.group(1))
-    if m := _EJ.search(text):
-        found["numeroBonCommande"] = m.group(1)
-    if m := _SERVICE.search(text):
-        found["codeServiceExecutant"] = m.group(1)
-    if "€" in text or re.search(r"\bEUR\b", text):
-        found["codeDeviseFacture"] = "EUR"
-    if re.search(r"\bavoir\b", text, re.I):
-        found["typeFacture"] = "AVOIR"
-    elif found["numeroFacture"]:
-        found["typeFacture"] = "FACTURE"
-    return found
-
 
 @operation(
     "POST",
