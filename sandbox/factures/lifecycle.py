@@ -265,3 +265,10 @@ def etats_traitement(ctx: Context, p: RecupererEtatsTraitementParam) -> dict:
             for t in allowed_targets(Actor.RECIPIENT, p.statutCourant)
         ],
     }
+
+
+def apply_policies(_settings: object = None) -> int:
+    """The factures worker's hook: run the automatic lifecycle policies (``policies.py``)."""
+    from sandbox.factures import policies  # policies builds on this module
+
+    return policies.apply_policies()
