@@ -11,6 +11,8 @@ per invoice with its attachments in base64 (docs/decisions.md).
 from __future__ import annotations
 
 import base64
+import io
+import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
@@ -157,6 +159,15 @@ def facture_detail(s: Session, f: Facture) -> dict:
             {"idPieceJointePrincipale": principale.id} if principale is not None else None
         ),
     }
+
+
+def zip_bytes(entries: list[tuple[str, bytes]]) -> bytes:
+    """A ZIP archive of ``(path, content)`` entries."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in entries:
+            archive.writestr(path, content)
+    return buffer.getvalue()
 
 
 def _latin1(text: object) -> str:

@@ -19,8 +19,8 @@ from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import date_minute
 from sandbox.factures import checks, errors
 from sandbox.factures import suivi_schemas as sc
-from sandbox.factures.lifecycle import Actor, route, transition
-from sandbox.factures.models import Facture, FactureAction, PieceJointe
+from sandbox.factures.lifecycle import Actor, record_action, route, transition
+from sandbox.factures.models import Facture, PieceJointe
 from sandbox.models import Structure, User
 from sandbox.vocabulary import StatutFacture as F
 
@@ -191,16 +191,6 @@ def traiter_rejet(ctx: Context, p: sc.TraiterRejetParam) -> dict:
     user = ctx.caller.user
     for facture in factures:
         facture.rejet_traite = True
-        ctx.s.add(
-            FactureAction(
-                facture_id=facture.id,
-                code=ACTION_TRAITEMENT_REJET,
-                date_heure=now,
-                user_id=user.id,
-                user_nom=user.nom,
-                user_prenom=user.prenom,
-                user_email=user.email_contact or user.login,
-            )
-        )
+        record_action(ctx.s, facture, ACTION_TRAITEMENT_REJET, user, at=now)
     ctx.s.commit()
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK}

@@ -31,7 +31,7 @@ from sandbox import clock
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
 from sandbox.factures import errors
-from sandbox.factures.models import Facture, append_status
+from sandbox.factures.models import Facture, FactureAction, append_status
 from sandbox.factures.suivi_schemas import RecupererEtatsTraitementParam, RecupererEtatsTraitementRetour
 from sandbox.models import User
 from sandbox.vocabulary import StatutFacture as F
@@ -175,6 +175,23 @@ def transition(
             f"La facture a changé de statut entre-temps (statut courant {facture.statut})."
         )
     append_status(s, facture, new_status, at=at, commentaire=motif, user=user)
+
+
+def record_action(
+    s: Session, facture: Facture, code: str, user: User, *, at: datetime | None = None
+) -> FactureAction:
+    """Append a user action (historiquesDesActionsUtilisateurs): TELECHARGEMENT_FACTURE..."""
+    action = FactureAction(
+        facture_id=facture.id,
+        code=code,
+        date_heure=at or clock.utcnow_naive(),
+        user_id=user.id,
+        user_nom=user.nom,
+        user_prenom=user.prenom,
+        user_email=user.email_contact or user.login,
+    )
+    s.add(action)
+    return action
 
 
 def refusal(actor: Actor, current: str, new: str) -> str:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import mimetypes
 import re
-import zipfile
 
 from flask import Flask, request
 from sqlalchemy import select
@@ -31,6 +29,7 @@ from sandbox.cpro.api import Context, RequestError, operation
 from sandbox.cpro.common import page_request, run_paged
 from sandbox.factures import depot_schemas as sc
 from sandbox.factures import errors
+from sandbox.factures.documents import zip_bytes
 from sandbox.factures.lifecycle import NOT_YET_RECEIVED
 from sandbox.factures.models import Facture, PieceJointe
 from sandbox.factures.pdf_reading import read_pdf
@@ -325,11 +324,7 @@ def telecharger(ctx: Context, p: sc.TelechargerPieceJointeParam) -> dict:
     if len(pjs) == 1:
         content = bytes(pjs[0].content)
     else:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for pj in pjs:
-                archive.writestr(f"{pj.id}_{pj.nom}", pj.content)
-        content = buffer.getvalue()
+        content = zip_bytes([(f"{pj.id}_{pj.nom}", pj.content) for pj in pjs])
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,

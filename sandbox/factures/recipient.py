@@ -10,8 +10,6 @@ the platform made it available (any status but ``DEPOSEE``/``EN_COURS_ACHEMINEME
 from __future__ import annotations
 
 import base64
-import io
-import zipfile
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -25,10 +23,17 @@ from sandbox.cpro.common import PARIS, date_iso, designation, run_paged
 from sandbox.cpro.schemas import DEFAULT_PAGE_SIZE
 from sandbox.factures import errors
 from sandbox.factures import suivi_schemas as sc
-from sandbox.factures.documents import day, facture_detail, invoice_pdf, pieces_jointes, pivot_xml
-from sandbox.factures.lifecycle import NOT_YET_RECEIVED, Actor, transition
-from sandbox.factures.models import Facture, FactureAction
-from sandbox.models import Service, Structure, User
+from sandbox.factures.documents import (
+    day,
+    facture_detail,
+    invoice_pdf,
+    pieces_jointes,
+    pivot_xml,
+    zip_bytes,
+)
+from sandbox.factures.lifecycle import NOT_YET_RECEIVED, Actor, record_action, transition
+from sandbox.factures.models import Facture
+from sandbox.models import Service, Structure
 
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
@@ -253,21 +258,6 @@ def consulter(ctx: Context, p: sc.ConsulterFactureRecipiendaireParam) -> dict:
     }
 
 
-def _record_download(s: Session, facture: Facture, user: User) -> None:
-    facture.telechargee_par_destinataire = True
-    s.add(
-        FactureAction(
-            facture_id=facture.id,
-            code=ACTION_TELECHARGEMENT,
-            date_heure=clock.utcnow_naive(),
-            user_id=user.id,
-            user_nom=user.nom,
-            user_prenom=user.prenom,
-            user_email=user.email_contact or user.login,
-        )
-    )
-
-
 @operation(
     "POST",
     f"{BASE}/telecharger/groupe",
@@ -306,21 +296,23 @@ def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
     elif len(factures) == 1 and not with_pj:
         content = invoice_pdf(ctx.s, factures[0])
     else:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for f in factures:
-                folder = f"{f.numero_facture}_{f.id}"
-                archive.writestr(f"{folder}/{f.numero_facture}.pdf", invoice_pdf(ctx.s, f))
-                if with_pj:
-                    for pj in pieces_jointes(ctx.s, f):
-                        if pj.role != "principale":
-                            archive.writestr(f"{folder}/{pj.id}_{pj.nom}", pj.content)
-        content = buffer.getvalue()
+        entries = []
+        for f in factures:
+            folder = f"{f.numero_facture}_{f.id}"
+            entries.append((f"{folder}/{f.numero_facture}.pdf", invoice_pdf(ctx.s, f)))
+            if with_pj:
+                entries += [
+                    (f"{folder}/{pj.id}_{pj.nom}", pj.content)
+                    for pj in pieces_jointes(ctx.s, f)
+                    if pj.role != "principale"
+                ]
+        content = zip_bytes(entries)
     if len(content) > MAX_DOSSIER_BYTES:
         raise RequestError(413, 20003, "Le dossier téléchargé dépasse la taille maximale (120 Mo).")
     for f in factures:
         if f.destinataire_id in mine and f.statut not in NOT_YET_RECEIVED:
-            _record_download(ctx.s, f, ctx.caller.user)
+            f.telechargee_par_destinataire = True
+            record_action(ctx.s, f, ACTION_TELECHARGEMENT, ctx.caller.user)
     ctx.s.commit()
     return {
         "codeRetour": 0,
