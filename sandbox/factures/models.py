@@ -96,6 +96,7 @@ class Flux(Base):
         UniqueConstraint("numero_flux_depot", name="uq_flux_numero"),
         Index("ix_flux_due", "etat", "integrate_after"),
         Index("ix_flux_depositor", "depositor_user_id", "id"),
+        {"sqlite_autoincrement": True},  # a reset never hands out a flux number again
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
