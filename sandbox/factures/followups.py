@@ -22,11 +22,11 @@ from sandbox.factures import suivi_schemas as sc
 from sandbox.factures.lifecycle import Actor, record_action, route, transition
 from sandbox.factures.models import Facture, PieceJointe
 from sandbox.models import Structure, User
+from sandbox.vocabulary import ActionFacture
 from sandbox.vocabulary import StatutFacture as F
 
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
-ACTION_TRAITEMENT_REJET = "TRAITEMENT_REJET"
 
 
 def supplier_invoice(ctx: Context, facture_id: int | None) -> Facture:
@@ -191,6 +191,6 @@ def traiter_rejet(ctx: Context, p: sc.TraiterRejetParam) -> dict:
     user = ctx.caller.user
     for facture in factures:
         facture.rejet_traite = True
-        record_action(ctx.s, facture, ACTION_TRAITEMENT_REJET, user, at=now)
+        record_action(ctx.s, facture, ActionFacture.TRAITEMENT_REJET, user, at=now)
     ctx.s.commit()
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK}

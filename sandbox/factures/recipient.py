@@ -34,10 +34,10 @@ from sandbox.factures.documents import (
 from sandbox.factures.lifecycle import NOT_YET_RECEIVED, Actor, record_action, transition
 from sandbox.factures.models import Facture
 from sandbox.models import Service, Structure
+from sandbox.vocabulary import ActionFacture, FormatTelechargement
 
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
-ACTION_TELECHARGEMENT = "TELECHARGEMENT_FACTURE"
 MAX_DOSSIER_BYTES = 120 * 1024 * 1024  # a billing folder: 120 Mo (413 beyond)
 
 SORT = {
@@ -291,7 +291,7 @@ def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
             raise errors.HabilitationInsuffisante()
         factures.append(facture)
     with_pj = (p.avecPiecesJointesComplementaires or "").strip().upper() == "OUI"
-    if p.format == "PIVOT":
+    if p.format == FormatTelechargement.PIVOT:
         content = pivot_xml(ctx.s, factures)
     elif len(factures) == 1 and not with_pj:
         content = invoice_pdf(ctx.s, factures[0])
@@ -312,7 +312,7 @@ def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
     for f in factures:
         if f.destinataire_id in mine and f.statut not in NOT_YET_RECEIVED:
             f.telechargee_par_destinataire = True
-            record_action(ctx.s, f, ACTION_TELECHARGEMENT, ctx.caller.user)
+            record_action(ctx.s, f, ActionFacture.TELECHARGEMENT_FACTURE, ctx.caller.user)
     ctx.s.commit()
     return {
         "codeRetour": 0,

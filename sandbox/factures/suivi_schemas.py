@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sandbox.cpro.schemas import MAX_PAGE_SIZE, Pagination, Request, Response
-from sandbox.vocabulary import CadreFacturation, StatutFacture, TypeFacture
+from sandbox.vocabulary import CadreFacturation, FormatTelechargement, StatutFacture, TypeFacture
 
 
 def _blank(value: Any) -> Any:
@@ -228,7 +228,7 @@ class IdFactureItem(Request):
 
 
 class TelechargerGroupeFactureParam(Request):
-    format: Annotated[Literal["PDF", "PIVOT"] | None, Blank] = Field(
+    format: Annotated[FormatTelechargement | None, Blank] = Field(
         None, description="PDF (default) or PIVOT."
     )
     avecPiecesJointesComplementaires: Annotated[str | None, Blank] = Field(
