@@ -31,7 +31,13 @@ from sandbox.factures.documents import (
     pivot_xml,
     zip_bytes,
 )
-from sandbox.factures.lifecycle import NOT_YET_RECEIVED, Actor, record_action, transition
+from sandbox.factures.lifecycle import (
+    MOTIF_REQUIRED,
+    NOT_YET_RECEIVED,
+    Actor,
+    record_action,
+    transition,
+)
 from sandbox.factures.models import Facture
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import ActionFacture, FormatTelechargement
@@ -342,7 +348,7 @@ def traiter(ctx: Context, p: sc.TraiterFactureRecueParam) -> dict:
     if p.numeroDPMandat:
         mandat = f"Numéro de DP mandat : {p.numeroDPMandat}"
         commentaire = f"{commentaire} ({mandat})" if commentaire else mandat
-    if p.motif is None and p.nouveauStatut in ("REJETEE", "SUSPENDUE"):
+    if p.motif is None and p.nouveauStatut in MOTIF_REQUIRED:
         commentaire = None  # the motif rule applies to the motif itself
     now = clock.utcnow_naive()
     transition(
