@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
+from sandbox.cpro.paging import Tri
 from sandbox.cpro.schemas import Pagination, Request, Response
+from sandbox.factures.models import PieceJointe
 from sandbox.factures.suivi_schemas import (
     Blank,
     OptId,
@@ -178,10 +180,19 @@ class AjouterFichierRetour(Response):
     pieceJointeId: int | None = None
 
 
+# Sort keys of rechercher/pj/* (the request's triColonne enum and the ORDER BY).
+PIECES_JOINTES = Tri(
+    {
+        "PieceJointeDesignation": PieceJointe.nom,
+        "PieceJointeId": PieceJointe.id,
+        "PieceJointeExtension": PieceJointe.extension,
+    },
+    PieceJointe.id,
+)
+
+
 class ParametresRecherchePj(Pagination):
-    triColonne: Annotated[
-        Literal["PieceJointeDesignation", "PieceJointeId", "PieceJointeExtension"] | None, Blank
-    ] = None
+    triColonne: Annotated[PIECES_JOINTES.colonne | None, Blank] = None
 
 
 class RechercherPjMonCompteParam(Request):

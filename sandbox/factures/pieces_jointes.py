@@ -26,7 +26,7 @@ from sandbox import clock, db
 from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, RequestError, operation
-from sandbox.cpro.common import page_request, run_paged
+from sandbox.cpro.paging import paged
 from sandbox.factures import depot_schemas as sc
 from sandbox.factures import errors
 from sandbox.factures.documents import zip_bytes
@@ -184,16 +184,8 @@ def _item(pj: PieceJointe) -> dict:
 def _search(ctx: Context, p: sc.RechercherPjMonCompteParam, where: list) -> tuple[list, dict]:
     if p.pieceJointeDesignation:
         where.append(PieceJointe.nom.contains(p.pieceJointeDesignation, autoescape=True))
-    page, size, desc = page_request(p.parametresRecherche)
-    sort = {
-        "PieceJointeDesignation": PieceJointe.nom,
-        "PieceJointeId": PieceJointe.id,
-        "PieceJointeExtension": PieceJointe.extension,
-    }
-    tri = p.parametresRecherche.triColonne if p.parametresRecherche else None
-    order = [sort[tri]] if tri else []
-    rows, retour = run_paged(
-        ctx.s, select(PieceJointe).where(*where), [*order, PieceJointe.id], page, size, desc
+    rows, retour = paged(
+        ctx.s, select(PieceJointe).where(*where), p.parametresRecherche, sc.PIECES_JOINTES
     )
     return [r[0] for r in rows], retour
 

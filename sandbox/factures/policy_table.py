@@ -11,8 +11,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.db import Base
-from sandbox.models import BigId
+from sandbox.models import Base, BigId
 
 ANY = "*"
 

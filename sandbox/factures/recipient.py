@@ -19,8 +19,8 @@ from sandbox import clock, db
 from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, RequestError, operation
-from sandbox.cpro.common import PARIS, date_iso, designation, run_paged
-from sandbox.cpro.schemas import DEFAULT_PAGE_SIZE
+from sandbox.cpro.common import PARIS, date_iso, designation
+from sandbox.cpro.paging import paged
 from sandbox.factures import errors
 from sandbox.factures import suivi_schemas as sc
 from sandbox.factures.documents import (
@@ -46,15 +46,6 @@ BASE = "/cpro/factures/v1"
 TAG = "Factures"
 MAX_DOSSIER_BYTES = 120 * 1024 * 1024  # a billing folder: 120 Mo (413 beyond)
 
-SORT = {
-    "IdFacture": Facture.id,
-    "NumeroFacture": Facture.numero_facture,
-    "DateDepot": Facture.date_depot,
-    "DateFacture": Facture.date_facture,
-    "DateHeureEtatCourant": Facture.date_heure_etat_courant,
-    "MontantTTC": Facture.montant_ttc,
-    "Statut": Facture.statut,
-}
 
 
 def caller_structures(ctx: Context) -> set[int]:
@@ -226,14 +217,7 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParRecipiendaireParam) -> di
     where = _criteria(ctx, p)
     if where is None:
         raise errors.RechercheVide()
-    params = p.paramRecherche
-    page = (params.pageResultatDemandee if params else None) or 1
-    size = (params.nbResultatsParPage if params else None) or DEFAULT_PAGE_SIZE
-    desc = bool(params and params.triSens == "Descendant")
-    order = [SORT[params.triColonne]] if params and params.triColonne else []
-    rows, retour = run_paged(
-        ctx.s, select(Facture).where(*where), [*order, Facture.id], page, size, desc
-    )
+    rows, retour = paged(ctx.s, select(Facture).where(*where), p.paramRecherche, sc.RECIPIENDAIRE)
     if retour["total"] == 0:
         raise errors.RechercheVide()
     return {

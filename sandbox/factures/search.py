@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.errors import LIBELLE_CONSULTATION_OK, LIBELLE_RECHERCHE_OK
-from sandbox.cpro.common import date_iso, designation, page_request, parametres_retour, run_paged
+from sandbox.cpro.common import date_iso, designation
+from sandbox.cpro.paging import page_request, parametres_retour, run_paged
 from sandbox.factures import errors
 from sandbox.factures.api_models import (
     ConsulterFactureParFournisseurParam,

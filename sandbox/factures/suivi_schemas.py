@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sandbox.cpro.schemas import MAX_PAGE_SIZE, Pagination, Request, Response
+from sandbox.cpro.paging import MAX_PAGE_SIZE, Tri
+from sandbox.cpro.schemas import Pagination, Request, Response
+from sandbox.factures.models import Facture
 from sandbox.vocabulary import CadreFacturation, FormatTelechargement, StatutFacture, TypeFacture
 
 
@@ -103,24 +105,27 @@ class TraiterFactureRecueRetour(Response):
 # --- rechercher/recipiendaire ---------------------------------------------------------------
 
 
+# Sort keys of rechercher/recipiendaire (the request's triColonne enum and the ORDER BY).
+RECIPIENDAIRE = Tri(
+    {
+        "IdFacture": Facture.id,
+        "NumeroFacture": Facture.numero_facture,
+        "DateDepot": Facture.date_depot,
+        "DateFacture": Facture.date_facture,
+        "DateHeureEtatCourant": Facture.date_heure_etat_courant,
+        "MontantTTC": Facture.montant_ttc,
+        "Statut": Facture.statut,
+    },
+    Facture.id,
+)
+
+
 class ParamRechercheRecipiendaire(Pagination):
     """paramRecherche: paging and sorting (Pastell also sends nbResultatsMaximum, ignored)."""
 
     nbResultatsParPage: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Blank] = None
     pageResultatDemandee: Annotated[Annotated[int, Field(ge=1)] | None, Blank] = None
-    triColonne: Annotated[
-        Literal[
-            "IdFacture",
-            "NumeroFacture",
-            "DateDepot",
-            "DateFacture",
-            "DateHeureEtatCourant",
-            "MontantTTC",
-            "Statut",
-        ]
-        | None,
-        Blank,
-    ] = None
+    triColonne: Annotated[RECIPIENDAIRE.colonne | None, Blank] = None
 
 
 class FournisseurCritere(Request):
