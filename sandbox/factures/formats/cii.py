@@ -43,13 +43,13 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         quantity = r.nodes("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", item)
         lignes.append(
             {
-                "lignePosteNumero": r.text("ram:AssociatedDocumentLineDocument/ram:LineID", node=item),
-                "lignePosteReference": r.text("ram:SpecifiedTradeProduct/ram:SellerAssignedID", node=item),
-                "lignePosteDenomination": r.text("ram:SpecifiedTradeProduct/ram:Name", node=item),
+                "lignePosteNumero": r.first("ram:AssociatedDocumentLineDocument/ram:LineID", node=item),
+                "lignePosteReference": r.first("ram:SpecifiedTradeProduct/ram:SellerAssignedID", node=item),
+                "lignePosteDenomination": r.first("ram:SpecifiedTradeProduct/ram:Name", node=item),
                 "lignePosteQuantite": number(quantity[0].text if quantity else None),
                 "lignePosteUnite": quantity[0].get("unitCode") if quantity else None,
                 "lignePosteMontantUnitaireHT": number(
-                    r.text(
+                    r.first(
                         "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount",
                         node=item,
                     )
@@ -57,7 +57,7 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
                 "lignePosteMontantRemiseHT": None,
                 "lignePosteTauxTva": None,
                 "lignePosteTauxTvaManuel": number(
-                    r.text(
+                    r.first(
                         "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent",
                         node=item,
                     )
@@ -67,9 +67,9 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
     lignes_tva = [
         {
             "ligneTvaTaux": None,
-            "ligneTvaTauxManuel": number(r.text("ram:RateApplicablePercent", node=tax)),
-            "ligneTvaMontantBaseHtParTaux": number(r.text("ram:BasisAmount", node=tax)),
-            "ligneTvaMontantTvaParTaux": number(r.text("ram:CalculatedAmount", node=tax)),
+            "ligneTvaTauxManuel": number(r.first("ram:RateApplicablePercent", node=tax)),
+            "ligneTvaMontantBaseHtParTaux": number(r.first("ram:BasisAmount", node=tax)),
+            "ligneTvaMontantTvaParTaux": number(r.first("ram:CalculatedAmount", node=tax)),
         }
         for tax in r.nodes(f"{SETTLEMENT}/ram:ApplicableTradeTax")
     ]
@@ -77,11 +77,11 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         fichier=fichier,
         syntax="cii",
         numero=r.value("ExchangedDocument.ID", "rsm:ExchangedDocument/ram:ID"),
-        type_code=r.text("rsm:ExchangedDocument/ram:TypeCode"),
+        type_code=r.first("rsm:ExchangedDocument/ram:TypeCode"),
         date_facture=iso_date(
-            r.text("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+            r.first("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
         ),
-        devise=r.text(f"{SETTLEMENT}/ram:InvoiceCurrencyCode") or "EUR",
+        devise=r.first(f"{SETTLEMENT}/ram:InvoiceCurrencyCode") or "EUR",
         fournisseur=_party(r, "SellerTradeParty", "SellerTradeParty"),
         destinataire=_party(r, "BuyerTradeParty", "BuyerTradeParty"),
         code_service=r.value(f"{P_AGREEMENT}.BuyerReference", f"{AGREEMENT}/ram:BuyerReference"),
@@ -97,14 +97,14 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
             f"{P_SETTLEMENT}.SpecifiedTradeSettlementPaymentMeans.TypeCode",
             f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode",
         ),
-        numero_marche=r.text(f"{AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID"),
-        numero_facture_origine=r.text(
+        numero_marche=r.first(f"{AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        numero_facture_origine=r.first(
             f"{SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID"
         ),
-        montant_ht=amount(r.text(f"{total}/ram:TaxBasisTotalAmount")),
-        montant_tva=amount(r.text(f"{total}/ram:TaxTotalAmount")),
-        montant_ttc=amount(r.text(f"{total}/ram:GrandTotalAmount")),
-        montant_a_payer=amount(r.text(f"{total}/ram:DuePayableAmount")),
+        montant_ht=amount(r.first(f"{total}/ram:TaxBasisTotalAmount")),
+        montant_tva=amount(r.first(f"{total}/ram:TaxTotalAmount")),
+        montant_ttc=amount(r.first(f"{total}/ram:GrandTotalAmount")),
+        montant_a_payer=amount(r.first(f"{total}/ram:DuePayableAmount")),
         lignes=lignes,
         lignes_tva=lignes_tva,
     )

@@ -30,38 +30,38 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         quantity = r.nodes(quantity_tag, line)
         lignes.append(
             {
-                "lignePosteNumero": r.text("cbc:ID", node=line),
-                "lignePosteReference": r.text(
+                "lignePosteNumero": r.first("cbc:ID", node=line),
+                "lignePosteReference": r.first(
                     "cac:Item/cac:SellersItemIdentification/cbc:ID", node=line
                 ),
-                "lignePosteDenomination": r.text("cac:Item/cbc:Name", node=line),
+                "lignePosteDenomination": r.first("cac:Item/cbc:Name", node=line),
                 "lignePosteQuantite": number(quantity[0].text if quantity else None),
                 "lignePosteUnite": quantity[0].get("unitCode") if quantity else None,
-                "lignePosteMontantUnitaireHT": number(r.text("cac:Price/cbc:PriceAmount", node=line)),
+                "lignePosteMontantUnitaireHT": number(r.first("cac:Price/cbc:PriceAmount", node=line)),
                 "lignePosteMontantRemiseHT": None,
                 "lignePosteTauxTva": None,
                 "lignePosteTauxTvaManuel": number(
-                    r.text("cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", node=line)
+                    r.first("cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", node=line)
                 ),
             }
         )
     lignes_tva = [
         {
             "ligneTvaTaux": None,
-            "ligneTvaTauxManuel": number(r.text("cac:TaxCategory/cbc:Percent", node=sub)),
-            "ligneTvaMontantBaseHtParTaux": number(r.text("cbc:TaxableAmount", node=sub)),
-            "ligneTvaMontantTvaParTaux": number(r.text("cbc:TaxAmount", node=sub)),
+            "ligneTvaTauxManuel": number(r.first("cac:TaxCategory/cbc:Percent", node=sub)),
+            "ligneTvaMontantBaseHtParTaux": number(r.first("cbc:TaxableAmount", node=sub)),
+            "ligneTvaMontantTvaParTaux": number(r.first("cbc:TaxAmount", node=sub)),
         }
         for sub in r.nodes("cac:TaxTotal/cac:TaxSubtotal")
     ]
-    type_code = r.text("cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode")
+    type_code = r.first("cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode")
     return InvoiceData(
         fichier=fichier,
         syntax="ubl",
         numero=r.value("ID", "cbc:ID"),
         type_code=type_code or ("381" if credit else "380"),
-        date_facture=iso_date(r.text("cbc:IssueDate")),
-        devise=r.text("cbc:DocumentCurrencyCode") or "EUR",
+        date_facture=iso_date(r.first("cbc:IssueDate")),
+        devise=r.first("cbc:DocumentCurrencyCode") or "EUR",
         fournisseur=r.value(
             "AccountingSupplierParty.Party.PartyIdentification.ID",
             f"{supplier}/cac:PartyIdentification/cbc:ID",
@@ -76,12 +76,12 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         engagement=r.value("OrderReference.ID", "cac:OrderReference/cbc:ID"),
         cadre=r.value("ProfileID", "cbc:ProfileID"),
         moyen_paiement=r.value("PaymentMeans.PaymentMeansCode", "cac:PaymentMeans/cbc:PaymentMeansCode"),
-        numero_marche=r.text("cac:ContractDocumentReference/cbc:ID"),
-        numero_facture_origine=r.text("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
-        montant_ht=amount(r.text("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount")),
-        montant_tva=amount(r.text("cac:TaxTotal/cbc:TaxAmount")),
-        montant_ttc=amount(r.text("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount")),
-        montant_a_payer=amount(r.text("cac:LegalMonetaryTotal/cbc:PayableAmount")),
+        numero_marche=r.first("cac:ContractDocumentReference/cbc:ID"),
+        numero_facture_origine=r.first("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
+        montant_ht=amount(r.first("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount")),
+        montant_tva=amount(r.first("cac:TaxTotal/cbc:TaxAmount")),
+        montant_ttc=amount(r.first("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount")),
+        montant_a_payer=amount(r.first("cac:LegalMonetaryTotal/cbc:PayableAmount")),
         lignes=lignes,
         lignes_tva=lignes_tva,
     )

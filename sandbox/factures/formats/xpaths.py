@@ -17,7 +17,7 @@ class Reader:
         self.root = root
         self.ns = namespaces
 
-    def text(self, *xpaths: str, node: etree._Element | None = None) -> str | None:
+    def first(self, *xpaths: str, node: etree._Element | None = None) -> str | None:
         """The stripped text of the first non-empty match of ``xpaths``."""
         base = self.root if node is None else node
         for xpath in xpaths:
@@ -29,7 +29,7 @@ class Reader:
 
     def value(self, path: str, *xpaths: str) -> Value:
         """A ``Value``: the text, and the dotted path named in the CR's libellés."""
-        return Value(self.text(*xpaths), path)
+        return Value(self.first(*xpaths), path)
 
     def nodes(self, xpath: str, node: etree._Element | None = None) -> list[etree._Element]:
         return list((self.root if node is None else node).xpath(xpath, namespaces=self.ns))
