@@ -20,6 +20,7 @@ from factures_flux import (
     CR_DETAILLE,
     DEPOSER,
     HISTORIQUE,
+    RECHERCHER,
     advance_clock,
     deposit,
     invoices_of,
@@ -229,3 +230,15 @@ def test_committed_fixtures_are_the_generator_output(tmp_path):  # noqa: ANN001
             assert [i.xml for i in a.invoices] == [i.xml for i in b.invoices]
         else:
             assert fresh == kept, entry["fichier"]
+
+
+def test_the_committed_example_integrates_as_is_for_the_default_account(chorus):  # noqa: ANN001
+    """fixtures/factures/cii-16b-facture.xml, unmodified, with the seeded technical account
+    (the plugin's helpers: deposit_invoice, wait_flux)."""
+    api = chorus.technical_client()
+    content = (FIXTURES / "cii-16b-facture.xml").read_bytes()
+    numero = chorus.deposit_invoice(api, content, "cii-16b-facture.xml", "IN_DP_E1_CII_16B")
+    cr = chorus.wait_flux(api, numero)
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_INTEGRE, cr
+    found = api.post(RECHERCHER, json={"numeroFluxDepot": numero}).json()["listeFactures"]
+    assert [f["numeroFacture"] for f in found] == ["FX-CII1"]
