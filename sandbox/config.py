@@ -88,6 +88,11 @@ class Settings:
         "Seconds of the sandbox clock between a deposer/flux and its integration "
         "(tests advance the clock instead of waiting).",
     )
+    factures_cr_unknown_seconds: float = _setting(
+        0.0,
+        "Seconds (sandbox clock) after a deposit during which its CR still answers 'Flux "
+        "introuvable' (20001), as a real poll right after a deposit may.",
+    )
     factures_max_file_bytes: int = _setting(
         30_000_000, "Largest decoded fichierFlux of deposer/flux (the real XML batch cap: 30 Mo)."
     )

@@ -225,3 +225,26 @@ def test_every_failing_rule_of_one_invoice_is_listed_joined_by_a_bar(base_url, w
     assert len(parts) == 3, parts
     assert "BuyerReference" in parts[0] and "TypeCode" in parts[1] and "B7" in parts[2]
     assert all(ord(ch) < 128 for ch in error["libelleErreurDP"])  # accents stripped
+
+
+def test_a_cr_can_stay_introuvable_for_a_while_after_the_deposit(tmp_path, chorus_sandbox):  # noqa: ANN001
+    """SANDBOX_FACTURES_CR_UNKNOWN_SECONDS: a poll right after the deposit gets 20001, as the
+    C# sample expects on the real platform; once the window has passed, the CR answers."""
+    from api_factories import build_world
+    from factures_flux import CR_DETAILLE
+    from stack_support import private_stack
+
+    with private_stack(tmp_path, chorus_sandbox.database_url,
+                       {"factures_cr_unknown_seconds": "30", "factures_integration_delay": "0",
+                        "seed_structures": "5"}) as stack:
+        db.init_engine(stack.database_url)
+        with db.new_session() as s:
+            own = build_world(s)
+        api = tech_client(stack.url, own)
+        e = examples.Example(f"U{uuid.uuid4().hex[:12]}", own.own.identifiant, ETAT,
+                             service="SFACETAT")
+        numero = deposit(api, examples.ubl(e), "f.xml", SyntaxeFlux.IN_DP_E1_UBL_INVOICE)[
+            "numeroFluxDepot"]
+        assert api.call(CR_DETAILLE, {"numeroFluxDepot": numero})["codeRetour"] == 20001
+        advance_clock(stack.url, 31)
+        assert wait_terminal(api, numero)["etatCourantDepotFlux"] == EtatFlux.IN_INTEGRE

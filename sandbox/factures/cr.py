@@ -12,10 +12,12 @@ unknown one.
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 from fpdf import FPDF
 from sqlalchemy import or_, select
 
+from sandbox import clock
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import date_iso
 from sandbox.factures import flux_errors as errors
@@ -42,6 +44,9 @@ def visible_flux(ctx: Context, numero: str) -> Flux:
     ).first()
     if flux is None:
         raise errors.FluxIntrouvable()
+    window = timedelta(seconds=ctx.settings.factures_cr_unknown_seconds)
+    if window and clock.utcnow_naive() < flux.date_depot + window:
+        raise errors.FluxIntrouvable()  # not yet known to the CR service (reference §4.4)
     return flux
 
 
