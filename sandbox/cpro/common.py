@@ -6,12 +6,12 @@ Paging and sorting are in ``sandbox.cpro.paging``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
+from sandbox.formatting import PARIS
 from sandbox.models import Structure
 from sandbox.vocabulary import (
     StatutStructure,
@@ -19,8 +19,6 @@ from sandbox.vocabulary import (
     TypeIdentifiant,
     TypeStructure,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _aware_utc(moment: datetime) -> datetime:

@@ -24,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, security
+from sandbox.accounts import rights
 from sandbox.models import AccessToken, OAuthClient, Rattachement, User
-from sandbox.piste import technical
 
 _CACHE_MAX = 10_000
 _verified: dict[tuple[str, str], str] = {}
@@ -105,7 +105,7 @@ class Caller:
             elif self.user.technical_structure_id is None:
                 self._rights = None
             else:
-                self._rights = technical.gestionnaire_principal_id(
+                self._rights = rights.gestionnaire_principal_id(
                     self.s, self.user.technical_structure_id
                 )
         return self._rights  # type: ignore[return-value]
