@@ -180,9 +180,7 @@ def invoice_pdf(s: Session, f: Facture) -> bytes:
     if f.source_pdf:
         return bytes(f.source_pdf)
     principale = s.scalars(
-        select(PieceJointe).where(
-            PieceJointe.facture_id == f.id, PieceJointe.role == "principale"
-        )
+        select(PieceJointe).where(PieceJointe.facture_id == f.id, PieceJointe.role == "principale")
     ).first()
     if principale is not None and principale.extension.lower() == "pdf":
         return bytes(principale.content)
