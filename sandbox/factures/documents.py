@@ -16,7 +16,6 @@ import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -184,6 +183,8 @@ def invoice_pdf(s: Session, f: Facture) -> bytes:
     ).first()
     if principale is not None and principale.extension.lower() == "pdf":
         return bytes(principale.content)
+    from fpdf import FPDF  # ~1 s to import: only when a PDF is rendered
+
     four = s.get(Structure, f.fournisseur_id)
     dest = s.get(Structure, f.destinataire_id)
     pdf = FPDF()
