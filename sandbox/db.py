@@ -160,6 +160,7 @@ def create_schema() -> None:
     # Imported here, not at the top: db is the engine layer below the tables, and
     # importing it (from a CLI command, a test helper) must not load the models.
     from sandbox.models import Base
+    from sandbox.factures import models as _factures  # noqa: F401 (registers the Factures tables)
 
     Base.metadata.create_all(engine())
 

@@ -54,7 +54,8 @@ class BenchOptions:
     scale_db: dict[int, str] = field(default_factory=dict)
     note: str = ""
     profile: bool = True
-    parts: tuple[str, ...] = ("api", "flows", "scale")  # api = ceiling + API read mix
+    parts: tuple[str, ...] = ("api", "flows", "invoices", "scale")  # api = ceiling + API mix
+    invoice_users: int = 20
     var_dir: str = "var"
 
 
@@ -303,6 +304,25 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                 "profile": profile_flows,
             }
 
+    if "invoices" in opts.parts:
+        # 2b. Invoice users: deposer/flux -> CR -> search -> history (load profile).
+        echo("Bench: invoice deposits (deposer/flux → IN_INTEGRE) ...")
+        stack = start_load_stack(out / "stack-invoices", LoadOptions())
+        try:
+            summary = load("invoices", stack, users=opts.invoice_users,
+                           spawn_rate=opts.invoice_users, mix="invoice=1", max_flux_p95_ms=60_000)
+        finally:
+            stack.stop()
+        flux = row(summary, "deposer/flux → IN_INTEGRE")
+        window = summary["totals"].get("window") or seconds
+        results["invoices"] = {
+            "users": opts.invoice_users, "deposits": summary["ledger"].get("deposits", 0),
+            "deposits_per_s": summary["ledger"].get("deposits", 0) / window,
+            "integration_p50": flux.get("p50"), "integration_p95": flux.get("p95"),
+            "checks_ok": all(c["ok"] for c in summary["checks"]),
+            "failures": summary["totals"]["failures"],
+        }
+
     # 3. Scale: rechercher and consulter p95 at each structure count.
     results["scale"] = {}
     for count in (opts.scale if "scale" in opts.parts else []):
@@ -412,6 +432,14 @@ def markdown(r: dict) -> str:
             f"{f['flows_per_s']:.1f} flows/s ({f['activations']} completed, {f['signups']} "
             f"signups), mail p50 {_ms(f['mail_p50'])}, p95 {_ms(f['mail_p95'])}, checks "
             f"{'passed' if f['checks_ok'] else 'FAILED'} | {target} | {_verdict(ok)} |")
+    inv = r.get("invoices")
+    if inv:
+        lines.append(
+            f"| Invoice deposits, {inv['users']} users (deposit → CR → search → history) | "
+            f"{inv['deposits_per_s']:.1f} deposits/s ({inv['deposits']} deposits), "
+            f"deposer/flux → IN_INTEGRE p50 {_ms(inv['integration_p50'])}, "
+            f"p95 {_ms(inv['integration_p95'])}, {inv['failures']} failures, checks "
+            f"{'passed' if inv['checks_ok'] else 'FAILED'} | - | - |")
     scale = {int(k): v for k, v in r["scale"].items()}
     for count, s in sorted(scale.items()):
         if "error" in s:

@@ -104,8 +104,8 @@ def register(group: click.Group) -> None:
     @click.option("--scale-db", multiple=True, metavar="N=PATH",
                   help="Reuse a prepared SQLite database for N structures (copied first).")
     @click.option("--note", default="", help="A note printed next to the figures.")
-    @click.option("--parts", default="api,flows,scale", show_default=True,
-                  help="What to measure: api (ceiling + API read mix), flows, scale.")
+    @click.option("--parts", default="api,flows,invoices,scale", show_default=True,
+                  help="What to measure: api (ceiling + API read mix), flows, invoices, scale.")
     def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
               note, parts) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
@@ -121,7 +121,7 @@ def register(group: click.Group) -> None:
             scale=[int(x) for x in scale.split(",") if x.strip()], scale_db=prepared, note=note,
             parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
         )
-        unknown = set(opts.parts) - {"api", "flows", "scale"}
+        unknown = set(opts.parts) - {"api", "flows", "invoices", "scale"}
         if unknown:
             raise click.BadParameter(f"unknown part(s): {', '.join(sorted(unknown))}",
                                      param_hint="--parts")
