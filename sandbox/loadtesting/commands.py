@@ -69,11 +69,38 @@ def register(group: click.Group) -> None:
     @click.option("--reports-dir", default="reports", show_default=True)
     @click.option("--label", default="load", show_default=True)
     @click.option("--no-checks", is_flag=True, help="Skip the post-run correctness checks.")
-    def load(users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
+    @click.option("--chaos", is_flag=True,
+                  help="A chaos run (make chaos): Mailpit stopped, paused, restarted and "
+                       "workers SIGKILLed on a seeded schedule; default 3m, 10 users, "
+                       "mix signup=2,api=1; at most 15 min.")
+    @click.option("--chaos-seed", type=int, default=14, show_default=True,
+                  help="Seed of the chaos schedule (the same seed, the same faults).")
+    @click.pass_context
+    def load(ctx, users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
              max_fail_ratio, max_p95_ms, max_mail_p95_ms, settings, server_workers,
-             server_threads, reports_dir, label, no_checks) -> None:
+             server_threads, reports_dir, label, no_checks, chaos, chaos_seed) -> None:
         """Start a fresh stack in the load profile, run Locust headless, check correctness."""
         from sandbox.loadtesting.runner import LoadOptions, print_summary, run_load
+
+        if chaos:
+            from sandbox.loadtesting.chaos import ChaosOptions, print_chaos, run_chaos
+
+            given = {name for name in ("users", "duration", "mix", "label")
+                     if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+            chaos_opts = ChaosOptions(seed=chaos_seed, spawn_rate=spawn_rate,
+                                      settings=_settings(settings),
+                                      server_workers=server_workers,
+                                      server_threads=server_threads, reports_dir=reports_dir)
+            for name in given:
+                setattr(chaos_opts, name, locals()[name])
+            try:
+                result = run_chaos(chaos_opts, click.echo)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--duration") from error
+            print_chaos(result, click.echo)
+            if not result["passed"]:
+                raise SystemExit(1)
+            return
 
         opts = LoadOptions(
             users=users, spawn_rate=spawn_rate, duration=duration, mix=mix, shape=shape,
