@@ -43,6 +43,9 @@ def init_app(app: Flask) -> None:
     from sandbox.factures import control, deposit, pieces_jointes, worker  # noqa: F401
 
     deposit.init_app(app)
+    from sandbox.factures import portal
+
+    app.register_blueprint(portal.bp)
     pieces_jointes.init_app(app)
     settings = app.config["SANDBOX"]
     if settings.factures_worker:
