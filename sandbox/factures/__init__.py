@@ -39,9 +39,13 @@ def register_operations() -> None:
 def init_app(app: Flask) -> None:
     """Register the Factures operations and start the integration worker."""
     register_operations()
-    from sandbox.factures import deposit, pieces_jointes, worker
+    # The control-plane routes register on the control blueprint, registered after us.
+    from sandbox.factures import control, deposit, pieces_jointes, worker  # noqa: F401
 
     deposit.init_app(app)
+    from sandbox.factures import portal
+
+    app.register_blueprint(portal.bp)
     pieces_jointes.init_app(app)
     settings = app.config["SANDBOX"]
     if settings.factures_worker:

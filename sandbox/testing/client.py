@@ -307,6 +307,12 @@ class SandboxClient:
         wait_until(done, timeout, f"flux {numero_flux} integrated or rejected", interval=0.2)
         return dict(seen)
 
+    def move_invoice(self, id_facture: int, statut: str, motif: str | None = None) -> dict:
+        """Move an invoice to ``statut`` along the allowed transitions (control plane
+        ``POST /_sandbox/factures/<id>/statut``); return the answer (``etapes``...)."""
+        body = {"statut": statut} if motif is None else {"statut": statut, "motif": motif}
+        return self._control("POST", f"factures/{id_facture}/statut", json=body)
+
     def factures_delay(self) -> float:
         """The sandbox's integration delay (``SANDBOX_FACTURES_INTEGRATION_DELAY``)."""
         from sandbox.config import load_settings
