@@ -2,7 +2,9 @@
 
 1. ``Authorization: Bearer <token>``: missing, unknown or expired -> 401.
 2. ``cpro-account: base64(login:password)``: missing, undecodable, unknown
-   login, wrong password, inactive account or expired technical password -> 401.
+   login, locked account (the same answer whatever the password), wrong password
+   (counted like a portal failure, locking at the limit), inactive account or
+   expired technical password -> 401.
 
 Verifying a password hash costs up to ~100 ms (scrypt), far too much per call;
 a successful verification is therefore remembered per process, keyed by the
@@ -17,13 +19,14 @@ import binascii
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import g
-from sqlalchemy import select
+from flask import current_app, g
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
-from sandbox import clock, security
+from sandbox import clock, db, security
+from sandbox.config import Settings
 from sandbox.models import AccessToken, OAuthClient, Rattachement, User
 from sandbox.piste import technical
 
@@ -164,8 +167,81 @@ def _password_ok(user: User, login: str, password: str) -> bool:
     return True
 
 
+def _locked(login: str) -> GatewayError:
+    """The one answer of a locked account, whatever the password sent (no oracle)."""
+    return GatewayError(
+        401,
+        "locked_cpro_account",
+        f"The Chorus Pro account {login} is locked after too many wrong passwords; "
+        "try again later.",
+    )
+
+
+def _not_locked(now: datetime):  # noqa: ANN202
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def count_failure(s: Session, settings: Settings, user_id: int) -> datetime | None:
+    """Count one wrong password; lock the account at the limit. One conditional UPDATE.
+
+    The same counter and lock as the portal (``failed_logins``, ``locked_until``;
+    ``login_max_failures``, ``login_lock_minutes``): the count restarts after an
+    expired lock, and reaching the limit locks and restarts it, as the portal does.
+    Returns the lock's end when the account is (or already was) locked, else None.
+    Concurrent wrong passwords cannot exceed the limit: each UPDATE reads the count it
+    writes, and an account locked meanwhile no longer matches the WHERE clause.
+    """
+    now = clock.utcnow_naive()
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    count = case((expired, 1), else_=User.failed_logins + 1)
+    reaches = count >= settings.login_max_failures
+    until = now + timedelta(minutes=settings.login_lock_minutes)
+    db.begin_write(s)
+    try:
+        row = s.execute(
+            update(User)
+            .where(User.id == user_id, _not_locked(now))
+            .values(
+                failed_logins=case((reaches, 0), else_=count),
+                locked_until=case((reaches, until), (expired, None), else_=User.locked_until),
+            )
+            .returning(User.locked_until)
+            .execution_options(synchronize_session=False)
+        ).first()
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    if row is None:  # locked by another request meanwhile
+        return until
+    return row.locked_until
+
+
+def clear_failures(s: Session, user_id: int) -> bool:
+    """Forget past failures after a right password; False if the account got locked meanwhile."""
+    now = clock.utcnow_naive()
+    db.begin_write(s)
+    try:
+        done = s.execute(
+            update(User)
+            .where(User.id == user_id, _not_locked(now))
+            .values(failed_logins=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    return done == 1
+
+
 def check_account(s: Session, header: str | None) -> Caller:
-    """Return the caller named by a valid ``cpro-account`` header, or refuse (401)."""
+    """Return the caller named by a valid ``cpro-account`` header, or refuse (401).
+
+    Order: unknown login or wrong password (counted, see ``count_failure``) ->
+    locked (the same answer whatever the password: it is not even checked) ->
+    inactive -> expired technical password.
+    """
     if not header:
         raise GatewayError(
             401,
@@ -176,19 +252,23 @@ def check_account(s: Session, header: str | None) -> Caller:
     login, password = _decode_account(header)
     g.cpro_login = login  # the control plane's journal shows it
     user = s.scalars(select(User).where(User.login == login)).first()
-    if user is None or not _password_ok(user, login, password):
-        raise GatewayError(
-            401, "invalid_cpro_account", "Wrong login or password in the cpro-account header."
-        )
+    if user is None:
+        raise _wrong_account()
+    now: datetime = clock.utcnow_naive()
+    if user.locked_until is not None and user.locked_until > now:
+        raise _locked(login)
+    if not _password_ok(user, login, password):
+        if count_failure(s, current_app.config["SANDBOX"], user.id) is not None:
+            raise _locked(login)
+        raise _wrong_account()
+    if (user.failed_logins or user.locked_until is not None) and not clear_failures(s, user.id):
+        raise _locked(login)
     if user.statut != "ACTIF":
         raise GatewayError(
             401,
             "inactive_cpro_account",
             f"The Chorus Pro account {login} is not active (statut {user.statut}).",
         )
-    now: datetime = clock.utcnow_naive()
-    if user.locked_until is not None and user.locked_until > now:
-        raise GatewayError(401, "locked_cpro_account", f"The Chorus Pro account {login} is locked.")
     if user.is_technical:
         if user.password_expires_at is not None and user.password_expires_at <= now:
             raise GatewayError(
@@ -200,3 +280,9 @@ def check_account(s: Session, header: str | None) -> Caller:
                 "(Gestionnaire > Structures > Compte technique).",
             )
     return Caller(user=user, s=s)
+
+
+def _wrong_account() -> GatewayError:
+    return GatewayError(
+        401, "invalid_cpro_account", "Wrong login or password in the cpro-account header."
+    )
