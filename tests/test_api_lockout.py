@@ -21,14 +21,6 @@ HEALTH = "/cpro/transverses/v1/health-check"
 ATTEMPTS = 30
 
 
-@pytest.fixture
-def clock_restored(stack_db):  # noqa: ANN001
-    previous = clock.offset()
-    try:
-        yield
-    finally:
-        state.set_clock_offset(previous)
-
 
 def _answer(response: requests.Response) -> tuple:
     """Everything a client sees, but the Date header (it changes every second)."""
