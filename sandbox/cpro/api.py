@@ -46,6 +46,7 @@ class Operation:
     response_model: type[BaseModel]
     handler: Callable[[Context, Any], dict]
     description: str = ""
+    read_only: bool = False  # the handler only reads: it runs on a session with no transaction
 
 
 OPERATIONS: dict[tuple[str, str], Operation] = {}
@@ -61,8 +62,13 @@ def operation(
     tag: str,
     request_model: type[BaseModel] | None,
     response_model: type[BaseModel],
+    read_only: bool = False,
 ) -> Callable:
-    """Register the decorated handler as the operation ``method path``."""
+    """Register the decorated handler as the operation ``method path``.
+
+    ``read_only``: the handler never writes; it then gets ``db.read_session()`` (no
+    BEGIN, no ROLLBACK), which refuses any flush.
+    """
 
     def register(handler: Callable[[Context, Any], dict]) -> Callable:
         op = Operation(
@@ -75,6 +81,7 @@ def operation(
             response_model=response_model,
             handler=handler,
             description=(handler.__doc__ or "").strip(),
+            read_only=read_only,
         )
         OPERATIONS[(method, path)] = op
         _PATHS.setdefault(path, set()).add(method)
@@ -153,15 +160,21 @@ def _json(body: dict, status: int = 200, headers: dict | None = None) -> Respons
 
 
 def dispatch(_rest: str = "") -> Response:
-    """Answer one ``/cpro/...`` call."""
-    s = db.session()
+    """Answer one ``/cpro/...`` call.
+
+    The gateway's lookups (mostly answered from its caches) and read-only operations
+    run on a session that opens no transaction; other operations get the request's
+    session.
+    """
+    reader = db.read_session()
     try:
-        check_bearer(s, request.headers.get("Authorization"))
+        check_bearer(reader, request.headers.get("Authorization"))
         op = OPERATIONS.get((request.method, request.path.rstrip("/")))
         if op is None:
             raise _unknown_route(request.path)
-        caller = check_account(s, request.headers.get("cpro-account"))
+        caller = check_account(reader, request.headers.get("cpro-account"))
         payload = parse_body(op.request_model) if op.request_model is not None else None
+        s = reader if op.read_only else db.session()
         body = op.handler(Context(s, caller, current_app.config["SANDBOX"]), payload)
     except GatewayError as error:
         headers = {}
@@ -176,4 +189,6 @@ def dispatch(_rest: str = "") -> Response:
         return _json(error.body, error.status)
     except errors.BusinessError as error:
         return _json(error.body())
+    finally:
+        reader.close()
     return _json(body)
