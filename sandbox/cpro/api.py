@@ -159,6 +159,23 @@ def _json(body: dict, status: int = 200, headers: dict | None = None) -> Respons
     return answer
 
 
+class _LazyReader:
+    """``db.read_session()`` opened on first use: a call the gateway's caches answer and
+    whose operation needs no database (health-check) opens none."""
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = db.read_session()
+        return getattr(self._session, name)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
 def dispatch(_rest: str = "") -> Response:
     """Answer one ``/cpro/...`` call.
 
@@ -166,7 +183,7 @@ def dispatch(_rest: str = "") -> Response:
     run on a session that opens no transaction; other operations get the request's
     session.
     """
-    reader = db.read_session()
+    reader: Any = _LazyReader()
     try:
         check_bearer(reader, request.headers.get("Authorization"))
         op = OPERATIONS.get((request.method, request.path.rstrip("/")))

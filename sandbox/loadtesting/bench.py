@@ -57,6 +57,7 @@ class BenchOptions:
     profile: bool = True
     parts: tuple[str, ...] = ("api", "flows", "scale")  # api = ceiling + API read mix
     var_dir: str = "var"
+    server: str = ""  # '' = the `server` setting (SANDBOX_SERVER), else gunicorn or granian
     server_workers: int = 2
     server_threads: int = 4
     flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
@@ -212,8 +213,16 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
 
 def server_options(opts: BenchOptions, settings: dict | None = None) -> LoadOptions:
     """The stack of a bench run: the bench's server layout and these settings."""
-    return LoadOptions(settings=dict(settings or {}), server_workers=opts.server_workers,
+    merged = dict(settings or {})
+    if opts.server:
+        merged["server"] = opts.server
+    return LoadOptions(settings=merged, server_workers=opts.server_workers,
                        server_threads=opts.server_threads)
+
+
+def server_kind(opts: BenchOptions) -> str:
+    name = (opts.server or os.environ.get("SANDBOX_SERVER") or "gunicorn").lower()
+    return "gunicorn gthread" if name == "gunicorn" else name
 
 
 def cpu_figures(cpu: dict, units: int | float) -> dict:
@@ -233,7 +242,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
     seconds = duration_seconds(opts.duration)
     results: dict = {"machine": machine(), "startedAt": datetime.now(UTC).isoformat(),
                      "duration": opts.duration, "note": opts.note, "profile": dict(LOAD_PROFILE),
-                     "server": {"kind": os.environ.get("SANDBOX_SERVER", "gunicorn gthread"),
+                     "server": {"kind": server_kind(opts),
                                 "workers": opts.server_workers,
                                 "threads": opts.server_threads}}
 

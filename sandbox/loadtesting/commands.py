@@ -86,10 +86,12 @@ def register(group: click.Group) -> None:
                   help="What to measure: api (ceiling + API read mix), flows, scale.")
     @click.option("--quick", is_flag=True,
                   help="Before/after mode: 15 s runs, no scale, one hash cost, no docs entry.")
+    @click.option("--server", type=click.Choice(["", "gunicorn", "granian"]), default="",
+                  help="The WSGI server (default: the `server` setting, SANDBOX_SERVER).")
     @click.option("--server-workers", type=int, default=2, show_default=True)
     @click.option("--server-threads", type=int, default=4, show_default=True)
     def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
-              note, parts, quick, server_workers, server_threads) -> None:
+              note, parts, quick, server, server_workers, server_threads) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench
 
@@ -102,7 +104,7 @@ def register(group: click.Group) -> None:
             flow_users=flow_users,
             scale=[int(x) for x in scale.split(",") if x.strip()], scale_db=prepared, note=note,
             parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
-            server_workers=server_workers, server_threads=server_threads,
+            server=server, server_workers=server_workers, server_threads=server_threads,
         )
         if quick:  # the quick defaults, unless an option was given explicitly
             context = click.get_current_context()
