@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sandbox import clock, db
 from sandbox.control import faults, journal, operations
 from sandbox.control.timeparse import parse_duration, parse_instant
-from sandbox.models import Captcha, OutboxMail
+from sandbox.models import OutboxMail
+from sandbox.portal import captcha
 
 bp = Blueprint(
     "control", __name__, url_prefix="/_sandbox", template_folder="templates",
@@ -268,10 +269,10 @@ def get_mails():
 @bp.get("/captcha/<captcha_id>")
 def get_captcha(captcha_id: str):
     """The answer of a captcha challenge shown by the portal."""
-    row = db.session().get(Captcha, captcha_id)
-    if row is None:
-        return error(f"no captcha {captcha_id!r}", 404)
-    return jsonify({"captchaId": row.id, "answer": row.answer})
+    answer = captcha.answer_of(captcha_id)
+    if answer is None:
+        return error(f"no captcha {captcha_id[:80]!r} (unknown or expired)", 404)
+    return jsonify({"captchaId": captcha_id, "answer": answer})
 
 
 @bp.get("/credentials")
