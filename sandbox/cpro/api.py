@@ -12,7 +12,6 @@ business answer (HTTP 200, ``codeRetour``/``libelle``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from sandbox import db
 from sandbox.config import Settings
 from sandbox.cpro import errors
 from sandbox.piste.gateway import Caller, GatewayError, check_account, check_bearer
+from sandbox.registry import Registry
 
 
 @dataclass
@@ -36,59 +36,12 @@ class Context:
     settings: Settings
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    tag: str
-    request_model: type[BaseModel] | None
-    response_model: type[BaseModel]
-    handler: Callable[[Context, Any], dict]
-    description: str = ""
-    read_only: bool = False  # the handler only reads: it runs on a session with no transaction
-
-
-OPERATIONS: dict[tuple[str, str], Operation] = {}
-_PATHS: dict[str, set[str]] = {}
-
-
-def operation(
-    method: str,
-    path: str,
-    *,
-    operation_id: str,
-    summary: str,
-    tag: str,
-    request_model: type[BaseModel] | None,
-    response_model: type[BaseModel],
-    read_only: bool = False,
-) -> Callable:
-    """Register the decorated handler as the operation ``method path``.
-
-    ``read_only``: the handler never writes; it then gets ``db.read_session()`` (no
-    BEGIN, no ROLLBACK), which refuses any flush.
-    """
-
-    def register(handler: Callable[[Context, Any], dict]) -> Callable:
-        op = Operation(
-            method=method,
-            path=path,
-            operation_id=operation_id,
-            summary=summary,
-            tag=tag,
-            request_model=request_model,
-            response_model=response_model,
-            handler=handler,
-            description=(handler.__doc__ or "").strip(),
-            read_only=read_only,
-        )
-        OPERATIONS[(method, path)] = op
-        _PATHS.setdefault(path, set()).add(method)
-        return handler
-
-    return register
+# The API's operations (``sandbox.registry``, the same mechanism as the control plane's).
+# ``read_only=True`` (kept in ``Operation.extra``): the handler never writes; it then
+# gets ``db.read_session()`` (no BEGIN, no ROLLBACK), which refuses any flush.
+REGISTRY = Registry()
+OPERATIONS = REGISTRY.operations
+operation = REGISTRY.operation
 
 
 class RequestError(Exception):
@@ -136,7 +89,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def _unknown_route(path: str) -> GatewayError:
-    methods = _PATHS.get(path.rstrip("/"))
+    methods = REGISTRY.methods(path.rstrip("/"))
     if methods:
         allowed = ", ".join(sorted(methods))
         return GatewayError(
@@ -189,12 +142,12 @@ def dispatch(_rest: str = "") -> Response:
     reader: Any = _LazyReader()
     try:
         check_bearer(reader, request.headers.get("Authorization"))
-        op = OPERATIONS.get((request.method, request.path.rstrip("/")))
+        op = REGISTRY.find(request.method, request.path.rstrip("/"))
         if op is None:
             raise _unknown_route(request.path)
         caller = check_account(reader, request.headers.get("cpro-account"))
         payload = parse_body(op.request_model) if op.request_model is not None else None
-        s = reader if op.read_only else db.session()
+        s = reader if op.extra.get("read_only") else db.session()
         body = op.handler(Context(s, caller, current_app.config["SANDBOX"]), payload)
     except GatewayError as error:
         headers = {}
