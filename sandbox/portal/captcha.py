@@ -109,16 +109,17 @@ def check(s: Session, captcha_id: str, answer: str) -> bool:
     now = clock.utcnow_naive()
     db.begin_write(s)
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    won = s.execute(
+    won = s.execute(  # RETURNING: psycopg's rowcount is -1 for this statement
         insert(Captcha)
         .values(id=nonce, answer=expected, created_at=now, used_at=now)
         .on_conflict_do_nothing(index_elements=["id"])
-    ).rowcount
+        .returning(Captcha.id)
+    ).first() is not None
     if secrets.randbelow(_PRUNE_ONE_IN) == 0:
         s.execute(delete(Captcha).where(
             Captcha.created_at < now - timedelta(minutes=2 * CAPTCHA_MINUTES)))
     s.commit()
-    if won != 1:
+    if not won:
         return False
     given = "".join((answer or "").split()).upper()
     return secrets.compare_digest(given.encode(), expected.encode())
