@@ -47,13 +47,17 @@ def run_paged(
     count_stmt: Select | None = None,
 ) -> tuple[list, dict]:
     """Run ``stmt`` for one page (ordered by ``order``) and count every match
-    (with ``count_stmt`` if given: the same rows, written for another index)."""
+    (with ``count_stmt`` if given: the same rows, written for another index).
+
+    The count is skipped when the page itself tells the total: a page that is not
+    full and not empty is the last one (most identifier searches: one row)."""
+    ordering = [col.desc() if descending else col.asc() for col in order]
+    skipped = (page - 1) * size
+    rows = s.execute(stmt.order_by(*ordering).limit(size).offset(skipped)).all()
+    if 0 < len(rows) < size or (not rows and page == 1):
+        return rows, parametres_retour(page, size, skipped + len(rows))
     counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
     total = s.scalar(select(func.count()).select_from(counted)) or 0
-    if total == 0 or (page - 1) * size >= total:
-        return [], parametres_retour(page, size, total)
-    ordering = [col.desc() if descending else col.asc() for col in order]
-    rows = s.execute(stmt.order_by(*ordering).limit(size).offset((page - 1) * size)).all()
     return rows, parametres_retour(page, size, total)
 
 

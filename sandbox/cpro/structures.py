@@ -35,6 +35,7 @@ TAG = "Structures"
     tag=TAG,
     request_model=sc.RechercherStructureParam,
     response_model=sc.RechercherStructureRetour,
+    read_only=True,
 )
 def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     """Every criterion is optional and they combine with AND. Identifier, postcode, city,
@@ -126,6 +127,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     tag=TAG,
     request_model=sc.ConsulterStructureParam,
     response_model=sc.ConsulterStructureRetour,
+    read_only=True,
 )
 def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
@@ -195,6 +197,7 @@ def service_resume(sv: Service) -> dict:
     tag=TAG,
     request_model=sc.RechercherServicesStructureParam,
     response_model=sc.RechercherServicesStructureRetour,
+    read_only=True,
 )
 def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) -> dict:
     """Every service of the structure (active or not: see `estActif`), paged."""
@@ -234,6 +237,7 @@ def service_of(ctx: Context, structure: Structure, service_id: int) -> Service:
     tag=TAG,
     request_model=sc.ConsulterServiceStructureParam,
     response_model=sc.ConsulterServiceStructureRetour,
+    read_only=True,
 )
 def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dict:
     """Address, general information (`informationsGenerales`, with "s") and parameters of a
@@ -286,6 +290,7 @@ def _is_gestionnaire(ctx: Context, structure_id: int) -> bool:
     tag=TAG,
     request_model=sc.ListerRattachementsStructureUtilisateurParam,
     response_model=sc.ListerRattachementsStructureUtilisateurRetour,
+    read_only=True,
 )
 def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisateurParam) -> dict:
     """For the gestionnaire principal of the structure (or its technical account): the
@@ -357,6 +362,7 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
     tag=TAG,
     request_model=sc.RechercherEspacesParam,
     response_model=sc.RechercherEspacesRetour,
+    read_only=True,
 )
 def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     """The structure is named by `idStructure` or `identifiantStructure` (+ type, SIRET by
