@@ -8,7 +8,7 @@ by the next request of every worker. Reading that row on every request cost abou
 cheaper question — *has anything been committed since I last looked?* — and reads
 the row only when the answer is yes:
 
-* SQLite: ``PRAGMA data_version`` on a connection of its own that never writes
+* SQLite: ``PRAGMA data_version`` on a connection per thread that never writes
   (its value changes whenever another connection commits a change to the file);
 * PostgreSQL: ``pg_current_snapshot()`` (its text changes whenever a transaction
   that wrote completes).
@@ -58,63 +58,65 @@ _STATE_ROW = select(SandboxState.__table__).where(SandboxState.id == 1)
 
 
 class ChangeWatch:
-    """A cheap marker of "something was committed": equal markers, nothing changed.
+    """Tells each thread whether anything was committed since that thread last asked.
 
-    One connection per process, used under a lock (a marker read is a few µs);
-    reopened after a fork. ``marker()`` returns None when the database cannot be
-    watched (an in-memory SQLite): every request then reads the state row.
+    One watch connection per thread (no lock on the request path; a look is a few µs),
+    opened on first use and reopened after a fork or a change of database.
+    ``changed()`` answers None when the database cannot be watched (an in-memory
+    SQLite): every request then reads the state row.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._conn = None
-        self._key: tuple[int, str] | None = None
-        self._query = ""
+        self._local = threading.local()
 
-    def _open(self, url: str):  # noqa: ANN202
+    @staticmethod
+    def _open(url: str):  # noqa: ANN205
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
             if not database or database == ":memory:" or not os.path.exists(database):
-                return None
-            self._query = "PRAGMA data_version"
-            return sqlite3.connect(database, isolation_level=None, check_same_thread=False,
+                return None, ""
+            conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
                                    timeout=30)
+            return conn, "PRAGMA data_version"
         if parsed.get_backend_name() == "postgresql":
             import psycopg
 
-            self._query = "SELECT pg_current_snapshot()::text"
             dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-            return psycopg.connect(dsn, autocommit=True)
-        return None
+            return psycopg.connect(dsn, autocommit=True), "SELECT pg_current_snapshot()::text"
+        return None, ""
 
-    def marker(self) -> object | None:
-        url = db.engine().url.render_as_string(hide_password=False)
-        key = (os.getpid(), url)
-        with self._lock:
-            try:
-                if self._key != key:
-                    self._close()
-                    self._conn = self._open(url)
-                    self._key = key
-                if self._conn is None:
-                    return None
-                return self._conn.execute(self._query).fetchone()[0]
-            except Exception:  # noqa: BLE001 - a broken watch connection: reopen next time
+    def changed(self) -> bool | None:
+        local = self._local
+        key = (os.getpid(), db.engine().url)
+        try:
+            if getattr(local, "key", None) != key:
                 self._close()
+                local.conn, local.query = self._open(key[1].render_as_string(
+                    hide_password=False))
+                local.key, local.last = key, None
+            if local.conn is None:
                 return None
+            marker = local.conn.execute(local.query).fetchone()[0]
+        except Exception:  # noqa: BLE001 - a broken watch connection: reopen next time
+            self._close()
+            return None
+        seen, local.last = local.last, marker
+        return None if seen is None else marker != seen
 
     def _close(self) -> None:
-        if self._conn is not None and self._key is not None and self._key[0] == os.getpid():
+        local = self._local
+        conn, key = getattr(local, "conn", None), getattr(local, "key", None)
+        if conn is not None and key is not None and key[0] == os.getpid():
             try:
-                self._conn.close()
+                conn.close()
             except Exception:  # noqa: BLE001, S110
                 pass
-        self._conn, self._key = None, None
+        local.conn, local.key, local.last = None, None, None
 
 
 _watch = ChangeWatch()
-_seen: dict = {"marker": None, "row": None, "generation": 0}
+_seen: dict = {"row": None, "row_generation": 0, "generation": 0}
 _seen_lock = threading.Lock()
 
 
@@ -126,7 +128,7 @@ def generation() -> int:
 def changed() -> None:
     """Forget what this process knows (its own write, say): caches and state are read again."""
     with _seen_lock:
-        _seen["marker"] = None
+        _seen["row"] = None
         _seen["generation"] += 1
 
 
@@ -134,10 +136,12 @@ def refresh() -> SandboxState:
     """Return the shared state (read again only if the database changed) and apply
     the clock offset to this process. The answer is a detached ``SandboxState`` to
     read, not to change; it may be shared by concurrent requests."""
-    marker = _watch.marker()
     cached = _seen["row"]
-    if marker is not None and marker == _seen["marker"] and cached is not None:
+    if _watch.changed() is False and cached is not None:
         return cached
+    with _seen_lock:  # before the read: what is read now is at least this new
+        _seen["generation"] += 1
+        mine = _seen["generation"]
     with db.engine().connect() as conn:
         values = conn.execute(_STATE_ROW).mappings().first()
     if values is None:  # first start: create the row
@@ -146,11 +150,10 @@ def refresh() -> SandboxState:
             s.expunge(row)
     else:
         row = SandboxState(**values)
-    clock.set_offset(row.clock_offset_seconds)
-    with _seen_lock:
-        _seen["generation"] += 1
-        _seen["row"] = row
-        _seen["marker"] = marker
+    with _seen_lock:  # a slower, older read never replaces a newer one
+        if mine >= _seen["row_generation"]:
+            _seen["row"], _seen["row_generation"] = row, mine
+            clock.set_offset(row.clock_offset_seconds)
     return row
 
 
