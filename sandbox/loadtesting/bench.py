@@ -253,9 +253,11 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                     max_mail_p95_ms=30_000, stop_timeout=15)
         base.update(kwargs)
         meter = CpuMeter(stack.server.process.pid if stack.server.process else None,
-                         stack.mailpit.process.pid if stack.mailpit.process else None).start()
+                         stack.mailpit.process.pid if stack.mailpit.process else None)
+        idle = meter.idle_ms_per_s()
+        meter.start()
         summary = run_load(LoadOptions(**base), stack=stack, out=run_out)
-        summary["cpu"] = meter.stop()
+        summary["cpu"] = dict(meter.stop(), server_idle_ms_per_s=round(idle, 2))
         per_request = per_unit_ms(summary["cpu"], summary["totals"].get("httpRequests", 0))
         echo(f"  {label}: HTTP {summary['totals'].get('httpRps', 0):.1f} req/s, "
              f"p95 {summary['totals'].get('httpP95', 0):.0f} ms, "

@@ -43,8 +43,10 @@ def cpu_cell(cpu: dict | None, unit: str = "request") -> str:
     """'3.10 server (Mailpit 0.00, Locust 1.20) CPU-ms per request'."""
     if not cpu or cpu.get("server_ms") is None:
         return "-"
+    idle = cpu.get("server_idle_ms_per_s")
     return (f"**{_cpu(cpu['server_ms'])}** (Mailpit {_cpu(cpu['mailpit_ms'])}, Locust "
-            f"{_cpu(cpu['locust_ms'])}) per {unit}")
+            f"{_cpu(cpu['locust_ms'])}) per {unit}"
+            + (f"; server idle {idle:.0f} CPU-ms/s" if idle is not None else ""))
 
 
 def _server_line(r: dict) -> str:
