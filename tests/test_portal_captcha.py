@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from sandbox import clock, state
 from sandbox.models import Captcha, User
-from sandbox.portal.client import find_form
+from sandbox.testing.portal import find_form
 
 
 def _count(s, model, *where) -> int:  # noqa: ANN001
