@@ -204,6 +204,17 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     }
 
 
+@lru_cache(maxsize=64)
+def _services_statements(tri: str | None, descending: bool) -> tuple[Select, Select]:
+    """Page and count statements of ``rechercher/services`` (Core rows: what
+    ``service_resume`` reads), built once per order."""
+    stmt = select(Service.id, Service.code, Service.libelle, Service.est_actif,
+                  Service.date_debut, Service.date_fin).where(
+        Service.structure_id == bindparam("structure_id"))
+    return paging.ordered_page(stmt, paging.SERVICES.order(tri), descending), \
+        paging.count_of(stmt)
+
+
 def service_resume(sv: Service) -> dict:
     return {
         "idService": sv.id,
@@ -229,14 +240,15 @@ def service_resume(sv: Service) -> dict:
 def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) -> dict:
     """Every service of the structure (active or not: see `estActif`), paged."""
     st = readable_structure(ctx, p.idStructure)
-    stmt = select(Service).where(Service.structure_id == st.id)
-    rows, retour = paging.paged(
-        ctx.s, stmt, p.parametresRechercherServicesStructure, paging.SERVICES
-    )
+    params = p.parametresRechercherServicesStructure
+    page_stmt, count_stmt = _services_statements(
+        paging.tri_colonne(params), paging.page_request(params)[2])
+    rows, retour = paging.run_prepared(
+        ctx.s, page_stmt, count_stmt, {"structure_id": st.id}, params)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
-        "listeServices": [service_resume(r[0]) for r in rows],
+        "listeServices": [service_resume(r) for r in rows],
         "parametresRetour": retour,
     }
 
