@@ -31,6 +31,11 @@ class Settings:
         "http://127.0.0.1:8080", "Base URL used in links sent by e-mail."
     )
     host: str = _setting("127.0.0.1", "Address the sandbox listens on.")
+    allowed_hosts: str = _setting(
+        "",
+        "Host names (comma-separated) the sandbox answers to besides loopback and the public "
+        "base URL's host; '*' accepts any (DNS-rebinding guard, docs/reliability.md).",
+    )
     port: int = _setting(8080, "Port of the sandbox (portal, API and control plane).")
     workers: int = _setting(2, "Server worker processes.")
     threads: int = _setting(4, "Threads per worker (gunicorn gthread; granian blocking threads).")

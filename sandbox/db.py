@@ -151,15 +151,8 @@ def session(write: bool = False) -> Session:
 @contextmanager
 def transaction(write: bool = True) -> Iterator[Session]:
     """Run a block in its own session, committed at the end or rolled back."""
-    with new_session() as s:
-        if write:
-            begin_write(s)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
+    with new_session() as s, unit_of_work(s, write=write):
+        yield s
 
 
 def create_schema() -> None:
@@ -180,6 +173,25 @@ def init_app(app: Flask) -> None:
         s = g.pop("db_session", None)
         if s is not None:
             s.close()
+
+
+@contextmanager
+def unit_of_work(s: Session, *, write: bool = True) -> Iterator[Session]:
+    """Run a block as one unit of work on ``s``: begin it as a writing transaction
+    (``begin_write``, unless ``write=False``), commit when the block ends, roll back
+    if it raises.
+
+    What the block must keep although it then raises (a failed login counted) is
+    decided inside, committed by the block's end, and raised after it.
+    """
+    if write:
+        begin_write(s)
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
 
 
 # The read path: sessions that never open a transaction ------------------------------

@@ -276,7 +276,7 @@ def test_expired_token_is_401(base_url, world, clock_restored):
 
 
 def test_expired_technical_password_is_401_then_ok_after_reset(base_url, world, clock_restored):
-    from sandbox.piste.technical import reset_technical_password
+    from sandbox.accounts.technical import reset_technical_password
 
     settings = load_settings()
     state.set_clock_offset(clock.offset() + (settings.tech_password_days + 1) * 86400)

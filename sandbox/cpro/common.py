@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
+from sandbox.formatting import PARIS
 from sandbox.models import Structure
 from sandbox.vocabulary import (
     StatutStructure,
@@ -20,8 +20,6 @@ from sandbox.vocabulary import (
     TypeIdentifiant,
     TypeStructure,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _aware_utc(moment: datetime) -> datetime:
