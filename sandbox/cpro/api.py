@@ -125,7 +125,10 @@ _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # dates as Flask writes them (i
 def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     """The answer, encoded by orjson (4× faster than the stdlib here; UTF-8, field order
     kept); what orjson does not know goes to the app's JSON provider's ``default``."""
-    data = orjson.dumps(body, default=current_app.json.default, option=_JSON_OPTIONS)
+    try:
+        data = orjson.dumps(body, default=current_app.json.default, option=_JSON_OPTIONS)
+    except TypeError:  # what orjson refuses (an integer past 64 bits echoed back): the stdlib
+        data = current_app.json.dumps(body).encode()
     return Response(data, status=status, headers=headers, mimetype="application/json")
 
 

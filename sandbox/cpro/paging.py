@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the schemas import this module for the sort keys
 
 MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
 DEFAULT_PAGE_SIZE = 10
+# A page past this many rows is empty whatever the table (and its OFFSET would overflow
+# SQLite's 64-bit integers: pageResultatDemandee is not bounded by the schema).
+MAX_OFFSET = 2**62
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def run_paged(
     full and not empty is the last one (most identifier searches: one row)."""
     ordering = [col.desc() if descending else col.asc() for col in order]
     skipped = (page - 1) * size
-    rows = s.execute(stmt.order_by(*ordering).limit(size).offset(skipped)).all()
+    rows = [] if skipped > MAX_OFFSET else s.execute(
+        stmt.order_by(*ordering).limit(size).offset(skipped)).all()
     if 0 < len(rows) < size or (not rows and page == 1):
         return rows, parametres_retour(page, size, skipped + len(rows))
     counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
@@ -117,7 +121,8 @@ def run_prepared(
     bind values. The count is skipped as in ``run_paged``."""
     page, size, _ = page_request(p)
     skipped = (page - 1) * size
-    rows = s.execute(page_stmt, {**params, "page_limit": size, "page_offset": skipped}).all()
+    rows = [] if skipped > MAX_OFFSET else s.execute(
+        page_stmt, {**params, "page_limit": size, "page_offset": skipped}).all()
     if 0 < len(rows) < size or (not rows and page == 1):
         return rows, parametres_retour(page, size, skipped + len(rows))
     total = s.execute(count_stmt, params).scalar() or 0
