@@ -37,8 +37,11 @@ class Settings:
         "base URL's host; '*' accepts any (DNS-rebinding guard, docs/reliability.md).",
     )
     port: int = _setting(8080, "Port of the sandbox (portal, API and control plane).")
-    workers: int = _setting(2, "Gunicorn worker processes.")
-    threads: int = _setting(4, "Threads per gunicorn worker (gthread).")
+    workers: int = _setting(2, "Server worker processes.")
+    threads: int = _setting(4, "Threads per worker (gunicorn gthread; granian blocking threads).")
+    server: str = _setting(
+        "gunicorn", "WSGI server of `chorus-sandbox run` and the test stacks: gunicorn or granian."
+    )
     secret_key: str = _setting(
         "chorus-sandbox-not-secret", "Flask secret key (sessions, CSRF, signed tokens)."
     )
