@@ -2,7 +2,7 @@
 
     locust -f loadtests/locustfile.py --headless -u 20 -r 5 -t 2m -H http://127.0.0.1:8080 \
         --mailpit-url http://127.0.0.1:8025 --client-id ... --client-secret ... \
-        --tech-login ... --tech-password ... [--mix signup=3,rattachement=1,api=6]
+        --tech-login ... --tech-password ... [--mix signup=3,rattachement=1,api=6,invoice=2]
 
 Add a shape file to change the load over time:
 ``-f loadtests/locustfile.py,loadtests/shape_spike.py`` (steady, ramp, step, spike).
@@ -12,12 +12,16 @@ Add a shape file to change the load over time:
 from __future__ import annotations
 
 from api_users import ApiUser
+from invoice_users import InvoiceUser
 from locust import events
 from portal_users import RattachementUser, SignupUser
 
 from sandbox.loadtesting.options import LOAD_USERS, parse_mix
 
-USER_CLASSES = {"signup": SignupUser, "rattachement": RattachementUser, "api": ApiUser}
+USER_CLASSES = {
+    "signup": SignupUser, "rattachement": RattachementUser, "api": ApiUser,
+    "invoice": InvoiceUser,
+}
 if tuple(USER_CLASSES) != LOAD_USERS:  # the CLI checks --mix against LOAD_USERS before starting
     raise RuntimeError("sandbox.loadtesting.options.LOAD_USERS differs from USER_CLASSES")
 
@@ -36,4 +40,4 @@ def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
     environment.user_classes[:] = kept  # in place: the runner holds this list
 
 
-__all__ = ["ApiUser", "RattachementUser", "SignupUser"]
+__all__ = ["ApiUser", "InvoiceUser", "RattachementUser", "SignupUser"]

@@ -135,6 +135,16 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
+        server = (self.env.get("SANDBOX_SERVER") or os.environ.get("SANDBOX_SERVER")
+                  or "gunicorn").strip().lower()
+        if server == "granian":  # the `server` setting (docs/performance.md)
+            return [
+                sys.executable, "-m", "granian", "--interface", "wsgi",
+                "--workers", str(self.workers), "--blocking-threads", str(self.threads),
+                "--host", self.host, "--port", str(self.port),
+                "--respawn-failed-workers", "--workers-kill-timeout", "10",
+                "--no-ws", "sandbox.wsgi:app",
+            ]
         return [
             sys.executable, "-m", "gunicorn",
             "--worker-class", "gthread",

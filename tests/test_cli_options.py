@@ -25,7 +25,7 @@ def test_version_names_the_installed_distribution(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--mix", "foo=1"], "unknown user 'foo' (known: signup, rattachement, api)"),
+        (["--mix", "foo=1"], "unknown user 'foo' (known: signup, rattachement, api, invoice)"),
         (["--mix", "signup=x"], "weight of 'signup' is not a whole number"),
         (["--mix", "signup=0,api=0"], "no user class with a weight above 0"),
         (["--mix", "api=-2"], "negative"),

@@ -37,6 +37,7 @@ def read_ledgers(folder: Path) -> dict:
     signups: dict[str, str] = {}
     activated: set[str] = set()
     server_errors: list[dict] = []
+    deposits: dict[str, str] = {}  # numeroFluxDepot -> invoice number (InvoiceUser)
     for path in sorted(Path(folder).glob("ledger-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -48,7 +49,10 @@ def read_ledgers(folder: Path) -> dict:
                 activated.add(fact["email"].lower())
             elif fact["e"] == "5xx":
                 server_errors.append(fact)
-    return {"signups": signups, "activated": activated, "server_errors": server_errors}
+            elif fact["e"] == "deposit":
+                deposits[fact["flux"]] = fact["numero"]
+    return {"signups": signups, "activated": activated, "server_errors": server_errors,
+            "deposits": deposits}
 
 
 def wait_outbox_drained(timeout: float = 60.0) -> int:
@@ -146,6 +150,10 @@ def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0,
         "every completed activation is active", not not_active and not unknown,
         f"{len(activated) - len(not_active)}/{len(activated)} activated accounts are ACTIF",
         [f"{a}: {states.get(a)}" for a in not_active] + [f"{a}: not a signup" for a in unknown]))
+    if ledger["deposits"]:
+        from sandbox.loadtesting.flux_checks import flux_checks
+
+        checks.extend(flux_checks(ledger["deposits"], drain_timeout))
     errors = ledger["server_errors"]
     if tolerated is None:
         checks.append(Check(
@@ -201,4 +209,5 @@ def ledger_counts(ledger_dir: Path) -> dict:
     ledger = read_ledgers(ledger_dir)
     kinds = Counter(ledger["signups"].values())
     return {"signups": len(ledger["signups"]), "signupsByKind": dict(kinds),
-            "activations": len(ledger["activated"]), "serverErrors": len(ledger["server_errors"])}
+            "activations": len(ledger["activated"]), "serverErrors": len(ledger["server_errors"]),
+            "deposits": len(ledger["deposits"])}

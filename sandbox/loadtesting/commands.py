@@ -131,10 +131,16 @@ def register(group: click.Group) -> None:
     @click.option("--scale-db", multiple=True, metavar="N=PATH",
                   help="Reuse a prepared SQLite database for N structures (copied first).")
     @click.option("--note", default="", help="A note printed next to the figures.")
-    @click.option("--parts", default="api,flows,scale", show_default=True,
-                  help="What to measure: api (ceiling + API read mix), flows, scale.")
+    @click.option("--parts", default="api,flows,invoices,scale", show_default=True,
+                  help="What to measure: api (ceiling + API read mix), flows, invoices, scale.")
+    @click.option("--quick", is_flag=True,
+                  help="Before/after mode: 15 s runs, no scale, one hash cost, no docs entry.")
+    @click.option("--server", type=click.Choice(["", "gunicorn", "granian"]), default="",
+                  help="The WSGI server (default: the `server` setting, SANDBOX_SERVER).")
+    @click.option("--server-workers", type=int, default=2, show_default=True)
+    @click.option("--server-threads", type=int, default=4, show_default=True)
     def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
-              note, parts) -> None:
+              note, parts, quick, server, server_workers, server_threads) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench
 
@@ -142,13 +148,21 @@ def register(group: click.Group) -> None:
         for pair in scale_db:
             count, _, path = pair.partition("=")
             prepared[int(count)] = path
-        opts = BenchOptions(
+        values = dict(
             reports_dir=reports_dir, docs=docs, duration=duration, api_users=api_users,
             flow_users=flow_users,
             scale=[int(x) for x in scale.split(",") if x.strip()], scale_db=prepared, note=note,
             parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
+            server=server, server_workers=server_workers, server_threads=server_threads,
         )
-        unknown = set(opts.parts) - {"api", "flows", "scale"}
+        if quick:  # the quick defaults, unless an option was given explicitly
+            context = click.get_current_context()
+            given = {name for name in values
+                     if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
+            opts = BenchOptions.quick(**{k: v for k, v in values.items() if k in given})
+        else:
+            opts = BenchOptions(**values)
+        unknown = set(opts.parts) - {"api", "flows", "invoices", "scale"}
         if unknown:
             raise click.BadParameter(f"unknown part(s): {', '.join(sorted(unknown))}",
                                      param_hint="--parts")

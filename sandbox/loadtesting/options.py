@@ -9,7 +9,7 @@ with :func:`parse_mix` below, so the two cannot disagree.
 from __future__ import annotations
 
 # The user classes of loadtests/locustfile.py, by their --mix name.
-LOAD_USERS = ("signup", "rattachement", "api")
+LOAD_USERS = ("signup", "rattachement", "api", "invoice")
 
 
 def parse_mix(text: str, known: tuple[str, ...] = LOAD_USERS) -> dict[str, int]:
