@@ -69,9 +69,15 @@ class Run:
         wait_until(ready, 120, "the banner of a running sandbox")
 
     def close(self) -> None:
+        """Stop `run` as Ctrl-C does (it stops Mailpit and gunicorn, which live in
+        sessions of their own); SIGKILL only if it does not stop."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self._output.close()
 
 
