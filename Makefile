@@ -12,7 +12,7 @@ RUN_ARGS ?=
 LOAD_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench
+.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench conformance
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
@@ -23,6 +23,7 @@ help:
 	@echo "make settings print every SANDBOX_* setting"
 	@echo "make load     a bounded Locust run on a fresh stack, then correctness checks (LOAD_ARGS=...)"
 	@echo "make bench    measure ceiling, API mix, signup flows, scale; append docs/performance.md"
+	@echo "make conformance  public clients' bodies against a fresh stack; writes docs/conformance.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +77,11 @@ load: install
 
 bench: install
 	$(BIN)/chorus-sandbox bench $(BENCH_ARGS)
+
+# The public clients' own request bodies (tests/contract/bodies) on the default seed;
+# writes docs/conformance.md and the operation table of docs/api.md (docs/conformance.md).
+conformance: install
+	CONTRACT_REPORT=$(CURDIR)/docs/conformance.md $(BIN)/python -m pytest tests/contract -q $(PYTEST_ARGS)
 
 settings: $(STAMP)
 	@$(BIN)/chorus-sandbox settings

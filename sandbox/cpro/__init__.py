@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sandbox.cpro import structures, transverses, utilisateurs  # noqa: F401 (registers)
+from sandbox.cpro import (  # noqa: F401 (registers)
+    referentiels,
+    referentiels_structures,
+    structures,
+    transverses,
+    utilisateurs,
+)
 from sandbox.cpro.api import dispatch
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
