@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 
 import requests
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from sandbox import clock, db
 from sandbox.control import journal, operations
+from sandbox.control.api import bp, operation
 from sandbox.control.timeparse import parse_duration
-from sandbox.control.views import bp
 from sandbox.models import OutboxMail, Rattachement, Structure, User
+from sandbox.vocabulary import MailState, StatutRattachement
 
 log = logging.getLogger("sandbox.control")
 
@@ -40,9 +41,9 @@ def counts() -> dict:
         ) or 0,
         "pendingRattachements": s.scalar(
             select(func.count()).select_from(Rattachement)
-            .where(Rattachement.statut == "EN_COURS_DE_VALIDATION")
+            .where(Rattachement.statut == StatutRattachement.EN_COURS_DE_VALIDATION)
         ) or 0,
-        "mails": {state: mails.get(state, 0) for state in ("queued", "retrying", "delivered")},
+        "mails": {state.value: mails.get(state, 0) for state in MailState},
     }
 
 
@@ -67,14 +68,14 @@ def latest_mailpit_messages(mailpit_url: str, limit: int = 10) -> tuple[list[dic
     ], None
 
 
-@bp.get("/")
-def dashboard():
+@operation("GET", "/", summary="Dashboard (HTML)", tag="Sandbox", html=True)
+def dashboard() -> Response:
     """Show the sandbox at a glance, with reset and clock buttons."""
     settings = current_app.config["SANDBOX"]
     folder = current_app.config["SANDBOX_JOURNAL_DIR"]
     recent = journal.entries(folder, settings.journal_size)[-20:][::-1]
     messages, mailpit_error = latest_mailpit_messages(settings.mailpit_url)
-    return render_template(
+    return Response(render_template(
         "control/dashboard.html",
         counts=counts(),
         clock=operations.clock_view(),
@@ -85,18 +86,15 @@ def dashboard():
         mailpit_error=mailpit_error,
         mailpit_url=settings.mailpit_url,
         notice=request.args.get("notice"),
-    )
+    ), mimetype="text/html")
 
 
 @bp.post("/dashboard/reset")
 def dashboard_reset():
     """The dashboard's reset button (a form post; same-origin only)."""
-    try:
-        report = operations.reset(current_app.config["SANDBOX"],
-                                  clear_mail=request.form.get("clear_mailpit") == "y")
-        notice = f"Reset done in {report['durationMs']} ms (seed {report['seed']})."
-    except operations.Unavailable as problem:
-        notice = f"Reset unavailable: {problem}"
+    report = operations.reset(current_app.config["SANDBOX"],
+                              clear_mail=request.form.get("clear_mailpit") == "y")
+    notice = f"Reset done in {report['durationMs']} ms (seed {report['seed']})."
     return redirect(url_for("control.dashboard", notice=notice), 303)
 
 

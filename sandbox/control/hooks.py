@@ -18,7 +18,9 @@ import time
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy import select
 
+from sandbox import db, security
 from sandbox.control import faults, journal
+from sandbox.models import AccessToken, OAuthClient
 
 log = logging.getLogger("sandbox.control")
 
@@ -98,9 +100,6 @@ def _client_id() -> str | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer ") or not request.path.startswith("/cpro/"):
         return None
-    from sandbox import db, security
-    from sandbox.models import AccessToken, OAuthClient
-
     digest = security.token_hash(header[7:].strip())
     if digest not in _bearer_clients:
         if len(_bearer_clients) > 10_000:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
 import requests
 from sqlalchemy import delete
 
-from sandbox import clock, db, state
+from sandbox import clock, db, seeding, state
 from sandbox.config import Settings
 from sandbox.control import faults, journal
+from sandbox.control.schemas import TEN_YEARS_SECONDS, FaultDocument
 from sandbox.models import OutboxMail
 
 log = logging.getLogger("sandbox.control")
-
-
-class Unavailable(RuntimeError):
-    """A part of the sandbox this operation needs is not installed."""
 
 
 def clock_view() -> dict:
@@ -32,7 +30,7 @@ def clock_view() -> dict:
 
 def set_offset(seconds: float) -> dict:
     """Move the sandbox's clock (every worker) to ``seconds`` from real time."""
-    if abs(seconds) > 3650 * 86400:
+    if not math.isfinite(seconds) or abs(seconds) > TEN_YEARS_SECONDS:
         raise ValueError("the clock offset must stay within ten years")
     state.set_clock_offset(seconds)
     return clock_view()
@@ -49,15 +47,14 @@ def faults_view(row: Any, default_seed: int) -> dict:
     }
 
 
-def set_faults(settings: Settings, body: Any) -> dict:
-    """Replace the fault rules (validated first: a bad document changes nothing)."""
+def set_faults(settings: Settings, body: FaultDocument) -> dict:
+    """Replace the fault rules (``body`` is validated: a bad document never gets here)."""
     with db.transaction() as s:
         row = state.load(s)
         previous_seed = (row.faults or {}).get("seed", settings.seed)
-        document = faults.normalise(body, previous_seed)
-        row.faults = document
-        if isinstance(body, dict) and body.get("maintenance") is not None:
-            row.maintenance = body["maintenance"]
+        row.faults = faults.normalise(body, previous_seed)
+        if body.maintenance is not None:
+            row.maintenance = body.maintenance
         row.version = (row.version or 0) + 1
         return faults_view(row, settings.seed)
 
@@ -88,10 +85,6 @@ def clear_mailpit(settings: Settings) -> int:
 
 def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False) -> dict:
     """Back to the seeded baseline: data, outbox, clock, faults, journal (and Mailpit)."""
-    try:
-        from sandbox import seeding
-    except ImportError as error:
-        raise Unavailable("seeding is not installed in this sandbox") from error
     started = time.perf_counter()
     report = seeding.reset(settings, seed) or {}
     with db.transaction() as s:

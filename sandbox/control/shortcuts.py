@@ -6,25 +6,25 @@ rules and the mails are the portal's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from sandbox import clock, db
-from sandbox.control.views import bp, error
+from sandbox.accounts import services
+from sandbox.accounts.errors import AccountError
+from sandbox.control import schemas as sc
+from sandbox.control.api import ControlError, operation
 from sandbox.models import Rattachement, User
-
-STATES = ("pending", "active", "locked")
-
-
-def _services():  # noqa: ANN202
-    from sandbox.accounts import services
-
-    return services
+from sandbox.piste import technical
+from sandbox.vocabulary import Role, StatutRattachement
 
 
-def _user(s, login: str) -> User | None:  # noqa: ANN001
+def _user(s: Session, login: str) -> User | None:
     return s.scalars(select(User).where(func.lower(User.login) == login.strip().lower())).first()
 
 
@@ -47,142 +47,103 @@ def account_view(user: User) -> dict:
     }
 
 
-def _run(s, action):  # noqa: ANN001, ANN202
+def _run(s: Session, action: Callable[[], Any]) -> Any:
     """Run a service call and commit; a business rule's refusal becomes a 409."""
     try:
         result = action()
         s.commit()
-    except Exception as problem:
+    except (AccountError, ValueError) as problem:
         s.rollback()
-        from sandbox.accounts.errors import AccountError
+        raise ControlError(getattr(problem, "message", str(problem)), 409,
+                           kind=type(problem).__name__) from None
+    except Exception:
+        s.rollback()
+        raise  # a bug, not a business refusal
+    return result
 
-        if not isinstance(problem, AccountError | ValueError):
-            raise  # a bug, not a business refusal
-        return None, error(getattr(problem, "message", str(problem)), 409,
-                           kind=type(problem).__name__)
-    return result, None
 
-
-def _on_account(login: str, call):  # noqa: ANN001, ANN202
-    """Find the account and run ``call(services, s, settings, user)`` in a write unit."""
-    try:
-        services = _services()
-    except ImportError:
-        return None, None, error("the accounts service is not installed", 501)
-    settings = current_app.config["SANDBOX"]
-    s = db.session(write=True)
+def _account(s: Session, login: str) -> User:
     user = _user(s, login)
     if user is None:
-        return None, None, error(f"no account {login!r}", 404)
-    result, refused = _run(s, lambda: call(services, s, settings, user))
-    return user, result, refused
+        raise ControlError(f"no account {login!r}", 404)
+    return user
 
 
-@bp.get("/accounts/<path:login>")
-def get_account(login: str):
+@operation("GET", "/accounts/<path:login>", summary="An account's state", tag="Shortcuts",
+           answer=sc.AccountView, errors=(404,))
+def get_account(login: str) -> dict:
     """An account's state (pending, active, locked)."""
-    user = _user(db.session(), login)
-    if user is None:
-        return error(f"no account {login!r}", 404)
-    return jsonify(account_view(user))
+    return account_view(_account(db.session(), login))
 
 
-@bp.put("/accounts/<path:login>/state")
-def put_account_state(login: str):
-    """Put an account in a state: {"state": "pending" | "active" | "locked"}."""
-    body = request.get_json(silent=True)
-    state = body.get("state") if isinstance(body, dict) else None
-    if state not in STATES:
-        return error(f"state: one of {', '.join(STATES)}")
-    password = body.get("password")
-    if password is not None and (state != "active" or not isinstance(password, str)):
-        return error("password: a string, only with state 'active'")
-    user, _, refused = _on_account(
-        login, lambda services, s, settings, user: services.set_account_state(
-            s, settings, user, state, password=password))
-    return refused or jsonify(account_view(user))
-
-
-MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600  # ten years: dates stay representable
-
-
-@bp.post("/accounts/<path:login>/activation-link")
-def post_activation_link(login: str):
-    """Mint an activation link: {"expired": true} or {"lifetimeSeconds": N}."""
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        return error("expected a JSON object")
-    lifetime = None
-    if body.get("expired") is True:
-        lifetime = timedelta(seconds=-60)
-    elif "lifetimeSeconds" in body:
-        value = body["lifetimeSeconds"]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return error("lifetimeSeconds: expected a number")
-        if not abs(value) <= MAX_LIFETIME_SECONDS:  # also refuses NaN and infinities
-            return error(f"lifetimeSeconds: a number between -{MAX_LIFETIME_SECONDS} "
-                         f"and {MAX_LIFETIME_SECONDS}")
-        lifetime = timedelta(seconds=value)
-    user, link, refused = _on_account(
-        login, lambda services, s, settings, user: services.issue_activation_link(
-            s, settings, user, lifetime=lifetime))
-    if refused:
-        return refused
-    return jsonify({"login": user.login, "link": link, "expired": lifetime is not None
-                    and lifetime.total_seconds() <= 0}), 201
-
-
-@bp.post("/rattachements/<int:rattachement_id>/decision")
-def post_decision(rattachement_id: int):
-    """Decide a demande de rattachement: {"decision": "VALIDEE" | "REFUSEE", "commentaire"}."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("decision") not in ("VALIDEE", "REFUSEE"):
-        return error('decision: "VALIDEE" or "REFUSEE"')
-    commentaire = body.get("commentaire")
-    if commentaire is not None and not isinstance(commentaire, str):
-        return error("commentaire: expected a string")
-    try:
-        services = _services()
-    except ImportError:
-        return error("the accounts service is not installed", 501)
-    settings = current_app.config["SANDBOX"]
+@operation("PUT", "/accounts/<path:login>/state", summary="Put an account in a state",
+           tag="Shortcuts", body=sc.AccountStateChange, answer=sc.AccountView,
+           errors=(400, 404, 409))
+def put_account_state(login: str, body: sc.AccountStateChange) -> dict:
+    """Put an account in a state: {"state": "pending" | "active" | "locked"}
+    (with "active", optionally its new password)."""
     s = db.session(write=True)
-    if rattachement_id > 2**63 - 1 or s.get(Rattachement, rattachement_id) is None:
-        return error(f"no rattachement {rattachement_id}", 404)
-    _, refused = _run(s, lambda: services.decide_rattachement(
-        s, settings, rattachement_id, body["decision"], commentaire))
-    if refused:
-        return refused
-    row = s.get(Rattachement, rattachement_id)
+    user = _account(s, login)
+    _run(s, lambda: services.set_account_state(
+        s, current_app.config["SANDBOX"], user, body.state.value, password=body.password))
+    return account_view(user)
+
+
+@operation("POST", "/accounts/<path:login>/activation-link", tag="Shortcuts",
+           summary="Mint an activation link (optionally already expired)",
+           body=sc.ActivationLinkRequest, answer=sc.ActivationLinkView, status=201,
+           errors=(400, 404, 409))
+def post_activation_link(login: str, body: sc.ActivationLinkRequest) -> dict:
+    """Mint an activation link: {"expired": true} or {"lifetimeSeconds": N}."""
+    lifetime = None
+    if body.expired:
+        lifetime = timedelta(seconds=-60)
+    elif body.lifetimeSeconds is not None:
+        lifetime = timedelta(seconds=body.lifetimeSeconds)
+    s = db.session(write=True)
+    user = _account(s, login)
+    link = _run(s, lambda: services.issue_activation_link(
+        s, current_app.config["SANDBOX"], user, lifetime=lifetime))
+    return {"login": user.login, "link": link,
+            "expired": lifetime is not None and lifetime.total_seconds() <= 0}
+
+
+@operation("POST", "/rattachements/<int:rattachementId>/decision", tag="Shortcuts",
+           summary="Decide a demande de rattachement", body=sc.DecisionRequest,
+           answer=sc.DecisionView, errors=(400, 404, 409))
+def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:  # noqa: N803
+    """Decide a demande de rattachement: {"decision": "VALIDEE" | "REFUSEE", "commentaire"}."""
+    s = db.session(write=True)
+    if s.get(Rattachement, rattachementId) is None:  # ids beyond BIGINT: 404 by the route
+        raise ControlError(f"no rattachement {rattachementId}", 404)
+    _run(s, lambda: services.decide_rattachement(
+        s, current_app.config["SANDBOX"], rattachementId, body.decision.value,
+        body.commentaire))
+    row = s.get(Rattachement, rattachementId)
     s.refresh(row)
-    return jsonify({"idRattachementStructure": row.id, "statut": row.statut,
-                    "commentaire": row.commentaire})
+    return {"idRattachementStructure": row.id, "statut": row.statut,
+            "commentaire": row.commentaire}
 
 
-@bp.post("/accounts/<path:login>/technical-account")
-def post_technical_account(login: str):
+@operation("POST", "/accounts/<path:login>/technical-account", tag="Shortcuts",
+           summary="The gestionnaire principal creates (or renews) his structure's technical "
+           "account; answers its login and clear password", body=sc.TechnicalAccountRequest,
+           answer=sc.TechnicalAccountView, status=201, errors=(400, 404, 409))
+def post_technical_account(login: str, body: sc.TechnicalAccountRequest) -> dict:
     """The gestionnaire principal creates (or renews) his structure's technical account.
 
     Body (optional): {"identifiant": "<identifiantStructure>"} when he manages several.
     Answers the technical login and its clear password, as the portal shows them once.
     """
-    body = request.get_json(silent=True) or {}
-    identifiant = body.get("identifiant") if isinstance(body, dict) else None
-    try:
-        from sandbox.piste import technical
-    except ImportError:
-        return error("the PISTE area is not installed", 501)
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
-    user = _user(s, login)
-    if user is None:
-        return error(f"no account {login!r}", 404)
+    user = _account(s, login)
     managed = [r.structure for r in user.rattachements
-               if r.role == "GESTIONNAIRE_PRINCIPAL" and r.statut == "VALIDEE"
-               and (identifiant is None or r.structure.identifiant == identifiant)]
+               if r.role == Role.GESTIONNAIRE_PRINCIPAL and r.statut == StatutRattachement.VALIDEE
+               and (body.identifiant is None or r.structure.identifiant == body.identifiant)]
     if len(managed) != 1:
-        return error("the account must be the validated gestionnaire principal of exactly one "
-                     "structure (give 'identifiant' to choose)", 409)
+        raise ControlError("the account must be the validated gestionnaire principal of exactly "
+                           "one structure (give 'identifiant' to choose)", 409)
     structure = managed[0]
     try:
         if technical.find_technical_account(s, structure.id) is None:
@@ -192,7 +153,6 @@ def post_technical_account(login: str):
         s.commit()
     except technical.TechnicalAccountError as problem:
         s.rollback()
-        return error(str(problem), 409)
-    return jsonify({"login": account.login, "password": password,
-                    "idStructureCPP": structure.id,
-                    "identifiantStructure": structure.identifiant}), 201
+        raise ControlError(str(problem), 409) from None
+    return {"login": account.login, "password": password, "idStructureCPP": structure.id,
+            "identifiantStructure": structure.identifiant}

@@ -30,5 +30,7 @@ def parse_instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"invalid instant {text!r}: use ISO 8601, e.g. 2027-01-31T09:00:00Z") from None
+        raise ValueError(
+            f"invalid instant {text!r}: use ISO 8601, e.g. 2027-01-31T09:00:00Z"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

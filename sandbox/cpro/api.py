@@ -12,9 +12,7 @@ business answer (HTTP 200, ``codeRetour``/``libelle``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
@@ -24,6 +22,7 @@ from sandbox import db
 from sandbox.config import Settings
 from sandbox.cpro import errors
 from sandbox.piste.gateway import Caller, GatewayError, check_account, check_bearer
+from sandbox.registry import Registry
 
 
 @dataclass
@@ -35,52 +34,10 @@ class Context:
     settings: Settings
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    tag: str
-    request_model: type[BaseModel] | None
-    response_model: type[BaseModel]
-    handler: Callable[[Context, Any], dict]
-    description: str = ""
-
-
-OPERATIONS: dict[tuple[str, str], Operation] = {}
-_PATHS: dict[str, set[str]] = {}
-
-
-def operation(
-    method: str,
-    path: str,
-    *,
-    operation_id: str,
-    summary: str,
-    tag: str,
-    request_model: type[BaseModel] | None,
-    response_model: type[BaseModel],
-) -> Callable:
-    """Register the decorated handler as the operation ``method path``."""
-
-    def register(handler: Callable[[Context, Any], dict]) -> Callable:
-        op = Operation(
-            method=method,
-            path=path,
-            operation_id=operation_id,
-            summary=summary,
-            tag=tag,
-            request_model=request_model,
-            response_model=response_model,
-            handler=handler,
-            description=(handler.__doc__ or "").strip(),
-        )
-        OPERATIONS[(method, path)] = op
-        _PATHS.setdefault(path, set()).add(method)
-        return handler
-
-    return register
+# The API's operations (``sandbox.registry``, the same mechanism as the control plane's).
+REGISTRY = Registry()
+OPERATIONS = REGISTRY.operations
+operation = REGISTRY.operation
 
 
 class RequestError(Exception):
@@ -128,7 +85,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def _unknown_route(path: str) -> GatewayError:
-    methods = _PATHS.get(path.rstrip("/"))
+    methods = REGISTRY.methods(path.rstrip("/"))
     if methods:
         allowed = ", ".join(sorted(methods))
         return GatewayError(
@@ -157,7 +114,7 @@ def dispatch(_rest: str = "") -> Response:
     s = db.session()
     try:
         check_bearer(s, request.headers.get("Authorization"))
-        op = OPERATIONS.get((request.method, request.path.rstrip("/")))
+        op = REGISTRY.find(request.method, request.path.rstrip("/"))
         if op is None:
             raise _unknown_route(request.path)
         caller = check_account(s, request.headers.get("cpro-account"))

@@ -11,11 +11,10 @@ import os
 from functools import lru_cache
 
 from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
-from pydantic.json_schema import models_json_schema
 
 from sandbox import __version__
 from sandbox.cpro import schemas as sc
-from sandbox.cpro.api import OPERATIONS
+from sandbox.cpro.api import REGISTRY
 
 bp = Blueprint("cpro_openapi", __name__)
 docs = Blueprint(
@@ -56,15 +55,7 @@ def _json_content(model: type, example: dict | None = None) -> dict:
 
 @lru_cache(maxsize=1)
 def _components() -> dict:
-    pairs = []
-    for op in OPERATIONS.values():
-        if op.request_model is not None:
-            pairs.append((op.request_model, "validation"))
-        pairs.append((op.response_model, "serialization"))
-    for model in (sc.ErreurRequete, sc.ErreurPasserelle, sc.ErreurMetier):
-        pairs.append((model, "serialization"))
-    _, definitions = models_json_schema(list(dict.fromkeys(pairs)), ref_template=REF)
-    return definitions.get("$defs", {})
+    return REGISTRY.json_schemas(REF, sc.ErreurRequete, sc.ErreurPasserelle, sc.ErreurMetier)
 
 
 def _operation_doc(op) -> dict:  # noqa: ANN001
@@ -159,7 +150,7 @@ TOKEN_PATH = {
 @lru_cache(maxsize=1)
 def _document_template() -> dict:
     paths: dict = {"/api/oauth/token": TOKEN_PATH}
-    for op in sorted(OPERATIONS.values(), key=lambda o: o.path):
+    for op in REGISTRY:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation_doc(op)
     return {
         "openapi": "3.1.0",
