@@ -15,13 +15,8 @@ from contextlib import contextmanager
 from flask import Flask, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
-
-
-class Base(DeclarativeBase):
-    """Base class of every table."""
-
 
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
@@ -169,7 +164,9 @@ def transaction(write: bool = True) -> Iterator[Session]:
 
 def create_schema() -> None:
     """Create every table that is missing."""
-    from sandbox import models  # noqa: F401  (registers the tables)
+    # Imported here, not at the top: db is the engine layer below the tables, and
+    # importing it (from a CLI command, a test helper) must not load the models.
+    from sandbox.models import Base
 
     Base.metadata.create_all(engine())
 

@@ -24,24 +24,38 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from sandbox.db import Base
+from sandbox import vocabulary as v
+from sandbox.vocabulary import (
+    EtatEspace,
+    MailState,
+    Role,
+    StatutRattachement,
+    StatutStructure,
+    StatutUtilisateur,
+    TypeHabilitation,
+    TypeStructure,
+)
 
-# Enumerations, verbatim from the reference (section 5).
-TYPES_IDENTIFIANT = ("SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER")
-TYPES_STRUCTURE = ("PRIVEE", "PUBLIQUE")
-STATUTS_STRUCTURE = ("ACTIF", "INACTIF")  # stored as the input enum; rendered ACTIVE/INACTIVE
-STATUTS_RATTACHEMENT = ("EN_COURS_DE_VALIDATION", "REFUSEE", "VALIDEE", "DESACTIVEE", "SUPPRIMEE")
-ROLES = ("GESTIONNAIRE_PRINCIPAL", "UTILISATEUR")
-# User account states (the real value set is undocumented; see docs/decisions.md).
-STATUTS_UTILISATEUR = ("EN_ATTENTE_ACTIVATION", "ACTIF", "INACTIF")
-TYPES_HABILITATION = ("CONSULTATION_UNIQUEMENT", "MODIFICATION")
-ETATS_ESPACE = ("ACTIVE", "SUPPRIME")
-MAIL_STATES = ("queued", "retrying", "delivered")
-TOKEN_PURPOSES = ("activation", "password_reset", "second_factor")
+# The enumerations live in sandbox/vocabulary.py; these tuples of their values are for
+# the callers that iterate them (form choices, validation).
+TYPES_IDENTIFIANT = v.values(v.TypeIdentifiant)
+TYPES_STRUCTURE = v.values(v.TypeStructure)
+STATUTS_STRUCTURE = v.values(v.StatutStructure)  # rendered ACTIVE/INACTIVE by the API
+STATUTS_RATTACHEMENT = v.values(v.StatutRattachement)
+ROLES = v.values(v.Role)
+STATUTS_UTILISATEUR = v.values(v.StatutUtilisateur)
+TYPES_HABILITATION = v.values(v.TypeHabilitation)
+ETATS_ESPACE = v.values(v.EtatEspace)
+MAIL_STATES = v.values(v.MailState)
+TOKEN_PURPOSES = v.values(v.TokenPurpose)
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Base class of every table."""
 
 
 class Structure(Base):
@@ -61,8 +75,8 @@ class Structure(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idStructureCPP
     type_identifiant: Mapped[str] = mapped_column(String(20))
     identifiant: Mapped[str] = mapped_column(String(80))
-    type_structure: Mapped[str] = mapped_column(String(10), default="PRIVEE")
-    statut: Mapped[str] = mapped_column(String(10), default="ACTIF")
+    type_structure: Mapped[str] = mapped_column(String(10), default=TypeStructure.PRIVEE)
+    statut: Mapped[str] = mapped_column(String(10), default=StatutStructure.ACTIF)
     raison_sociale: Mapped[str] = mapped_column(String(255), default="")
     libelle: Mapped[str | None] = mapped_column(String(255))
     nom: Mapped[str | None] = mapped_column(String(100))
@@ -149,7 +163,7 @@ class User(Base):
     telephone: Mapped[str | None] = mapped_column(String(30))
     email_contact: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    statut: Mapped[str] = mapped_column(String(30), default="EN_ATTENTE_ACTIVATION")
+    statut: Mapped[str] = mapped_column(String(30), default=StatutUtilisateur.EN_ATTENTE_ACTIVATION)
     is_technical: Mapped[bool] = mapped_column(Boolean, default=False)
     # For a technical account: the structure it was created on.
     technical_structure_id: Mapped[int | None] = mapped_column(
@@ -177,6 +191,7 @@ class Rattachement(Base):
             "uq_one_gestionnaire_principal",
             "structure_id",
             unique=True,
+            # Role.GESTIONNAIRE_PRINCIPAL, written out: DDL is a literal, never a format.
             sqlite_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
             postgresql_where=text("role = 'GESTIONNAIRE_PRINCIPAL'"),
         ),
@@ -186,8 +201,10 @@ class Rattachement(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idRattachementStructure
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(30), default="UTILISATEUR")
-    statut: Mapped[str] = mapped_column(String(30), default="EN_COURS_DE_VALIDATION")
+    role: Mapped[str] = mapped_column(String(30), default=Role.UTILISATEUR)
+    statut: Mapped[str] = mapped_column(
+        String(30), default=StatutRattachement.EN_COURS_DE_VALIDATION
+    )
     commentaire: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -211,7 +228,9 @@ class RattachementService(Base):
         ForeignKey("rattachements.id", ondelete="CASCADE")
     )
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    statut: Mapped[str] = mapped_column(String(30), default="EN_COURS_DE_VALIDATION")
+    statut: Mapped[str] = mapped_column(
+        String(30), default=StatutRattachement.EN_COURS_DE_VALIDATION
+    )
     commentaire: Mapped[str | None] = mapped_column(String(1000))
     date_debut: Mapped[datetime | None] = mapped_column(DateTime)
     date_fin: Mapped[datetime | None] = mapped_column(DateTime)
@@ -230,8 +249,10 @@ class Espace(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     code: Mapped[int] = mapped_column(Integer)  # codeEspace
     libelle: Mapped[str] = mapped_column(String(100))
-    etat: Mapped[str] = mapped_column(String(10), default="ACTIVE")
-    type_habilitation: Mapped[str] = mapped_column(String(30), default="MODIFICATION")
+    etat: Mapped[str] = mapped_column(String(10), default=EtatEspace.ACTIVE)
+    type_habilitation: Mapped[str] = mapped_column(
+        String(30), default=TypeHabilitation.MODIFICATION
+    )
 
     __table_args__ = (Index("ix_espaces_structure", "structure_id"),)
 
@@ -333,7 +354,7 @@ class OutboxMail(Base):
     message_id: Mapped[str] = mapped_column(String(255))
     link: Mapped[str | None] = mapped_column(String(500))  # the action link, if any
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    state: Mapped[str] = mapped_column(String(10), default="queued")
+    state: Mapped[str] = mapped_column(String(10), default=MailState.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -6,24 +6,25 @@ A database that is restarting, unreachable or (SQLite) locked for too long
 raises SQLAlchemy's ``OperationalError`` / ``InterfaceError`` (or a pool
 ``TimeoutError``) somewhere in a request. Instead of a 500 page, the client gets
 a 503 with ``Retry-After``: a JSON body on machine paths (API, control plane,
-health), a short French page on the portal. Nothing else is needed to recover:
-the request's session is closed at teardown, and PostgreSQL connections are
-checked before reuse (``pool_pre_ping``), so the next request after the database
-is back reconnects by itself.
+health), a short French page on the portal (``sandbox.surfaces`` says which path is
+which). Nothing else is needed to recover: the request's session is closed at
+teardown, and PostgreSQL connections are checked before reuse (``pool_pre_ping``), so
+the next request after the database is back reconnects by itself.
 """
 
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from sandbox import surfaces
 
 log = logging.getLogger("sandbox.resilience")
 
@@ -32,18 +33,12 @@ MESSAGE = (
     "Service temporairement indisponible : la base de données ne répond pas. "
     "Réessayez dans quelques secondes."
 )
-JSON_PREFIXES = ("/api/", "/cpro/", "/_sandbox/", "/health", "/openapi.json")
 
 _PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Service indisponible - Chorus Pro</title></head>
 <body><h1>Service temporairement indisponible</h1>
 <p>La base de données ne répond pas. Réessayez dans quelques secondes.</p></body></html>
 """
-
-
-def wants_json() -> bool:
-    """Whether this request is on a machine path (JSON answers)."""
-    return request.path.startswith(JSON_PREFIXES)
 
 
 def database_unavailable(error: Exception) -> Response:
@@ -56,10 +51,11 @@ def database_unavailable(error: Exception) -> Response:
             session.invalidate()  # drop its connection: it may be dead
         except Exception:  # noqa: BLE001 - the connection is already gone
             pass
-    if request.path == "/health":
+    surface = surfaces.current()
+    if surface is surfaces.HEALTH:
         response = jsonify({"status": "error", "libelle": MESSAGE,
                             "storage": {"status": "error", "error": str(error)[:200]}})
-    elif wants_json():
+    elif surface.json:
         response = jsonify({"codeRetour": 503, "libelle": MESSAGE})
     else:
         response = Response(_PAGE, mimetype="text/html")
@@ -87,12 +83,13 @@ def value_refused(error: Exception) -> Response:
     if session is not None:
         session.rollback()
         session.close()
-    if request.path.startswith(("/cpro", "/api/")):
+    surface = surfaces.current()
+    if surface is surfaces.API:
         response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE, "erreurs": []})
-    elif request.path.startswith("/_sandbox/"):
+    elif surface is surfaces.CONTROL:
         response = jsonify({"error": "a value was refused by the database "
                                      "(NUL character or value too long)"})
-    elif wants_json():
+    elif surface.json:
         response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE})
     else:
         response = Response(_PAGE_400, mimetype="text/html")
@@ -139,8 +136,6 @@ CONTROL_ERROR_MESSAGES = {
 
 
 def _limit() -> int:
-    from flask import current_app
-
     return current_app.config["SANDBOX"].max_body_bytes
 
 
@@ -169,23 +164,6 @@ def render_control_error(error: HTTPException) -> Response:
     return response
 
 
-_renderers_registered = False
-
-
-def _register_error_renderers() -> None:
-    global _renderers_registered
-    if _renderers_registered:  # the registry is per process, apps may be several
-        return
-    try:
-        from sandbox import web
-    except ImportError:  # no portal pages: Werkzeug's answers stay
-        return
-    _renderers_registered = True
-    web.register_error_renderer("/cpro", render_api_error)
-    web.register_error_renderer("/api/", render_api_error)
-    web.register_error_renderer("/_sandbox/", render_control_error)
-
-
 BIGINT_MAX = 2**63 - 1
 
 
@@ -204,7 +182,8 @@ class BoundedIntegerConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Register the 503 handlers, JSON error bodies on machine paths and the JSON
     reader that refuses deep nesting."""
-    _register_error_renderers()
+    surfaces.register_error_renderer(app, surfaces.API, render_api_error)
+    surfaces.register_error_renderer(app, surfaces.CONTROL, render_control_error)
     app.url_map.converters["int"] = BoundedIntegerConverter  # before the areas' routes
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)

@@ -48,6 +48,13 @@ class StatutStructure(StrEnum):
     INACTIF = "INACTIF"
 
 
+class StatutService(StrEnum):
+    """statutService (derived from estActif)."""
+
+    ACTIF = "ACTIF"
+    INACTIF = "INACTIF"
+
+
 class StatutStructureSortie(StrEnum):
     """statut in search answers."""
 
@@ -102,6 +109,13 @@ class TriSens(StrEnum):
 
     ASCENDANT = "Ascendant"
     DESCENDANT = "Descendant"
+
+
+class CodeLangue(StrEnum):
+    """codeLangue of consulter* and recuperer/pays, recuperer/devises."""
+
+    FR = "FR"
+    EN = "EN"
 
 
 # --- Infrastructure (not API vocabulary) -----------------------------------------

@@ -13,7 +13,7 @@ import uuid
 
 from stdnum import luhn
 
-from sandbox.portal.client import PortalClient
+from sandbox.testing.portal import PortalClient
 
 PASSWORD = "Qualif-Sandbox-2024!"
 

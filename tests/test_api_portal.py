@@ -10,7 +10,7 @@ import pytest
 import requests
 from api_factories import ApiClient, attach, make_structure, make_user
 
-from sandbox.portal.client import PortalClient
+from sandbox.testing.portal import PortalClient
 
 HEALTH = "/cpro/transverses/v1/health-check"
 

@@ -13,7 +13,7 @@ from sandbox.stack import wait_until
 from sandbox.testing.client import SandboxError
 
 # Needs the portal, the seeding and the PISTE areas (they land on main progressively).
-for _area in ("sandbox.accounts", "sandbox.portal.client", "sandbox.seeding", "sandbox.piste"):
+for _area in ("sandbox.accounts", "sandbox.testing.portal", "sandbox.seeding", "sandbox.piste"):
     pytest.importorskip(_area)
 
 

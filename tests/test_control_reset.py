@@ -13,7 +13,7 @@ from sandbox.testing.client import SandboxClient
 from sandbox.testing.harness import start_stack
 
 # Needs the portal, the seeding and the PISTE areas (they land on main progressively).
-for _area in ("sandbox.accounts", "sandbox.portal.client", "sandbox.seeding", "sandbox.piste"):
+for _area in ("sandbox.accounts", "sandbox.testing.portal", "sandbox.seeding", "sandbox.piste"):
     pytest.importorskip(_area)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 # Needs the portal, the seeding and the PISTE areas (they land on main progressively).
-for _area in ("sandbox.accounts", "sandbox.portal.client", "sandbox.seeding", "sandbox.piste"):
+for _area in ("sandbox.accounts", "sandbox.testing.portal", "sandbox.seeding", "sandbox.piste"):
     pytest.importorskip(_area)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / (

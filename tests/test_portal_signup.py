@@ -19,7 +19,7 @@ from portal_support import (
 from sqlalchemy import func, select
 
 from sandbox.models import Rattachement, Structure, User
-from sandbox.portal.client import find_form
+from sandbox.testing.portal import find_form
 
 
 def _users(s, login: str) -> int:  # noqa: ANN001

@@ -8,7 +8,7 @@ from portal_support import PASSWORD, activation_link, signup_values
 from pytest_mailpit.client import MailpitClient
 
 from sandbox import db
-from sandbox.portal.client import PortalClient
+from sandbox.testing.portal import PortalClient
 from sandbox.testing.harness import start_stack
 
 

@@ -18,7 +18,7 @@ from _figures import record
 from sqlalchemy import func, select
 
 from sandbox.models import OutboxMail, Rattachement, Structure, User
-from sandbox.portal.client import find_form
+from sandbox.testing.portal import find_form
 from sandbox.testing.client import random_siret
 
 RACERS = 50

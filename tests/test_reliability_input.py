@@ -161,7 +161,7 @@ def _portal_ready(url: str) -> bool:
 def test_signup_form_never_answers_5xx_whatever_is_typed(fuzz_stack):
     if not _portal_ready(fuzz_stack.url):
         pytest.skip("the portal is not installed")
-    from sandbox.portal.client import find_form
+    from sandbox.testing.portal import find_form
 
     visitor = SandboxClient(fuzz_stack.url, fuzz_stack.mailpit_url).portal()
     page = visitor.get("/creer-un-compte")

@@ -25,7 +25,7 @@ from stack_support import app_factory
 
 from sandbox import clock, db, security
 from sandbox.models import ActionToken, User
-from sandbox.portal.client import find_form, parse_forms
+from sandbox.testing.portal import find_form, parse_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = "<script>alert('xss')</script><b onmouseover=alert(1)>\"&'"

@@ -9,7 +9,7 @@ import pytest
 from seeding_support import check_dataset_csv
 
 from sandbox.config import load_settings
-from sandbox.portal.client import PortalClient
+from sandbox.testing.portal import PortalClient
 from sandbox.seeding import load_fixture
 
 PASSWORD = "Jeu-De-Donnees-2024!"

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sandbox.cpro import (  # noqa: F401 (registers)
+from sandbox.cpro import (  # noqa: F401 (declare)
+    openapi,
     referentiels,
     referentiels_structures,
     structures,
     transverses,
     utilisateurs,
 )
-from sandbox.cpro.api import dispatch
+from sandbox.cpro.api import dispatch, install
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def init_app(app: Flask) -> None:
     """Register the /cpro routes, /openapi.json and /docs/api."""
-    from sandbox.cpro import openapi
-
+    install(app)
     app.add_url_rule("/cpro", "cpro_root", dispatch, methods=METHODS)
     app.add_url_rule("/cpro/<path:_rest>", "cpro", dispatch, methods=METHODS)
     openapi.init_app(app)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,23 @@ class Context:
 
 
 # The API's operations (``sandbox.registry``, the same mechanism as the control plane's).
+# ``@operation`` declares into REGISTRY when the handler modules are imported (like a
+# blueprint's routes); ``install(app)`` puts it on the app, where the dispatcher and
+# /openapi.json read it (``registry()``), as Flask keeps its extensions.
 REGISTRY = Registry()
 OPERATIONS = REGISTRY.operations
 operation = REGISTRY.operation
+EXTENSION = "sandbox.cpro.operations"
+
+
+def install(app: Flask) -> None:
+    """Put the declared operations on ``app``."""
+    app.extensions[EXTENSION] = REGISTRY
+
+
+def registry() -> Registry:
+    """The current app's operations."""
+    return current_app.extensions[EXTENSION]
 
 
 class RequestError(Exception):
@@ -85,7 +99,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def _unknown_route(path: str) -> GatewayError:
-    methods = REGISTRY.methods(path.rstrip("/"))
+    methods = registry().methods(path.rstrip("/"))
     if methods:
         allowed = ", ".join(sorted(methods))
         return GatewayError(
@@ -114,7 +128,7 @@ def dispatch(_rest: str = "") -> Response:
     s = db.session()
     try:
         check_bearer(s, request.headers.get("Authorization"))
-        op = REGISTRY.find(request.method, request.path.rstrip("/"))
+        op = registry().find(request.method, request.path.rstrip("/"))
         if op is None:
             raise _unknown_route(request.path)
         caller = check_account(s, request.headers.get("cpro-account"))

@@ -1,60 +1,26 @@
-"""Shared pieces of the handlers: paging and sorting, dates, visibility of structures."""
+"""Shared pieces of the handlers: dates, visibility of structures, finding a structure.
+
+Paging and sorting are in ``sandbox.cpro.paging``.
+"""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
 
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
-from sandbox.cpro.schemas import DEFAULT_PAGE_SIZE, Pagination
 from sandbox.models import Structure
+from sandbox.vocabulary import (
+    StatutStructure,
+    StatutStructureSortie,
+    TypeIdentifiant,
+    TypeStructure,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def page_request(p: Pagination | None) -> tuple[int, int, bool]:
-    """Return (page, page size, descending) with the API's defaults."""
-    if p is None:
-        return 1, DEFAULT_PAGE_SIZE, False
-    return (
-        p.pageResultatDemandee or 1,
-        p.nbResultatsParPage or DEFAULT_PAGE_SIZE,
-        p.triSens == "Descendant",
-    )
-
-
-def parametres_retour(page: int, size: int, total: int) -> dict:
-    return {
-        "pageCourante": page,
-        "pages": math.ceil(total / size) if total else 0,
-        "nbResultatsParPage": size,
-        "total": total,
-    }
-
-
-def run_paged(
-    s: Session,
-    stmt: Select,
-    order: list,
-    page: int,
-    size: int,
-    descending: bool,
-    count_stmt: Select | None = None,
-) -> tuple[list, dict]:
-    """Run ``stmt`` for one page (ordered by ``order``) and count every match
-    (with ``count_stmt`` if given: the same rows, written for another index)."""
-    counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
-    total = s.scalar(select(func.count()).select_from(counted)) or 0
-    if total == 0 or (page - 1) * size >= total:
-        return [], parametres_retour(page, size, total)
-    ordering = [col.desc() if descending else col.asc() for col in order]
-    rows = s.execute(stmt.order_by(*ordering).limit(size).offset((page - 1) * size)).all()
-    return rows, parametres_retour(page, size, total)
 
 
 def _aware_utc(moment: datetime) -> datetime:
@@ -88,7 +54,9 @@ def prefix(column, value: str):  # noqa: ANN001, ANN201
 
 def statut_sortie(statut: str) -> str:
     """The output enum: stored ACTIF/INACTIF becomes ACTIVE/INACTIVE."""
-    return "ACTIVE" if statut == "ACTIF" else "INACTIVE"
+    if statut == StatutStructure.ACTIF:
+        return StatutStructureSortie.ACTIVE
+    return StatutStructureSortie.INACTIVE
 
 
 def type_structure_column(selective: bool):  # noqa: ANN201
@@ -108,8 +76,8 @@ def visible_clause(ctx: Context, selective: bool = False):  # noqa: ANN201
     public = type_structure_column(selective)
     ids = ctx.caller.structure_ids(ctx.s)
     if not ids:
-        return public == "PUBLIQUE"
-    return or_(public == "PUBLIQUE", Structure.id.in_(ids))
+        return public == TypeStructure.PUBLIQUE
+    return or_(public == TypeStructure.PUBLIQUE, Structure.id.in_(ids))
 
 
 def readable_structure(ctx: Context, structure_id: int) -> Structure:
@@ -117,7 +85,8 @@ def readable_structure(ctx: Context, structure_id: int) -> Structure:
     structure = ctx.s.get(Structure, structure_id)
     if structure is None:
         raise errors.StructureInconnue()
-    if structure.type_structure != "PUBLIQUE" and not ctx.caller.is_attached(ctx.s, structure.id):
+    public = structure.type_structure == TypeStructure.PUBLIQUE
+    if not public and not ctx.caller.is_attached(ctx.s, structure.id):
         raise errors.StructureNonAutorisee()
     return structure
 
@@ -135,7 +104,7 @@ def find_structure(
     structure_id = ctx.s.scalar(
         select(Structure.id).where(
             Structure.identifiant == identifiant,
-            Structure.type_identifiant == (type_identifiant or "SIRET"),
+            Structure.type_identifiant == (type_identifiant or TypeIdentifiant.SIRET),
         )
     )
     if structure_id is None:

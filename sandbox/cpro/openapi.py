@@ -10,11 +10,13 @@ import copy
 import os
 from functools import lru_cache
 
+import flask_swagger_ui
 from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
 
 from sandbox import __version__
 from sandbox.cpro import schemas as sc
-from sandbox.cpro.api import REGISTRY
+from sandbox.cpro.api import registry
+from sandbox.registry import Registry
 
 bp = Blueprint("cpro_openapi", __name__)
 docs = Blueprint(
@@ -53,9 +55,9 @@ def _json_content(model: type, example: dict | None = None) -> dict:
     return {"application/json": content}
 
 
-@lru_cache(maxsize=1)
-def _components() -> dict:
-    return REGISTRY.json_schemas(REF, sc.ErreurRequete, sc.ErreurPasserelle, sc.ErreurMetier)
+@lru_cache(maxsize=4)  # per registry (one per app in practice)
+def _components(operations: Registry) -> dict:
+    return operations.json_schemas(REF, sc.ErreurRequete, sc.ErreurPasserelle, sc.ErreurMetier)
 
 
 def _operation_doc(op) -> dict:  # noqa: ANN001
@@ -147,10 +149,10 @@ TOKEN_PATH = {
 }
 
 
-@lru_cache(maxsize=1)
-def _document_template() -> dict:
+@lru_cache(maxsize=4)  # per registry (one per app in practice)
+def _document_template(operations: Registry) -> dict:
     paths: dict = {"/api/oauth/token": TOKEN_PATH}
-    for op in REGISTRY:
+    for op in operations:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation_doc(op)
     return {
         "openapi": "3.1.0",
@@ -168,7 +170,7 @@ def _document_template() -> dict:
         ],
         "paths": paths,
         "components": {
-            "schemas": _components(),
+            "schemas": _components(operations),
             "securitySchemes": {
                 "pisteOAuth2": {
                     "type": "oauth2",
@@ -193,7 +195,7 @@ def _document_template() -> dict:
 
 def document(server_url: str) -> dict:
     """The OpenAPI 3.1 document, its server being ``server_url``."""
-    doc = copy.copy(_document_template())
+    doc = copy.copy(_document_template(registry()))
     doc["servers"] = [{"url": server_url.rstrip("/"), "description": "This sandbox"}]
     return doc
 
@@ -205,8 +207,6 @@ def openapi_json():
 
 
 def _swagger_dist() -> str:
-    import flask_swagger_ui
-
     return os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
 

@@ -13,24 +13,29 @@ Request models ignore unknown fields (real clients send extra ones, such as
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
-MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
-DEFAULT_PAGE_SIZE = 10
+from sandbox import vocabulary as v
+from sandbox.cpro import paging
+from sandbox.cpro.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-TypeIdentifiant = Literal[
-    "SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER"
-]
-TypeStructure = Literal["PRIVEE", "PUBLIQUE"]
-StatutStructureIn = Literal["ACTIF", "INACTIF"]
-StatutStructureOut = Literal["ACTIVE", "INACTIVE"]
-StatutRattachement = Literal[
-    "EN_COURS_DE_VALIDATION", "REFUSEE", "VALIDEE", "DESACTIVEE", "SUPPRIMEE"
-]
-EtatEspace = Literal["ACTIVE", "SUPPRIME"]
-TypeHabilitation = Literal["CONSULTATION_UNIQUEMENT", "MODIFICATION"]
+
+def _wire(enum: type[StrEnum], *before: BeforeValidator) -> Any:
+    """A vocabulary enum as a field type: validated as a ``Literal`` of its values, then
+    made the enum member. As a ``Literal`` its JSON schema stays inline (``{"enum": [...],
+    "type": "string"}``, not a ``$ref``) and its error message lists the plain values:
+    ``/openapi.json`` keeps the shape clients generated their code from."""
+    return Annotated[(Literal[v.values(enum)], *before, AfterValidator(enum))]
 
 
 def _strip(value: Any) -> Any:
@@ -41,8 +46,17 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-TriSens = Annotated[Literal["Ascendant", "Descendant"], BeforeValidator(_strip)]
-CodeLangue = Annotated[Literal["FR", "EN"], BeforeValidator(_upper)]
+TypeIdentifiant = _wire(v.TypeIdentifiant)
+TypeStructure = _wire(v.TypeStructure)
+StatutStructureIn = _wire(v.StatutStructure)
+StatutStructureOut = _wire(v.StatutStructureSortie)
+StatutService = _wire(v.StatutService)
+StatutRattachement = _wire(v.StatutRattachement)
+Role = _wire(v.Role)
+EtatEspace = _wire(v.EtatEspace)
+TypeHabilitation = _wire(v.TypeHabilitation)
+TriSens = _wire(v.TriSens, BeforeValidator(_strip))
+CodeLangue = _wire(v.CodeLangue, BeforeValidator(_upper))
 Id64 = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
@@ -120,12 +134,7 @@ class StructureCriteres(Request):
 
 
 class ParametresRechercherStructure(Pagination):
-    triColonne: (
-        Literal[
-            "IdentifiantStructure", "DesignationStructure", "TypeIdentifiantStructure", "Statut"
-        ]
-        | None
-    ) = None
+    triColonne: paging.STRUCTURES.colonne | None = None
 
 
 class RechercherStructureParam(Request):
@@ -223,10 +232,7 @@ class ConsulterStructureRetour(Response):
 
 
 class ParametresRechercherServicesStructure(Pagination):
-    triColonne: (
-        Literal["CodeService", "LibelleService", "DateDbtService", "DateFinService", "EstActif"]
-        | None
-    ) = None
+    triColonne: paging.SERVICES.colonne | None = None
 
 
 class RechercherServicesStructureParam(Request):
@@ -242,7 +248,7 @@ class ServiceResume(BaseModel):
     codeService: str
     libelleService: str
     estActif: bool
-    statutService: Literal["ACTIF", "INACTIF"]
+    statutService: StatutService
     dateDbtService: str | None = Field(description='"YYYY-MM-DD HH:MM"')
     dateFinService: str | None = Field(description='"YYYY-MM-DD HH:MM"')
 
@@ -286,7 +292,7 @@ class ConsulterServiceStructureRetour(Response):
 
 
 class ParametresListerRattachementsStructureUtilisateur(Pagination):
-    triColonne: Literal["CodeService", "NomService", "StatutRattachement"] | None = None
+    triColonne: paging.RATTACHEMENTS_SERVICES.colonne | None = None
 
 
 class ListerRattachementsStructureUtilisateurParam(Request):
@@ -336,19 +342,7 @@ class StructureRef(Request):
 
 
 class ParametresRechercherEspaces(Pagination):
-    triColonne: (
-        Literal[
-            "CodeService",
-            "LibelleService",
-            "idEspaceFo",
-            "CodeEspace",
-            "LibelleEspace",
-            "etatCourant",
-            "TypeHabilitation",
-            "IdService",
-        ]
-        | None
-    ) = None
+    triColonne: paging.ESPACES.colonne | None = None
 
 
 class RechercherEspacesParam(Request):
@@ -380,17 +374,7 @@ class RechercherEspacesRetour(Response):
 
 
 class ParametresRecupererRattachements(Pagination):
-    triColonne: (
-        Literal[
-            "IdStructure",
-            "IdentifiantStructure",
-            "DesignationStructure",
-            "TypeIdentifiantStructure",
-            "RoleUtilisateur",
-            "StatutRattachementStructure",
-        ]
-        | None
-    ) = None
+    triColonne: paging.RATTACHEMENTS.colonne | None = None
 
 
 class RecupererRattachementsParam(Request):
@@ -406,7 +390,7 @@ class ServiceRattache(BaseModel):
     codeService: str
     libelleService: str
     estActif: bool
-    statutService: Literal["ACTIF", "INACTIF"]
+    statutService: StatutService
     statutRattachementService: StatutRattachement
     dateDbtService: str | None
     dateFinService: str | None
@@ -419,7 +403,7 @@ class StructureRattachement(BaseModel):
     identifiantStructure: str
     designationStructure: str
     typeIdentifiantStructure: TypeIdentifiant
-    roleUtilisateur: Literal["GESTIONNAIRE_PRINCIPAL", "UTILISATEUR"]
+    roleUtilisateur: Role
     statutUtilisateur: str
     statutRattachementStructure: StatutRattachement
     listeServicesRattache: list[ServiceRattache]
@@ -480,7 +464,7 @@ class RecupererDevisesRetour(Response):
 
 
 class ParametresRechercherDestinataire(Pagination):
-    triColonne: Literal["IdStructureCPP", "Siret", "NomDestinataire"] | None = None
+    triColonne: paging.DESTINATAIRES.colonne | None = None
 
 
 class RechercherDestinataireParam(Request):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
-from sandbox.cpro import errors
+from sandbox.accounts import rights
+from sandbox.cpro import errors, paging
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import (
@@ -13,15 +14,14 @@ from sandbox.cpro.common import (
     date_minute,
     designation,
     find_structure,
-    page_request,
     prefix,
     readable_structure,
-    run_paged,
     statut_sortie,
     type_structure_column,
     visible_clause,
 )
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
+from sandbox.vocabulary import StatutService, TypeStructure
 
 BASE = "/cpro/structures/v1"
 TAG = "Structures"
@@ -60,15 +60,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     where = [column == value for column, value in exact if value is not None]
     if c.raisonSocialeStructure:
         where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
-    page, size, desc = page_request(p.parametres)
-    sort = {
-        "IdentifiantStructure": Structure.identifiant,
-        "DesignationStructure": Structure.raison_sociale,
-        "TypeIdentifiantStructure": Structure.type_identifiant,
-        "Statut": Structure.statut,
-    }
-    tri = p.parametres.triColonne if p.parametres else None
-    order = [sort[tri]] if tri else []
+    tri = paging.tri_colonne(p.parametres)
     columns = (
         Structure.id,
         Structure.identifiant,
@@ -79,17 +71,21 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         Structure.statut,
     )
     count_stmt = None
-    if c.typeStructure == "PRIVEE":
+    if c.typeStructure == TypeStructure.PRIVEE:
         # Only the caller's own private structures can match: look them up by id.
         ids = ctx.caller.structure_ids(ctx.s)
-        where += [Structure.id.in_(ids), Structure.type_structure == "PRIVEE"]
+        where += [Structure.id.in_(ids), Structure.type_structure == TypeStructure.PRIVEE]
         stmt = select(*columns).where(*where)
-    elif c.typeStructure == "PUBLIQUE":
+    elif c.typeStructure == TypeStructure.PUBLIQUE:
         # Public structures are visible to all: no visibility clause needed.
         ordered_scan = selective or tri is None
-        stmt = select(*columns).where(type_structure_column(ordered_scan) == "PUBLIQUE", *where)
+        stmt = select(*columns).where(
+            type_structure_column(ordered_scan) == TypeStructure.PUBLIQUE, *where
+        )
         if not selective:
-            count_stmt = select(Structure.id).where(Structure.type_structure == "PUBLIQUE", *where)
+            count_stmt = select(Structure.id).where(
+                Structure.type_structure == TypeStructure.PUBLIQUE, *where
+            )
     else:
         # With a selective filter, its index serves page and count. Without one, the
         # default (id) order walks the primary key and stops after a page (public
@@ -100,7 +96,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         stmt = select(*columns).where(visible_clause(ctx, ordered_scan), *where)
         if not selective:
             count_stmt = select(Structure.id).where(visible_clause(ctx, False), *where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
+    rows, retour = paging.paged(ctx.s, stmt, p.parametres, paging.STRUCTURES, count_stmt)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -181,7 +177,7 @@ def service_resume(sv: Service) -> dict:
         "codeService": sv.code,
         "libelleService": sv.libelle,
         "estActif": sv.est_actif,
-        "statutService": "ACTIF" if sv.est_actif else "INACTIF",
+        "statutService": StatutService.ACTIF if sv.est_actif else StatutService.INACTIF,
         "dateDbtService": date_minute(sv.date_debut),
         "dateFinService": date_minute(sv.date_fin),
     }
@@ -199,18 +195,10 @@ def service_resume(sv: Service) -> dict:
 def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) -> dict:
     """Every service of the structure (active or not: see `estActif`), paged."""
     st = readable_structure(ctx, p.idStructure)
-    params = p.parametresRechercherServicesStructure
-    page, size, desc = page_request(params)
-    sort = {
-        "CodeService": Service.code,
-        "LibelleService": Service.libelle,
-        "DateDbtService": Service.date_debut,
-        "DateFinService": Service.date_fin,
-        "EstActif": Service.est_actif,
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
     stmt = select(Service).where(Service.structure_id == st.id)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Service.id], page, size, desc)
+    rows, retour = paging.paged(
+        ctx.s, stmt, p.parametresRechercherServicesStructure, paging.SERVICES
+    )
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -265,17 +253,7 @@ def _is_gestionnaire(ctx: Context, structure_id: int) -> bool:
         return True
     if ctx.caller.rights_user_id is None:
         return False
-    return (
-        ctx.s.scalar(
-            select(Rattachement.id).where(
-                Rattachement.user_id == ctx.caller.rights_user_id,
-                Rattachement.structure_id == structure_id,
-                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-                Rattachement.statut == "VALIDEE",
-            )
-        )
-        is not None
-    )
+    return rights.is_gestionnaire_principal(ctx.s, ctx.caller.rights_user_id, structure_id)
 
 
 @operation(
@@ -311,20 +289,17 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
     )
     if ratt_id is None:
         raise errors.RattachementInconnu()
-    params = p.parametresListerRattachementsStructureUtilisateur
-    page, size, desc = page_request(params)
-    sort = {
-        "CodeService": Service.code,
-        "NomService": Service.libelle,
-        "StatutRattachement": RattachementService.statut,
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
     stmt = (
         select(RattachementService, Service)
         .join(Service, Service.id == RattachementService.service_id)
         .where(RattachementService.rattachement_id == ratt_id)
     )
-    rows, retour = run_paged(ctx.s, stmt, [*order, RattachementService.id], page, size, desc)
+    rows, retour = paging.paged(
+        ctx.s,
+        stmt,
+        p.parametresListerRattachementsStructureUtilisateur,
+        paging.RATTACHEMENTS_SERVICES,
+    )
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -369,25 +344,12 @@ def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     if p.idService is not None:
         service_of(ctx, st, p.idService)
         where.append(Espace.service_id == p.idService)
-    params = p.parametresRechercherEspaces
-    page, size, desc = page_request(params)
-    sort = {
-        "CodeService": Service.code,
-        "LibelleService": Service.libelle,
-        "idEspaceFo": Espace.id,
-        "CodeEspace": Espace.code,
-        "LibelleEspace": Espace.libelle,
-        "etatCourant": Espace.etat,
-        "TypeHabilitation": Espace.type_habilitation,
-        "IdService": case((Espace.service_id.is_(None), 0), else_=Espace.service_id),
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
     stmt = (
         select(Espace, Service.code, Service.libelle)
         .outerjoin(Service, Service.id == Espace.service_id)
         .where(*where)
     )
-    rows, retour = run_paged(ctx.s, stmt, [*order, Espace.id], page, size, desc)
+    rows, retour = paging.paged(ctx.s, stmt, p.parametresRechercherEspaces, paging.ESPACES)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,

@@ -16,18 +16,17 @@ from functools import lru_cache
 import pycountry
 from sqlalchemy import and_, exists, not_, or_, select
 
-from sandbox.cpro import errors
+from sandbox.cpro import errors, paging
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import (
     designation,
-    page_request,
     prefix,
-    run_paged,
     type_structure_column,
     visible_clause,
 )
-from sandbox.models import TYPES_IDENTIFIANT, Espace, Structure
+from sandbox.models import Espace, Structure
+from sandbox.vocabulary import EtatEspace, StatutStructure, TypeIdentifiant, TypeStructure
 
 BASE = "/cpro/transverses/v1"
 TAG = "Transverses"
@@ -75,7 +74,7 @@ def type_identifiant(ctx: Context, _p: sc.Vide) -> dict:
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
-        "listeTypeIdentifiant": [{"typeIdentifiantStructure": t} for t in TYPES_IDENTIFIANT],
+        "listeTypeIdentifiant": [{"typeIdentifiantStructure": t} for t in TypeIdentifiant],
     }
 
 
@@ -154,7 +153,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
     beginning of the name or the exact city."""
     text = (p.nomVilleCodePostal or "").strip()
     selective = bool(p.identifiant or text)
-    where = [Structure.statut == "ACTIF"]
+    where = [Structure.statut == StatutStructure.ACTIF]
     if p.identifiant:
         where.append(Structure.identifiant == p.identifiant.strip())
     if p.typeStructure:
@@ -169,14 +168,7 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
                 Structure.ville == text.upper(),
             )
         )
-    params = p.parametresRecherche
-    page, size, desc = page_request(params)
-    sort = {
-        "IdStructureCPP": Structure.id,
-        "Siret": Structure.identifiant,
-        "NomDestinataire": Structure.raison_sociale,
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
+    sorted_by_id = paging.tri_colonne(p.parametresRecherche) is None
     stmt = select(
         Structure.id,
         Structure.identifiant,
@@ -185,11 +177,13 @@ def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> 
         Structure.nom,
         Structure.code_postal,
         Structure.ville,
-    ).where(visible_clause(ctx, selective or not order), *where)
+    ).where(visible_clause(ctx, selective or sorted_by_id), *where)
     # As in structures.rechercher: a selective filter's index, else the primary key
     # in id order; the count uses the type_structure index when nothing is selective.
     count_stmt = None if selective else select(Structure.id).where(visible_clause(ctx), *where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Structure.id], page, size, desc, count_stmt)
+    rows, retour = paging.paged(
+        ctx.s, stmt, p.parametresRecherche, paging.DESTINATAIRES, count_stmt
+    )
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -236,7 +230,10 @@ def annuaire_zip(ctx: Context) -> bytes:
             Structure.numero_ej_doit_etre_renseigne,
             Structure.gestion_numero_ej_ou_code_service,
         )
-        .where(Structure.type_structure == "PUBLIQUE", Structure.statut == "ACTIF")
+        .where(
+            Structure.type_structure == TypeStructure.PUBLIQUE,
+            Structure.statut == StatutStructure.ACTIF,
+        )
         .order_by(Structure.id)
         .execution_options(yield_per=5000)
     )
@@ -295,7 +292,7 @@ def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
     siret = p.siretStructure.strip()
     st = ctx.s.scalars(
         select(Structure).where(
-            Structure.identifiant == siret, Structure.type_identifiant == "SIRET"
+            Structure.identifiant == siret, Structure.type_identifiant == TypeIdentifiant.SIRET
         )
     ).first()
     if st is None:
@@ -314,7 +311,7 @@ def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
         "dateCreationEntreprise": None,
         "dateCreationEtablissement": st.created_at.date().isoformat() if st.created_at else None,
         "dateReactivationEtablissement": None,
-        "estActif": st.statut == "ACTIF",
+        "estActif": st.statut == StatutStructure.ACTIF,
         "localisationSiege": None,
         "nonDiffusibleInsee": st.non_diffusible_insee,
         "numeroInterneClassement": None,
@@ -328,7 +325,9 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
     liste = []
     if ids:
         has_espace = exists().where(
-            Espace.structure_id == Structure.id, Espace.code == code_espace, Espace.etat == "ACTIVE"
+            Espace.structure_id == Structure.id,
+            Espace.code == code_espace,
+            Espace.etat == EtatEspace.ACTIVE,
         )
         has_none = not_(exists().where(Espace.structure_id == Structure.id))
         rows = ctx.s.execute(
@@ -339,7 +338,11 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
                 Structure.prenom,
                 Structure.nom,
             )
-            .where(Structure.id.in_(ids), Structure.statut == "ACTIF", or_(has_espace, has_none))
+            .where(
+                Structure.id.in_(ids),
+                Structure.statut == StatutStructure.ACTIF,
+                or_(has_espace, has_none),
+            )
             .order_by(Structure.id)
         ).all()
         liste = [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
-from sandbox.cpro import errors
+from sandbox.cpro import errors, paging
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import date_minute, page_request, parametres_retour, run_paged
+from sandbox.cpro.common import date_minute
 from sandbox.models import Rattachement, RattachementService, Service, Structure
+from sandbox.vocabulary import StatutRattachement, StatutService
 
 BASE = "/cpro/utilisateurs/v1"
 
@@ -25,29 +26,17 @@ BASE = "/cpro/utilisateurs/v1"
 def recuperer_rattachements(ctx: Context, p: sc.RecupererRattachementsParam) -> dict:
     """For a technical account: the attachments of the structure's gestionnaire principal
     (whose rights it has). Only validated (`VALIDEE`) attachments are listed."""
-    params = p.parametresRecherche
-    page, size, desc = page_request(params)
     rid = ctx.caller.rights_user_id
     if rid is None:
-        return _answer([], parametres_retour(page, size, 0))
-    designation = case(
-        (Structure.raison_sociale != "", Structure.raison_sociale), else_=Structure.nom
-    )
-    sort = {
-        "IdStructure": Structure.id,
-        "IdentifiantStructure": Structure.identifiant,
-        "DesignationStructure": designation,
-        "TypeIdentifiantStructure": Structure.type_identifiant,
-        "RoleUtilisateur": Rattachement.role,
-        "StatutRattachementStructure": Rattachement.statut,
-    }
-    order = [sort[params.triColonne]] if params and params.triColonne else []
+        return _answer(*paging.empty_page(p.parametresRecherche))
+    # The rows themselves, not rights.attached_structure_ids: the answer lists each
+    # rattachement with its role and status, paged and sorted in SQL.
     stmt = (
         select(Rattachement, Structure)
         .join(Structure, Structure.id == Rattachement.structure_id)
-        .where(Rattachement.user_id == rid, Rattachement.statut == "VALIDEE")
+        .where(Rattachement.user_id == rid, Rattachement.statut == StatutRattachement.VALIDEE)
     )
-    rows, retour = run_paged(ctx.s, stmt, [*order, Rattachement.id], page, size, desc)
+    rows, retour = paging.paged(ctx.s, stmt, p.parametresRecherche, paging.RATTACHEMENTS)
     services: dict[int, list[dict]] = {}
     if rows:
         for rs, sv in ctx.s.execute(
@@ -63,7 +52,9 @@ def recuperer_rattachements(ctx: Context, p: sc.RecupererRattachementsParam) -> 
                     "codeService": sv.code,
                     "libelleService": sv.libelle,
                     "estActif": sv.est_actif,
-                    "statutService": "ACTIF" if sv.est_actif else "INACTIF",
+                    "statutService": (
+                        StatutService.ACTIF if sv.est_actif else StatutService.INACTIF
+                    ),
                     "statutRattachementService": rs.statut,
                     "dateDbtService": date_minute(sv.date_debut),
                     "dateFinService": date_minute(sv.date_fin),

@@ -117,7 +117,8 @@ def ensure_indexes(database_url: str) -> list[str]:
     """
     from sqlalchemy import inspect
 
-    from sandbox.db import Base, build_engine
+    from sandbox.db import build_engine
+    from sandbox.models import Base
 
     engine = build_engine(database_url)
     added = []

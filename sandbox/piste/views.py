@@ -3,7 +3,7 @@ gestionnaire's technical-account page (create, reset; the password is shown once
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
@@ -15,10 +15,10 @@ from sandbox.piste import technical
 from sandbox.piste.oauth import create_oauth_client
 from sandbox.portal import auth
 from sandbox.portal.forms import PostForm
+from sandbox.portal.pages import CSRF_MESSAGE, csrf_failed, no_store
 
 bp = Blueprint("piste_portal", __name__, template_folder="templates")
 
-CSRF_MESSAGE = "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
 
 
 class ApplicationForm(FlaskForm):
@@ -27,11 +27,7 @@ class ApplicationForm(FlaskForm):
     nom = StringField("Nom de l'application", validators=[Optional(), Length(max=200)])
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # These pages show secrets and passwords: never cache them.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # these pages show secrets and passwords
 
 
 def _api_urls() -> dict:
@@ -88,7 +84,7 @@ def creer_application():
     """Create a PISTE application for the logged-in user."""
     form = ApplicationForm()
     if not form.validate_on_submit():
-        if form.errors.get("csrf_token"):
+        if csrf_failed(form):
             flash(CSRF_MESSAGE, "error")
         return _render_raccordements(form, 400)
     user = auth.current_user()

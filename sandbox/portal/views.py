@@ -32,6 +32,8 @@ from sandbox.portal.forms import (
     SignupForm,
     choice,
 )
+from sandbox.portal.pages import CSRF_MESSAGE, no_store
+from sandbox.portal.pages import csrf_failed as _csrf_failed
 
 bp = Blueprint(
     "portal",
@@ -41,9 +43,6 @@ bp = Blueprint(
     static_url_path="/portal-static",
 )
 
-CSRF_MESSAGE = (
-    "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de le soumettre à nouveau."
-)
 LIBELLES_STATUT_RATTACHEMENT = {
     "EN_COURS_DE_VALIDATION": "En cours de validation",
     "VALIDEE": "Validée",
@@ -69,10 +68,6 @@ def _settings():  # noqa: ANN202
     return current_app.config["SANDBOX"]
 
 
-def _csrf_failed(form) -> bool:  # noqa: ANN001
-    return bool(form.errors.get("csrf_token"))
-
-
 @bp.app_template_filter("statut_rattachement")
 def _statut_rattachement(value: str) -> str:
     return LIBELLES_STATUT_RATTACHEMENT.get(value, value)
@@ -83,11 +78,7 @@ def _role(value: str) -> str:
     return LIBELLES_ROLE.get(value, value)
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Pages carry personal data and one-time links: never cache them.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+bp.after_request(no_store)  # pages carry personal data and one-time links
 
 
 # Accueil ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sandbox.seeding.credentials import default_credentials, default_credentials
 from sandbox.seeding.dataset import generate_dataset
 from sandbox.seeding.fixtures import load_fixture
 from sandbox.seeding.store import canonical_dump, ensure_seeded, reset, seed_world
+from sandbox.seeding.views import bp
 
 __all__ = [
     "canonical_dump",
@@ -28,13 +29,5 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Register the data-set portal page (it needs the portal's login and layout)."""
-    try:
-        import sandbox.portal.auth  # noqa: F401
-    except ModuleNotFoundError as error:
-        if error.name not in ("sandbox.portal", "sandbox.portal.auth"):
-            raise
-        return
-    from sandbox.seeding.views import bp
-
+    """Register the data-set portal page (it uses the portal's login and layout)."""
     app.register_blueprint(bp)

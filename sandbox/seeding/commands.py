@@ -9,8 +9,15 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
+from sandbox import db
 from sandbox.config import load_settings
+from sandbox.models import User
+from sandbox.seeding.credentials import default_credentials_text
+from sandbox.seeding.dataset import generate_dataset
+from sandbox.seeding.fixtures import FixtureError, load_fixture
+from sandbox.seeding.store import seed_world
 
 
 def _peak_rss_mib() -> float:
@@ -61,8 +68,6 @@ def _progress_lines(total: int):  # noqa: ANN202
 )
 def seed_command(seed, structures, users, batch_size, bench):  # noqa: ANN001
     """Replace the database's content with the seeded world of SEED."""
-    from sandbox.seeding.store import seed_world
-
     settings = load_settings()
     seed = settings.seed if seed is None else seed
     workdir = None
@@ -107,12 +112,6 @@ def seed_command(seed, structures, users, batch_size, bench):  # noqa: ANN001
 )
 def dataset_command(requester, output):  # noqa: ANN001
     """Generate a qualification data set and print (or write) its CSV."""
-    from sqlalchemy import select
-
-    from sandbox import db
-    from sandbox.models import User
-    from sandbox.seeding.dataset import generate_dataset
-
     settings = load_settings()
     db.init_engine(settings.database_url)
     db.create_schema()
@@ -135,8 +134,6 @@ def dataset_command(requester, output):  # noqa: ANN001
 @click.argument("files", nargs=-1, required=True)
 def load_fixture_command(files):  # noqa: ANN001
     """Load scenario fixture FILES (a path, or a name from fixtures/) idempotently."""
-    from sandbox.seeding.fixtures import FixtureError, load_fixture
-
     settings = load_settings()
     for name in files:
         try:
@@ -149,8 +146,6 @@ def load_fixture_command(files):  # noqa: ANN001
 @click.command("credentials")
 def credentials_command() -> None:
     """Print the default gestionnaire, technical account and OAuth client."""
-    from sandbox.seeding.credentials import default_credentials_text
-
     click.echo(default_credentials_text())
 
 

@@ -7,7 +7,9 @@ they are the same on every restart with the same seed, and ``make run`` and
 
 from __future__ import annotations
 
+from sandbox import db
 from sandbox.config import Settings, load_settings
+from sandbox.models import SandboxState
 from sandbox.seeding.generator import (
     DEFAULT_GP_LOGIN,
     DEFAULT_STRUCTURE_NAME,
@@ -21,9 +23,6 @@ from sandbox.seeding.generator import (
 def _current_seed(settings: Settings) -> int:
     """The seed of the configured database if it records one, else the setting."""
     try:
-        from sandbox import db
-        from sandbox.models import SandboxState
-
         with db.peek(settings.database_url) as s:
             row = s.get(SandboxState, 1) if s is not None else None
             if row is not None and row.seed is not None:

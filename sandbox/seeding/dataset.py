@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock, db
 from sandbox.config import Settings
+from sandbox.mail import enqueue
 from sandbox.models import (
     Dataset,
     Espace,
@@ -42,8 +43,19 @@ from sandbox.seeding.generator import (
     PUBLIC_ESPACES,
 )
 from sandbox.seeding.identifiers import random_non_luhn_siret
+from sandbox.vocabulary import (
+    EtatEspace,
+    Role,
+    StatutRattachement,
+    StatutStructure,
+    StatutUtilisateur,
+    TypeHabilitation,
+    TypeIdentifiant,
+    TypeStructure,
+)
 
-# (entity, PRIVE|PUBLIQUE, parametres), in the order of the real CSV.
+# (entity, PRIVE|PUBLIQUE, parametres), in the order of the real CSV. The kind is the
+# real data set's label (in logins and codes), not the TypeStructure value.
 ENTITIES = (
     ("Fournisseur", "PRIVE", {}),
     ("Valideur", "PRIVE", {"est_valideur_delegue": True}),
@@ -93,7 +105,8 @@ def _fresh_sirets(s: Session, rng: random.Random, n: int) -> list[str]:
             continue
         taken = s.scalars(
             select(Structure.identifiant).where(
-                Structure.type_identifiant == "SIRET", Structure.identifiant.in_(candidates)
+                Structure.type_identifiant == TypeIdentifiant.SIRET,
+                Structure.identifiant.in_(candidates),
             )
         ).all()
         if not taken:
@@ -127,7 +140,7 @@ def generate_dataset(
             nom=nom,
             email_contact=login.lower(),
             password_hash=hash_password(pw, SEED_HASH_METHOD),
-            statut="ACTIF",
+            statut=StatutUtilisateur.ACTIF,
             is_technical=False,
             failed_logins=0,
             created_at=now,
@@ -141,7 +154,7 @@ def generate_dataset(
             user=user,
             structure=structure,
             role=role,
-            statut="VALIDEE",
+            statut=StatutRattachement.VALIDEE,
             created_at=now,
             decided_at=now,
         )
@@ -149,7 +162,10 @@ def generate_dataset(
         for service in services:
             s.add(
                 RattachementService(
-                    rattachement=rattachement, service=service, statut="VALIDEE", date_debut=now
+                    rattachement=rattachement,
+                    service=service,
+                    statut=StatutRattachement.VALIDEE,
+                    date_debut=now,
                 )
             )
 
@@ -157,10 +173,10 @@ def generate_dataset(
     for (entity, kind, parametres), siret in zip(ENTITIES, sirets, strict=True):
         public = kind == "PUBLIQUE"
         structure = Structure(
-            type_identifiant="SIRET",
+            type_identifiant=TypeIdentifiant.SIRET,
             identifiant=siret,
-            type_structure="PUBLIQUE" if public else "PRIVEE",
-            statut="ACTIF",
+            type_structure=TypeStructure.PUBLIQUE if public else TypeStructure.PRIVEE,
+            statut=StatutStructure.ACTIF,
             raison_sociale=f"{entity} {siret}",
             email=f"GEST_{kind}_1_{siret}@cpro.fr".lower(),
             adresse=fake.street_address(),
@@ -194,14 +210,15 @@ def generate_dataset(
             services.append(buyer_service)
         for code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
             s.add(Espace(structure_id=structure.id, code=code, libelle=ESPACES[code],
-                         etat="ACTIVE", type_habilitation="MODIFICATION"))
+                         etat=EtatEspace.ACTIVE,
+                         type_habilitation=TypeHabilitation.MODIFICATION))
 
         gp_login, gp_pw = f"GEST_{kind}_1_{siret}@cpro.fr", password()
         us_login, us_pw = f"USER_{kind}_1_{siret}@cpro.fr", password()
         gestionnaire = account(gp_login, "Gestionnaire", entity, gp_pw)
-        attach(gestionnaire, structure, "GESTIONNAIRE_PRINCIPAL", services)
+        attach(gestionnaire, structure, Role.GESTIONNAIRE_PRINCIPAL, services)
         attach(account(us_login, "Utilisateur", entity, us_pw), structure,
-               "UTILISATEUR", [service])
+               Role.UTILISATEUR, [service])
         out.add(entity, "SIRET Structure", siret)
         out.add(entity, "Raison sociale", structure.raison_sociale)
         out.add(entity, "Code du service", service.code)
@@ -212,7 +229,7 @@ def generate_dataset(
         if public:
             buyer_login, buyer_pw = f"USER_PUBLIQUE_ACHETEUR_1_{siret}@cpro.fr", password()
             attach(account(buyer_login, "Acheteur", entity, buyer_pw), structure,
-                   "UTILISATEUR", [buyer_service])
+                   Role.UTILISATEUR, [buyer_service])
             out.add(entity, "Code du service Acheteur", buyer_service.code)
             out.add(entity, f"Label_Acheteur_{siret}", buyer_login)
             out.add(entity, f"Mot de passe Label_Acheteur_{siret}", buyer_pw)
@@ -241,8 +258,6 @@ def generate_dataset(
     s.add(dataset)
     s.flush()
     if requester is not None:
-        from sandbox.mail import enqueue
-
         link = dataset_url(settings, dataset.id)
         enqueue(
             s,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from stdnum.fr import tva as fr_tva
 
 from sandbox import clock, db
+from sandbox.accounts import rights
 from sandbox.config import Settings, load_settings
 from sandbox.models import (
     Espace,
@@ -39,16 +40,18 @@ from sandbox.models import (
     User,
 )
 from sandbox.seeding.generator import ESPACES, FAR_FUTURE, seeded_hash
+from sandbox.vocabulary import (
+    EtatEspace,
+    Role,
+    StatutRattachement,
+    StatutStructure,
+    StatutUtilisateur,
+    TypeHabilitation,
+    TypeIdentifiant,
+    TypeStructure,
+)
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
-
-TypeIdentifiant = Literal[
-    "SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE", "PARTICULIER"
-]
-StatutRattachement = Literal[
-    "EN_COURS_DE_VALIDATION", "REFUSEE", "VALIDEE", "DESACTIVEE", "SUPPRIMEE"
-]
-
 
 class FixtureError(ValueError):
     """A fixture file is invalid: ``problems`` lists (line, field, message)."""
@@ -92,10 +95,10 @@ class ServiceSpec(_Spec):
 
 
 class StructureSpec(_Spec):
-    type_identifiant: TypeIdentifiant = "SIRET"
+    type_identifiant: TypeIdentifiant = TypeIdentifiant.SIRET
     identifiant: str = Field(min_length=1, max_length=80)
-    type_structure: Literal["PRIVEE", "PUBLIQUE"] = "PRIVEE"
-    statut: Literal["ACTIF", "INACTIF"] = "ACTIF"
+    type_structure: TypeStructure = TypeStructure.PRIVEE
+    statut: StatutStructure = StatutStructure.ACTIF
     raison_sociale: str = ""
     libelle: str | None = None
     nom: str | None = None
@@ -130,7 +133,7 @@ class StructureSpec(_Spec):
     @field_validator("identifiant")
     @classmethod
     def _identifiant_format(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("type_identifiant") == "SIRET" and not (
+        if info.data.get("type_identifiant") == TypeIdentifiant.SIRET and not (
             value.isdigit() and len(value) == 14
         ):
             raise ValueError(f"{value!r}: a SIRET has 14 digits")
@@ -166,8 +169,8 @@ class UserSpec(_Spec):
 class RattachementSpec(_Spec):
     user: str
     structure: str  # identifiant
-    role: Literal["GESTIONNAIRE_PRINCIPAL", "UTILISATEUR"] = "UTILISATEUR"
-    statut: StatutRattachement = "EN_COURS_DE_VALIDATION"
+    role: Role = Role.UTILISATEUR
+    statut: StatutRattachement = StatutRattachement.EN_COURS_DE_VALIDATION
     commentaire: str | None = None
     services: list[str] = []
 
@@ -307,7 +310,8 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
         for code in st.espaces:
             if code not in existing:
                 s.add(Espace(structure_id=row.id, code=code, libelle=ESPACES[code],
-                             etat="ACTIVE", type_habilitation="MODIFICATION"))
+                             etat=EtatEspace.ACTIVE,
+                             type_habilitation=TypeHabilitation.MODIFICATION))
                 created += 1
 
     def find_structure(identifiant: str, loc: tuple) -> Structure | None:
@@ -331,9 +335,10 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
             "email_contact": (us.email_contact or login).lower(),
             "password_hash": seeded_hash(0, f"fixture:{login}", us.password)
             if us.password else None,
-            "statut": {"pending": "EN_ATTENTE_ACTIVATION", "inactive": "INACTIF"}.get(
-                us.state, "ACTIF"
-            ),
+            "statut": {
+                "pending": StatutUtilisateur.EN_ATTENTE_ACTIVATION,
+                "inactive": StatutUtilisateur.INACTIF,
+            }.get(us.state, StatutUtilisateur.ACTIF),
             "failed_logins": 5 if us.state == "locked" else 0,
             "locked_until": FAR_FUTURE if us.state == "locked" else None,
             "is_technical": tech is not None,
@@ -366,19 +371,14 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
         structure = find_structure(ra.structure, ("rattachements", i, "structure"))
         if user is None or structure is None:
             continue
-        if ra.role == "GESTIONNAIRE_PRINCIPAL":
-            other = s.scalar(
-                select(Rattachement).where(
-                    Rattachement.structure_id == structure.id,
-                    Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-                    Rattachement.user_id != user.id,
-                )
-            )
-            if other is not None:
+        if ra.role == Role.GESTIONNAIRE_PRINCIPAL:
+            # Whatever its status: the schema allows one gestionnaire principal row.
+            other = rights.gestionnaire_principal_id(s, structure.id, validated=False)
+            if other is not None and other != user.id:
                 fail(("rattachements", i, "role"),
                      f"structure {ra.structure!r} already has another gestionnaire principal")
                 continue
-        decided = ra.statut != "EN_COURS_DE_VALIDATION"
+        decided = ra.statut != StatutRattachement.EN_COURS_DE_VALIDATION
         values = {"role": ra.role, "statut": ra.statut, "commentaire": ra.commentaire}
         row = s.scalar(
             select(Rattachement).where(

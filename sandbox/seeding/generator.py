@@ -22,6 +22,16 @@ from faker import Faker
 
 from sandbox.security import SEED_HASH_METHOD, generate_password, hash_password
 from sandbox.seeding.identifiers import SiretFactory, rcs_from_siren, tva_from_siren
+from sandbox.vocabulary import (
+    EtatEspace,
+    Role,
+    StatutRattachement,
+    StatutStructure,
+    StatutUtilisateur,
+    TypeHabilitation,
+    TypeIdentifiant,
+    TypeStructure,
+)
 
 # Seeded timestamps count back from this instant, so that a dump does not depend on
 # the day it was made.
@@ -214,10 +224,10 @@ class WorldGenerator:
         created = values.pop("created_at", None) or self._moment()
         row = {
             "id": self.ids("structures"),
-            "type_identifiant": "SIRET",
+            "type_identifiant": TypeIdentifiant.SIRET,
             "identifiant": "",
-            "type_structure": "PRIVEE",
-            "statut": "ACTIF",
+            "type_structure": TypeStructure.PRIVEE,
+            "statut": StatutStructure.ACTIF,
             "raison_sociale": "",
             "libelle": None,
             "nom": None,
@@ -279,7 +289,7 @@ class WorldGenerator:
             "telephone": None,
             "email_contact": login.lower(),
             "password_hash": self.users_hash,
-            "statut": "ACTIF",
+            "statut": StatutUtilisateur.ACTIF,
             "is_technical": False,
             "technical_structure_id": None,
             "password_expires_at": None,
@@ -289,11 +299,15 @@ class WorldGenerator:
             "activated_at": created + timedelta(minutes=7),
         }
         if state == "pending":
-            row.update(statut="EN_ATTENTE_ACTIVATION", password_hash=None, activated_at=None)
+            row.update(
+                statut=StatutUtilisateur.EN_ATTENTE_ACTIVATION,
+                password_hash=None,
+                activated_at=None,
+            )
         elif state == "locked":
             row.update(failed_logins=5, locked_until=FAR_FUTURE)
         elif state == "inactive":
-            row.update(statut="INACTIF")
+            row.update(statut=StatutUtilisateur.INACTIF)
         elif state != "active":
             raise ValueError(f"unknown user state {state!r}")
         row.update(values)
@@ -301,14 +315,16 @@ class WorldGenerator:
 
     def _rattachement(self, user: dict, structure: dict, role: str, statut: str) -> dict:
         created = max(user["created_at"], structure["created_at"])
-        decided = statut != "EN_COURS_DE_VALIDATION"
+        decided = statut != StatutRattachement.EN_COURS_DE_VALIDATION
         return {
             "id": self.ids("rattachements"),
             "user_id": user["id"],
             "structure_id": structure["id"],
             "role": role,
             "statut": statut,
-            "commentaire": "Demande non justifiée" if statut == "REFUSEE" else None,
+            "commentaire": (
+                "Demande non justifiée" if statut == StatutRattachement.REFUSEE else None
+            ),
             "created_at": created,
             "decided_at": created + timedelta(hours=3) if decided else None,
             "decided_by_id": None,
@@ -325,7 +341,7 @@ class WorldGenerator:
             "date_fin": None,
         }
 
-    def _espace(self, structure: dict, code: int, etat: str = "ACTIVE") -> dict:
+    def _espace(self, structure: dict, code: int, etat: str = EtatEspace.ACTIVE) -> dict:
         return {
             "id": self.ids("espaces"),
             "structure_id": structure["id"],
@@ -333,7 +349,7 @@ class WorldGenerator:
             "code": code,
             "libelle": ESPACES[code],
             "etat": etat,
-            "type_habilitation": "MODIFICATION",
+            "type_habilitation": TypeHabilitation.MODIFICATION,
         }
 
     def _technical(self, structure: dict, gp: dict, password_hash: str) -> dict:
@@ -373,7 +389,7 @@ class WorldGenerator:
         for recipient in PERMANENT_RECIPIENTS:
             structure = self._structure(
                 identifiant=recipient["identifiant"],
-                type_structure="PUBLIQUE",
+                type_structure=TypeStructure.PUBLIQUE,
                 raison_sociale=recipient["raison_sociale"],
                 adresse="1 rue de la Qualification",
                 code_postal="75012",
@@ -417,7 +433,9 @@ class WorldGenerator:
         )
         batch.rows["users"].append(gp)
         batch.rows["rattachements"].append(
-            self._rattachement(gp, structure, "GESTIONNAIRE_PRINCIPAL", "VALIDEE")
+            self._rattachement(
+                gp, structure, Role.GESTIONNAIRE_PRINCIPAL, StatutRattachement.VALIDEE
+            )
         )
         tech_password = default_passwords(self.seed)[1]
         batch.rows["users"].append(
@@ -456,7 +474,7 @@ class WorldGenerator:
             "code_postal": fk.postcode(),
             "ville": ville,
             "telephone": fk.phone_number(),
-            "statut": "ACTIF" if rng.random() < 0.97 else "INACTIF",
+            "statut": StatutStructure.ACTIF if rng.random() < 0.97 else StatutStructure.INACTIF,
         }
         if public:
             kind = _weighted(rng, PUBLIC_KINDS)
@@ -483,7 +501,7 @@ class WorldGenerator:
             }
             structure = self._structure(
                 identifiant=siret,
-                type_structure="PUBLIQUE",
+                type_structure=TypeStructure.PUBLIQUE,
                 raison_sociale=name,
                 email=f"factures@{ascii_slug(ville, '-')}.example.fr",
                 parametres=parametres,
@@ -540,7 +558,7 @@ class WorldGenerator:
         for code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
             if code == 3 and rng.random() < 0.7:
                 continue
-            etat = "SUPPRIME" if rng.random() < 0.03 else "ACTIVE"
+            etat = EtatEspace.SUPPRIME if rng.random() < 0.03 else EtatEspace.ACTIVE
             rows["espaces"].append(self._espace(structure, code, etat))
 
         # Users: a gestionnaire principal, then the structure's share of the others.
@@ -553,28 +571,30 @@ class WorldGenerator:
             gp = self._faker_user(structure, state)
             rows["users"].append(gp)
             rows["rattachements"].append(
-                self._rattachement(gp, structure, "GESTIONNAIRE_PRINCIPAL", "VALIDEE")
+                self._rattachement(
+                    gp, structure, Role.GESTIONNAIRE_PRINCIPAL, StatutRattachement.VALIDEE
+                )
             )
         for _ in range(self._share(index, self.users - gps)):
             statut = _weighted(
                 rng,
                 (
-                    ("VALIDEE", 60),
-                    ("EN_COURS_DE_VALIDATION", 20),
-                    ("REFUSEE", 8),
-                    ("DESACTIVEE", 7),
-                    ("SUPPRIMEE", 5),
+                    (StatutRattachement.VALIDEE, 60),
+                    (StatutRattachement.EN_COURS_DE_VALIDATION, 20),
+                    (StatutRattachement.REFUSEE, 8),
+                    (StatutRattachement.DESACTIVEE, 7),
+                    (StatutRattachement.SUPPRIMEE, 5),
                 ),
             )
-            if statut == "EN_COURS_DE_VALIDATION":
+            if statut == StatutRattachement.EN_COURS_DE_VALIDATION:
                 state = "pending" if rng.random() < 0.7 else "active"
-            elif statut == "VALIDEE":
+            elif statut == StatutRattachement.VALIDEE:
                 state = _weighted(rng, (("active", 90), ("locked", 5), ("pending", 5)))
             else:
                 state = "active"
             user = self._faker_user(structure, state)
             rows["users"].append(user)
-            rattachement = self._rattachement(user, structure, "UTILISATEUR", statut)
+            rattachement = self._rattachement(user, structure, Role.UTILISATEUR, statut)
             if gp is not None and rattachement["decided_at"] is not None:
                 rattachement["decided_by_id"] = gp["id"]
             rows["rattachements"].append(rattachement)
@@ -584,8 +604,9 @@ class WorldGenerator:
                 )
 
         # Technical accounts and PISTE applications of integrating companies.
-        if not public and gp is not None and gp["statut"] == "ACTIF" and rng.random() < 0.08:
-            if structure["type_identifiant"] == "SIRET":
+        active_gp = gp is not None and gp["statut"] == StatutUtilisateur.ACTIF
+        if not public and active_gp and rng.random() < 0.08:
+            if structure["type_identifiant"] == TypeIdentifiant.SIRET:
                 rows["users"].append(self._technical(structure, gp, self.users_hash))
                 rows["oauth_clients"].append(
                     self._oauth_client(f"APP_SANDBOX_{gp['login']}", gp, rng)
@@ -595,7 +616,7 @@ class WorldGenerator:
         fk = self.faker
         prenom, nom = fk.first_name(), fk.last_name()
         uid = self.ids("users")
-        public = structure["type_structure"] == "PUBLIQUE" or not structure["email"]
+        public = structure["type_structure"] == TypeStructure.PUBLIQUE or not structure["email"]
         if public or self.rng.random() < 0.5:
             domain = fk.free_email_domain()
         else:

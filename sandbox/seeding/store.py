@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from sandbox import db
 from sandbox.config import Settings
-from sandbox.db import Base
-from sandbox.models import SandboxState, Structure
-from sandbox.seeding.generator import TABLES, Batch, WorldGenerator
+from sandbox.models import Base, SandboxState, Service, Structure
+from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
+from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
 # to the control plane, which restores them itself.
@@ -163,14 +163,11 @@ def ensure_seeded(settings: Settings) -> dict:
 
 def restore_permanent_recipients(settings: Settings) -> int:
     """Re-create the permanent recipients (and their services) that are missing."""
-    from sandbox.models import Service
-    from sandbox.seeding.generator import PERMANENT_SIRETS
-
     with db.transaction() as s:
         present = set(
             s.scalars(
                 select(Structure.identifiant).where(
-                    Structure.type_identifiant == "SIRET",
+                    Structure.type_identifiant == TypeIdentifiant.SIRET,
                     Structure.identifiant.in_(PERMANENT_SIRETS),
                 )
             )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sandbox import db
 from sandbox.models import Dataset
 from sandbox.portal.auth import current_user, login_required
+from sandbox.portal.pages import form_expired
 from sandbox.seeding.dataset import generate_dataset, parse_dataset_csv
 
 bp = Blueprint("seeding", __name__, template_folder="templates")
@@ -50,10 +51,7 @@ def generate():  # noqa: ANN201
     """Generate a data set for the logged-in user; its mail leaves with the commit."""
     form = GenerateForm()
     if not form.validate_on_submit():  # refused, with the portal's French reason
-        from sandbox.portal.views import CSRF_MESSAGE
-
-        return render_template("portal/message.html", title="Formulaire expiré",
-                               message=CSRF_MESSAGE), 400
+        return form_expired()
     s = db.session(write=True)  # the request's session, where current_user() lives
     user = current_user()
     dataset = generate_dataset(s, current_app.config["SANDBOX"], requester=user)

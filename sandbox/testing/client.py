@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import requests
 
 from sandbox.stack import wait_until
+from sandbox.testing.portal import PortalClient
 
 
 class SandboxError(AssertionError):
@@ -193,10 +194,8 @@ class SandboxClient:
 
     # --- whole user actions ----------------------------------------------------------
 
-    def portal(self) -> Any:
+    def portal(self) -> PortalClient:
         """A new portal visitor (own cookies) answering captchas through the control plane."""
-        from sandbox.portal.client import PortalClient
-
         return PortalClient(self.url, captcha_answer=self.captcha_answer, timeout=self.timeout)
 
     def signup(self, login: str | None = None, password: str | None = None,

@@ -1,23 +1,23 @@
 """App-wide web concerns: security headers on every response, and French HTML
 error pages (404, 405, 413, 500, 503) for the portal's paths.
 
-API and control-plane paths keep their own error bodies: an area registers a
-renderer for its prefix with ``register_error_renderer``; without one, Werkzeug's
-default answer is kept there.
+Which path belongs to which surface is ``sandbox.surfaces``'s table. Each surface's
+HTTP errors go to the renderer registered for it on the app
+(``surfaces.register_error_renderer``): this module registers the portal's French
+pages, ``sandbox.resilience`` the API's and the control plane's JSON bodies; a surface
+without one (health, the API documentation's files) keeps Werkzeug's answer.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-log = logging.getLogger("sandbox.web")
+from sandbox import surfaces
 
-# Paths that are not HTML portal pages.
-NON_PORTAL_PREFIXES = ("/api/", "/cpro/", "/_sandbox", "/health", "/openapi.json", "/docs/api")
+log = logging.getLogger("sandbox.web")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,7 +35,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 ).replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-DOCS_PREFIX = "/docs/api"
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -64,26 +63,15 @@ ERROR_PAGES = {
     ),
 }
 
-_renderers: list[tuple[str, Callable[[HTTPException], Response]]] = []
+def _render_error(error: HTTPException) -> Response | HTTPException:
+    render = surfaces.error_renderer(current_app, surfaces.current())
+    return error if render is None else render(error)
 
 
-def register_error_renderer(prefix: str, render: Callable[[HTTPException], Response]) -> None:
-    """Let an area render the HTTP errors of the paths under ``prefix`` itself."""
-    _renderers.append((prefix, render))
-
-
-def is_portal_path(path: str) -> bool:
-    """Whether ``path`` is a portal (HTML) page."""
-    return not path.startswith(NON_PORTAL_PREFIXES)
-
-
-def _render_error(error: HTTPException):  # noqa: ANN202
-    path = request.path
-    for prefix, render in _renderers:
-        if path.startswith(prefix):
-            return render(error)
+def render_portal_error(error: HTTPException) -> Response | HTTPException:
+    """An HTTP error on a portal path as a French page."""
     code = error.code or 500
-    if not is_portal_path(path) or code not in ERROR_PAGES:
+    if code not in ERROR_PAGES:
         return error
     title, message = ERROR_PAGES[code]
     try:
@@ -107,12 +95,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        if request.path.startswith(DOCS_PREFIX):
+        if surfaces.DOCS.owns(request.path):
             response.headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
     app.register_blueprint(Blueprint("web", __name__, template_folder="templates"))
+    surfaces.register_error_renderer(app, surfaces.PORTAL, render_portal_error)
     for code in ERROR_PAGES:
         app.register_error_handler(code, _render_error)

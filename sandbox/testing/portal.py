@@ -1,4 +1,5 @@
-"""A scripted portal visitor over HTTP (tests, load runs, tools).
+"""A scripted portal visitor over HTTP (tests, load runs, tools): test tooling, not a
+portal page, hence in ``sandbox.testing``.
 
 ``PortalClient`` does what a person does with the forms — fetch the page, keep
 its CSRF token and captcha id, post the fields — with ``requests``. The captcha

@@ -1,0 +1,172 @@
+"""Paging and sorting of every ``/cpro`` search, and each search's sort keys.
+
+A search reads ``pageResultatDemandee``, ``nbResultatsParPage``, ``triSens`` and
+``triColonne`` and answers ``parametresRetour``. Each search's sort keys are one
+``Tri`` (``triColonne`` value -> the SQL expression it orders by): the request model
+takes its ``triColonne`` enum from it (``Tri.colonne``) and the handler its ORDER BY
+(``paged``), so the enum in ``/openapi.json`` and the SQL cannot drift apart.
+
+This module imports the models and the vocabulary, never the schemas (they import it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure
+from sandbox.vocabulary import TriSens
+
+if TYPE_CHECKING:  # the schemas import this module for the sort keys
+    from sandbox.cpro.schemas import Pagination
+
+MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
+DEFAULT_PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Tri:
+    """The sort keys of one search, then ``tiebreak`` (the rows' id: pages never overlap)."""
+
+    columns: Mapping[str, Any]
+    tiebreak: Any
+
+    @property
+    def colonne(self) -> Any:
+        """The ``triColonne`` type of the search's request model: a ``Literal`` of the keys."""
+        return Literal[tuple(self.columns)]
+
+    def order(self, key: str | None) -> list:
+        """The ORDER BY expressions for ``triColonne`` ``key`` (None: the id order)."""
+        return [self.columns[key], self.tiebreak] if key else [self.tiebreak]
+
+
+def tri_colonne(p: Pagination | None) -> str | None:
+    """The ``triColonne`` asked for, if any."""
+    return getattr(p, "triColonne", None) if p is not None else None
+
+
+def page_request(p: Pagination | None) -> tuple[int, int, bool]:
+    """Return (page, page size, descending) with the API's defaults."""
+    if p is None:
+        return 1, DEFAULT_PAGE_SIZE, False
+    return (
+        p.pageResultatDemandee or 1,
+        p.nbResultatsParPage or DEFAULT_PAGE_SIZE,
+        p.triSens == TriSens.DESCENDANT,
+    )
+
+
+def parametres_retour(page: int, size: int, total: int) -> dict:
+    """The ``parametresRetour`` block of an answer."""
+    return {
+        "pageCourante": page,
+        "pages": math.ceil(total / size) if total else 0,
+        "nbResultatsParPage": size,
+        "total": total,
+    }
+
+
+def run_paged(
+    s: Session,
+    stmt: Select,
+    order: list,
+    page: int,
+    size: int,
+    descending: bool,
+    count_stmt: Select | None = None,
+) -> tuple[list, dict]:
+    """Run ``stmt`` for one page (ordered by ``order``) and count every match
+    (with ``count_stmt`` if given: the same rows, written for another index)."""
+    counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
+    total = s.scalar(select(func.count()).select_from(counted)) or 0
+    if total == 0 or (page - 1) * size >= total:
+        return [], parametres_retour(page, size, total)
+    ordering = [col.desc() if descending else col.asc() for col in order]
+    rows = s.execute(stmt.order_by(*ordering).limit(size).offset((page - 1) * size)).all()
+    return rows, parametres_retour(page, size, total)
+
+
+def paged(
+    s: Session, stmt: Select, p: Pagination | None, tri: Tri, count_stmt: Select | None = None
+) -> tuple[list, dict]:
+    """One page of ``stmt`` as the search's paging parameters ``p`` ask, sorted by ``tri``;
+    returns (rows, parametresRetour)."""
+    page, size, descending = page_request(p)
+    return run_paged(s, stmt, tri.order(tri_colonne(p)), page, size, descending, count_stmt)
+
+
+def empty_page(p: Pagination | None) -> tuple[list, dict]:
+    """The answer of a search that cannot match anything."""
+    page, size, _ = page_request(p)
+    return [], parametres_retour(page, size, 0)
+
+
+# --- The sort keys of each search (names verbatim from the Swagger) ---------------
+
+STRUCTURES = Tri(
+    {
+        "IdentifiantStructure": Structure.identifiant,
+        "DesignationStructure": Structure.raison_sociale,
+        "TypeIdentifiantStructure": Structure.type_identifiant,
+        "Statut": Structure.statut,
+    },
+    Structure.id,
+)
+SERVICES = Tri(
+    {
+        "CodeService": Service.code,
+        "LibelleService": Service.libelle,
+        "DateDbtService": Service.date_debut,
+        "DateFinService": Service.date_fin,
+        "EstActif": Service.est_actif,
+    },
+    Service.id,
+)
+RATTACHEMENTS_SERVICES = Tri(
+    {
+        "CodeService": Service.code,
+        "NomService": Service.libelle,
+        "StatutRattachement": RattachementService.statut,
+    },
+    RattachementService.id,
+)
+ESPACES = Tri(
+    {
+        "CodeService": Service.code,
+        "LibelleService": Service.libelle,
+        "idEspaceFo": Espace.id,
+        "CodeEspace": Espace.code,
+        "LibelleEspace": Espace.libelle,
+        "etatCourant": Espace.etat,
+        "TypeHabilitation": Espace.type_habilitation,
+        "IdService": case((Espace.service_id.is_(None), 0), else_=Espace.service_id),
+    },
+    Espace.id,
+)
+RATTACHEMENTS = Tri(
+    {
+        "IdStructure": Structure.id,
+        "IdentifiantStructure": Structure.identifiant,
+        "DesignationStructure": case(
+            (Structure.raison_sociale != "", Structure.raison_sociale), else_=Structure.nom
+        ),
+        "TypeIdentifiantStructure": Structure.type_identifiant,
+        "RoleUtilisateur": Rattachement.role,
+        "StatutRattachementStructure": Rattachement.statut,
+    },
+    Rattachement.id,
+)
+DESTINATAIRES = Tri(
+    {
+        "IdStructureCPP": Structure.id,
+        "Siret": Structure.identifiant,
+        "NomDestinataire": Structure.raison_sociale,
+    },
+    Structure.id,
+)
