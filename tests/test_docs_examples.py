@@ -29,6 +29,7 @@ NOT_API_PREFIXES = {
     "make ": "make targets (the suite itself runs them)",
     "export SANDBOX_DATABASE_URL": "PostgreSQL deployment recipe (docs/reliability.md)",
     "sandbox/ ": "repository layout",
+    "sandbox/\n": "source tree (docs/architecture.md)",
     "POST /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",
     "GET  /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",
     "GET /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",

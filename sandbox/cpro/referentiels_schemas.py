@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
-from sandbox.cpro.schemas import MAX_PAGE_SIZE, Pagination, ParametresRetour, Request, Response
+from sandbox.cpro.paging import MAX_PAGE_SIZE
+from sandbox.cpro.schemas import Pagination, ParametresRetour, Request, Response
 from sandbox.cpro.zero import Maybe, MaybeBool, MaybeId, zero_to_none
 from sandbox.vocabulary import (
     CadreFacturation,

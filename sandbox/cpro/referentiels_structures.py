@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sandbox.cpro import errors
 from sandbox.cpro import referentiels_schemas as rs
 from sandbox.cpro.api import Context
-from sandbox.cpro.common import date_iso, designation, page_request, prefix, readable_structure
-from sandbox.cpro.common import parametres_retour, run_paged
+from sandbox.cpro.common import date_iso, designation, prefix, readable_structure
+from sandbox.cpro.paging import Tri, page_request, paged, parametres_retour
 from sandbox.cpro.referentiels import ok, post_op
 from sandbox.cpro.schemas import RecupererStructuresActivesRetour, Vide
 from sandbox.cpro.transverses import ESPACE_FACTURES_TRAVAUX, _structures_actives
@@ -83,6 +83,11 @@ def structures_pour_utilisateur(ctx: Context, p: rs.StructuresPourUtilisateurPar
     ])
 
 
+SERVICES_EXECUTANTS = Tri(
+    {"CodeServiceExecutant": Service.code, "NomServiceExecutant": Service.libelle}, Service.id
+)
+
+
 @post_op("rechercher/serviceexecutant", "rechercherServiceExecutant",
      "Services exécutants of a destinataire", rs.RechercherServiceExecutantParam,
      rs.RechercherServiceExecutantRetour)
@@ -99,12 +104,8 @@ def rechercher_service_executant(ctx: Context, p: rs.RechercherServiceExecutantP
         where.append(prefix(Service.libelle, p.nomServiceExecutant.strip()))
     if p.actif is not None:
         where.append(Service.est_actif == p.actif)
-    params = p.parametresRecherche
-    page, size, desc = page_request(params)
-    sort = {"CodeServiceExecutant": Service.code, "NomServiceExecutant": Service.libelle}
-    order = [sort[params.triColonne]] if params and params.triColonne else []
     stmt = select(Service.id, Service.code, Service.libelle).where(*where)
-    rows, retour = run_paged(ctx.s, stmt, [*order, Service.id], page, size, desc)
+    rows, retour = paged(ctx.s, stmt, p.parametresRecherche, SERVICES_EXECUTANTS)
     return ok(
         listeServices=[
             {"idServicesCPP": r.id, "codeServiceExecutant": r.code, "nomServiceExecutant": r.libelle}
