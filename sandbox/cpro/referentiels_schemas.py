@@ -8,13 +8,12 @@ request field is optional and reads a typed client's zero value (``""``, ``0``,
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from sandbox.cpro.paging import MAX_PAGE_SIZE
-from sandbox.cpro.schemas import Pagination, ParametresRetour, Request, Response
+from sandbox.cpro.schemas import IsoDateTime, Pagination, ParametresRetour, Request, Response
 from sandbox.cpro.zero import Maybe, MaybeBool, MaybeId, zero_to_none
 from sandbox.vocabulary import (
     CadreFacturation,
@@ -308,8 +307,8 @@ class SousCategorieSollicitation(Item):
     code: str
     libelle: str
     estActif: bool
-    dateCreation: datetime = Field(description="RFC 3339 date-time.")
-    dateDerniereModification: datetime = Field(description="RFC 3339 date-time.")
+    dateCreation: IsoDateTime
+    dateDerniereModification: IsoDateTime
 
 
 class SousCategoriesGroupe(Item):
