@@ -151,15 +151,8 @@ def session(write: bool = False) -> Session:
 @contextmanager
 def transaction(write: bool = True) -> Iterator[Session]:
     """Run a block in its own session, committed at the end or rolled back."""
-    with new_session() as s:
-        if write:
-            begin_write(s)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
+    with new_session() as s, unit_of_work(s, write=write):
+        yield s
 
 
 def create_schema() -> None:
@@ -167,6 +160,7 @@ def create_schema() -> None:
     # Imported here, not at the top: db is the engine layer below the tables, and
     # importing it (from a CLI command, a test helper) must not load the models.
     from sandbox.models import Base
+    from sandbox.factures import models as _factures  # noqa: F401 (registers the Factures tables)
 
     Base.metadata.create_all(engine())
 
@@ -180,3 +174,57 @@ def init_app(app: Flask) -> None:
         s = g.pop("db_session", None)
         if s is not None:
             s.close()
+
+
+@contextmanager
+def unit_of_work(s: Session, *, write: bool = True) -> Iterator[Session]:
+    """Run a block as one unit of work on ``s``: begin it as a writing transaction
+    (``begin_write``, unless ``write=False``), commit when the block ends, roll back
+    if it raises.
+
+    What the block must keep although it then raises (a failed login counted) is
+    decided inside, committed by the block's end, and raised after it.
+    """
+    if write:
+        begin_write(s)
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+
+
+# The read path: sessions that never open a transaction ------------------------------
+
+_read: dict = {"key": None, "factory": None}
+
+
+def read_session() -> Session:
+    """A new session for read-only work, that the caller closes: no BEGIN, no ROLLBACK.
+
+    Its own engine on the same database, in autocommit (each statement reads the latest
+    committed data; SQLite gets no ``BEGIN``) and without the pool's reset on return (no
+    rollback per request). Never write through it: ``before_flush`` refuses.
+    """
+    key = (os.getpid(), _engine_url)
+    if _read["key"] != key:
+        with _lock:
+            if _read["key"] != key:
+                main = engine()
+                read_engine = create_engine(
+                    main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                    **({"connect_args": {"timeout": 30, "check_same_thread": False},
+                        "pool_size": 20, "max_overflow": 20}
+                       if main.dialect.name == "sqlite" else
+                       {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}))
+                if main.dialect.name == "sqlite":
+                    event.listen(read_engine, "connect", _sqlite_pragmas)
+                factory = sessionmaker(bind=read_engine, expire_on_commit=False)
+                event.listen(factory, "before_flush", _refuse_flush)
+                _read.update(key=key, factory=factory)
+    return _read["factory"]()
+
+
+def _refuse_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    raise RuntimeError("a read-only session (db.read_session) cannot write")

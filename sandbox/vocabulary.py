@@ -378,3 +378,17 @@ class TypeObjetPieceJointe(StrEnum):
     SOLLICITATION = "SOLLICITATION"
     CERTIFICAT = "CERTIFICAT"
     PJ_REJET_EDI = "PJ_REJET_EDI"
+class ActionFacture(StrEnum):
+    """histoActionCode: user actions on an invoice (piste-gouv-fr IActionCode)."""
+
+    TELECHARGEMENT_FACTURE = "TELECHARGEMENT_FACTURE"
+    ACQUITTEMENT_REJET = "ACQUITTEMENT_REJET"
+    ACQUITTEMENT_SUSPENSION = "ACQUITTEMENT_SUSPENSION"
+    TRAITEMENT_REJET = "TRAITEMENT_REJET"
+
+
+class FormatTelechargement(StrEnum):
+    """format of telecharger/groupe."""
+
+    PDF = "PDF"
+    PIVOT = "PIVOT"

@@ -17,6 +17,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from sandbox import clock, security
+from sandbox.accounts.technical import create_technical_account
 from sandbox.config import load_settings
 from sandbox.models import (
     Espace,
@@ -28,7 +29,6 @@ from sandbox.models import (
     User,
 )
 from sandbox.piste.oauth import create_oauth_client
-from sandbox.piste.technical import create_technical_account
 
 HASH = security.SEED_HASH_METHOD  # cheap: tests create many accounts
 

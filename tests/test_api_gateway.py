@@ -23,15 +23,6 @@ def api(base_url, world) -> ApiClient:  # noqa: ANN001
     return tech_client(base_url, world)
 
 
-@pytest.fixture
-def clock_restored(stack_db):  # noqa: ANN001
-    """Restore the shared clock offset however the test ends."""
-    previous = clock.offset()
-    try:
-        yield
-    finally:
-        state.set_clock_offset(previous)
-
 
 def _token(base_url: str, **data) -> requests.Response:
     return requests.post(f"{base_url}/api/oauth/token", data=data, timeout=30)
@@ -285,7 +276,7 @@ def test_expired_token_is_401(base_url, world, clock_restored):
 
 
 def test_expired_technical_password_is_401_then_ok_after_reset(base_url, world, clock_restored):
-    from sandbox.piste.technical import reset_technical_password
+    from sandbox.accounts.technical import reset_technical_password
 
     settings = load_settings()
     state.set_clock_offset(clock.offset() + (settings.tech_password_days + 1) * 86400)

@@ -154,6 +154,18 @@ def test_the_two_reported_500s_are_clear_400s(stack):
     assert requests.get(f"{control}/clock", timeout=30).json()["offsetSeconds"] == 0
 
 
+def test_null_means_absent_in_every_body(stack):
+    """Found by schemathesis: {"minMs": null, "maxMs": null} compared None with None (500)."""
+    control = f"{stack.url}/_sandbox"
+    both_null = requests.put(f"{control}/faults", timeout=30, json={
+        "rules": [{"path": "/x", "latency": {"minMs": None, "maxMs": None}}]})
+    assert both_null.status_code == 400
+    assert both_null.json()["error"] == "rules.0.latency: 'ms' alone, or 'minMs' and 'maxMs'"
+    assert requests.get(f"{control}/faults", timeout=30).json()["rules"] == []
+    clock = requests.put(f"{control}/clock", json={"offsetSeconds": None}, timeout=30)
+    assert clock.status_code == 400 and clock.json()["error"].startswith("give exactly one of")
+
+
 def test_hostile_bodies_queries_and_paths_never_answer_5xx(stack):
     control = f"{stack.url}/_sandbox"
     operations = _operations(_document(stack))

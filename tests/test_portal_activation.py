@@ -16,7 +16,8 @@ from portal_support import (
 from sqlalchemy import select
 
 from sandbox import db
-from sandbox.accounts import errors, services
+from sandbox.accounts import errors
+from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.config import load_settings
 from sandbox.models import ActionToken, Rattachement, User
 
@@ -235,7 +236,7 @@ def test_one_decision_wins_under_concurrency(base_url, mailpit, db_session):
     def decide(decision: str) -> None:
         with db.new_session() as s:
             try:
-                services.decide_rattachement(s, settings, demande, decision)
+                decide_rattachement(s, settings, demande, decision)
                 outcomes.append(decision)
             except errors.RattachementAlreadyDecidedError:
                 outcomes.append("lost")

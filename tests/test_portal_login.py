@@ -1,5 +1,5 @@
 """Portal, Se connecter: lock-out after repeated wrong passwords, refused accounts,
-the account-state and second-factor rules of the accounts service."""
+the account-state and second-factor rules of the account rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from portal_support import PASSWORD, activation_link, address, signup_values, vi
 from sqlalchemy import select
 
 from sandbox import clock, db, security
-from sandbox.accounts import errors, services
+from sandbox.accounts import errors
+from sandbox.accounts.activation import issue_activation_link, request_new_activation_link
+from sandbox.accounts.login import authenticate, set_account_state
+from sandbox.accounts.rattachements import decide_rattachement
+from sandbox.accounts.second_factor import start_second_factor, verify_second_factor
 from sandbox.config import load_settings
 from sandbox.models import User
 
@@ -85,24 +89,24 @@ def test_set_account_state_and_second_factor_service(base_url, mailpit, db_sessi
     portal, login = _active_account(base_url, mailpit)
     with db.new_session() as s:
         user = s.scalar(select(User).where(User.login == login))
-        services.set_account_state(s, settings, user, "locked")
+        set_account_state(s, settings, user, "locked")
         with pytest.raises(errors.AccountLockedError):
-            services.authenticate(s, settings, login, PASSWORD)
-        services.set_account_state(s, settings, user.id, "active")
-        assert services.authenticate(s, settings, login, PASSWORD).id == user.id
-        services.start_second_factor(s, settings, user)
+            authenticate(s, settings, login, PASSWORD)
+        set_account_state(s, settings, user.id, "active")
+        assert authenticate(s, settings, login, PASSWORD).id == user.id
+        start_second_factor(s, settings, user)
     code = mailpit.wait_for_message(recipient=login, subject="code de connexion").codes()[0]
     with db.new_session() as s:
         with pytest.raises(errors.InvalidCodeError):
-            services.verify_second_factor(s, settings, user.id, "000000" if code != "000000"
-                                          else "111111")
-        assert services.verify_second_factor(s, settings, user.id, code).id == user.id
+            verify_second_factor(s, settings, user.id, "000000" if code != "000000"
+                                 else "111111")
+        assert verify_second_factor(s, settings, user.id, code).id == user.id
         with pytest.raises(errors.InvalidCodeError):  # single use
-            services.verify_second_factor(s, settings, user.id, code)
-        services.set_account_state(s, settings, user, "pending")
+            verify_second_factor(s, settings, user.id, code)
+        set_account_state(s, settings, user, "pending")
         with pytest.raises(errors.AccountNotActivatedError):
-            services.authenticate(s, settings, login, PASSWORD)
-        link = services.issue_activation_link(s, settings, user, lifetime=600)
+            authenticate(s, settings, login, PASSWORD)
+        link = issue_activation_link(s, settings, user, lifetime=600)
         assert link.startswith(base_url + "/activation/")
     mail = mailpit.wait_for_messages(2, recipient=login, subject="Activation")[-1]
     assert "10 minutes" in mail.text
@@ -114,14 +118,14 @@ def test_services_refuse_unstorable_input_without_failing(base_url, mailpit, db_
     portal, login = _active_account(base_url, mailpit)
     with db.new_session() as s:
         with pytest.raises(errors.RattachementNotFoundError):
-            services.decide_rattachement(s, settings, 2**70, "VALIDEE")
+            decide_rattachement(s, settings, 2**70, "VALIDEE")
         with pytest.raises(errors.ValidationErrors):
-            services.decide_rattachement(s, settings, 1, "REFUSEE", commentaire="a\ud8fdb")
+            decide_rattachement(s, settings, 1, "REFUSEE", commentaire="a\ud8fdb")
         with pytest.raises(errors.InvalidCredentialsError):
-            services.authenticate(s, settings, "x\udc43@example.com", PASSWORD)
+            authenticate(s, settings, "x\udc43@example.com", PASSWORD)
         with pytest.raises(errors.InvalidCredentialsError):
-            services.authenticate(s, settings, login, "Pass\ud8fd-1!")
-        assert services.request_new_activation_link(s, settings, "\udc43") is False
+            authenticate(s, settings, login, "Pass\ud8fd-1!")
+        assert request_new_activation_link(s, settings, "\udc43") is False
     assert portal.login(login, PASSWORD).status_code == 303
     # Beyond 64 bits the URL names no row: the router answers the French 404 page.
     huge = portal.post(f"/gestionnaire/demandes/{2**70}/valider", {})

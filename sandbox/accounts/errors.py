@@ -1,4 +1,5 @@
-"""Errors raised by the accounts service, each with a French message for the portal."""
+"""Errors raised by the account rules (``sandbox.accounts.*``), each with a French message
+for the portal."""
 
 from __future__ import annotations
 
@@ -120,7 +121,12 @@ class AccountLockedError(AuthenticationError):
         )
 
 
-class TechnicalAccountError(AuthenticationError):
+class TechnicalAccountLoginError(AuthenticationError):
+    """A technical account tried to log in to the portal (it only calls the API).
+
+    Not to be confused with ``accounts.technical.TechnicalAccountRuleError``: a
+    technical account that cannot be created or reset."""
+
     message = "Un compte technique ne peut pas se connecter au portail Chorus Pro."
 
 

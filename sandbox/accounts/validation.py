@@ -1,54 +1,73 @@
 """Validation of the signup form's fields: formats, lengths, French messages.
 
 Pure functions (no database): ``clean_signup`` normalises what was typed and
-returns the cleaned values and the errors per field. Rules that need the
-database (login already used, identifier of an existing structure) live in
-``services``. The formats are documented in docs/portal.md.
+returns the cleaned values (a frozen ``SignupData``) and the errors per field. Rules
+that need the database (login already used, identifier of an existing structure)
+live in ``sandbox.accounts.signup``. The formats are documented in docs/portal.md.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pycountry
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siret as fr_siret
 
-from sandbox.models import TYPES_IDENTIFIANT, TYPES_STRUCTURE
+from sandbox.vocabulary import TypeIdentifiant, TypeStructure
 
 # Labels shown in the portal, per API value (reference §1.5).
-LIBELLES_TYPE_IDENTIFIANT = {
-    "SIRET": "SIRET",
-    "UE_HORS_FRANCE": "Structure européenne hors France",
-    "HORS_UE": "Structure hors UE",
-    "RIDET": "RIDET (Nouvelle-Calédonie)",
-    "TAHITI": "Numéro TAHITI (Polynésie française)",
-    "AUTRE": "En cours d'immatriculation",
-    "PARTICULIER": "Particulier",
+LIBELLES_TYPE_IDENTIFIANT: dict[str, str] = {
+    TypeIdentifiant.SIRET: "SIRET",
+    TypeIdentifiant.UE_HORS_FRANCE: "Structure européenne hors France",
+    TypeIdentifiant.HORS_UE: "Structure hors UE",
+    TypeIdentifiant.RIDET: "RIDET (Nouvelle-Calédonie)",
+    TypeIdentifiant.TAHITI: "Numéro TAHITI (Polynésie française)",
+    TypeIdentifiant.AUTRE: "En cours d'immatriculation",
+    TypeIdentifiant.PARTICULIER: "Particulier",
 }
 
 # The format hint shown under "Identifiant" for each type.
-FORMATS_IDENTIFIANT = {
-    "SIRET": "14 chiffres (SIREN + NIC), espaces acceptés, clé de contrôle valide. "
-    "Exemple : 356 000 000 49837",
-    "UE_HORS_FRANCE": "Numéro de TVA intracommunautaire d'un autre État membre, préfixe pays "
-    "compris. Exemple : DE136695976",
-    "HORS_UE": "De 3 à 30 caractères : lettres, chiffres, espace, point, tiret ou barre "
-    "oblique. Exemple : EIN 12-3456789",
-    "RIDET": "Numéro d'entreprise (6 ou 7 chiffres) suivi du numéro d'établissement "
-    "(3 chiffres), point facultatif. Exemple : 1234567.001",
-    "TAHITI": "Une lettre ou un chiffre suivi de 5 chiffres, numéro d'établissement "
-    "(3 chiffres) facultatif. Exemple : A12345 ou A12345001",
-    "AUTRE": "De 3 à 30 caractères : lettres, chiffres, point ou tiret (référence de la "
-    "demande d'immatriculation). Exemple : IMMAT-2024-001",
-    "PARTICULIER": "De 3 à 30 caractères : lettres, chiffres, point ou tiret (identifiant "
-    "choisi par le particulier). Exemple : DUPONT-JEAN-1980",
+FORMATS_IDENTIFIANT: dict[str, str] = {
+    TypeIdentifiant.SIRET: (
+        "14 chiffres (SIREN + NIC), espaces acceptés, clé de contrôle valide. "
+        "Exemple : 356 000 000 49837"
+    ),
+    TypeIdentifiant.UE_HORS_FRANCE: (
+        "Numéro de TVA intracommunautaire d'un autre État membre, préfixe pays "
+        "compris. Exemple : DE136695976"
+    ),
+    TypeIdentifiant.HORS_UE: (
+        "De 3 à 30 caractères : lettres, chiffres, espace, point, tiret ou barre "
+        "oblique. Exemple : EIN 12-3456789"
+    ),
+    TypeIdentifiant.RIDET: (
+        "Numéro d'entreprise (6 ou 7 chiffres) suivi du numéro d'établissement "
+        "(3 chiffres), point facultatif. Exemple : 1234567.001"
+    ),
+    TypeIdentifiant.TAHITI: (
+        "Une lettre ou un chiffre suivi de 5 chiffres, numéro d'établissement "
+        "(3 chiffres) facultatif. Exemple : A12345 ou A12345001"
+    ),
+    TypeIdentifiant.AUTRE: (
+        "De 3 à 30 caractères : lettres, chiffres, point ou tiret (référence de la "
+        "demande d'immatriculation). Exemple : IMMAT-2024-001"
+    ),
+    TypeIdentifiant.PARTICULIER: (
+        "De 3 à 30 caractères : lettres, chiffres, point ou tiret (identifiant "
+        "choisi par le particulier). Exemple : DUPONT-JEAN-1980"
+    ),
 }
 
-LIBELLES_TYPE_STRUCTURE = {"PRIVEE": "Privée", "PUBLIQUE": "Publique"}
+LIBELLES_TYPE_STRUCTURE: dict[str, str] = {
+    TypeStructure.PRIVEE: "Privée",
+    TypeStructure.PUBLIQUE: "Publique",
+}
 
 # Bounds of each text field (characters), also used as maxlength in the form.
 MAX_LENGTHS = {
@@ -135,14 +154,14 @@ def is_email(value: str) -> bool:
 def normalise_identifiant(type_identifiant: str, value: str) -> str:
     """Canonical form of an identifier (how it is stored and looked up)."""
     value = text(value).upper()
-    if type_identifiant == "SIRET":
+    if type_identifiant == TypeIdentifiant.SIRET:
         return re.sub(r"[ .-]", "", value)
-    if type_identifiant == "UE_HORS_FRANCE":
+    if type_identifiant == TypeIdentifiant.UE_HORS_FRANCE:
         return re.sub(r"[ .-]", "", value)
-    if type_identifiant == "RIDET":
+    if type_identifiant == TypeIdentifiant.RIDET:
         match = _RIDET.match(value.replace(" ", ""))
         return f"{match.group(1)}.{match.group(2)}" if match else value
-    if type_identifiant == "TAHITI":
+    if type_identifiant == TypeIdentifiant.TAHITI:
         return value.replace(" ", "")
     return re.sub(r"\s+", " ", value)
 
@@ -154,11 +173,11 @@ def identifiant_format_error(type_identifiant: str, identifiant: str) -> str | N
     ``siret_key_error`` because existing structures' SIRETs pass whatever their key.
     """
     hint = FORMATS_IDENTIFIANT[type_identifiant]
-    if type_identifiant == "SIRET":
+    if type_identifiant == TypeIdentifiant.SIRET:
         if not re.fullmatch(r"\d{14}", identifiant):
             return "Un SIRET est composé de 14 chiffres."
         return None
-    if type_identifiant == "UE_HORS_FRANCE":
+    if type_identifiant == TypeIdentifiant.UE_HORS_FRANCE:
         prefix = identifiant[:2]
         if prefix == "FR":
             return "Pour une structure française, choisissez le type d'identifiant SIRET."
@@ -166,13 +185,17 @@ def identifiant_format_error(type_identifiant: str, identifiant: str) -> str | N
             return f"Numéro de TVA intracommunautaire invalide. Format attendu : {hint}"
         return None
     pattern = {
-        "HORS_UE": _FREE_ID,
-        "RIDET": _RIDET,
-        "TAHITI": _TAHITI,
-        "AUTRE": _SIMPLE_ID,
-        "PARTICULIER": _SIMPLE_ID,
+        TypeIdentifiant.HORS_UE: _FREE_ID,
+        TypeIdentifiant.RIDET: _RIDET,
+        TypeIdentifiant.TAHITI: _TAHITI,
+        TypeIdentifiant.AUTRE: _SIMPLE_ID,
+        TypeIdentifiant.PARTICULIER: _SIMPLE_ID,
     }[type_identifiant]
-    too_short = type_identifiant in {"HORS_UE", "AUTRE", "PARTICULIER"} and len(identifiant) < 3
+    too_short = (
+        type_identifiant
+        in {TypeIdentifiant.HORS_UE, TypeIdentifiant.AUTRE, TypeIdentifiant.PARTICULIER}
+        and len(identifiant) < 3
+    )
     if too_short or not pattern.match(identifiant):
         return f"Identifiant invalide. Format attendu : {hint}"
     return None
@@ -185,12 +208,36 @@ def siret_key_error(siret: str) -> str | None:
     return "Ce SIRET n'est pas valide : sa clé de contrôle est incorrecte."
 
 
-@dataclass
+@dataclass(frozen=True)
+class SignupData:
+    """The signup form's fields, trimmed and normalised (what ``signup`` stores)."""
+
+    login_email: str
+    prenom: str
+    nom: str
+    telephone: str
+    email_contact: str
+    type_identifiant: str
+    identifiant: str
+    type_structure: str
+    structure_nom: str
+    structure_prenom: str
+    raison_sociale: str
+    adresse: str
+    complement_adresse_1: str
+    complement_adresse_2: str
+    code_postal: str
+    ville: str
+    pays: str
+    accepte_conditions: bool
+
+
+@dataclass(frozen=True)
 class CleanSignup:
     """Cleaned signup values and the errors found (field -> French message)."""
 
-    values: dict[str, Any]
-    errors: dict[str, str]
+    values: SignupData
+    errors: Mapping[str, str]
 
 
 def _check_length(errors: dict[str, str], values: dict[str, Any], name: str) -> None:
@@ -255,7 +302,7 @@ def clean_signup(data: dict[str, Any]) -> CleanSignup:
     kind = v["type_identifiant"]
     if not kind:
         errors["type_identifiant"] = REQUIRED
-    elif kind not in TYPES_IDENTIFIANT:
+    elif kind not in set(TypeIdentifiant):
         errors["type_identifiant"] = "Type d'identifiant inconnu."
     if not v["identifiant"]:
         errors["identifiant"] = REQUIRED
@@ -269,23 +316,27 @@ def clean_signup(data: dict[str, Any]) -> CleanSignup:
 
     if not v["accepte_conditions"]:
         errors["accepte_conditions"] = "Vous devez accepter les conditions pour créer un compte."
-    return CleanSignup(values=v, errors=errors)
+    # The structure's address, in the form it is checked and stored in.
+    v["pays"] = (v["pays"] or "FR").upper()
+    v["code_postal"] = v["code_postal"].upper()
+    return CleanSignup(values=SignupData(**v), errors=MappingProxyType(errors))
 
 
-def structure_errors(v: dict[str, Any]) -> dict[str, str]:
+def structure_errors(data: SignupData) -> dict[str, str]:
     """Errors of the structure fields, checked when a new structure is created."""
+    v = asdict(data)
     errors: dict[str, str] = {}
     kind = v["type_identifiant"]
     if not v["type_structure"]:
         errors["type_structure"] = REQUIRED
-    elif v["type_structure"] not in TYPES_STRUCTURE:
+    elif v["type_structure"] not in set(TypeStructure):
         errors["type_structure"] = "Type de structure inconnu."
-    elif v["type_structure"] == "PUBLIQUE":
+    elif v["type_structure"] == TypeStructure.PUBLIQUE:
         errors["type_structure"] = (
             "Une structure publique ne peut pas être créée depuis le portail : elle est "
             "créée par la DGFiP. Choisissez « Privée »."
         )
-    if kind == "PARTICULIER":
+    if kind == TypeIdentifiant.PARTICULIER:
         _check_name(errors, v, "structure_nom", required=True)
         _check_name(errors, v, "structure_prenom", required=True)
     elif not v["raison_sociale"]:
@@ -295,10 +346,8 @@ def structure_errors(v: dict[str, Any]) -> dict[str, str]:
     if not v["adresse"]:
         errors["adresse"] = REQUIRED
     _check_length(errors, v, "adresse")
-    v["pays"] = (v["pays"] or "FR").upper()
     if v["pays"] not in COUNTRY_CODES:
         errors["pays"] = "Pays inconnu (code ISO 3166 à deux lettres, exemple : FR)."
-    v["code_postal"] = v["code_postal"].upper()
     if not v["code_postal"]:
         errors["code_postal"] = REQUIRED
     elif v["pays"] == "FR":

@@ -10,13 +10,14 @@ from flask import Flask
 
 # dashboard, shortcuts and views register their operations on api.bp when imported;
 # guard adds the access check to it, openapi serves the document of the registry.
-from sandbox.control import dashboard, guard, hooks, openapi, shortcuts, views  # noqa: F401
+from sandbox.control import dashboard, guard, hooks, hosts, openapi, shortcuts, views  # noqa: F401
 from sandbox.control.api import bp
 
 
 def init_app(app: Flask) -> None:
     """Register the control plane's routes and the app-level fault and journal hooks."""
     hooks.init_app(app)
+    hosts.init_app(app)  # first in line: before the shared state, the faults, any view
     app.register_blueprint(bp)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # JSON routes carry no CSRF token

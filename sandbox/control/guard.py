@@ -1,34 +1,24 @@
 """Who may use the control plane: loopback clients, or anyone with the admin token;
-changes sent by a browser from another site are refused."""
+changes sent by a browser from another site are refused. (The ``Host`` allow-list,
+checked before this for every surface, is in hosts.py.)"""
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from flask import Response, current_app, request
 
+from sandbox.control import hosts
 from sandbox.control.api import bp, error
 
 
-def _is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
 def _same_origin() -> bool:
-    """Whether a browser sent this request from the sandbox's own pages (or no browser)."""
+    """Whether a browser sent this request from the sandbox's own pages (or no browser):
+    its ``Origin`` (else its ``Referer``'s origin) is exactly one of ours."""
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if not origin:
         return True
-    return origin.rstrip("/").startswith(request.host_url.rstrip("/"))
+    return hosts.same_origin(origin, current_app.config["SANDBOX"])
 
 
 @bp.before_request
@@ -46,7 +36,7 @@ def guard() -> tuple[Response, int] | None:
         if not hmac.compare_digest(given.encode(), token.encode()):
             return error("the control plane requires the X-Sandbox-Token header", 401)
         return None
-    if not _is_loopback(request.remote_addr):
+    if not hosts.is_loopback_name(request.remote_addr or ""):
         return error(
             "the control plane answers only to loopback clients "
             "(set SANDBOX_ADMIN_TOKEN to allow others with the X-Sandbox-Token header)",

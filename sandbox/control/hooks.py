@@ -41,6 +41,20 @@ def is_api(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path == "/openapi.json"
 
 
+def refusal(status: int, title: str, message: str, error: str) -> Response:
+    """A refusal before any view: JSON on the API, a French page on the portal."""
+    if is_api(request.path):
+        response = jsonify({"error": error, "error_description": message})
+        response.status_code = status
+        return response
+    try:  # the portal's own error page (its layout and stylesheet)
+        html = render_template("web/error.html", code=status, title=title, message=message)
+    except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
+        html = render_template("control/unavailable.html", status=status, title=title,
+                               message=message)
+    return Response(html, status=status, mimetype="text/html")
+
+
 def unavailable(status: int, maintenance: bool) -> Response:
     """The answer of a faulted call: JSON on the API, a French page on the portal."""
     text = STATUS_TEXT.get(status, "Erreur")
@@ -51,22 +65,9 @@ def unavailable(status: int, maintenance: bool) -> Response:
         )
     else:
         message = f"{text}. Veuillez réessayer ultérieurement."
-    if is_api(request.path):
-        response = jsonify(
-            {
-                "error": "service_unavailable" if status == 503 else "server_error",
-                "error_description": message,
-            }
-        )
-        response.status_code = status
-    else:
-        title = "Site en maintenance" if maintenance else text
-        try:  # the portal's own error page (its layout and stylesheet)
-            html = render_template("web/error.html", code=status, title=title, message=message)
-        except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
-            html = render_template("control/unavailable.html", status=status, title=title,
-                                   message=message)
-        response = Response(html, status=status, mimetype="text/html")
+    title = "Site en maintenance" if maintenance else text
+    response = refusal(status, title, message,
+                       "service_unavailable" if status == 503 else "server_error")
     if status == 503:
         response.headers["Retry-After"] = "60"
     return response

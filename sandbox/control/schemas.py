@@ -49,9 +49,13 @@ Seed = Annotated[int, Field(ge=-BIGINT, le=BIGINT)]
 
 
 class Request(BaseModel):
-    """Base of the request bodies: strict, closed, finite."""
+    """Base of the request bodies: strict, closed, finite. ``null`` means absent."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    def given(self) -> set[str]:
+        """The fields the client gave a value (not ``null``)."""
+        return {name for name in self.model_fields_set if getattr(self, name) is not None}
 
 
 class Answer(BaseModel):
@@ -92,7 +96,7 @@ class ClockChange(Request):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ClockChange:
-        if len(self.model_fields_set) != 1:
+        if len(self.given()) != 1:
             raise ValueError(
                 "give exactly one of offsetSeconds (number), offset ('25h'), "
                 "advance ('25h', '-90m') or now (ISO 8601 instant)"
@@ -129,7 +133,7 @@ class Latency(Request):
 
     @model_validator(mode="after")
     def _one_form(self) -> Latency:
-        given = self.model_fields_set
+        given = self.given()
         if given not in ({"ms"}, {"minMs", "maxMs"}):
             raise ValueError("'ms' alone, or 'minMs' and 'maxMs'")
         if given == {"minMs", "maxMs"} and self.maxMs < self.minMs:  # type: ignore[operator]

@@ -1,7 +1,7 @@
 """State shortcuts for tests that start in the middle of a flow.
 
-Each calls the accounts service (sandbox/accounts/services.py), so the business
-rules and the mails are the portal's own.
+Each calls the account rules (sandbox/accounts/: login, activation, rattachements,
+technical), so the business rules and the mails are the portal's own.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db
-from sandbox.accounts import services
+from sandbox.accounts import rights, technical
+from sandbox.accounts.activation import issue_activation_link
 from sandbox.accounts.errors import AccountError
+from sandbox.accounts.login import set_account_state
+from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.control import schemas as sc
 from sandbox.control.api import ControlError, operation
 from sandbox.models import Rattachement, User
-from sandbox.piste import technical
-from sandbox.vocabulary import Role, StatutRattachement
 
 
 def _user(s: Session, login: str) -> User | None:
@@ -84,7 +85,7 @@ def put_account_state(login: str, body: sc.AccountStateChange) -> dict:
     (with "active", optionally its new password)."""
     s = db.session(write=True)
     user = _account(s, login)
-    _run(s, lambda: services.set_account_state(
+    _run(s, lambda: set_account_state(
         s, current_app.config["SANDBOX"], user, body.state.value, password=body.password))
     return account_view(user)
 
@@ -102,7 +103,7 @@ def post_activation_link(login: str, body: sc.ActivationLinkRequest) -> dict:
         lifetime = timedelta(seconds=body.lifetimeSeconds)
     s = db.session(write=True)
     user = _account(s, login)
-    link = _run(s, lambda: services.issue_activation_link(
+    link = _run(s, lambda: issue_activation_link(
         s, current_app.config["SANDBOX"], user, lifetime=lifetime))
     return {"login": user.login, "link": link,
             "expired": lifetime is not None and lifetime.total_seconds() <= 0}
@@ -116,7 +117,7 @@ def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:  # noq
     s = db.session(write=True)
     if s.get(Rattachement, rattachementId) is None:  # ids beyond BIGINT: 404 by the route
         raise ControlError(f"no rattachement {rattachementId}", 404)
-    _run(s, lambda: services.decide_rattachement(
+    _run(s, lambda: decide_rattachement(
         s, current_app.config["SANDBOX"], rattachementId, body.decision.value,
         body.commentaire))
     row = s.get(Rattachement, rattachementId)
@@ -138,9 +139,8 @@ def post_technical_account(login: str, body: sc.TechnicalAccountRequest) -> dict
     settings = current_app.config["SANDBOX"]
     s = db.session(write=True)
     user = _account(s, login)
-    managed = [r.structure for r in user.rattachements
-               if r.role == Role.GESTIONNAIRE_PRINCIPAL and r.statut == StatutRattachement.VALIDEE
-               and (body.identifiant is None or r.structure.identifiant == body.identifiant)]
+    managed = [structure for structure in rights.managed_structures(s, user.id)
+               if body.identifiant is None or structure.identifiant == body.identifiant]
     if len(managed) != 1:
         raise ControlError("the account must be the validated gestionnaire principal of exactly "
                            "one structure (give 'identifiant' to choose)", 409)
@@ -151,7 +151,7 @@ def post_technical_account(login: str, body: sc.TechnicalAccountRequest) -> dict
         else:
             account, password = technical.reset_technical_password(s, settings, structure, user)
         s.commit()
-    except technical.TechnicalAccountError as problem:
+    except technical.TechnicalAccountRuleError as problem:
         s.rollback()
         raise ControlError(str(problem), 409) from None
     return {"login": account.login, "password": password, "idStructureCPP": structure.id,

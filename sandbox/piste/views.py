@@ -10,8 +10,8 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from sandbox import clock, db
-from sandbox.models import OAuthClient, Rattachement, Structure
-from sandbox.piste import technical
+from sandbox.accounts import rights, technical
+from sandbox.models import OAuthClient, Structure
 from sandbox.piste.oauth import create_oauth_client
 from sandbox.portal import auth
 from sandbox.portal.forms import PostForm
@@ -35,21 +35,6 @@ def _api_urls() -> dict:
     return {"token_url": f"{base}/api/oauth/token", "api_url": base}
 
 
-def _managed_structures(user_id: int) -> list[Structure]:
-    return list(
-        db.session().scalars(
-            select(Structure)
-            .join(Rattachement, Rattachement.structure_id == Structure.id)
-            .where(
-                Rattachement.user_id == user_id,
-                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-                Rattachement.statut == "VALIDEE",
-            )
-            .order_by(Structure.id)
-        )
-    )
-
-
 def _render_raccordements(form: ApplicationForm, status: int = 200):
     user = auth.current_user()
     clients = (
@@ -63,7 +48,7 @@ def _render_raccordements(form: ApplicationForm, status: int = 200):
         render_template(
             "piste/raccordements.html",
             clients=clients,
-            structures=_managed_structures(user.id),
+            structures=rights.managed_structures(db.session(), user.id),
             form=form,
             **_api_urls(),
         ),
@@ -109,7 +94,7 @@ def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
             ),
             404,
         )
-    if technical.gestionnaire_principal_id(db.session(), structure.id) != user.id:
+    if not rights.is_gestionnaire_principal(db.session(), user.id, structure.id):
         return None, (
             render_template(
                 "portal/message.html",
@@ -169,9 +154,10 @@ def _change(structure_id: int, action: str):
         else technical.reset_technical_password
     )
     try:
+        # Not db.unit_of_work: the password is hashed before the write lock is taken.
         _, password = operation(s, settings, structure, auth.current_user())
         s.commit()
-    except technical.TechnicalAccountError as error:
+    except technical.TechnicalAccountRuleError as error:
         s.rollback()
         flash(str(error), "error")
         return redirect(url_for("piste_portal.compte_technique", structure_id=structure_id), 303)

@@ -1,5 +1,5 @@
 """The portal: French HTML pages (accueil, créer un compte, activation, connexion,
-mon compte, gestionnaire), built on the accounts service."""
+mon compte, gestionnaire), built on the account rules (sandbox/accounts/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The portal's pages: parse the form, call the accounts service, render French HTML."""
+"""The portal's pages: parse the form, call the account rules (sandbox/accounts/), render
+French HTML."""
 
 from __future__ import annotations
 
@@ -19,7 +20,19 @@ from flask import (
 from sqlalchemy import select
 
 from sandbox import db
-from sandbox.accounts import errors, services, validation
+from sandbox.accounts import errors, rights, validation
+from sandbox.accounts.activation import (
+    activate,
+    check_activation_link,
+    check_rattachements,
+    password_policy,
+    reissue_activation_link,
+    request_new_activation_link,
+)
+from sandbox.accounts.login import authenticate
+from sandbox.accounts.rattachements import decide_rattachement
+from sandbox.accounts.second_factor import start_second_factor, verify_second_factor
+from sandbox.accounts.signup import signup
 from sandbox.models import Rattachement, Structure, User
 from sandbox.portal import auth, captcha, countries
 from sandbox.portal.forms import (
@@ -34,6 +47,7 @@ from sandbox.portal.forms import (
 )
 from sandbox.portal.pages import CSRF_MESSAGE, no_store
 from sandbox.portal.pages import csrf_failed as _csrf_failed
+from sandbox.vocabulary import Role, StatutRattachement
 
 bp = Blueprint(
     "portal",
@@ -44,13 +58,14 @@ bp = Blueprint(
 )
 
 LIBELLES_STATUT_RATTACHEMENT = {
-    "EN_COURS_DE_VALIDATION": "En cours de validation",
-    "VALIDEE": "Validée",
-    "REFUSEE": "Refusée",
-    "DESACTIVEE": "Désactivée",
-    "SUPPRIMEE": "Supprimée",
+    StatutRattachement.EN_COURS_DE_VALIDATION: "En cours de validation",
+    StatutRattachement.VALIDEE: "Validée",
+    StatutRattachement.REFUSEE: "Refusée",
+    StatutRattachement.DESACTIVEE: "Désactivée",
+    StatutRattachement.SUPPRIMEE: "Supprimée",
 }
-LIBELLES_ROLE = {"GESTIONNAIRE_PRINCIPAL": "Gestionnaire principal", "UTILISATEUR": "Utilisateur"}
+LIBELLES_ROLE = {Role.GESTIONNAIRE_PRINCIPAL: "Gestionnaire principal",
+                 Role.UTILISATEUR: "Utilisateur"}
 
 # (name, description, endpoint of the page it opens once logged in)
 DOMAINES = [
@@ -80,6 +95,45 @@ def _role(value: str) -> str:
 
 bp.after_request(no_store)  # pages carry personal data and one-time links
 
+# Every error of the account rules has a French page (title, HTTP status). A view
+# handles the errors it expects where it can do better (a form shown again, a link
+# page); whatever escapes a view ends here, never as a 500. tests/test_portal_errors.py
+# checks that each class of sandbox.accounts.errors has its own row.
+ERROR_PAGES: dict[type[Exception], tuple[str, int]] = {
+    errors.AccountError: ("Action impossible", 400),
+    errors.ValidationErrors: ("Formulaire incorrect", 400),
+    errors.LinkError: ("Lien d'activation inutilisable", 400),
+    errors.UnknownLinkError: ("Lien d'activation inconnu", 404),
+    errors.ExpiredLinkError: ("Lien d'activation expiré", 410),
+    errors.UsedLinkError: ("Lien d'activation déjà utilisé", 410),
+    errors.RevokedLinkError: ("Lien d'activation remplacé", 410),
+    errors.RattachementPendingError: ("Rattachement en cours de validation", 403),
+    errors.RattachementRefusedError: ("Rattachement refusé", 403),
+    errors.WeakPasswordError: ("Mot de passe refusé", 400),
+    errors.AlreadyActiveError: ("Compte déjà activé", 409),
+    errors.AuthenticationError: ("Connexion impossible", 401),
+    errors.InvalidCredentialsError: ("Connexion impossible", 401),
+    errors.AccountNotActivatedError: ("Compte non activé", 403),
+    errors.AccountLockedError: ("Compte bloqué", 423),
+    errors.TechnicalAccountLoginError: ("Compte technique", 403),
+    errors.InvalidCodeError: ("Code de vérification incorrect", 401),
+    errors.RattachementNotFoundError: ("Demande introuvable", 404),
+    errors.RattachementAlreadyDecidedError: ("Demande déjà traitée", 409),
+    errors.NotGestionnaireError: ("Action non autorisée", 403),
+}
+LOGIN_LINK_ERRORS = (errors.AlreadyActiveError, errors.UsedLinkError, errors.AccountLockedError)
+
+
+def error_page(error: errors.AccountError):
+    """The French page of an account-rule error (the nearest class's row of ERROR_PAGES)."""
+    title, status = next(ERROR_PAGES[kind] for kind in type(error).__mro__
+                         if kind in ERROR_PAGES)
+    return render_template("portal/message.html", title=title, message=error.message,
+                           login_link=isinstance(error, LOGIN_LINK_ERRORS)), status
+
+
+bp.register_error_handler(errors.AccountError, error_page)
+
 
 # Accueil ---------------------------------------------------------------------
 
@@ -97,7 +151,7 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
     settings = _settings()
     captcha_id = None
     if settings.captcha_mode != "off":
-        captcha_id = captcha.new_challenge(db.session())
+        captcha_id = captcha.new_challenge()
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
     form.pays.choices = [choice(code, name) for code, name in countries.choices()]
@@ -140,7 +194,7 @@ def creer_un_compte():
     data["accepte_conditions"] = "y" if form.accepte_conditions.data else ""
     if captcha_ok:
         try:
-            result = services.signup(db.session(write=True), settings, data)
+            result = signup(db.session(write=True), settings, data)
         except errors.ValidationErrors as error:
             field_errors.update(error.errors)
         else:
@@ -171,7 +225,7 @@ def confirmation():
 @bp.get("/captcha/<captcha_id>.png")
 def captcha_image(captcha_id: str):
     """The captcha's image (404 once used or expired)."""
-    png = captcha.image_png(db.session(), captcha_id[:32])
+    png = captcha.image_png(db.session(), captcha_id)
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
@@ -218,7 +272,7 @@ def _render_activation(token: str, user: User, form: ActivationForm, problems: l
             token=token,
             user=user,
             problems=problems,
-            rules=services.password_policy(_settings()),
+            rules=password_policy(_settings()),
         ),
         status,
     )
@@ -231,8 +285,8 @@ def activation(token: str):
     s = db.session()
     token = token[:100]
     try:
-        user = services.check_activation_link(s, token)
-        services.check_rattachements(s, user)
+        user = check_activation_link(s, token)
+        check_rattachements(s, user)
     except (errors.LinkError, errors.RattachementPendingError,
             errors.RattachementRefusedError) as error:
         return _link_error_page(error, token)
@@ -248,7 +302,7 @@ def activation(token: str):
             token, user, form, ["Les deux mots de passe saisis sont différents."], 400
         )
     try:
-        user = services.activate(s, settings, token, password)
+        user = activate(s, settings, token, password)
     except errors.WeakPasswordError as error:
         return _render_activation(token, user, form, error.problems, 400)
     except (errors.LinkError, errors.RattachementPendingError,
@@ -270,12 +324,11 @@ def nouveau_lien_depuis_lien(token: str):
         flash(CSRF_MESSAGE, "error")
         return redirect(url_for("portal.activation", token=token), 303)
     try:
-        services.reissue_activation_link(db.session(), _settings(), token[:100])
+        reissue_activation_link(db.session(), _settings(), token[:100])
     except errors.UnknownLinkError as error:
         return _link_error_page(error)
     except errors.AlreadyActiveError as error:
-        return render_template("portal/message.html", title="Compte déjà activé",
-                               message=error.message, login_link=True), 409
+        return error_page(error)
     return render_template("portal/nouveau_lien_envoye.html")
 
 
@@ -292,7 +345,7 @@ def nouveau_lien():
                 return render_template("portal/nouveau_lien.html", form=form, error=(
                     "Adresse électronique mal formée (format attendu : nom@domaine.fr)."
                 )), 400
-            services.request_new_activation_link(db.session(), _settings(), login)
+            request_new_activation_link(db.session(), _settings(), login)
             return render_template("portal/nouveau_lien_envoye.html", login=login)
     return render_template("portal/nouveau_lien.html", form=form, error=None)
 
@@ -325,14 +378,14 @@ def connexion():
     settings = _settings()
     s = db.session()
     try:
-        user = services.authenticate(s, settings, form.login.data or "", form.password.data or "")
+        user = authenticate(s, settings, form.login.data or "", form.password.data or "")
     except errors.AuthenticationError as error:
         status = 423 if isinstance(error, errors.AccountLockedError) else 401
         return render_template("portal/connexion.html", form=form, error=error.message,
                                not_activated=isinstance(error, errors.AccountNotActivatedError),
                                next=next_url), status
     if settings.two_factor:
-        services.start_second_factor(s, settings, user)
+        start_second_factor(s, settings, user)
         session.clear()
         session["2fa_uid"] = user.id
         session["2fa_next"] = _safe_next(next_url)
@@ -353,7 +406,7 @@ def code_connexion():
             flash(CSRF_MESSAGE, "error")
         else:
             try:
-                user = services.verify_second_factor(
+                user = verify_second_factor(
                     db.session(), _settings(), user_id, form.code.data or ""
                 )
             except errors.AuthenticationError as error:
@@ -400,24 +453,12 @@ def mon_compte():
 # Gestionnaire ----------------------------------------------------------------
 
 
-def _managed_structure_ids(user: User) -> list[int]:
-    return list(
-        db.session().scalars(
-            select(Rattachement.structure_id).where(
-                Rattachement.user_id == user.id,
-                Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-                Rattachement.statut == "VALIDEE",
-            )
-        )
-    )
-
-
 @bp.get("/gestionnaire/demandes")
 @auth.login_required
 def demandes():
     """The pending demandes de rattachement of the structures the user manages."""
     user = auth.current_user()
-    managed = _managed_structure_ids(user)
+    managed = rights.managed_structure_ids(db.session(), user.id)
     rows = []
     if managed:
         rows = db.session().execute(
@@ -426,7 +467,7 @@ def demandes():
             .join(Structure, Structure.id == Rattachement.structure_id)
             .where(
                 Rattachement.structure_id.in_(managed),
-                Rattachement.statut == "EN_COURS_DE_VALIDATION",
+                Rattachement.statut == StatutRattachement.EN_COURS_DE_VALIDATION,
             )
             .order_by(Rattachement.created_at, Rattachement.id)
         ).all()
@@ -441,16 +482,12 @@ def _decide(rattachement_id: int, decision: str):
         flash(CSRF_MESSAGE, "error")
         return redirect(url_for("portal.demandes"), 303)
     try:
-        rattachement = services.decide_rattachement(
+        rattachement = decide_rattachement(
             db.session(), _settings(), rattachement_id, decision,
             commentaire=form.commentaire.data, decided_by=user,
         )
-    except errors.NotGestionnaireError as error:
-        return render_template("portal/message.html", title="Action non autorisée",
-                               message=error.message), 403
-    except errors.RattachementNotFoundError as error:
-        return render_template("portal/message.html", title="Demande introuvable",
-                               message=error.message), 404
+    except (errors.NotGestionnaireError, errors.RattachementNotFoundError) as error:
+        return error_page(error)
     except errors.RattachementAlreadyDecidedError as error:
         flash(error.message, "error")
         return redirect(url_for("portal.demandes"), 303)
@@ -458,7 +495,7 @@ def _decide(rattachement_id: int, decision: str):
         flash(error.errors.get("commentaire", error.message), "error")
         return redirect(url_for("portal.demandes"), 303)
     requester = db.session().get(User, rattachement.user_id)
-    verb = "validée" if decision == "VALIDEE" else "refusée"
+    verb = "validée" if decision == StatutRattachement.VALIDEE else "refusée"
     flash(
         f"La demande de {requester.prenom} {requester.nom} a été {verb} ; "
         "un e-mail l'en informe.",
@@ -471,11 +508,11 @@ def _decide(rattachement_id: int, decision: str):
 @auth.login_required
 def valider(rattachement_id: int):
     """Validate a demande de rattachement."""
-    return _decide(rattachement_id, "VALIDEE")
+    return _decide(rattachement_id, StatutRattachement.VALIDEE)
 
 
 @bp.post("/gestionnaire/demandes/<int:rattachement_id>/refuser")
 @auth.login_required
 def refuser(rattachement_id: int):
     """Refuse a demande de rattachement (optional comment)."""
-    return _decide(rattachement_id, "REFUSEE")
+    return _decide(rattachement_id, StatutRattachement.REFUSEE)

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db
+from sandbox.accounts.technical import create_technical_account, technical_login
 from sandbox.config import Settings
-from sandbox.mail import enqueue
+from sandbox.mail.senders import send_dataset_email
 from sandbox.models import (
     Dataset,
     Espace,
@@ -34,7 +35,6 @@ from sandbox.models import (
     Structure,
     User,
 )
-from sandbox.piste.technical import create_technical_account, technical_login
 from sandbox.security import SEED_HASH_METHOD, generate_password, hash_password
 from sandbox.seeding.generator import (
     ESPACES,
@@ -258,21 +258,13 @@ def generate_dataset(
     s.add(dataset)
     s.flush()
     if requester is not None:
-        link = dataset_url(settings, dataset.id)
-        enqueue(
+        send_dataset_email(
             s,
-            "jeu_de_donnees",
-            requester.login,
-            {
-                "prenom": requester.prenom,
-                "nom": requester.nom,
-                "link": link,
-                "dataset_id": dataset.id,
-                "structures": [
-                    f"{e} {siret}" for (e, _, _), siret in zip(ENTITIES, sirets, strict=True)
-                ],
-            },
-            link=link,
+            settings,
+            requester,
+            dataset.id,
+            dataset_url(settings, dataset.id),
+            [f"{e} {siret}" for (e, _, _), siret in zip(ENTITIES, sirets, strict=True)],
         )
     return dataset
 

@@ -353,7 +353,7 @@ class WorldGenerator:
         }
 
     def _technical(self, structure: dict, gp: dict, password_hash: str) -> dict:
-        """A technical account, row for row as ``sandbox.piste.technical`` makes them
+        """A technical account, row for row as ``sandbox.accounts.technical`` makes them
         (a bulk insert cannot call it per account)."""
         created = structure["created_at"] + timedelta(days=1)
         return self._user(

@@ -6,7 +6,8 @@ structure's gestionnaire principal (every structure the GP is attached to); its
 password expires after ``tech_password_days`` (424 days on the real platform).
 
 These functions are the contract other areas use (portal page, seeding, control
-plane): see docs/architecture.md.
+plane): see docs/architecture.md. They live with the accounts, not in the gateway
+package: creating an account is an accounts rule; the gateway only reads them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security
+from sandbox.accounts import rights
 from sandbox.config import Settings
-from sandbox.mail import enqueue
-from sandbox.models import Rattachement, Structure, User
+from sandbox.mail.senders import send_technical_account_email
+from sandbox.models import Structure, User
+from sandbox.vocabulary import StatutUtilisateur
 
 TECH_LOGIN_PREFIX = "TECH_1_"
 TECH_LOGIN_DOMAIN = "@cpro.fr"
 
 
-class TechnicalAccountError(Exception):
-    """A technical account cannot be created or reset (message in French)."""
+class TechnicalAccountRuleError(Exception):
+    """A technical account cannot be created or reset (message in French).
+
+    Not to be confused with ``accounts.errors.TechnicalAccountLoginError``: a technical
+    account trying to log in to the portal."""
 
 
 def technical_login(structure: Structure) -> str:
@@ -41,41 +47,33 @@ def find_technical_account(s: Session, structure_id: int) -> User | None:
     ).first()
 
 
-def gestionnaire_principal_id(s: Session, structure_id: int) -> int | None:
-    """Return the id of the user who is the structure's validated gestionnaire principal."""
-    return s.scalar(
-        select(Rattachement.user_id).where(
-            Rattachement.structure_id == structure_id,
-            Rattachement.role == "GESTIONNAIRE_PRINCIPAL",
-            Rattachement.statut == "VALIDEE",
-        )
-    )
-
-
 def _check_gestionnaire(s: Session, structure: Structure, gestionnaire: User) -> None:
     if gestionnaire.is_technical:
-        raise TechnicalAccountError("Un compte technique ne peut pas gérer de compte technique.")
-    if gestionnaire_principal_id(s, structure.id) != gestionnaire.id:
-        raise TechnicalAccountError(
+        raise TechnicalAccountRuleError(
+            "Un compte technique ne peut pas gérer de compte technique."
+        )
+    if not rights.is_gestionnaire_principal(s, gestionnaire.id, structure.id):
+        raise TechnicalAccountRuleError(
             "Seul le gestionnaire principal de la structure peut gérer son compte technique."
         )
 
 
-def _notify(s: Session, structure: Structure, gestionnaire: User, user: User, action: str) -> None:
-    expires = clock.aware(user.password_expires_at)
-    enqueue(
+def _notify(
+    s: Session,
+    settings: Settings,
+    structure: Structure,
+    gestionnaire: User,
+    user: User,
+    action: str,
+) -> None:
+    send_technical_account_email(
         s,
-        "technical_account",
-        gestionnaire.login,
-        {
-            "prenom": gestionnaire.prenom,
-            "nom": gestionnaire.nom,
-            "action": action,
-            "login": technical_login(structure),
-            "structure": structure.designation,
-            "identifiant": structure.identifiant,
-            "expiration": expires.strftime("%d/%m/%Y") if expires else "",
-        },
+        settings,
+        gestionnaire,
+        user,
+        structure,
+        action=action,
+        technical_login=technical_login(structure),
     )
 
 
@@ -94,19 +92,19 @@ def create_technical_account(
     ``gestionnaire`` must be the structure's gestionnaire principal; he is mailed
     (unless ``notify`` is false). ``password`` and ``hash_method`` let seeding make
     reproducible, cheap accounts. The caller commits ``s``.
-    Raises ``TechnicalAccountError`` (French message) when not allowed.
+    Raises ``TechnicalAccountRuleError`` (French message) when not allowed.
     """
     password = password or security.generate_password(16)
     password_hash = security.hash_password(password, hash_method or settings.password_hash_method)
     db.begin_write(s)
     _check_gestionnaire(s, structure, gestionnaire)
     if find_technical_account(s, structure.id) is not None:
-        raise TechnicalAccountError(
+        raise TechnicalAccountRuleError(
             "Un compte technique existe déjà pour cette structure : réinitialisez son mot de passe."
         )
     login = technical_login(structure).lower()
     if s.scalar(select(User.id).where(User.login == login)) is not None:
-        raise TechnicalAccountError(f"L'identifiant de connexion {login} est déjà utilisé.")
+        raise TechnicalAccountRuleError(f"L'identifiant de connexion {login} est déjà utilisé.")
     now = clock.utcnow_naive()
     user = User(
         login=login,
@@ -114,7 +112,7 @@ def create_technical_account(
         nom="technique",
         email_contact=gestionnaire.email_contact or gestionnaire.login,
         password_hash=password_hash,
-        statut="ACTIF",
+        statut=StatutUtilisateur.ACTIF,
         is_technical=True,
         technical_structure_id=structure.id,
         password_expires_at=now + timedelta(days=settings.tech_password_days),
@@ -125,7 +123,7 @@ def create_technical_account(
     s.add(user)
     s.flush()
     if notify:
-        _notify(s, structure, gestionnaire, user, "created")
+        _notify(s, settings, structure, gestionnaire, user, "created")
     return user, password
 
 
@@ -147,11 +145,11 @@ def reset_technical_password(
     _check_gestionnaire(s, structure, gestionnaire)
     user = find_technical_account(s, structure.id)
     if user is None:
-        raise TechnicalAccountError("Cette structure n'a pas encore de compte technique.")
+        raise TechnicalAccountRuleError("Cette structure n'a pas encore de compte technique.")
     user.password_hash = password_hash
     user.password_expires_at = clock.utcnow_naive() + timedelta(days=settings.tech_password_days)
-    user.statut = "ACTIF"
+    user.statut = StatutUtilisateur.ACTIF
     s.flush()
     if notify:
-        _notify(s, structure, gestionnaire, user, "reset")
+        _notify(s, settings, structure, gestionnaire, user, "reset")
     return user, password

@@ -1,0 +1,241 @@
+"""Activation links: issue, reissue, request, check, and activate an account with one.
+
+A pending account (``EN_ATTENTE_ACTIVATION``) becomes active when its owner follows
+the latest link mailed to him and chooses a password. One live link per account:
+issuing a new one revokes the others. Using a link is a conditional UPDATE (one
+activation wins a race). Password hashing is done before the write lock is taken.
+An account whose only rattachement is pending or refused cannot be activated.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sandbox import clock, db, security
+from sandbox.accounts import validation
+from sandbox.accounts.errors import (
+    AlreadyActiveError,
+    ExpiredLinkError,
+    RattachementPendingError,
+    RattachementRefusedError,
+    RevokedLinkError,
+    UnknownLinkError,
+    UsedLinkError,
+    WeakPasswordError,
+)
+from sandbox.accounts.tokens import revoke_live_tokens
+from sandbox.accounts.users import session_user
+from sandbox.config import Settings
+from sandbox.mail.senders import send_activation_email
+from sandbox.models import ActionToken, Rattachement, User
+from sandbox.vocabulary import StatutRattachement, StatutUtilisateur, TokenPurpose
+
+__all__ = [
+    "activate",
+    "activation_url",
+    "check_activation_link",
+    "check_rattachements",
+    "issue_activation_link",
+    "link_lifetime",
+    "new_activation_link",
+    "password_policy",
+    "reissue_activation_link",
+    "request_new_activation_link",
+]
+
+
+def link_lifetime(settings: Settings, lifetime: timedelta | float | None = None) -> timedelta:
+    """How long a new link lives: ``lifetime`` (a timedelta or seconds) or the setting."""
+    if lifetime is None:
+        return timedelta(hours=settings.activation_link_hours)
+    if isinstance(lifetime, timedelta):
+        return lifetime
+    return timedelta(seconds=float(lifetime))
+
+
+def activation_url(settings: Settings, token: str) -> str:
+    """The activation link of ``token``."""
+    return f"{settings.public_base_url.rstrip('/')}/activation/{token}"
+
+
+def password_policy(settings: Settings) -> list[str]:
+    """The password rules shown on the activation page."""
+    return validation.password_rules(settings.password_min_length)
+
+
+def new_activation_link(s: Session, settings: Settings, user: User, lifetime: timedelta) -> str:
+    """Revoke the user's live activation links, create one and mail it (no commit)."""
+    now = clock.utcnow_naive()
+    revoke_live_tokens(s, user.id, TokenPurpose.ACTIVATION, now)
+    token = security.token_urlsafe(32)
+    s.add(
+        ActionToken(
+            token_hash=security.token_hash(token),
+            purpose=TokenPurpose.ACTIVATION,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    link = activation_url(settings, token)
+    send_activation_email(s, settings, user, link, lifetime)
+    return link
+
+
+def issue_activation_link(
+    s: Session,
+    settings: Settings,
+    user: User | int,
+    lifetime: timedelta | float | None = None,
+) -> str:
+    """Send a new activation link (URL returned); the previous ones stop working.
+
+    ``lifetime``: a timedelta or seconds (default: ``activation_link_hours``).
+    Raises ``AlreadyActiveError`` for an account already activated.
+    """
+    with db.unit_of_work(s):
+        user = session_user(s, user)
+        s.refresh(user)
+        if user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
+            raise AlreadyActiveError()
+        return new_activation_link(s, settings, user, link_lifetime(settings, lifetime))
+
+
+def reissue_activation_link(s: Session, settings: Settings, token: str) -> str:
+    """Send a new link to the owner of ``token`` (expired, superseded or live).
+
+    Raises ``UnknownLinkError`` for a token never issued and ``AlreadyActiveError``
+    once the account is active.
+    """
+    user_id = s.scalar(
+        select(ActionToken.user_id).where(
+            ActionToken.token_hash == security.token_hash(token),
+            ActionToken.purpose == TokenPurpose.ACTIVATION,
+        )
+    )
+    s.rollback()
+    if user_id is None:
+        raise UnknownLinkError()
+    return issue_activation_link(s, settings, user_id)
+
+
+def request_new_activation_link(s: Session, settings: Settings, login: str) -> bool:
+    """Send a new link to the pending account ``login``; False if there is none.
+
+    The portal answers the same either way (no account enumeration).
+    """
+    login = validation.text(login).lower()
+    if validation.has_forbidden_characters(login) or len(login) > 254:
+        return False
+    user_id = s.scalar(select(User.id).where(User.login == login, User.is_technical.is_(False)))
+    s.rollback()
+    if user_id is None:
+        return False
+    try:  # the state is decided under the write lock (an activation may race us)
+        issue_activation_link(s, settings, user_id)
+    except AlreadyActiveError:
+        return False
+    return True
+
+
+def _usable(row: ActionToken | None) -> ActionToken:
+    if row is None:
+        raise UnknownLinkError()
+    if row.revoked_at is not None:
+        raise RevokedLinkError(row.user_id)
+    if row.used_at is not None:
+        raise UsedLinkError(row.user_id)
+    if row.expires_at <= clock.utcnow_naive():
+        raise ExpiredLinkError(row.user_id)
+    return row
+
+
+def check_activation_link(s: Session, token: str) -> User:
+    """The user of a usable activation link, or the link's error (read only)."""
+    row = _usable(
+        s.scalar(
+            select(ActionToken).where(
+                ActionToken.token_hash == security.token_hash(token),
+                ActionToken.purpose == TokenPurpose.ACTIVATION,
+            )
+        )
+    )
+    user = s.get(User, row.user_id)
+    if user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
+        raise UsedLinkError(user.id)
+    return user
+
+
+def check_rattachements(s: Session, user: User) -> None:
+    """Raise if the user's rattachement is not validated (pending or refused)."""
+    statuts = s.execute(
+        select(Rattachement.statut, Rattachement.commentaire)
+        .where(Rattachement.user_id == user.id)
+        .order_by(Rattachement.id)
+    ).all()
+    if not statuts or any(statut == StatutRattachement.VALIDEE for statut, _ in statuts):
+        return
+    if any(statut == StatutRattachement.EN_COURS_DE_VALIDATION for statut, _ in statuts):
+        raise RattachementPendingError()
+    refused = [comment for statut, comment in statuts if statut == StatutRattachement.REFUSEE]
+    if refused:
+        raise RattachementRefusedError(refused[-1])
+
+
+def activate(s: Session, settings: Settings, token: str, password: str) -> User:
+    """Set the password and activate the account of a valid, unused activation link.
+
+    Raises ``UnknownLinkError``, ``ExpiredLinkError``, ``UsedLinkError`` (its
+    subclass ``RevokedLinkError`` for a superseded link), ``RattachementPendingError``
+    / ``RattachementRefusedError`` and ``WeakPasswordError``.
+    """
+    try:
+        user = check_activation_link(s, token)
+        check_rattachements(s, user)
+        problems = validation.password_problems(
+            password, user.login, settings.password_min_length
+        )
+        if problems:
+            raise WeakPasswordError(problems)
+    finally:
+        s.rollback()  # end the read transaction: hashing takes a while
+    password_hash = security.hash_password(password, settings.password_hash_method)
+    with db.unit_of_work(s):
+        now = clock.utcnow_naive()
+        won = s.execute(
+            update(ActionToken)
+            .where(
+                ActionToken.token_hash == security.token_hash(token),
+                ActionToken.purpose == TokenPurpose.ACTIVATION,
+                ActionToken.used_at.is_(None),
+                ActionToken.revoked_at.is_(None),
+                ActionToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            s.rollback()
+            check_activation_link(s, token)  # raises the precise error
+            raise UsedLinkError(user.id)
+        check_rattachements(s, user)  # a refusal may have raced us
+        activated = s.execute(
+            update(User)
+            .where(User.id == user.id, User.statut == StatutUtilisateur.EN_ATTENTE_ACTIVATION)
+            .values(
+                password_hash=password_hash,
+                statut=StatutUtilisateur.ACTIF,
+                activated_at=now,
+                failed_logins=0,
+                locked_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if activated != 1:
+            raise UsedLinkError(user.id)
+    s.refresh(user)
+    s.commit()
+    return user
