@@ -63,6 +63,7 @@ CodeLangue = Annotated[
     Annotated[str, Field(max_length=10)] | None, BeforeValidator(_upper),
     BeforeValidator(blank_to_none),
 ]
+MaybePage = Annotated[Annotated[int, Field(ge=1)] | None, BeforeValidator(zero_to_none)]
 MaybePageSize = Annotated[
     Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, BeforeValidator(zero_to_none)
 ]
@@ -94,7 +95,7 @@ class Response(BaseModel):
 class Pagination(Request):
     """Paging and sorting of a search (shared fields)."""
 
-    pageResultatDemandee: MaybeId = Field(
+    pageResultatDemandee: MaybePage = Field(
         None, description="Page wanted, from 1 (default 1)."
     )
     nbResultatsParPage: MaybePageSize = Field(
