@@ -13,7 +13,7 @@ LOAD_ARGS ?=
 BENCH_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench chaos
+.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench chaos conformance
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
@@ -24,6 +24,7 @@ help:
 	@echo "make settings print every SANDBOX_* setting"
 	@echo "make load     a bounded Locust run on a fresh stack, then correctness checks (LOAD_ARGS=...)"
 	@echo "make bench    measure ceiling, API mix, signup flows, scale; append docs/performance.md"
+	@echo "make conformance  public clients' bodies against a fresh stack; writes docs/conformance.md"
 	@echo "make chaos    the load mix 3 min while Mailpit and workers fail on a seeded schedule, then checks"
 
 $(STAMP): pyproject.toml
@@ -79,6 +80,10 @@ load: install
 bench: install
 	$(BIN)/chorus-sandbox bench $(BENCH_ARGS)
 
+# The public clients' own request bodies (tests/contract/bodies) on the default seed;
+# writes docs/conformance.md and the operation table of docs/api.md (docs/conformance.md).
+conformance: install
+	CONTRACT_REPORT=$(CURDIR)/docs/conformance.md $(BIN)/python -m pytest tests/contract -q $(PYTEST_ARGS)
 # A bounded chaos run (docs/reliability.md): CHAOS_ARGS="-t 5m --chaos-seed 7";
 # on PostgreSQL: SANDBOX_DATABASE_URL=$$(scripts/postgres.sh start) make chaos
 chaos: install

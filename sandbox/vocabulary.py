@@ -324,6 +324,60 @@ class ModePaiement(StrEnum):
     REPORT = "REPORT"
 
 
+# --- Transverses référentiels (sandbox/cpro/referentiels.py) -----------------------
+
+
+class TypeDemandePaiement(StrEnum):
+    """typeDemandePaiement (recuperer/typedp). Attested: FACTURE, FACTURE_TRAVAUX
+    (Pastell, go-choruspro); MEMOIRE is named by the reference as "also seen"."""
+
+    FACTURE = "FACTURE"
+    FACTURE_TRAVAUX = "FACTURE_TRAVAUX"
+    MEMOIRE = "MEMOIRE"
+
+
+class FormatFlux(StrEnum):
+    """formatFlux (recuperer/formatflux; input of recuperer/syntaxeflux)."""
+
+    IN_DP_E1_STRUCT = "IN_DP_E1_STRUCT"
+    IN_DP_E2_MIXTE = "IN_DP_E2_MIXTE"
+    IN_DP_E2_FACTURX = "IN_DP_E2_FACTURX"
+
+
+class TypeFactureTravaux(StrEnum):
+    """typeFactureTravaux (recuperer/typefacturetravaux), piste-gouv-fr ITypeFactureTravaux."""
+
+    DP_DE_SOUSTRAITANT_TRAVAUX = "DP_DE_SOUSTRAITANT_TRAVAUX"
+    PROJET_DECOMPTE_MENSUEL = "PROJET_DECOMPTE_MENSUEL"
+    ETAT_ACOMPTE = "ETAT_ACOMPTE"
+    ETAT_ACOMPTE_VALIDE = "ETAT_ACOMPTE_VALIDE"
+    PROJET_DECOMPTE_FINAL = "PROJET_DECOMPTE_FINAL"
+    PROJET_DECOMPTE_GENERAL = "PROJET_DECOMPTE_GENERAL"
+    PROJET_DECOMPTE_GENERAL_PROCEDURE_TACITE = "PROJET_DECOMPTE_GENERAL_PROCEDURE_TACITE"
+    DECOMPTE_GENERAL = "DECOMPTE_GENERAL"
+    DECOMPTE_GENERAL_SIGNE = "DECOMPTE_GENERAL_SIGNE"
+    DECOMPTE_GENERAL_DEFINITIF_TACITE = "DECOMPTE_GENERAL_DEFINITIF_TACITE"
+    DECOMPTE_GENERAL_DEFINITIF_PROCEDURE_TACITE = "DECOMPTE_GENERAL_DEFINITIF_PROCEDURE_TACITE"
+
+
+class TypeObjetPieceJointe(StrEnum):
+    """typeObjet of recuperer/typespj (go-choruspro TypeObjet constants)."""
+
+    STRUCTURE = "STRUCTURE"
+    UTILISATEUR = "UTILISATEUR"
+    CB = "CB"
+    MANDAT = "MANDAT"
+    FICHE_RACCORDEMENT = "FICHE_RACCORDEMENT"
+    EJ = "EJ"
+    MEMOIRE = "MEMOIRE"
+    DMD_RBST = "DMD_RBST"
+    TRANSVERSE = "TRANSVERSE"
+    FACTURE_TRAVAUX = "FACTURE_TRAVAUX"
+    FACTURE = "FACTURE"
+    DMDE_CPTE_DEV_SI_EXT = "DMDE_CPTE_DEV_SI_EXT"
+    SOLLICITATION = "SOLLICITATION"
+    CERTIFICAT = "CERTIFICAT"
+    PJ_REJET_EDI = "PJ_REJET_EDI"
 class ActionFacture(StrEnum):
     """histoActionCode: user actions on an invoice (piste-gouv-fr IActionCode)."""
 

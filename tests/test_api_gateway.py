@@ -219,10 +219,10 @@ def test_malformed_json_is_400(api, base_url):
 @pytest.mark.parametrize(
     "path, body, champ",
     [
-        (CONSULTER, {}, "idStructureCPP"),
+        # A missing id ({}, 0, null) is a business answer (20103), not a 400: issue 12.
         (CONSULTER, {"idStructureCPP": "abc"}, "idStructureCPP"),
-        (CONSULTER, {"idStructureCPP": 0}, "idStructureCPP"),
-        (CONSULTER, {"idStructureCPP": 1, "codeLangue": "DE"}, "codeLangue"),
+        (CONSULTER, {"idStructureCPP": -1}, "idStructureCPP"),
+        (CONSULTER, {"idStructureCPP": 1, "codeLangue": "FRANCAIS-DE-FRANCE"}, "codeLangue"),
         (CONSULTER, [1, 2], "(corps)"),
         (
             "/cpro/structures/v1/rechercher",
@@ -231,7 +231,7 @@ def test_malformed_json_is_400(api, base_url):
         ),
         (
             "/cpro/structures/v1/rechercher",
-            {"parametres": {"nbResultatsParPage": 0}},
+            {"parametres": {"nbResultatsParPage": 10_001}},
             "parametres.nbResultatsParPage",
         ),
         (

@@ -128,11 +128,12 @@ def test_rechercher_filters(tech, world):
     )
     moa = _search(tech, identifiantStructure=world.own.identifiant, estMOA=True)
     assert moa["parametresRetour"]["total"] == 1
+    # estMOA false is a typed client's zero value: no criterion (issue 12, docs/decisions.md).
     assert (
         _search(tech, identifiantStructure=world.own.identifiant, estMOA=False)["parametresRetour"][
             "total"
         ]
-        == 0
+        == 1
     )
     assert (
         _search(tech, identifiantStructure=world.own.identifiant, typeIdentifiantStructure="RIDET")[

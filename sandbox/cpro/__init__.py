@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sandbox.cpro import openapi, structures, transverses, utilisateurs  # noqa: F401 (declare)
+from sandbox.cpro import (  # noqa: F401 (declare)
+    openapi,
+    referentiels,
+    referentiels_structures,
+    structures,
+    transverses,
+    utilisateurs,
+)
 from sandbox.cpro.api import dispatch, install
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -81,6 +81,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
             f"(Content-Type: application/json), reçu {request.mimetype or 'aucun Content-Type'}.",
         )
     raw = request.get_data(cache=False)
+    if raw.strip() == b"[]":
+        raw = b"{}"  # PHP clients (Guzzle 'json' => []) send an empty array for "no parameter"
     if not raw.strip():
         raw = b"{}"  # empty-parameter operations: an empty body means {}
     try:

@@ -84,9 +84,17 @@ def visibility(selective: bool, ids: Any, has_ids: bool | None = None):  # noqa:
     return or_(public == TypeStructure.PUBLIQUE, Structure.id.in_(ids))
 
 
-def readable_structure(ctx: Context, structure_id: int) -> Structure:
+def required(value, name: str):  # noqa: ANN001, ANN201
+    """``value``, or the business error for a missing parameter (as the real API answers:
+    HTTP 200, ``codeRetour``; the Swagger marks no request field required)."""
+    if value is None:
+        raise errors.ParametreManquant(f"Paramètre obligatoire manquant : {name}.")
+    return value
+
+
+def readable_structure(ctx: Context, structure_id: int | None, name: str = "idStructure") -> Structure:
     """Return a structure the caller may read, or raise the business error."""
-    structure = ctx.s.get(Structure, structure_id)
+    structure = ctx.s.get(Structure, required(structure_id, name))
     if structure is None:
         raise errors.StructureInconnue()
     public = structure.type_structure == TypeStructure.PUBLIQUE

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,7 @@ from pydantic import (
 from sandbox import vocabulary as v
 from sandbox.cpro import paging
 from sandbox.cpro.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from sandbox.cpro.zero import Maybe, MaybeBool, MaybeFlag, MaybeId, blank_to_none, zero_to_none
 
 
 def _wire(enum: type[StrEnum], *before: BeforeValidator) -> Any:
@@ -56,8 +58,21 @@ Role = _wire(v.Role)
 EtatEspace = _wire(v.EtatEspace)
 TypeHabilitation = _wire(v.TypeHabilitation)
 TriSens = _wire(v.TriSens, BeforeValidator(_strip))
-CodeLangue = _wire(v.CodeLangue, BeforeValidator(_upper))
+# codeLangue: a plain string, as the Swagger says; any case, empty means the default (FR).
+CodeLangue = Annotated[
+    Annotated[str, Field(max_length=10)] | None, BeforeValidator(_upper),
+    BeforeValidator(blank_to_none),
+]
+MaybePage = Annotated[Annotated[int, Field(ge=1)] | None, BeforeValidator(zero_to_none)]
+MaybePageSize = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, BeforeValidator(zero_to_none)
+]
 Id64 = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# A Swagger ``format: date-time`` answer field: ISO 8601 / RFC 3339 with milliseconds and
+# the Paris offset (2017-01-03T10:55:48.859+01:00), which Go's time.Time also decodes.
+IsoDateTime = Annotated[AwareDatetime, Field(description="ISO 8601 date-time (RFC 3339).")]
+# A "YYYY-MM-DD HH:MM" answer field (dateDbtService/dateFinService, not in the Swagger).
+MinuteDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")]
 
 
 class Request(BaseModel):
@@ -80,14 +95,14 @@ class Response(BaseModel):
 class Pagination(Request):
     """Paging and sorting of a search (shared fields)."""
 
-    pageResultatDemandee: Annotated[int, Field(ge=1)] | None = Field(
+    pageResultatDemandee: MaybePage = Field(
         None, description="Page wanted, from 1 (default 1)."
     )
-    nbResultatsParPage: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None = Field(
+    nbResultatsParPage: MaybePageSize = Field(
         None,
         description=f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
     )
-    triSens: TriSens | None = Field(None, description="Sort direction (default Ascendant).")
+    triSens: Maybe[TriSens] = Field(None, description="Sort direction (default Ascendant).")
 
     @model_validator(mode="before")
     @classmethod
@@ -114,38 +129,38 @@ class ParametresRetour(BaseModel):
 class StructureCriteres(Request):
     """Criteria of rechercherStructure (all optional, combined with AND)."""
 
-    identifiantStructure: str | None = Field(None, max_length=80, description="Exact identifier.")
-    typeIdentifiantStructure: TypeIdentifiant | None = None
-    raisonSocialeStructure: str | None = Field(
+    identifiantStructure: Maybe[str] = Field(None, max_length=80, description="Exact identifier.")
+    typeIdentifiantStructure: Maybe[TypeIdentifiant] = None
+    raisonSocialeStructure: Maybe[str] = Field(
         None, max_length=255, description="Beginning of the raison sociale (case-sensitive)."
     )
-    libelleStructure: str | None = Field(None, max_length=255, description="Exact libellé.")
-    nomStructure: str | None = Field(None, max_length=100, description="Exact nom (Particulier).")
-    prenomStructure: str | None = Field(None, max_length=100, description="Exact prénom.")
-    adresseCodePostal: str | None = Field(None, max_length=20, description="Exact postcode.")
-    adresseVille: str | None = Field(None, max_length=100, description="Exact city.")
-    adresseCodePays: str | None = Field(None, max_length=2, description="ISO 3166 alpha-2.")
-    typeStructure: TypeStructure | None = None
-    statutStructure: StatutStructureIn | None = Field(
+    libelleStructure: Maybe[str] = Field(None, max_length=255, description="Exact libellé.")
+    nomStructure: Maybe[str] = Field(None, max_length=100, description="Exact nom (Particulier).")
+    prenomStructure: Maybe[str] = Field(None, max_length=100, description="Exact prénom.")
+    adresseCodePostal: Maybe[str] = Field(None, max_length=20, description="Exact postcode.")
+    adresseVille: Maybe[str] = Field(None, max_length=100, description="Exact city.")
+    adresseCodePays: Maybe[str] = Field(None, max_length=2, description="ISO 3166 alpha-2.")
+    typeStructure: Maybe[TypeStructure] = None
+    statutStructure: Maybe[StatutStructureIn] = Field(
         None, description="Input enum ACTIF/INACTIF (the answer says ACTIVE/INACTIVE)."
     )
-    estMOA: bool | None = None
-    estMOAUniquement: bool | None = None
+    estMOA: MaybeFlag = None
+    estMOAUniquement: MaybeFlag = None
 
 
 class ParametresRechercherStructure(Pagination):
-    triColonne: paging.STRUCTURES.colonne | None = None
+    triColonne: Maybe[paging.STRUCTURES.colonne] = None
 
 
 class RechercherStructureParam(Request):
     """Body of POST /cpro/structures/v1/rechercher."""
 
-    structure: StructureCriteres | None = None
-    restreindreStructuresPrivees: bool | None = Field(
+    structure: Maybe[StructureCriteres] = None
+    restreindreStructuresPrivees: MaybeBool = Field(
         None,
         description="Accepted; private structures are always restricted to the caller's own.",
     )
-    parametres: ParametresRechercherStructure | None = None
+    parametres: Maybe[ParametresRechercherStructure] = None
 
 
 class StructureResume(BaseModel):
@@ -165,8 +180,8 @@ class RechercherStructureRetour(Response):
 class ConsulterStructureParam(Request):
     """Body of POST /cpro/structures/v1/consulter."""
 
-    idStructureCPP: Id64
-    codeLangue: CodeLangue | None = None
+    idStructureCPP: MaybeId = None
+    codeLangue: CodeLangue = None
 
 
 class AdressePostale(BaseModel):
@@ -192,7 +207,7 @@ class InformationGenerales(BaseModel):
     """consulterStructure's general block (the real name has no "s")."""
 
     model_config = ConfigDict(extra="forbid")
-    dateExpirationMotPasseCompteTech: str | None = Field(
+    dateExpirationMotPasseCompteTech: IsoDateTime | None = Field(
         description="Expiry (ISO 8601) of the structure's technical account password, if any."
     )
     emailStructure: str | None
@@ -232,14 +247,14 @@ class ConsulterStructureRetour(Response):
 
 
 class ParametresRechercherServicesStructure(Pagination):
-    triColonne: paging.SERVICES.colonne | None = None
+    triColonne: Maybe[paging.SERVICES.colonne] = None
 
 
 class RechercherServicesStructureParam(Request):
     """Body of POST /cpro/structures/v1/rechercher/services."""
 
-    idStructure: Id64
-    parametresRechercherServicesStructure: ParametresRechercherServicesStructure | None = None
+    idStructure: MaybeId = None
+    parametresRechercherServicesStructure: Maybe[ParametresRechercherServicesStructure] = None
 
 
 class ServiceResume(BaseModel):
@@ -249,8 +264,8 @@ class ServiceResume(BaseModel):
     libelleService: str
     estActif: bool
     statutService: StatutService
-    dateDbtService: str | None = Field(description='"YYYY-MM-DD HH:MM"')
-    dateFinService: str | None = Field(description='"YYYY-MM-DD HH:MM"')
+    dateDbtService: MinuteDate | None = Field(description='"YYYY-MM-DD HH:MM"')
+    dateFinService: MinuteDate | None = Field(description='"YYYY-MM-DD HH:MM"')
 
 
 class RechercherServicesStructureRetour(Response):
@@ -261,9 +276,9 @@ class RechercherServicesStructureRetour(Response):
 class ConsulterServiceStructureParam(Request):
     """Body of POST /cpro/structures/v1/consulter/service."""
 
-    idStructure: Id64
-    idService: Id64
-    codeLangue: CodeLangue | None = None
+    idStructure: MaybeId = None
+    idService: MaybeId = None
+    codeLangue: CodeLangue = None
 
 
 class InformationsGeneralesService(BaseModel):
@@ -277,10 +292,10 @@ class InformationsGeneralesService(BaseModel):
 
 class ParametresService(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    dateCreation: str | None
-    dateDebutValidite: str | None
-    dateFinValidite: str | None
-    dateModification: str | None
+    dateCreation: IsoDateTime | None
+    dateDebutValidite: IsoDateTime | None
+    dateFinValidite: IsoDateTime | None
+    dateModification: IsoDateTime | None
     miseEnPaiement: bool
     numeroEngagement: bool
 
@@ -289,10 +304,14 @@ class ConsulterServiceStructureRetour(Response):
     adressePostale: AdressePostale
     informationsGenerales: InformationsGeneralesService
     parametres: ParametresService
+    nbResultatsParPage: int = Field(description="As the Swagger lists them: 1 (one item).")
+    pageCourante: int
+    pages: int
+    total: int
 
 
 class ParametresListerRattachementsStructureUtilisateur(Pagination):
-    triColonne: paging.RATTACHEMENTS_SERVICES.colonne | None = None
+    triColonne: Maybe[paging.RATTACHEMENTS_SERVICES.colonne] = None
 
 
 class ListerRattachementsStructureUtilisateurParam(Request):
@@ -302,11 +321,11 @@ class ListerRattachementsStructureUtilisateurParam(Request):
     the structure by ``idStructure`` or ``identifiantStructure`` (+ its type).
     """
 
-    adresseEmailConnexionUtilisateur: str | None = Field(None, max_length=254)
-    idUtilisateur: Id64 | None = None
-    idStructure: Id64 | None = None
-    identifiantStructure: str | None = Field(None, max_length=80)
-    typeIdentifiantStructure: TypeIdentifiant | None = None
+    adresseEmailConnexionUtilisateur: Maybe[str] = Field(None, max_length=254)
+    idUtilisateur: MaybeId = None
+    idStructure: MaybeId = None
+    identifiantStructure: Maybe[str] = Field(None, max_length=80)
+    typeIdentifiantStructure: Maybe[TypeIdentifiant] = None
     parametresListerRattachementsStructureUtilisateur: (
         ParametresListerRattachementsStructureUtilisateur | None
     ) = None
@@ -319,8 +338,8 @@ class RattachementServiceResume(BaseModel):
     codeService: str
     nomService: str
     statutRattachement: StatutRattachement
-    dateDebut: str | None
-    dateFin: str | None
+    dateDebut: IsoDateTime | None
+    dateFin: IsoDateTime | None
     commentaire: str | None
 
 
@@ -336,21 +355,21 @@ class ListerRattachementsStructureUtilisateurRetour(Response):
 
 
 class StructureRef(Request):
-    idStructure: Id64 | None = None
-    identifiantStructure: str | None = Field(None, max_length=80)
-    typeIdentifiantStructure: TypeIdentifiant | None = None
+    idStructure: MaybeId = None
+    identifiantStructure: Maybe[str] = Field(None, max_length=80)
+    typeIdentifiantStructure: Maybe[TypeIdentifiant] = None
 
 
 class ParametresRechercherEspaces(Pagination):
-    triColonne: paging.ESPACES.colonne | None = None
+    triColonne: Maybe[paging.ESPACES.colonne] = None
 
 
 class RechercherEspacesParam(Request):
     """Body of POST /cpro/structures/v1/rechercher/espaces."""
 
-    structure: StructureRef
-    idService: Id64 | None = None
-    parametresRechercherEspaces: ParametresRechercherEspaces | None = None
+    structure: Maybe[StructureRef] = None
+    idService: MaybeId = None
+    parametresRechercherEspaces: Maybe[ParametresRechercherEspaces] = None
 
 
 class EspaceResume(BaseModel):
@@ -374,13 +393,13 @@ class RechercherEspacesRetour(Response):
 
 
 class ParametresRecupererRattachements(Pagination):
-    triColonne: paging.RATTACHEMENTS.colonne | None = None
+    triColonne: Maybe[paging.RATTACHEMENTS.colonne] = None
 
 
 class RecupererRattachementsParam(Request):
     """Body of POST /cpro/utilisateurs/v1/monCompte/recuperer/rattachements."""
 
-    parametresRecherche: ParametresRecupererRattachements | None = None
+    parametresRecherche: Maybe[ParametresRecupererRattachements] = None
 
 
 class ServiceRattache(BaseModel):
@@ -392,8 +411,8 @@ class ServiceRattache(BaseModel):
     estActif: bool
     statutService: StatutService
     statutRattachementService: StatutRattachement
-    dateDbtService: str | None
-    dateFinService: str | None
+    dateDbtService: MinuteDate | None
+    dateFinService: MinuteDate | None
 
 
 class StructureRattachement(BaseModel):
@@ -440,7 +459,7 @@ class RecupererTypeIdentifiantRetour(Response):
 class CodeLangueParam(Request):
     """Body of recuperer/pays and recuperer/devises."""
 
-    codeLangue: CodeLangue | None = Field(None, description="FR (default) or EN.")
+    codeLangue: CodeLangue = Field(None, description="FR (default) or EN.")
 
 
 class Pays(BaseModel):
@@ -464,21 +483,21 @@ class RecupererDevisesRetour(Response):
 
 
 class ParametresRechercherDestinataire(Pagination):
-    triColonne: paging.DESTINATAIRES.colonne | None = None
+    triColonne: Maybe[paging.DESTINATAIRES.colonne] = None
 
 
 class RechercherDestinataireParam(Request):
     """Body of POST /cpro/transverses/v1/rechercher/destinataire."""
 
-    identifiant: str | None = Field(None, max_length=80, description="Exact identifier (SIRET).")
-    nomVilleCodePostal: str | None = Field(
+    identifiant: Maybe[str] = Field(None, max_length=80, description="Exact identifier (SIRET).")
+    nomVilleCodePostal: Maybe[str] = Field(
         None,
         max_length=255,
         description="Digits: beginning of the postcode; otherwise beginning of the name, "
         "or the exact city.",
     )
-    typeStructure: TypeStructure | None = None
-    parametresRecherche: ParametresRechercherDestinataire | None = None
+    typeStructure: Maybe[TypeStructure] = None
+    parametresRecherche: Maybe[ParametresRechercherDestinataire] = None
 
 
 class Destinataire(BaseModel):

@@ -17,6 +17,7 @@ from sandbox.cpro.common import (
     designation,
     find_structure,
     readable_structure,
+    required,
     statut_sortie,
     type_structure_column,
     visibility,
@@ -165,7 +166,7 @@ _DUPLIQUEES = (
 def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
     structure: any public structure, or a private one the caller is attached to."""
-    st = readable_structure(ctx, p.idStructureCPP)
+    st = readable_structure(ctx, p.idStructureCPP, "idStructureCPP")
     tech_expiry = ctx.s.execute(_TECH_EXPIRY, {"structure_id": st.id}).scalar()
     dupliquees = ctx.s.execute(_DUPLIQUEES, {"structure_id": st.id}).scalars().all()
     return {
@@ -274,7 +275,7 @@ def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dic
     """Address, general information (`informationsGenerales`, with "s") and parameters of a
     service; the service must belong to the structure."""
     st = readable_structure(ctx, p.idStructure)
-    sv = service_of(ctx, st, p.idService)
+    sv = service_of(ctx, st, required(p.idService, "idService"))
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_CONSULTATION_OK,
@@ -292,6 +293,11 @@ def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dic
             "miseEnPaiement": sv.mise_en_paiement,
             "numeroEngagement": sv.numero_engagement,
         },
+        # The Swagger's WsRetourConsulterServiceStructure lists these too: one page, one item.
+        "nbResultatsParPage": 1,
+        "pageCourante": 1,
+        "pages": 1,
+        "total": 1,
     }
 
 
@@ -362,8 +368,8 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
                 "codeService": sv.code,
                 "nomService": sv.libelle,
                 "statutRattachement": rs.statut,
-                "dateDebut": date_minute(rs.date_debut),
-                "dateFin": date_minute(rs.date_fin),
+                "dateDebut": date_iso(rs.date_debut),
+                "dateFin": date_iso(rs.date_fin),
                 "commentaire": rs.commentaire,
             }
             for rs, sv in rows
@@ -385,7 +391,7 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
 def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     """The structure is named by `idStructure` or `identifiantStructure` (+ type, SIRET by
     default); with `idService`, only that service's espaces."""
-    ref = p.structure
+    ref = p.structure or sc.StructureRef()
     st = find_structure(
         ctx, ref.idStructure, ref.identifiantStructure, ref.typeIdentifiantStructure
     )
