@@ -30,7 +30,7 @@ def parse_mix(text: str) -> dict[str, int]:
 
 
 @events.init.add_listener
-def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
+def _apply_mix(environment, **_kw) -> None:
     """Apply --mix: the weights of the user classes (0 removes a class)."""
     mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "")
     if not mix:

@@ -26,7 +26,7 @@ def main() -> None:
 @click.option("--mailpit-smtp-port", type=int, default=1025, show_default=True)
 @click.option("--mailpit-http-port", type=int, default=8025, show_default=True)
 @click.option("--no-mailpit", is_flag=True, help="Use an SMTP server already running.")
-def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit):  # noqa: ANN001
+def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit):
     """Start Mailpit and the sandbox; Ctrl-C stops both."""
     from sandbox.stack import Mailpit, SandboxServer, find_mailpit, prepare_database
 
@@ -65,7 +65,7 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     )
     stopping = threading.Event()
 
-    def _stop(_signum, _frame):  # noqa: ANN001
+    def _stop(_signum, _frame):
         stopping.set()
 
     signal.signal(signal.SIGINT, _stop)

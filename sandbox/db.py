@@ -25,7 +25,7 @@ _engine_pid: int | None = None
 _lock = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin), as its docs advise.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001
+def _sqlite_begin(conn) -> None:
     # A deferred transaction that reads then writes cannot wait for another
     # process's write lock (SQLite answers "database is locked" at once); a unit
     # of work that writes therefore begins IMMEDIATE and waits (busy_timeout).

@@ -47,7 +47,7 @@ def find_mailpit(explicit: str | None = None) -> str:
     )
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:  # noqa: ANN001
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
     """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -98,7 +98,7 @@ class Mailpit:
         return args + list(self.extra_args)
 
     def start(self, timeout: float = 30) -> Mailpit:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -149,7 +149,7 @@ class SandboxServer:
         env.update(self.env)
         env["SANDBOX_HOST"] = self.host
         env["SANDBOX_PORT"] = str(self.port)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )

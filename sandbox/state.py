@@ -15,7 +15,7 @@ from sandbox import clock, db
 from sandbox.models import SandboxState
 
 
-def load(s) -> SandboxState:  # noqa: ANN001
+def load(s) -> SandboxState:
     """Return the state row, creating it if missing."""
     row = s.get(SandboxState, 1)
     if row is None:

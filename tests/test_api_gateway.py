@@ -19,12 +19,12 @@ CONSULTER = "/cpro/structures/v1/consulter"
 
 
 @pytest.fixture
-def api(base_url, world) -> ApiClient:  # noqa: ANN001
+def api(base_url, world) -> ApiClient:
     return tech_client(base_url, world)
 
 
 @pytest.fixture
-def clock_restored(stack_db):  # noqa: ANN001
+def clock_restored(stack_db):
     """Restore the shared clock offset however the test ends."""
     previous = clock.offset()
     try:

@@ -23,8 +23,8 @@ import requests
 from _figures import record
 from pytest_mailpit.client import MailpitClient
 from pytest_mailpit.models import ChaosTrigger, ChaosTriggers
-from stack_support import engine_bound_to, private_stack
 from sqlalchemy import func, select
+from stack_support import engine_bound_to, private_stack
 
 from sandbox import db
 from sandbox.mail import enqueue
@@ -51,7 +51,7 @@ FIGURES: dict[str, int] = {}  # recorded at the end of the module (see _figures.
 
 
 @pytest.fixture(scope="module")
-def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:
     try:
         with private_stack(tmp_path_factory.mktemp("faults"), chorus_sandbox.database_url,
                            FAULT_SETTINGS) as stack:
@@ -61,7 +61,7 @@ def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  #
 
 
 @pytest.fixture
-def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:
     """The private stack, with this process's engine bound to its database for the test
     (after conftest's ``stack_db`` bound it to the session stack)."""
     with engine_bound_to(_fault_stack.database_url, chorus_sandbox.database_url):
@@ -93,12 +93,12 @@ def _burst(tag: str, count: int, per_transaction: int = 10) -> dict[int, str]:
     return promised
 
 
-def _outbox(ids) -> list[OutboxMail]:  # noqa: ANN001
+def _outbox(ids) -> list[OutboxMail]:
     with db.new_session() as s:
         return list(s.scalars(select(OutboxMail).where(OutboxMail.id.in_(list(ids)))).all())
 
 
-def _delivered(ids) -> int:  # noqa: ANN001
+def _delivered(ids) -> int:
     with db.new_session() as s:
         return s.scalar(select(func.count()).select_from(OutboxMail).where(
             OutboxMail.id.in_(list(ids)), OutboxMail.state == "delivered")) or 0
@@ -264,7 +264,7 @@ def test_sigkill_during_signups_keeps_every_acknowledged_account(fault_stack):
                 return
             login = f"{tag}-{worker}-{i}@example.com"
             try:
-                answer = client.portal().signup(client._signup_fields(login, {}))  # noqa: SLF001
+                answer = client.portal().signup(client._signup_fields(login, {}))
             except requests.RequestException:
                 refused.append(login)  # the server died under it: not acknowledged
                 wait_until(lambda: _answers(fault_stack.url), 90, "the sandbox back")

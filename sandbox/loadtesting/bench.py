@@ -87,7 +87,7 @@ def server_rss_mib(pid: int | None) -> float:
     return total_kib / 1024
 
 
-def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:  # noqa: ANN001
+def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
     """The cached database of ``count`` structures in ``var_dir``, seeded once if missing."""
     path = Path(var_dir) / f"scale-{count}.db"
     if path.exists():
@@ -167,7 +167,7 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:
     """py-spy the gunicorn master and all its workers for ``seconds`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
@@ -227,14 +227,14 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
     return summarise_profile(target)
 
 
-def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
+def run_bench(opts: BenchOptions, echo=print) -> dict:
     """Every measure in one run; return the results (also in bench.json)."""
     out = new_run_dir(opts.reports_dir, "bench")
     seconds = duration_seconds(opts.duration)
     results: dict = {"machine": machine(), "startedAt": datetime.now(UTC).isoformat(),
                      "duration": opts.duration, "note": opts.note, "profile": dict(LOAD_PROFILE)}
 
-    def load(label: str, stack, **kwargs) -> dict:  # noqa: ANN001
+    def load(label: str, stack, **kwargs) -> dict:
         run_out = out / label
         run_out.mkdir(parents=True, exist_ok=True)
         base = dict(duration=opts.duration, label=label, max_p95_ms=10_000,
@@ -324,7 +324,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         started = time.perf_counter()
         try:
             stack = start_load_stack(work, LoadOptions(settings=settings))
-        except Exception as error:  # noqa: BLE001 - a failed seed is reported, not fatal
+        except Exception as error:
             results["scale"][count] = {"error": str(error)[:300]}
             echo(f"  scale {count}: could not start ({error})")
             continue

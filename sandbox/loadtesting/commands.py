@@ -47,7 +47,7 @@ def register(group: click.Group) -> None:
     @click.option("--reports-dir", default="reports", show_default=True)
     @click.option("--label", default="load", show_default=True)
     @click.option("--no-checks", is_flag=True, help="Skip the post-run correctness checks.")
-    def load(users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
+    def load(users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,
              max_fail_ratio, max_p95_ms, max_mail_p95_ms, settings, server_workers,
              server_threads, reports_dir, label, no_checks) -> None:
         """Start a fresh stack in the load profile, run Locust headless, check correctness."""
@@ -84,7 +84,7 @@ def register(group: click.Group) -> None:
     @click.option("--note", default="", help="A note printed next to the figures.")
     @click.option("--parts", default="api,flows,scale", show_default=True,
                   help="What to measure: api (ceiling + API read mix), flows, scale.")
-    def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
+    def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,
               note, parts) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench

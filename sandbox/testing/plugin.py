@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[RunningStack]:  # noqa: ANN001
+def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[RunningStack]:
     """Start Mailpit and the sandbox once for the session (per xdist worker)."""
     settings = dict(
         item.split("=", 1) for item in pytestconfig.getoption("chorus_sandbox_setting")
@@ -48,7 +48,7 @@ def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[Ru
 
 
 @pytest.fixture(scope="session")
-def chorus_mailpit(chorus_sandbox: RunningStack):  # noqa: ANN201
+def chorus_mailpit(chorus_sandbox: RunningStack):
     """A MailpitClient (pytest-mailpit) reading the sandbox's Mailpit."""
     from pytest_mailpit.client import MailpitClient
 
