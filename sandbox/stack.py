@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -98,10 +100,10 @@ class Mailpit:
         return args + list(self.extra_args)
 
     def start(self, timeout: float = 30) -> Mailpit:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with _log_file(self.log_path) as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_until(lambda: self._ready(), timeout, f"Mailpit on {self.url}/readyz")
         return self
 
@@ -149,10 +151,11 @@ class SandboxServer:
         env.update(self.env)
         env["SANDBOX_HOST"] = self.host
         env["SANDBOX_PORT"] = str(self.port)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            self.command(), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with _log_file(self.log_path) as log:
+            self.process = subprocess.Popen(
+                self.command(), env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_until(self._ready, timeout, f"the sandbox on {self.url}/health")
         return self
 
@@ -180,6 +183,12 @@ class SandboxServer:
     def stop(self) -> None:
         _terminate(self.process)
         self.process = None
+
+
+def _log_file(path: str | None) -> AbstractContextManager[IO[bytes] | int]:
+    """Where a child writes its output; the child holds its own descriptor, so ours is
+    closed once it has started (no ResourceWarning, no descriptor per restart)."""
+    return open(path, "ab") if path else nullcontext(subprocess.DEVNULL)
 
 
 def _terminate(process: subprocess.Popen | None, timeout: float = 15) -> None:
