@@ -22,6 +22,9 @@ from typing import IO
 
 import requests
 
+# Re-exported: the binary's search order lives in sandbox.mail.binary.
+from sandbox.mail.binary import find_mailpit as find_mailpit
+
 MAILPIT_VERSION = "v1.33.1"
 
 
