@@ -13,11 +13,12 @@ LOAD_ARGS ?=
 BENCH_ARGS ?=
 CHAOS_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench chaos conformance
+.PHONY: run lint test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench chaos conformance
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
 	@echo "             options: make run RUN_ARGS=\"--port 9090 --mailpit-http-port 9025\""
+	@echo "make lint     ruff check (the configured rules) and mypy over sandbox/"
 	@echo "make test     install what is missing, run the whole test suite on SQLite, then on PostgreSQL"
 	@echo "make test-sqlite / test-postgres   the suite on one database only"
 	@echo "make audit    pip-audit over the installed dependencies (fails on a known vulnerability)"
@@ -53,6 +54,10 @@ chromium:
 
 run: install
 	$(BIN)/chorus-sandbox run $(RUN_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: audit test-sqlite test-postgres
 

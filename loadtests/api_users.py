@@ -127,7 +127,8 @@ class ApiUser(FastHttpUser):
 
     @task(1)
     def rechercher_par_raison_sociale(self) -> None:
-        # The beginning of a real name, as a person types it (not one letter matching half the base).
+        # The beginning of a real name, as a person types it (not one letter matching half the
+        # base).
         if not _KNOWN["words"]:
             return self.discover()
         self.call("/cpro/structures/v1/rechercher",

@@ -29,7 +29,7 @@ from locust import events
 
 
 @events.init_command_line_parser.add_listener
-def _options(parser) -> None:  # noqa: ANN001
+def _options(parser) -> None:
     """Options of these locustfiles (also settable as LOCUST_* variables).
 
     Custom options are sent by the master to its workers, so a distributed run
@@ -66,12 +66,12 @@ def _options(parser) -> None:  # noqa: ANN001
                        help="The trivial GET measured by the ceiling probe (ceiling.py).")
 
 
-def options(environment):  # noqa: ANN001, ANN201
+def options(environment):
     """The parsed options (defaults if Locust runs as a library)."""
     return environment.parsed_options
 
 
-def think_time(user) -> float:  # noqa: ANN001
+def think_time(user) -> float:
     """``wait_time`` for every user: uniform between --wait-min and --wait-max."""
     opts = options(user.environment)
     low = getattr(opts, "wait_min", 0.0) or 0.0
@@ -93,14 +93,14 @@ class Ledger:
         self._file = None
         self._folder = ""
 
-    def write(self, environment, fact: str, **fields) -> None:  # noqa: ANN001
+    def write(self, environment, fact: str, **fields) -> None:
         folder = getattr(options(environment), "ledger_dir", "") or ""
         if not folder:
             return
         if self._file is None or folder != self._folder:
             os.makedirs(folder, exist_ok=True)
             name = f"ledger-{socket.gethostname()}-{os.getpid()}.jsonl"
-            self._file = open(os.path.join(folder, name), "a", encoding="utf-8")  # noqa: SIM115
+            self._file = open(os.path.join(folder, name), "a", encoding="utf-8")
             self._folder = folder
         fields.update(e=fact, t=time.time())
         self._file.write(json.dumps(fields) + "\n")
@@ -111,7 +111,7 @@ LEDGER = Ledger()
 
 
 @events.request.add_listener
-def _count_server_errors(request_type, name, response=None, **_kw) -> None:  # noqa: ANN001
+def _count_server_errors(request_type, name, response=None, **_kw) -> None:
     """Record every 5xx the sandbox answered (the checks require none)."""
     status = getattr(response, "status_code", 0) or 0
     if status >= 500 and request_type != "EMAIL":
@@ -124,7 +124,7 @@ _ENVIRONMENT: dict = {}
 
 
 @events.init.add_listener
-def _remember_environment(environment, **_kw) -> None:  # noqa: ANN001
+def _remember_environment(environment, **_kw) -> None:
     _ENVIRONMENT["env"] = environment
 
 
@@ -234,7 +234,7 @@ class MailWaiter:
 _WAITER: dict[str, MailWaiter] = {}
 
 
-def mail_waiter(environment) -> MailWaiter:  # noqa: ANN001
+def mail_waiter(environment) -> MailWaiter:
     """This process's mail waiter (created on first use, after options reach workers)."""
     opts = options(environment)
     url = getattr(opts, "mailpit_url", "") or "http://127.0.0.1:8025"
@@ -248,7 +248,7 @@ def mail_waiter(environment) -> MailWaiter:  # noqa: ANN001
 ACTIVATION_LINK = re.compile(r"https?://[^\s<>\"']+/activation/[A-Za-z0-9_\-\.~%]+")
 
 
-def fire_email_metric(environment, name: str, started: float, seen: float | None,  # noqa: ANN001
+def fire_email_metric(environment, name: str, started: float, seen: float | None,
                       error: Exception | None = None) -> None:
     """Report "submitted → mail readable" as a request of type EMAIL."""
     elapsed = ((seen or time.time()) - started) * 1000

@@ -27,7 +27,7 @@ if tuple(USER_CLASSES) != LOAD_USERS:  # the CLI checks --mix against LOAD_USERS
 
 
 @events.init.add_listener
-def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
+def _apply_mix(environment, **_kw) -> None:
     """Apply --mix: the weights of the user classes (0 removes a class)."""
     mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "", tuple(USER_CLASSES))
     if not mix:

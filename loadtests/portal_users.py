@@ -91,7 +91,7 @@ class PortalUser(FastHttpUser):
         self._get_page(common.path_of(location), "/creer-un-compte/confirmation")
         return queue, submitted
 
-    def wait_activation_link(self, email: str, queue, submitted: float) -> str:  # noqa: ANN001
+    def wait_activation_link(self, email: str, queue, submitted: float) -> str:
         """Wait for the activation mail; report the delay as an EMAIL request."""
         waiter = common.mail_waiter(self.environment)
         timeout = self.environment.parsed_options.mail_timeout

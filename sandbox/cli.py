@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--mailpit-restart-delay", type=click.FloatRange(0.1, 300), default=1.0,
               show_default=True,
               help="First wait before restarting a Mailpit that died (doubles, up to 30 s).")
-def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit,  # noqa: ANN001
+def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit,
         mailpit_restart_delay):
     """Start Mailpit and the sandbox; Ctrl-C stops both.
 
@@ -85,7 +85,7 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     )
     stopping = threading.Event()
 
-    def _stop(_signum, _frame):  # noqa: ANN001
+    def _stop(_signum, _frame):
         stopping.set()
 
     signal.signal(signal.SIGINT, _stop)

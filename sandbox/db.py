@@ -25,7 +25,7 @@ _engine_pid: int | None = None
 _lock = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin), as its docs advise.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001
+def _sqlite_begin(conn) -> None:
     # A deferred transaction that reads then writes cannot wait for another
     # process's write lock (SQLite answers "database is locked" at once); a unit
     # of work that writes therefore begins IMMEDIATE and waits (busy_timeout).
@@ -159,8 +159,8 @@ def create_schema() -> None:
     """Create every table that is missing."""
     # Imported here, not at the top: db is the engine layer below the tables, and
     # importing it (from a CLI command, a test helper) must not load the models.
-    from sandbox.models import Base
     from sandbox.factures import models as _factures  # noqa: F401 (registers the Factures tables)
+    from sandbox.models import Base
 
     Base.metadata.create_all(engine())
 
@@ -226,5 +226,5 @@ def read_session() -> Session:
     return _read["factory"]()
 
 
-def _refuse_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
+def _refuse_flush(session: Session, _context, _instances) -> None:
     raise RuntimeError("a read-only session (db.read_session) cannot write")

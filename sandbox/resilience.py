@@ -49,7 +49,7 @@ def database_unavailable(error: Exception) -> Response:
     if session is not None:
         try:
             session.invalidate()  # drop its connection: it may be dead
-        except Exception:  # noqa: BLE001 - the connection is already gone
+        except Exception:
             pass
     surface = surfaces.current()
     if surface is surfaces.HEALTH:
@@ -174,8 +174,8 @@ class BoundedIntegerConverter(IntegerConverter):
     a URL naming such an id names nothing, so it is a 404 before any query.
     """
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002, ANN001
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
 
 

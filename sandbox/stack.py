@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import requests
 
-from sandbox.mail.binary import find_mailpit  # the binary's search order lives there
+# Re-exported: the binary's search order lives in sandbox.mail.binary.
+from sandbox.mail.binary import find_mailpit as find_mailpit
 
 MAILPIT_VERSION = "v1.33.1"
 
@@ -33,7 +35,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:  # noqa: ANN001
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
     """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,10 +90,10 @@ class Mailpit:
         return args + list(self.extra_args)
 
     def start(self, timeout: float = 30) -> Mailpit:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with _log_file(self.log_path) as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_until(lambda: self._ready(), timeout, f"Mailpit on {self.url}/readyz")
         return self
 
@@ -162,10 +164,11 @@ class SandboxServer:
         env.update(self.env)
         env["SANDBOX_HOST"] = self.host
         env["SANDBOX_PORT"] = str(self.port)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            self.command(), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with _log_file(self.log_path) as log:
+            self.process = subprocess.Popen(
+                self.command(), env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_until(self._ready, timeout, f"the sandbox on {self.url}/health")
         return self
 
@@ -235,6 +238,12 @@ def _end_group(pgid: int, timeout: float = 15) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _log_file(path: str | None) -> AbstractContextManager[IO[bytes] | int]:
+    """Where a child writes its output; the child holds its own descriptor, so ours is
+    closed once it has started (no ResourceWarning, no descriptor per restart)."""
+    return open(path, "ab") if path else nullcontext(subprocess.DEVNULL)
 
 
 def _terminate(process: subprocess.Popen | None, timeout: float = 15) -> None:

@@ -37,7 +37,7 @@ from sandbox import clock, db
 from sandbox.models import SandboxState
 
 
-def load(s) -> SandboxState:  # noqa: ANN001
+def load(s) -> SandboxState:
     """Return the state row, creating it if missing."""
     row = s.get(SandboxState, 1)
     if row is None:
@@ -70,7 +70,7 @@ class ChangeWatch:
         self._local = threading.local()
 
     @staticmethod
-    def _open(url: str):  # noqa: ANN205
+    def _open(url: str):
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
@@ -98,7 +98,7 @@ class ChangeWatch:
             if local.conn is None:
                 return None
             marker = local.conn.execute(local.query).fetchone()[0]
-        except Exception:  # noqa: BLE001 - a broken watch connection: reopen next time
+        except Exception:
             self._close()
             return None
         seen, local.last = local.last, marker
@@ -110,7 +110,7 @@ class ChangeWatch:
         if conn is not None and key is not None and key[0] == os.getpid():
             try:
                 conn.close()
-            except Exception:  # noqa: BLE001, S110
+            except Exception:
                 pass
         local.conn, local.key, local.last = None, None, None
 

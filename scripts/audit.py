@@ -40,7 +40,8 @@ def main() -> int:
     if skipped:
         print(
             "pip-audit: WARNING: the vulnerability service could not tell about "
-            f"{len(skipped)} dependencies (e.g. {skipped[0]['name']}: {skipped[0]['skip_reason']}); "
+            f"{len(skipped)} dependencies "
+            f"(e.g. {skipped[0]['name']}: {skipped[0]['skip_reason']}); "
             "they were not audited on this machine."
         )
     return 1 if vulnerable else 0

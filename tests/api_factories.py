@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock, security
 from sandbox.accounts.technical import create_technical_account
+from sandbox.builders import add_structure
 from sandbox.config import load_settings
 from sandbox.models import (
     Espace,
@@ -44,25 +45,15 @@ def tag() -> str:
 
 
 def make_structure(s: Session, **fields) -> Structure:
-    now = clock.utcnow_naive()
     values = dict(
-        type_identifiant="SIRET",
         identifiant=unique_digits(),
-        type_structure="PRIVEE",
-        statut="ACTIF",
         raison_sociale=f"Structure {tag()}",
         adresse="1 rue de la Paix",
         code_postal="75002",
         ville="PARIS",
-        pays="FR",
-        created_at=now,
-        updated_at=now,
     )
     values.update(fields)
-    structure = Structure(**values)
-    s.add(structure)
-    s.flush()
-    return structure
+    return add_structure(s, **values)
 
 
 def make_service(s: Session, structure: Structure, **fields) -> Service:

@@ -16,7 +16,7 @@ from sandbox import db
 
 
 @pytest.fixture(scope="session")
-def mailpit_config(pytestconfig: pytest.Config, chorus_sandbox) -> MailpitConfig:  # noqa: ANN001
+def mailpit_config(pytestconfig: pytest.Config, chorus_sandbox) -> MailpitConfig:
     """pytest-mailpit's settings, aimed at the session's own Mailpit."""
     from pytest_mailpit.plugin import _CONFIG
 
@@ -32,13 +32,13 @@ def mailpit_config(pytestconfig: pytest.Config, chorus_sandbox) -> MailpitConfig
 
 
 @pytest.fixture(scope="session")
-def base_url(chorus_sandbox) -> str:  # noqa: ANN001
+def base_url(chorus_sandbox) -> str:
     """The sandbox's base URL."""
     return chorus_sandbox.url
 
 
 @pytest.fixture(scope="session", autouse=True)
-def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
+def stack_db(chorus_sandbox) -> None:
     """Bind this test process's engine to the session stack's database.
 
     The engine is a per-process singleton: a test or module fixture that points it
@@ -48,7 +48,7 @@ def stack_db(chorus_sandbox) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def world(stack_db):  # noqa: ANN001, ANN201
+def world(stack_db):
     """The API tests' own structures, users, technical accounts and OAuth client,
     built once per module on the session stack's database (tests/api_factories.py)."""
     from api_factories import build_world
@@ -58,14 +58,14 @@ def world(stack_db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def db_session(stack_db) -> Iterator:  # noqa: ANN001
+def db_session(stack_db) -> Iterator:
     """A session on the stack's database, for checks the API cannot show."""
     with db.new_session() as s:
         yield s
 
 
 @pytest.fixture
-def clock_restored(stack_db):  # noqa: ANN001
+def clock_restored(stack_db):
     """Restore the shared clock offset however the test ends."""
     from sandbox import clock, state
 

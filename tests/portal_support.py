@@ -81,7 +81,7 @@ def field_value(html: str, name: str) -> str | None:
     return htmllib.unescape(value.group(1)) if value else ""
 
 
-def activation_link(mailpit, login: str) -> str:  # noqa: ANN001
+def activation_link(mailpit, login: str) -> str:
     """Wait for the activation mail of ``login`` and return its link."""
     message = mailpit.wait_for_message(recipient=login, subject="Activation")
     return message.link(contains="/activation/")

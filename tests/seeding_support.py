@@ -20,7 +20,7 @@ from sandbox.testing.harness import create_database, drop_database, suite_databa
 
 
 @pytest.fixture
-def private_db(tmp_path) -> Iterator[Settings]:  # noqa: ANN001
+def private_db(tmp_path) -> Iterator[Settings]:
     """Settings aimed at an empty database of this test (engine restored after)."""
     previous = db._engine_url
     server = suite_database_server()

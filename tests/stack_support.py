@@ -43,7 +43,7 @@ def engine_bound_to(database_url: str, session_database_url: str) -> Iterator[No
 def app_factory(database_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build in-process apps on a temporary SQLite file (no dispatcher, no Mailpit);
     the process's engine and clock offset are put back afterwards."""
-    previous_url = db._engine_url  # noqa: SLF001
+    previous_url = db._engine_url
     previous_offset = clock.offset()
 
     def make(**overrides: object) -> Flask:

@@ -19,7 +19,7 @@ CONSULTER = "/cpro/structures/v1/consulter"
 
 
 @pytest.fixture
-def api(base_url, world) -> ApiClient:  # noqa: ANN001
+def api(base_url, world) -> ApiClient:
     return tech_client(base_url, world)
 
 

@@ -16,7 +16,7 @@ HEALTH = "/cpro/transverses/v1/health-check"
 
 
 @pytest.fixture
-def gestionnaire(db_session):  # noqa: ANN001
+def gestionnaire(db_session):
     """A fresh structure, its gestionnaire principal (logged in) and a simple user."""
     gp, gp_password = make_user(db_session, prenom="Gisèle", nom="Gestion")
     simple, simple_password = make_user(db_session)

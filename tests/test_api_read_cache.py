@@ -27,7 +27,7 @@ BURST = 24
 
 
 @pytest.fixture(scope="module")
-def own(tmp_path_factory, chorus_sandbox) -> Iterator[SandboxClient]:  # noqa: ANN001
+def own(tmp_path_factory, chorus_sandbox) -> Iterator[SandboxClient]:
     stack = start_stack(tmp_path_factory.mktemp("read-cache"), workers=2,
                         settings={"login_max_failures": "1000",
                                   "password_hash_method": "scrypt:1024:8:1"})
@@ -52,7 +52,7 @@ def _errors(answers: list[requests.Response]) -> set:
     return {(a.status_code, a.json().get("error")) for a in answers}
 
 
-def _headers(api) -> dict:  # noqa: ANN001
+def _headers(api) -> dict:
     return {k: v for k, v in api.headers.items() if k in ("Authorization", "cpro-account")}
 
 

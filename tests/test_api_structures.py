@@ -23,7 +23,7 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
 
 
 @pytest.fixture(scope="module")
-def many(chorus_sandbox) -> tuple[str, list]:  # noqa: ANN001
+def many(chorus_sandbox) -> tuple[str, list]:
     db.init_engine(chorus_sandbox.database_url)
     """23 public structures whose raison sociale starts with one unique prefix."""
     prefix = f"Mairie {tag()}"
@@ -37,12 +37,12 @@ def many(chorus_sandbox) -> tuple[str, list]:  # noqa: ANN001
 
 
 @pytest.fixture
-def tech(base_url, world) -> ApiClient:  # noqa: ANN001
+def tech(base_url, world) -> ApiClient:
     return tech_client(base_url, world)
 
 
 @pytest.fixture
-def user(base_url, world) -> ApiClient:  # noqa: ANN001
+def user(base_url, world) -> ApiClient:
     return user_client(base_url, world)
 
 
@@ -91,7 +91,7 @@ def test_rechercher_status_in_actif_out_active(tech, db_session):
 
 
 def test_rechercher_visibility(tech, user, world):
-    def found(api: ApiClient, structure) -> bool:  # noqa: ANN001
+    def found(api: ApiClient, structure) -> bool:
         return (
             _search(api, identifiantStructure=structure.identifiant)["parametresRetour"]["total"]
             == 1

@@ -18,7 +18,7 @@ T = "/cpro/transverses/v1"
 
 
 @pytest.fixture
-def tech(base_url, world) -> ApiClient:  # noqa: ANN001
+def tech(base_url, world) -> ApiClient:
     return tech_client(base_url, world)
 
 

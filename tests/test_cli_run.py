@@ -40,7 +40,7 @@ class Run:
         env.update({f"SANDBOX_{k.upper()}": v for k, v in settings.items()})
         self.url = f"http://127.0.0.1:{self.port}"
         self.mailpit_url = f"http://127.0.0.1:{self.http_port}"
-        self._output = open(self.output_path, "w")  # noqa: SIM115
+        self._output = open(self.output_path, "w")
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "sandbox.cli", "run",
@@ -127,7 +127,7 @@ def test_run_keeps_serving_while_mailpit_is_dead_and_restarts_it(tmp_path):
         during = run.health()
         assert during["smtp"]["status"] == "unreachable"
         for login in logins:
-            answer = client.portal().signup(client._signup_fields(login, {}))  # noqa: SLF001
+            answer = client.portal().signup(client._signup_fields(login, {}))
             assert answer.status_code == 303, answer.text[:300]
             assert requests.get(f"{run.url}/health", timeout=30).status_code == 200
             api = requests.get(f"{run.url}/openapi.json", timeout=30)

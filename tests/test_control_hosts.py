@@ -19,7 +19,7 @@ EVIL = "rebind.evil.example"
 
 
 @pytest.fixture
-def stack(base_url) -> Iterator[tuple[str, int]]:  # noqa: ANN001
+def stack(base_url) -> Iterator[tuple[str, int]]:
     """(base URL, port) of the session stack; the clock and maintenance are put back."""
     try:
         yield base_url, urlsplit(base_url).port

@@ -9,9 +9,8 @@ import pytest
 from stack_support import app_factory
 
 
-
 @pytest.fixture
-def make_app(tmp_path) -> Iterator:  # noqa: ANN001
+def make_app(tmp_path) -> Iterator:
     """Build apps on a temporary SQLite database; put the process's engine and clock back."""
     with app_factory(tmp_path / "control.db") as make:
         yield make
@@ -99,7 +98,7 @@ def test_bad_fault_document_is_refused_and_changes_nothing(make_app):
     assert client.get("/_sandbox/faults").json["rules"] == []
 
 
-def _outcomes(client, n: int) -> list[int]:  # noqa: ANN001
+def _outcomes(client, n: int) -> list[int]:
     return [client.get(f"/essai/anything/{i}").status_code for i in range(n)]
 
 

@@ -53,7 +53,7 @@ RAW_TEXT = st.sampled_from(["\ud800", "a\udfffb", "\x00", "NaN", "-1", "1e400", 
 
 
 @pytest.fixture(scope="module")
-def _stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:
     """A private stack: valid bodies among the generated ones change its state."""
     try:
         with private_stack(tmp_path_factory.mktemp("control-input"),
@@ -66,7 +66,7 @@ def _stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa:
 
 
 @pytest.fixture
-def stack(_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def stack(_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:
     with engine_bound_to(_stack.database_url, chorus_sandbox.database_url):
         yield _stack
 
@@ -177,7 +177,7 @@ def test_hostile_bodies_queries_and_paths_never_answer_5xx(stack):
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     @given(data=st.data())
     @example(data=None)  # the two reported cases and their kin, on every operation first
-    def run(data) -> None:  # noqa: ANN001
+    def run(data) -> None:
         if data is None:
             for op in operations:
                 for leaf in ("NaN", "Infinity", "-Infinity", "1e400", str(10**40),
@@ -243,14 +243,14 @@ def test_answers_conform_to_the_control_plane_document_under_fuzzing(stack):
                   suppress_health_check=list(HealthCheck),
                   phases=[Phase.explicit, Phase.generate])
         @given(case=operation.as_strategy())
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             nonlocal sent
             sent += 1
             case.call_and_validate(base_url=f"{stack.url}/_sandbox", checks=checks, timeout=60)
 
         try:
             run()
-        except BaseException as error:  # noqa: BLE001 - a failure group from schemathesis
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             failures.append(f"{operation.label}: {str(error)[:1500]}")

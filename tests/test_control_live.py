@@ -17,7 +17,7 @@ from sandbox.stack import wait_until
 
 
 @pytest.fixture
-def control(base_url) -> Iterator[str]:  # noqa: ANN001
+def control(base_url) -> Iterator[str]:
     """The control plane's URL; faults and clock are put back afterwards."""
     url = f"{base_url}/_sandbox"
     try:

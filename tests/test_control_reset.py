@@ -19,7 +19,7 @@ for _area in ("sandbox.accounts", "sandbox.testing.portal", "sandbox.seeding", "
 
 
 @pytest.fixture(scope="module")
-def own(tmp_path_factory, chorus_sandbox) -> Iterator[SandboxClient]:  # noqa: ANN001
+def own(tmp_path_factory, chorus_sandbox) -> Iterator[SandboxClient]:
     stack = start_stack(tmp_path_factory.mktemp("reset"),
                         settings={"seed_structures": "30",
                                   "password_hash_method": "scrypt:1024:8:1"})
@@ -41,7 +41,7 @@ def _first_structures(sandbox: SandboxClient) -> list[tuple]:
             for s in answer.json()["listeStructures"]]
 
 
-def _found(sandbox: SandboxClient, identifiant: str, account=None) -> int:  # noqa: ANN001
+def _found(sandbox: SandboxClient, identifiant: str, account=None) -> int:
     api = sandbox.technical_client(account)
     answer = api.post("/cpro/structures/v1/rechercher",
                       json={"structure": {"identifiantStructure": identifiant}})

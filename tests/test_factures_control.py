@@ -18,12 +18,12 @@ CONTROL = "/_sandbox/factures"
 
 
 @pytest.fixture
-def api(chorus):  # noqa: ANN001, ANN201
+def api(chorus):
     yield chorus.technical_client()
     requests.delete(f"{chorus.url}{CONTROL}/policies", timeout=10)
 
 
-def _invoice_file(chorus) -> tuple[str, bytes]:  # noqa: ANN001
+def _invoice_file(chorus) -> tuple[str, bytes]:
     numero = f"CTL-{uuid.uuid4().hex[:10].upper()}"
     supplier = chorus.credentials()["structure"]["identifiant"]
     example = ex.Example(numero, supplier, ETAT, service="SFACETAT",
@@ -31,7 +31,7 @@ def _invoice_file(chorus) -> tuple[str, bytes]:  # noqa: ANN001
     return numero, ex.cii(example)
 
 
-def _deposit(chorus, api, *, wait: bool = True) -> tuple[str, str]:  # noqa: ANN001
+def _deposit(chorus, api, *, wait: bool = True) -> tuple[str, str]:
     numero, content = _invoice_file(chorus)
     flux = chorus.deposit_invoice(api, content, f"{numero}.xml", "IN_DP_E1_CII_16B")
     if wait:
@@ -40,7 +40,7 @@ def _deposit(chorus, api, *, wait: bool = True) -> tuple[str, str]:  # noqa: ANN
     return numero, flux
 
 
-def _facture(chorus, numero: str) -> dict:  # noqa: ANN001
+def _facture(chorus, numero: str) -> dict:
     answer = requests.get(f"{chorus.url}{CONTROL}/factures", params={"numeroFacture": numero},
                           timeout=10)
     assert answer.status_code == 200, answer.text
@@ -48,7 +48,7 @@ def _facture(chorus, numero: str) -> dict:  # noqa: ANN001
     return facture
 
 
-def test_listings_show_flux_with_their_cr_and_invoices_with_history(chorus, api):  # noqa: ANN001
+def test_listings_show_flux_with_their_cr_and_invoices_with_history(chorus, api):
     numero, flux = _deposit(chorus, api)
     listed = requests.get(f"{chorus.url}{CONTROL}/flux", params={"numeroFluxDepot": flux},
                           timeout=10).json()
@@ -67,7 +67,7 @@ def test_listings_show_flux_with_their_cr_and_invoices_with_history(chorus, api)
     assert flux not in [f["numeroFluxDepot"] for f in by_state["flux"]]
 
 
-def test_move_an_invoice_along_allowed_transitions(chorus, api):  # noqa: ANN001
+def test_move_an_invoice_along_allowed_transitions(chorus, api):
     numero, _ = _deposit(chorus, api)
     facture_id = _facture(chorus, numero)["idFacture"]
     moved = requests.post(f"{chorus.url}{CONTROL}/{facture_id}/statut",
@@ -86,7 +86,7 @@ def test_move_an_invoice_along_allowed_transitions(chorus, api):  # noqa: ANN001
     assert _facture(chorus, numero)["statut"] == "MISE_EN_PAIEMENT"
 
 
-def test_move_to_rejected_records_the_motif(chorus, api):  # noqa: ANN001
+def test_move_to_rejected_records_the_motif(chorus, api):
     numero, _ = _deposit(chorus, api)
     facture_id = _facture(chorus, numero)["idFacture"]
     moved = chorus.move_invoice(facture_id, "REJETEE", motif="Montant erroné")  # the plugin
@@ -111,7 +111,7 @@ def test_move_to_rejected_records_the_motif(chorus, api):  # noqa: ANN001
     ("/flux/FLUX_INCONNU/resultat", {"etat": "IN_REJETE"}, 404),
     ("/flux/X/resultat", {"etat": "IN_INTEGRE"}, 400),
 ])
-def test_bad_input_is_a_4xx_json_and_changes_nothing(chorus, api, path, body, status):  # noqa: ANN001
+def test_bad_input_is_a_4xx_json_and_changes_nothing(chorus, api, path, body, status):
     method = requests.put if path == "/policies" else requests.post
     answer = method(f"{chorus.url}{CONTROL}{path}", json=body, timeout=10)
     assert answer.status_code == status, answer.text
@@ -119,7 +119,7 @@ def test_bad_input_is_a_4xx_json_and_changes_nothing(chorus, api, path, body, st
     assert requests.get(f"{chorus.url}{CONTROL}/policies", timeout=10).json()["count"] == 0
 
 
-def test_bad_query_and_not_json(chorus):  # noqa: ANN001
+def test_bad_query_and_not_json(chorus):
     assert requests.get(f"{chorus.url}{CONTROL}/flux", params={"etat": "NIMPORTE"},
                         timeout=10).status_code == 400
     assert requests.get(f"{chorus.url}{CONTROL}/factures", params={"limit": "0"},
@@ -129,7 +129,7 @@ def test_bad_query_and_not_json(chorus):  # noqa: ANN001
     assert garbage.status_code == 400 and "JSON" in garbage.json()["error"]
 
 
-def test_a_policy_moves_invoices_when_the_clock_advances(chorus, api):  # noqa: ANN001
+def test_a_policy_moves_invoices_when_the_clock_advances(chorus, api):
     put = requests.put(f"{chorus.url}{CONTROL}/policies", json={
         "destinataire": ETAT, "statutDepart": "MISE_A_DISPOSITION",
         "statutArrivee": "MISE_EN_PAIEMENT", "delai": "2d"}, timeout=10)
@@ -152,7 +152,7 @@ def test_a_policy_moves_invoices_when_the_clock_advances(chorus, api):  # noqa: 
                            timeout=10).status_code == 404
 
 
-def test_force_a_flux_before_integration(chorus, api):  # noqa: ANN001
+def test_force_a_flux_before_integration(chorus, api):
     _, flux = _deposit(chorus, api, wait=False)
     errors = [{"numeroDP": "X1", "libelleErreurDP": "Rejet voulu par le test",
                "identifiantFournisseur": None, "identifiantDestinataire": ETAT}]
@@ -164,7 +164,7 @@ def test_force_a_flux_before_integration(chorus, api):  # noqa: ANN001
     assert cr["listeErreurDP"] == errors
 
 
-def test_force_a_flux_to_incident_after_integration(chorus, api):  # noqa: ANN001
+def test_force_a_flux_to_incident_after_integration(chorus, api):
     numero, flux = _deposit(chorus, api)
     forced = requests.post(f"{chorus.url}{CONTROL}/flux/{flux}/resultat",
                            json={"etat": "IN_INCIDENTE"}, timeout=10)
@@ -177,7 +177,7 @@ def test_force_a_flux_to_incident_after_integration(chorus, api):  # noqa: ANN00
                         timeout=10).json()["count"] == 0
 
 
-def test_the_routes_are_in_the_openapi_document(chorus):  # noqa: ANN001
+def test_the_routes_are_in_the_openapi_document(chorus):
     paths = requests.get(f"{chorus.url}/_sandbox/openapi.json", timeout=10).json()["paths"]
     assert set(paths["/factures/policies"]) == {"get", "put", "delete"}
     for path in ("/factures/{idFacture}/statut", "/factures/flux/{numeroFluxDepot}/resultat",
@@ -185,7 +185,7 @@ def test_the_routes_are_in_the_openapi_document(chorus):  # noqa: ANN001
         assert path in paths, path
 
 
-def test_reset_clears_the_policies(chorus_reset):  # noqa: ANN001
+def test_reset_clears_the_policies(chorus_reset):
     put = requests.put(f"{chorus_reset.url}{CONTROL}/policies", json={
         "destinataire": "*", "statutDepart": "MISE_A_DISPOSITION",
         "statutArrivee": "SERVICE_FAIT", "delaiSecondes": 60}, timeout=10)

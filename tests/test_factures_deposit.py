@@ -39,12 +39,12 @@ DELAY = load_settings().factures_integration_delay + 1
 
 
 @pytest.fixture(scope="module")
-def api(base_url, world):  # noqa: ANN001, ANN201
+def api(base_url, world):
     return tech_client(base_url, world)
 
 
 @pytest.fixture(scope="module")
-def outcomes(base_url, api, world):  # noqa: ANN001, ANN201
+def outcomes(base_url, api, world):
     """Deposit every case (those with a prerequisite once it is integrated) and wait."""
     all_cases = cases(world.own.identifiant, prefix=tag())
     done: dict[str, tuple] = {}
@@ -62,7 +62,7 @@ CASE_NAMES = [c.name for c in cases("00000000000000")]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_each_example_flux_reaches_its_state(name, outcomes, api):  # noqa: ANN001
+def test_each_example_flux_reaches_its_state(name, outcomes, api):
     case, answer, cr = outcomes[name]
     assert answer["libelle"] == "GCU_MSG_01_000"
     assert answer["syntaxeFlux"] == case.syntaxe
@@ -80,7 +80,7 @@ def test_each_example_flux_reaches_its_state(name, outcomes, api):  # noqa: ANN0
         assert facture["numeroFluxDepot"] == answer["numeroFluxDepot"]
 
 
-def test_a_rejected_invoice_names_its_parties_and_number(outcomes):  # noqa: ANN001
+def test_a_rejected_invoice_names_its_parties_and_number(outcomes):
     case, _answer, cr = outcomes["reject-service-required"]
     (error,) = cr["listeErreurDP"]
     assert error["identifiantDestinataire"] == "12345678200028"
@@ -94,7 +94,7 @@ def test_a_rejected_invoice_names_its_parties_and_number(outcomes):  # noqa: ANN
     assert "'-1 324,60'" in xsd["libelleErreur"] and " - ligne: " in xsd["libelleErreur"]
 
 
-def test_deposit_answer_has_the_real_shape(outcomes):  # noqa: ANN001
+def test_deposit_answer_has_the_real_shape(outcomes):
     _case, answer, cr = outcomes["ubl-invoice"]
     numero = answer["numeroFluxDepot"]
     assert len(numero) == 25 and numero.startswith("CPP0011100")
@@ -107,7 +107,7 @@ def test_deposit_answer_has_the_real_shape(outcomes):  # noqa: ANN001
     assert facturx.startswith("CPP0011117")
 
 
-def test_consulter_cr_gives_the_state_and_a_pdf(outcomes, api):  # noqa: ANN001
+def test_consulter_cr_gives_the_state_and_a_pdf(outcomes, api):
     numero = outcomes["partial"][1]["numeroFluxDepot"]
     # PHP's client sends a misspelt syntaxFluxType key: tolerated.
     body = api.call(CR, {"numeroFluxDepot": numero, "syntaxFluxType": "IN_DP_E1_CII_16B"})
@@ -122,7 +122,7 @@ def test_consulter_cr_gives_the_state_and_a_pdf(outcomes, api):  # noqa: ANN001
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
 
 
-def test_unknown_or_foreign_flux_is_introuvable(outcomes, base_url):  # noqa: ANN001
+def test_unknown_or_foreign_flux_is_introuvable(outcomes, base_url):
     numero = outcomes["ubl-invoice"][1]["numeroFluxDepot"]
     api = tech_client(base_url, _other_world())
     for path in (CR, CR_DETAILLE):
@@ -131,7 +131,7 @@ def test_unknown_or_foreign_flux_is_introuvable(outcomes, base_url):  # noqa: AN
             assert body == {"codeRetour": 20001, "libelle": "POQ_MSG_01.003 - Flux introuvable."}
 
 
-def _other_world():  # noqa: ANN202
+def _other_world():
     from api_factories import build_world
 
     from sandbox import db
@@ -140,7 +140,7 @@ def _other_world():  # noqa: ANN202
         return build_world(s)
 
 
-def test_history_lists_the_platform_statuses_most_recent_first(outcomes, api):  # noqa: ANN001
+def test_history_lists_the_platform_statuses_most_recent_first(outcomes, api):
     numero = outcomes["ubl-invoice"][1]["numeroFluxDepot"]
     (facture,) = invoices_of(api, numero)
     body = api.call(HISTORIQUE, {"idFacture": facture["identifiantFactureCPP"]})
@@ -154,7 +154,7 @@ def test_history_lists_the_platform_statuses_most_recent_first(outcomes, api):  
     assert detail["facture"]["numeroFacture"] == facture["numeroFacture"]
 
 
-def _count_flux(db_session) -> int:  # noqa: ANN001
+def _count_flux(db_session) -> int:
     db_session.rollback()
     return db_session.scalar(select(func.count()).select_from(Flux))
 
@@ -169,7 +169,7 @@ def _count_flux(db_session) -> int:  # noqa: ANN001
         ({"nomFichier": "facture."}, 20402),
     ],
 )
-def test_a_refused_envelope_stores_nothing(api, db_session, change, code):  # noqa: ANN001
+def test_a_refused_envelope_stores_nothing(api, db_session, change, code):
     before = _count_flux(db_session)
     body = {"fichierFlux": base64.b64encode(b"<Invoice/>").decode(), "nomFichier": "f.xml",
             "syntaxeFlux": "IN_DP_E1_UBL_INVOICE", **change}
@@ -184,7 +184,7 @@ def test_a_refused_envelope_stores_nothing(api, db_session, change, code):  # no
     [{"syntaxeFlux": "IN_DP_E2_UBL_INVOICE"}, {"nomFichier": "x" * 201 + ".xml"},
      {"nomFichier": None}, {"fichierFlux": None}],
 )
-def test_an_envelope_outside_the_schema_is_a_400(api, db_session, change):  # noqa: ANN001
+def test_an_envelope_outside_the_schema_is_a_400(api, db_session, change):
     before = _count_flux(db_session)
     body = {"fichierFlux": "PEludm9pY2UvPg==", "nomFichier": "f.xml",
             "syntaxeFlux": "IN_DP_E1_UBL_INVOICE"}
@@ -195,7 +195,7 @@ def test_an_envelope_outside_the_schema_is_a_400(api, db_session, change):  # no
     assert _count_flux(db_session) == before
 
 
-def test_optional_fields_absent_or_zero_are_accepted(api):  # noqa: ANN001
+def test_optional_fields_absent_or_zero_are_accepted(api):
     for extra in ({}, {"idUtilisateurCourant": 0}, {"idUtilisateurCourant": 0,
                                                     "avecSignature": True}):
         body = api.call(DEPOSER, {"fichierFlux": "PEludm9pY2UvPg==", "nomFichier": "f.xml",
@@ -203,7 +203,7 @@ def test_optional_fields_absent_or_zero_are_accepted(api):  # noqa: ANN001
         assert body["codeRetour"] == 0 and body["numeroFluxDepot"].startswith("CPP0011106")
 
 
-def test_a_file_over_the_limit_is_refused_and_a_larger_body_is_413(api, db_session):  # noqa: ANN001
+def test_a_file_over_the_limit_is_refused_and_a_larger_body_is_413(api, db_session):
     limit = load_settings().factures_max_file_bytes
     before = _count_flux(db_session)
     big = base64.b64encode(b"<" * (limit + 1)).decode()
@@ -216,7 +216,7 @@ def test_a_file_over_the_limit_is_refused_and_a_larger_body_is_413(api, db_sessi
     assert _count_flux(db_session) == before
 
 
-def test_committed_fixtures_are_the_generator_output(tmp_path):  # noqa: ANN001
+def test_committed_fixtures_are_the_generator_output(tmp_path):
     """fixtures/factures is what example_cases renders for the default seed (the PDF's
     embedded XML is compared: its dates make the bytes differ)."""
     manifest = write_fixtures(tmp_path)
@@ -232,7 +232,7 @@ def test_committed_fixtures_are_the_generator_output(tmp_path):  # noqa: ANN001
             assert fresh == kept, entry["fichier"]
 
 
-def test_the_committed_example_integrates_as_is_for_the_default_account(chorus):  # noqa: ANN001
+def test_the_committed_example_integrates_as_is_for_the_default_account(chorus):
     """fixtures/factures/cii-16b-facture.xml, unmodified, with the seeded technical account
     (the plugin's helpers: deposit_invoice, wait_flux)."""
     api = chorus.technical_client()

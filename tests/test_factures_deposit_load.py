@@ -13,7 +13,7 @@ from sandbox.testing.harness import start_stack
 
 
 @pytest.fixture(scope="module")
-def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
+def load_stack(tmp_path_factory, chorus_sandbox):
     stack = start_stack(tmp_path_factory.mktemp("invoice-load"), settings=profile_settings())
     try:
         yield stack
@@ -22,7 +22,7 @@ def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
         db.init_engine(chorus_sandbox.database_url)
 
 
-def test_invoice_user_deposits_follows_and_the_checks_pass(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_invoice_user_deposits_follows_and_the_checks_pass(load_stack, tmp_path) -> None:
     summary = run_load(LoadOptions(users=3, spawn_rate=3, duration="8s", stop_timeout=30,
                                    mix="invoice=1", reports_dir=str(tmp_path), label="invoice",
                                    max_p95_ms=10_000, max_flux_p95_ms=30_000),

@@ -38,7 +38,7 @@ AS_OF = datetime(2101, 1, 1)
 SETTINGS = load_settings()
 
 
-def _flux(s, world, content: bytes, **fields) -> Flux:  # noqa: ANN001
+def _flux(s, world, content: bytes, **fields) -> Flux:
     now = clock.utcnow_naive()
     values = dict(
         syntaxe_flux=SyntaxeFlux.IN_DP_E1_UBL_INVOICE, nom_fichier=f"w-{uuid.uuid4().hex}.xml",
@@ -55,11 +55,11 @@ def _flux(s, world, content: bytes, **fields) -> Flux:  # noqa: ANN001
     return flux
 
 
-def _invoice(world, numero: str) -> bytes:  # noqa: ANN001
+def _invoice(world, numero: str) -> bytes:
     return examples.ubl(examples.Example(numero, world.own.identifiant, ETAT, service="SFACETAT"))
 
 
-def _make(world, n: int, **fields) -> list[int]:  # noqa: ANN001
+def _make(world, n: int, **fields) -> list[int]:
     with db.transaction() as s:
         return [
             _flux(s, world, _invoice(world, f"W{uuid.uuid4().hex[:12]}"), **fields).id
@@ -103,7 +103,7 @@ print(won)
 """
 
 
-def test_concurrent_worker_processes_integrate_each_flux_once(world, chorus_sandbox):  # noqa: ANN001
+def test_concurrent_worker_processes_integrate_each_flux_once(world, chorus_sandbox):
     ids = _make(world, 24)
     env = {**os.environ, "SANDBOX_LOG_LEVEL": "WARNING"}
     procs = [
@@ -122,7 +122,7 @@ def test_concurrent_worker_processes_integrate_each_flux_once(world, chorus_sand
     assert _history_counts(ids) == {flux_id: 3 for flux_id in ids}
 
 
-def test_a_lost_lease_changes_nothing_and_the_new_holder_integrates(world):  # noqa: ANN001
+def test_a_lost_lease_changes_nothing_and_the_new_holder_integrates(world):
     (flux_id,) = _make(world, 1)
     assert worker.claim(SETTINGS, "A", due=AS_OF) == [flux_id]
     assert worker.claim(SETTINGS, "B", due=AS_OF) == []  # leased to A
@@ -139,7 +139,7 @@ def test_a_lost_lease_changes_nothing_and_the_new_holder_integrates(world):  # n
     assert _history_counts([flux_id]) == {flux_id: 3}
 
 
-def test_a_claim_of_a_dead_worker_is_taken_again(world):  # noqa: ANN001
+def test_a_claim_of_a_dead_worker_is_taken_again(world):
     expired = clock.real_utcnow_naive() - timedelta(minutes=5)
     (flux_id,) = _make(world, 1, claimed_by="dead:1:x", lease_until=expired, attempts=1)
     assert worker.claim(SETTINGS, "C", due=AS_OF) == [flux_id]
@@ -147,7 +147,7 @@ def test_a_claim_of_a_dead_worker_is_taken_again(world):  # noqa: ANN001
     assert _reload(flux_id).etat == EtatFlux.IN_INTEGRE
 
 
-def test_a_flux_out_of_attempts_or_forced_becomes_incidente(world):  # noqa: ANN001
+def test_a_flux_out_of_attempts_or_forced_becomes_incidente(world):
     (tired,) = _make(world, 1, attempts=SETTINGS.factures_max_attempts)
     (forced,) = _make(world, 1, forced_outcome={"etat": "IN_INCIDENTE"})
     assert sorted(worker.claim(SETTINGS, "D", due=AS_OF)) == sorted([tired, forced])
@@ -159,7 +159,7 @@ def test_a_flux_out_of_attempts_or_forced_becomes_incidente(world):  # noqa: ANN
     assert _history_counts([tired, forced]) == {}
 
 
-def test_the_status_history_only_appends(world):  # noqa: ANN001
+def test_the_status_history_only_appends(world):
     (flux_id,) = _make(world, 1)
     worker.claim(SETTINGS, "E", due=AS_OF)
     assert worker.process(flux_id, "E", SETTINGS)
@@ -177,7 +177,7 @@ def test_the_status_history_only_appends(world):  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def recipient_services(world):  # noqa: ANN001, ANN201
+def recipient_services(world):
     """On the world's public recipient: an inactive service and one that requires an EJ."""
     from sandbox.models import Structure
 
@@ -197,7 +197,7 @@ def recipient_services(world):  # noqa: ANN001, ANN201
         (None, None, "est obligatoire si"),  # EJ or service (gestion_numero_ej_ou_code_service)
     ],
 )
-def test_recipient_service_rules(base_url, world, recipient_services, service_kind,  # noqa: ANN001
+def test_recipient_service_rules(base_url, world, recipient_services, service_kind,
                                  engagement, expected):
     inactive, with_ej = recipient_services
     service = {"inactive": inactive, "with_ej": with_ej, None: None}[service_kind]
@@ -214,7 +214,7 @@ def test_recipient_service_rules(base_url, world, recipient_services, service_ki
     assert expected in cr["listeErreurDP"][0]["libelleErreurDP"]
 
 
-def test_every_failing_rule_of_one_invoice_is_listed_joined_by_a_bar(base_url, world):  # noqa: ANN001
+def test_every_failing_rule_of_one_invoice_is_listed_joined_by_a_bar(base_url, world):
     e = examples.Example(f"M{uuid.uuid4().hex[:12]}", world.own.identifiant, "12345678200028",
                          moyen_paiement=None, cadre="B7")
     api = tech_client(base_url, world)
@@ -227,7 +227,7 @@ def test_every_failing_rule_of_one_invoice_is_listed_joined_by_a_bar(base_url, w
     assert all(ord(ch) < 128 for ch in error["libelleErreurDP"])  # accents stripped
 
 
-def test_a_cr_can_stay_introuvable_for_a_while_after_the_deposit(tmp_path, chorus_sandbox):  # noqa: ANN001
+def test_a_cr_can_stay_introuvable_for_a_while_after_the_deposit(tmp_path, chorus_sandbox):
     """SANDBOX_FACTURES_CR_UNKNOWN_SECONDS: a poll right after the deposit gets 20001, as the
     C# sample expects on the real platform; once the window has passed, the CR answers."""
     from api_factories import build_world

@@ -78,17 +78,17 @@ FORBIDDEN = sorted(
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     with db.new_session() as s:
         return build_scene(s)
 
 
 @pytest.fixture(scope="module")
-def recipient(base_url, scene):  # noqa: ANN001, ANN201
+def recipient(base_url, scene):
     return scene.api(base_url, scene.recipient)
 
 
-def _invoice(scene, statut: str) -> int:  # noqa: ANN001
+def _invoice(scene, statut: str) -> int:
     with db.new_session() as s:
         facture = make_facture(s, scene.supplier, scene.recipient, statut)
         s.commit()
@@ -105,14 +105,14 @@ def _history(facture_id: int) -> list[tuple[str, str | None]]:
         return [(r.statut, r.commentaire) for r in rows]
 
 
-def _traiter(api, facture_id: int, statut: str, motif: str | None = "Motif de test") -> dict:  # noqa: ANN001
+def _traiter(api, facture_id: int, statut: str, motif: str | None = "Motif de test") -> dict:
     body = {"idFacture": facture_id, "nouveauStatut": statut}
     if motif is not None:
         body["motif"] = motif
     return api.call(f"{FAC}/traiter/recue", body)
 
 
-def _move_and_check(scene, recipient, src: str, dst: str) -> None:  # noqa: ANN001
+def _move_and_check(scene, recipient, src: str, dst: str) -> None:
     facture_id = _invoice(scene, src)
     before = _history(facture_id)
     answer = _traiter(recipient, facture_id, dst)

@@ -18,7 +18,7 @@ TRA = "/cpro/transverses/v1"
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     with db.new_session() as s:
         scene = build_scene(s)
         scene.second = make_party(s, public=True, code_service_doit_etre_renseigne=True)
@@ -27,16 +27,16 @@ def scene(stack_db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def supplier(base_url, scene):  # noqa: ANN001, ANN201
+def supplier(base_url, scene):
     return scene.api(base_url, scene.supplier)
 
 
 @pytest.fixture(scope="module")
-def recipient(base_url, scene):  # noqa: ANN001, ANN201
+def recipient(base_url, scene):
     return scene.api(base_url, scene.recipient)
 
 
-def _invoice(scene, statut: str, **fields) -> int:  # noqa: ANN001
+def _invoice(scene, statut: str, **fields) -> int:
     with db.new_session() as s:
         facture = make_facture(s, scene.supplier, scene.recipient, statut, **fields)
         s.commit()

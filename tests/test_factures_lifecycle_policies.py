@@ -27,13 +27,13 @@ DAY = 86400
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     with db.new_session() as s:
         return build_scene(s)
 
 
 @pytest.fixture
-def clean(scene):  # noqa: ANN001, ANN201
+def clean(scene):
     """No policy left behind, the clock put back, however the test ends."""
     previous = clock.offset()
     try:
@@ -44,7 +44,7 @@ def clean(scene):  # noqa: ANN001, ANN201
         state.set_clock_offset(previous)
 
 
-def _invoice(scene, statut: str = "MISE_A_DISPOSITION", party=None) -> int:  # noqa: ANN001
+def _invoice(scene, statut: str = "MISE_A_DISPOSITION", party=None) -> int:
     with db.new_session() as s:
         facture = make_facture(s, scene.supplier, party or scene.recipient, statut)
         s.commit()
@@ -74,7 +74,7 @@ def _history(facture_id: int) -> list[FactureStatut]:
         )
 
 
-def _set(**kwargs) -> dict:  # noqa: ANN003
+def _set(**kwargs) -> dict:
     with db.transaction() as s:
         return policies.set_policy(s, **kwargs)
 

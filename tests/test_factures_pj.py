@@ -20,13 +20,13 @@ TEN_MO = 10 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     with db.new_session() as s:
         return build_scene(s)
 
 
 @pytest.fixture(scope="module")
-def supplier(base_url, scene):  # noqa: ANN001, ANN201
+def supplier(base_url, scene):
     return scene.api(base_url, scene.supplier)
 
 
@@ -34,7 +34,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _add(api, nom: str, data: bytes = b"contenu", **extra) -> dict:  # noqa: ANN001
+def _add(api, nom: str, data: bytes = b"contenu", **extra) -> dict:
     return api.call(
         f"{TRA}/ajouter/fichier", {"pieceJointeFichier": _b64(data), "pieceJointeNom": nom, **extra}
     )

@@ -24,7 +24,7 @@ N = 23
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     """A recipient with 23 received invoices (numbers R00..R22), 2 not yet routed, and
     3 received by the outsider; a second supplier sent R20..R22."""
     with db.new_session() as s:
@@ -62,11 +62,11 @@ def scene(stack_db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def recipient(base_url, scene):  # noqa: ANN001, ANN201
+def recipient(base_url, scene):
     return scene.api(base_url, scene.recipient)
 
 
-def _search(api, **body) -> dict:  # noqa: ANN001
+def _search(api, **body) -> dict:
     answer = api.call(f"{FAC}/rechercher/recipiendaire", body)
     RechercherFactureParRecipiendaireRetour.model_validate(answer)
     return answer
@@ -236,7 +236,7 @@ def test_date_range_of_deposit(recipient):
     )
 
 
-def _first_id(recipient, numero: str) -> int:  # noqa: ANN001
+def _first_id(recipient, numero: str) -> int:
     answer = _search(recipient, numeroFacture=numero)
     return answer["listeFactures"][0]["idFacture"]
 

@@ -14,7 +14,7 @@ from sandbox.models import Structure
 FAC = "/cpro/factures/v1"
 
 
-def test_data_set_supplier_to_recipient_round_trip(base_url, stack_db):  # noqa: ANN001
+def test_data_set_supplier_to_recipient_round_trip(base_url, stack_db):
     answer = requests.post(f"{base_url}/_sandbox/dataset", json={}, timeout=60)
     assert answer.status_code == 201, answer.text
     entities = answer.json()["entities"]

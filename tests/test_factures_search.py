@@ -30,12 +30,12 @@ COUNT = 12
 
 
 @pytest.fixture(scope="module")
-def api(base_url, world):  # noqa: ANN001, ANN201
+def api(base_url, world):
     return tech_client(base_url, world)
 
 
 @pytest.fixture(scope="module")
-def flux(base_url, api, world):  # noqa: ANN001, ANN201
+def flux(base_url, api, world):
     """A tar.gz of 12 UBL invoices: 8 to the Etat recipient, 4 to the one without parameters."""
     prefix = f"P{uuid.uuid4().hex[:8]}"
     files = {}
@@ -51,11 +51,11 @@ def flux(base_url, api, world):  # noqa: ANN001, ANN201
     return answer["numeroFluxDepot"], prefix
 
 
-def _search(api, **criteria) -> dict:  # noqa: ANN001
+def _search(api, **criteria) -> dict:
     return api.call(RECHERCHER, criteria)
 
 
-def test_the_search_pages_ten_by_ten_by_default(api, flux):  # noqa: ANN001
+def test_the_search_pages_ten_by_ten_by_default(api, flux):
     numero, prefix = flux
     first = _search(api, numeroFluxDepot=numero)
     assert first["codeRetour"] == 0 and first["libelle"] == "TRA_MSG_00.000"
@@ -70,7 +70,7 @@ def test_the_search_pages_ten_by_ten_by_default(api, flux):  # noqa: ANN001
     assert len(invoices_of(api, numero, page_size=5)) == COUNT
 
 
-def test_sorting_and_the_items_fields(api, flux, world):  # noqa: ANN001
+def test_sorting_and_the_items_fields(api, flux, world):
     numero, prefix = flux
     body = _search(api, numeroFluxDepot=numero, rechercheFactureParFournisseur={
         "triColonne": "NumeroFacture", "triSens": "Descendant", "nbResultatsParPage": 3})
@@ -97,7 +97,7 @@ def test_sorting_and_the_items_fields(api, flux, world):  # noqa: ANN001
         ({"periodeDateFactureDu": "2024-01-16"}, 0),
     ],
 )
-def test_criteria_combine_with_the_flux_number(api, flux, criteria, count):  # noqa: ANN001
+def test_criteria_combine_with_the_flux_number(api, flux, criteria, count):
     numero, _ = flux
     body = _search(api, numeroFluxDepot=numero, **criteria)
     if count == 0:
@@ -107,7 +107,7 @@ def test_criteria_combine_with_the_flux_number(api, flux, criteria, count):  # n
         assert body["parametresRetour"]["total"] == count
 
 
-def test_by_invoice_number_and_recipient(api, flux):  # noqa: ANN001
+def test_by_invoice_number_and_recipient(api, flux):
     numero, prefix = flux
     (one,) = _search(api, numeroFacture=f"{prefix}-03")["listeFactures"]
     assert one["numeroFluxDepot"] == numero
@@ -116,7 +116,7 @@ def test_by_invoice_number_and_recipient(api, flux):  # noqa: ANN001
     assert by_recipient["parametresRetour"]["total"] == 8
 
 
-def test_other_accounts_see_nothing(base_url, api, flux):  # noqa: ANN001
+def test_other_accounts_see_nothing(base_url, api, flux):
     numero, prefix = flux
     with db.new_session() as s:
         stranger = tech_client(base_url, build_world(s))
@@ -128,13 +128,13 @@ def test_other_accounts_see_nothing(base_url, api, flux):  # noqa: ANN001
     assert stranger.call(CONSULTER, {"identifiantFactureCPP": 1})["codeRetour"] == 20000
 
 
-def test_a_user_attached_to_the_supplier_sees_its_invoices(base_url, world, flux):  # noqa: ANN001
+def test_a_user_attached_to_the_supplier_sees_its_invoices(base_url, world, flux):
     numero, _ = flux
     body = user_client(base_url, world).call(RECHERCHER, {"numeroFluxDepot": numero})
     assert body["parametresRetour"]["total"] == COUNT
 
 
-def test_consulter_fournisseur_gives_lines_and_amounts(api, flux):  # noqa: ANN001
+def test_consulter_fournisseur_gives_lines_and_amounts(api, flux):
     _, prefix = flux
     item = _search(api, numeroFacture=f"{prefix}-01")["listeFactures"][0]
     body = api.call(CONSULTER, {"identifiantFactureCPP": item["identifiantFactureCPP"]})
@@ -145,7 +145,7 @@ def test_consulter_fournisseur_gives_lines_and_amounts(api, flux):  # noqa: ANN0
     assert body == api.call(CONSULTER, {"identifiantFactureCPP": item["identifiantFactureCPP"]})
 
 
-def test_history_limit_and_unknown_invoice(api, flux):  # noqa: ANN001
+def test_history_limit_and_unknown_invoice(api, flux):
     _, prefix = flux
     item = _search(api, numeroFacture=f"{prefix}-02")["listeFactures"][0]
     body = api.call(HISTORIQUE, {"idFacture": item["identifiantFactureCPP"],

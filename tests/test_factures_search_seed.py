@@ -12,7 +12,7 @@ from sandbox.seeding.generator import default_structure_siret
 
 
 @pytest.fixture(scope="module")
-def default_api(base_url, chorus_credentials):  # noqa: ANN001, ANN201
+def default_api(base_url, chorus_credentials):
     c = chorus_credentials
     return ApiClient(base_url, c["oauth_client"]["client_id"], c["oauth_client"]["client_secret"],
                      c["technical_account"]["login"], c["technical_account"]["password"])
@@ -32,7 +32,7 @@ def default_api(base_url, chorus_credentials):  # noqa: ANN001, ANN201
          ["REJETEE", "MISE_A_DISPOSITION", "EN_COURS_ACHEMINEMENT", "DEPOSEE"]),
     ],
 )
-def test_seeded_invoices_in_the_data_set_statuses(default_api, numero, statut, history):  # noqa: ANN001
+def test_seeded_invoices_in_the_data_set_statuses(default_api, numero, statut, history):
     (item,) = default_api.call(RECHERCHER, {"numeroFacture": numero})["listeFactures"]
     assert item["statut"] == statut
     assert 4_878_981 <= item["identifiantFactureCPP"] <= 4_879_045
@@ -41,7 +41,7 @@ def test_seeded_invoices_in_the_data_set_statuses(default_api, numero, statut, h
     assert [h["histoStatutCode"] for h in body["historiquesDesStatuts"]["histoStatut"]] == history
 
 
-def test_the_seeded_set_covers_every_cadre_and_is_deterministic(default_api):  # noqa: ANN001
+def test_the_seeded_set_covers_every_cadre_and_is_deterministic(default_api):
     body = default_api.call(RECHERCHER, {"idFournisseur": None, "numeroFacture": None,
                                          "rechercheFactureParFournisseur":
                                          {"nbResultatsParPage": 100}})

@@ -23,7 +23,7 @@ TRA = "/cpro/transverses/v1"
 
 
 @pytest.fixture(scope="module")
-def scene(stack_db):  # noqa: ANN001, ANN201
+def scene(stack_db):
     """Plus recipients with each routing flag: service, EJ, EJ-or-service."""
     with db.new_session() as s:
         scene = build_scene(s)
@@ -50,11 +50,11 @@ def scene(stack_db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def supplier(base_url, scene):  # noqa: ANN001, ANN201
+def supplier(base_url, scene):
     return scene.api(base_url, scene.supplier)
 
 
-def body(scene, **over) -> dict:  # noqa: ANN001
+def body(scene, **over) -> dict:
     """The official SAISIE_API sample's shape (COMM-SUBMIT-INV), our parties."""
     value = {
         "modeDepot": "SAISIE_API",
@@ -284,7 +284,7 @@ def test_pdf_mode_needs_a_pdf_of_the_caller(base_url, scene, supplier):
     assert supplier.call(f"{FAC}/soumettre", sent)["codeRetour"] == 20508
 
 
-def _code(supplier, sent: dict) -> tuple[int, str]:  # noqa: ANN001
+def _code(supplier, sent: dict) -> tuple[int, str]:
     answer = supplier.call(f"{FAC}/soumettre", sent)
     return answer["codeRetour"], answer["libelle"]
 

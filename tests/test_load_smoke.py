@@ -47,7 +47,7 @@ needs_api = pytest.mark.skipif(not _present("sandbox.cpro"), reason="API not lan
 
 
 @pytest.fixture(scope="module")
-def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
+def load_stack(tmp_path_factory, chorus_sandbox):
     stack = start_stack(
         tmp_path_factory.mktemp("load-stack"),
         settings=profile_settings({"oauth_token_seconds": str(TOKEN_SECONDS)}),
@@ -59,7 +59,7 @@ def load_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
         db.init_engine(chorus_sandbox.database_url)  # tests here bind the load stack's
 
 
-def smoke(stack, tmp_path, **kwargs) -> dict:  # noqa: ANN001
+def smoke(stack, tmp_path, **kwargs) -> dict:
     options = dict(users=2, spawn_rate=2, duration="6s", stop_timeout=20,
                    reports_dir=str(tmp_path), label="smoke", max_p95_ms=10_000,
                    max_mail_p95_ms=20_000)
@@ -81,7 +81,7 @@ def assert_checks_passed(summary: dict) -> None:
 
 
 @needs_portal
-def test_signup_user_completes_flows_and_checks_pass(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_signup_user_completes_flows_and_checks_pass(load_stack, tmp_path) -> None:
     summary = smoke(load_stack, tmp_path, mix="signup=1", duration="6s")
     assert summary["locust"]["exitCode"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
     assert summary["totals"]["failures"] == 0
@@ -100,7 +100,7 @@ def test_signup_user_completes_flows_and_checks_pass(load_stack, tmp_path) -> No
 
 
 @needs_portal
-def test_rattachement_user_is_validated_and_activates(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_rattachement_user_is_validated_and_activates(load_stack, tmp_path) -> None:
     summary = smoke(load_stack, tmp_path, mix="rattachement=1", users=1, spawn_rate=1,
                     duration="10s")
     assert summary["totals"]["failures"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
@@ -114,7 +114,7 @@ def test_rattachement_user_is_validated_and_activates(load_stack, tmp_path) -> N
 
 
 @needs_api
-def test_api_user_reads_and_refreshes_its_token(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_api_user_reads_and_refreshes_its_token(load_stack, tmp_path) -> None:
     summary = smoke(load_stack, tmp_path, mix="api=1", users=3, spawn_rate=3,
                     duration=f"{TOKEN_SECONDS * 3}s")
     assert summary["totals"]["failures"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
@@ -128,7 +128,7 @@ def test_api_user_reads_and_refreshes_its_token(load_stack, tmp_path) -> None:  
 
 
 @needs_api
-def test_threshold_breach_fails_the_cli_run(tmp_path) -> None:  # noqa: ANN001
+def test_threshold_breach_fails_the_cli_run(tmp_path) -> None:
     """`chorus-sandbox load` (make load) exits non-zero when a threshold fails."""
     result = subprocess.run(
         [sys.executable, "-m", "sandbox.cli", "load", "-u", "2", "-r", "2", "-t", "3s",
@@ -145,7 +145,7 @@ def test_threshold_breach_fails_the_cli_run(tmp_path) -> None:  # noqa: ANN001
 
 
 @needs_api
-def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:
     """The same locustfile distributed: a master and one worker process."""
     db.init_engine(load_stack.database_url)
     port = free_port()
@@ -175,7 +175,7 @@ def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:  # noq
     assert worker_process.returncode == 0, worker_output
 
 
-def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp_path) -> None:  # noqa: ANN001
+def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp_path) -> None:
     """The post-run checks fail when the ledger claims what the sandbox did not do."""
     db.init_engine(load_stack.database_url)
     ghost = f"ghost-{uuid.uuid4().hex}@load.example.com"

@@ -22,12 +22,12 @@ from sandbox.config import load_settings
 from sandbox.models import ActionToken, Rattachement, User
 
 
-def _user(s, login: str) -> User:  # noqa: ANN001
+def _user(s, login: str) -> User:
     s.rollback()
     return s.scalar(select(User).where(User.login == login))
 
 
-def _signed_up(base_url, mailpit, **overrides):  # noqa: ANN001, ANN003, ANN202
+def _signed_up(base_url, mailpit, **overrides):
     portal = visitor(base_url)
     values = signup_values(**overrides)
     assert portal.signup(values).status_code == 303
@@ -138,7 +138,7 @@ def test_a_link_activates_once_under_concurrency(base_url, mailpit, db_session):
     assert len(used) == 1
 
 
-def _gestionnaire_and_requester(base_url, mailpit):  # noqa: ANN001, ANN202
+def _gestionnaire_and_requester(base_url, mailpit):
     """A gestionnaire (activated, logged in) and a second signup on the same SIRET."""
     gp, gp_values, gp_link = _signed_up(base_url, mailpit)
     assert gp.activate(gp_link, PASSWORD).status_code == 303
@@ -158,7 +158,7 @@ def _gestionnaire_and_requester(base_url, mailpit):  # noqa: ANN001, ANN202
     return gp, gp_values, requester, values, link
 
 
-def _demande_id(db_session, login: str) -> int:  # noqa: ANN001
+def _demande_id(db_session, login: str) -> int:
     user = _user(db_session, login)
     return db_session.scalar(select(Rattachement.id).where(Rattachement.user_id == user.id))
 

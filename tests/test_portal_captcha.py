@@ -15,7 +15,7 @@ from sandbox.models import Captcha, User
 from sandbox.testing.portal import find_form
 
 
-def _count(s, model, *where) -> int:  # noqa: ANN001
+def _count(s, model, *where) -> int:
     s.rollback()
     return s.scalar(select(func.count()).select_from(model).where(*where))
 

@@ -17,7 +17,7 @@ from sandbox.config import load_settings
 from sandbox.models import User
 
 
-def _active_account(base_url, mailpit):  # noqa: ANN001, ANN202
+def _active_account(base_url, mailpit):
     portal = visitor(base_url)
     values = signup_values()
     assert portal.signup(values).status_code == 303

@@ -12,7 +12,6 @@ from collections import Counter
 
 from test_reliability_concurrency import _race
 
-
 ROUNDS = 6
 ASKERS = 6
 
@@ -30,14 +29,14 @@ def test_new_link_requests_racing_an_activation_never_answer_500(chorus, db_sess
         tokens = [asker.csrf_token() for asker in askers]
         activated = threading.Event()
 
-        def activate(login=account.login, password=account.password):  # noqa: ANN001, ANN202
+        def activate(login=account.login, password=account.password):
             try:
                 return chorus.control.put(f"accounts/{login}/state", timeout=120,
                                           json={"state": "active", "password": password})
             finally:
                 activated.set()
 
-        def ask(v, token, login=account.login):  # noqa: ANN001, ANN202
+        def ask(v, token, login=account.login):
             # Keep asking while the activation is under way, then once more.
             while True:
                 done = activated.is_set()

@@ -22,7 +22,7 @@ from sandbox.models import Rattachement, Structure, User
 from sandbox.testing.portal import find_form
 
 
-def _users(s, login: str) -> int:  # noqa: ANN001
+def _users(s, login: str) -> int:
     s.rollback()  # a fresh snapshot: see what the server committed since
     return s.scalar(select(func.count()).select_from(User).where(User.login == login.lower()))
 
@@ -347,7 +347,7 @@ def test_one_account_per_login_under_concurrent_signups(base_url, db_session):
         forms.append(form)
     statuses: list[int] = []
 
-    def post(portal, form) -> None:  # noqa: ANN001
+    def post(portal, form) -> None:
         answer = portal.http.post(portal.url("/creer-un-compte"), data=form,
                                   allow_redirects=False, timeout=30)
         statuses.append(answer.status_code)

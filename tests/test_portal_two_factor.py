@@ -8,12 +8,12 @@ from portal_support import PASSWORD, activation_link, signup_values
 from pytest_mailpit.client import MailpitClient
 
 from sandbox import db
-from sandbox.testing.portal import PortalClient
 from sandbox.testing.harness import start_stack
+from sandbox.testing.portal import PortalClient
 
 
 @pytest.fixture(scope="module")
-def two_factor_stack(tmp_path_factory, chorus_sandbox):  # noqa: ANN001, ANN201
+def two_factor_stack(tmp_path_factory, chorus_sandbox):
     """A stack of its own with two_factor on (the session's stack keeps it off)."""
     stack = start_stack(tmp_path_factory.mktemp("two-factor"),
                         settings={"two_factor": "on", "seed_structures": "5",

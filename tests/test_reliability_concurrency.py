@@ -18,8 +18,8 @@ from _figures import record
 from sqlalchemy import func, select
 
 from sandbox.models import OutboxMail, Rattachement, Structure, User
-from sandbox.testing.portal import find_form
 from sandbox.testing.client import random_siret
+from sandbox.testing.portal import find_form
 
 RACERS = 50
 
@@ -57,7 +57,7 @@ def _race(posts: list[Callable[[], requests.Response]],
     return statuses
 
 
-def _mails_to(db_session, address: str) -> Counter:  # noqa: ANN001
+def _mails_to(db_session, address: str) -> Counter:
     db_session.rollback()  # a new snapshot (SQLite keeps the old one)
     return Counter(db_session.scalars(
         select(OutboxMail.kind).where(OutboxMail.to_addr == address)).all())
@@ -71,7 +71,7 @@ def test_fifty_simultaneous_signups_with_one_login_make_one_account(chorus, db_s
         visitor = chorus.portal()
         sessions.append(visitor.http)
         form = find_form(visitor.get("/creer-un-compte").text, "/creer-un-compte")
-        data = {**form.fields, **chorus._signup_fields(login, {"identifiant": siret})}  # noqa: SLF001
+        data = {**form.fields, **chorus._signup_fields(login, {"identifiant": siret})}
         if data.get("captcha_id"):
             data["captcha"] = chorus.captcha_answer(data["captcha_id"])
         posts.append(lambda v=visitor, d=data: v.http.post(

@@ -35,7 +35,7 @@ def test_stack_runs_on_the_database_the_suite_asked_for(base_url, chorus_sandbox
         assert make_url(chorus_sandbox.database_url).database != "postgres"
 
 
-def _new_user(s, login: str) -> User:  # noqa: ANN001
+def _new_user(s, login: str) -> User:
     from sandbox import clock
 
     user = User(login=login, prenom="Élise", nom="Durand", email_contact=login,

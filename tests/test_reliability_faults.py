@@ -26,8 +26,8 @@ from mail_support import extra_dispatchers
 from mail_support import outbox_rows as _outbox
 from pytest_mailpit.client import MailpitClient
 from pytest_mailpit.models import ChaosTrigger, ChaosTriggers
-from stack_support import engine_bound_to, private_stack
 from sqlalchemy import select
+from stack_support import engine_bound_to, private_stack
 
 from sandbox import db
 from sandbox.models import OutboxMail, User
@@ -53,7 +53,7 @@ FIGURES: dict[str, int] = {}  # recorded at the end of the module (see _figures.
 
 
 @pytest.fixture(scope="module")
-def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:
     try:
         with private_stack(tmp_path_factory.mktemp("faults"), chorus_sandbox.database_url,
                            FAULT_SETTINGS) as stack:
@@ -63,7 +63,7 @@ def _fault_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  #
 
 
 @pytest.fixture
-def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def fault_stack(_fault_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:
     """The private stack, with this process's engine bound to its database for the test
     (after conftest's ``stack_db`` bound it to the session stack)."""
     with engine_bound_to(_fault_stack.database_url, chorus_sandbox.database_url):
@@ -213,7 +213,7 @@ def test_sigkill_during_signups_keeps_every_acknowledged_account(fault_stack):
                 return
             login = f"{tag}-{worker}-{i}@example.com"
             try:
-                answer = client.portal().signup(client._signup_fields(login, {}))  # noqa: SLF001
+                answer = client.portal().signup(client._signup_fields(login, {}))
             except requests.RequestException:
                 refused.append(login)  # the server died under it: not acknowledged
                 wait_until(lambda: _answers(fault_stack.url), 90, "the sandbox back")

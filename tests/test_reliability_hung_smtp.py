@@ -42,7 +42,7 @@ HUNG_SETTINGS = {
 
 
 @pytest.fixture
-def hung_stack(tmp_path, chorus_sandbox, stack_db) -> Iterator[RunningStack]:  # noqa: ANN001
+def hung_stack(tmp_path, chorus_sandbox, stack_db) -> Iterator[RunningStack]:
     stack = start_stack(tmp_path, settings=HUNG_SETTINGS, ignore_duplicate_ids=False)
     try:
         with engine_bound_to(stack.database_url, chorus_sandbox.database_url):
@@ -53,7 +53,7 @@ def hung_stack(tmp_path, chorus_sandbox, stack_db) -> Iterator[RunningStack]:  #
         db.init_engine(chorus_sandbox.database_url)
 
 
-def _long_outage(ids) -> bool:  # noqa: ANN001
+def _long_outage(ids) -> bool:
     """Some mail failed 4 times in a row: each attempt waited out a 1 s timeout and a
     backoff, so the pause has outlived the 2 s lease several times over."""
     attempts = [row.attempts for row in outbox_rows(ids) if row.state != "delivered"]

@@ -30,8 +30,8 @@ import requests
 from _figures import record
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from stack_support import engine_bound_to, private_stack
 from sqlalchemy import func, select
+from stack_support import engine_bound_to, private_stack
 
 from sandbox import db
 from sandbox.models import User
@@ -44,7 +44,7 @@ FIGURES: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
-def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:
     """A private stack: fuzzing writes junk and changes the clock."""
     try:
         with private_stack(tmp_path_factory.mktemp("fuzz"), chorus_sandbox.database_url,
@@ -56,7 +56,7 @@ def _fuzz_stack(tmp_path_factory, chorus_sandbox) -> Iterator[RunningStack]:  # 
 
 
 @pytest.fixture
-def fuzz_stack(_fuzz_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:  # noqa: ANN001
+def fuzz_stack(_fuzz_stack, stack_db, chorus_sandbox) -> Iterator[RunningStack]:
     """The private stack, with this process's engine bound to its database for the test
     (after conftest's ``stack_db`` bound it to the session stack)."""
     with engine_bound_to(_fuzz_stack.database_url, chorus_sandbox.database_url):
@@ -71,7 +71,7 @@ def _document(url: str) -> dict | None:
     return answer.json()
 
 
-def _fuzz(schema, base_url: str, checks: list, headers: dict | None = None,  # noqa: ANN001
+def _fuzz(schema, base_url: str, checks: list, headers: dict | None = None,
           skipped: set | frozenset = frozenset()) -> tuple[int, list[str]]:
     """Run every operation of ``schema``; return (cases sent, failures)."""
     sent = 0
@@ -86,7 +86,7 @@ def _fuzz(schema, base_url: str, checks: list, headers: dict | None = None,  # n
                   suppress_health_check=list(HealthCheck),
                   phases=[Phase.explicit, Phase.generate])
         @given(case=operation.as_strategy())
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             nonlocal sent
             if time.monotonic() > deadline:
                 return
@@ -96,7 +96,7 @@ def _fuzz(schema, base_url: str, checks: list, headers: dict | None = None,  # n
 
         try:
             run()
-        except BaseException as error:  # noqa: BLE001 - a failure group from schemathesis
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             failures.append(f"{operation.label}: {str(error)[:1500]}")
@@ -169,7 +169,7 @@ def test_signup_form_never_answers_5xx_whatever_is_typed(fuzz_stack):
     outcomes = {"accepted": 0, "refused": 0}
     accepted: set[str] = set()
     client = SandboxClient(fuzz_stack.url, fuzz_stack.mailpit_url)
-    valid = client._signup_fields(f"fuzz-{uuid.uuid4().hex[:10]}@example.com", {})  # noqa: SLF001
+    valid = client._signup_fields(f"fuzz-{uuid.uuid4().hex[:10]}@example.com", {})
 
     @settings(max_examples=FUZZ_EXAMPLES * 4, deadline=None, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
@@ -275,8 +275,9 @@ def test_malformed_json_wrong_types_and_invalid_utf8_are_refused_cleanly(fuzz_st
                                                     answer.status_code, answer.text[:300])
             assert answer.json()["libelle"]
     # The portal's forms: invalid UTF-8 and odd content types.
-    for body, content_type in [(b"login=%FF%FE&password=%C3%28", "application/x-www-form-urlencoded"),
-                               (b"\xff\xfe", "application/x-www-form-urlencoded"),
+    form = "application/x-www-form-urlencoded"
+    for body, content_type in [(b"login=%FF%FE&password=%C3%28", form),
+                               (b"\xff\xfe", form),
                                (b'{"login": "x"}', "application/json"),
                                (b"--b\r\n", "multipart/form-data; boundary=b")]:
         answer = requests.post(f"{fuzz_stack.url}/connexion", data=body,
@@ -314,7 +315,7 @@ def test_very_long_and_control_character_fields_change_nothing(fuzz_stack):
     client = SandboxClient(fuzz_stack.url, fuzz_stack.mailpit_url)
     for prenom in ["A" * 100_000, "Zo\x00é", "\u202eevil", "a\r\nBcc: x@example.com"]:
         visitor = client.portal()
-        fields = client._signup_fields(login, {"prenom": prenom})  # noqa: SLF001
+        fields = client._signup_fields(login, {"prenom": prenom})
         answer = visitor.signup(fields)
         assert answer.status_code < 500, (prenom[:20], answer.status_code)
         with db.new_session() as s:
@@ -355,7 +356,7 @@ def test_ids_beyond_64_bits_in_urls_are_404_not_500(fuzz_stack, tmp_path):
     db.init_engine(fuzz_stack.database_url)  # create_app bound the engine to its own
     rules = [r for r in app.url_map.iter_rules()
              if any(type(c).__name__.endswith("IntegerConverter")
-                    for c in r._converters.values())]  # noqa: SLF001
+                    for c in r._converters.values())]
     assert rules
     sent = 0
     for rule in rules:

@@ -34,17 +34,17 @@ MACHINE_PREFIXES = ("/_sandbox", "/api/", "/cpro", "/health", "/openapi.json", "
 
 
 @pytest.fixture
-def inprocess_app(tmp_path) -> Iterator:  # noqa: ANN001
+def inprocess_app(tmp_path) -> Iterator:
     """Build apps on a temporary SQLite database; put the process's engine and clock back."""
     with app_factory(tmp_path / "security.db") as make:
         yield make
 
 
-def _sample_path(rule) -> str:  # noqa: ANN001
+def _sample_path(rule) -> str:
     """A concrete URL for a Flask rule (each variable filled with a plausible value)."""
     path = rule.rule
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__  # noqa: SLF001
+        converter = rule._converters[name].__class__.__name__
         value = "1" if "Integer" in converter else "abc"
         path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
     return path
@@ -144,7 +144,7 @@ def test_security_headers_on_every_kind_of_answer(base_url):
                                                   "strict-origin-when-cross-origin"}, what
 
 
-def _portal_post_rules(app) -> list:  # noqa: ANN001
+def _portal_post_rules(app) -> list:
     return [rule for rule in app.url_map.iter_rules()
             if "POST" in rule.methods and not rule.rule.startswith(MACHINE_PREFIXES)]
 
@@ -182,7 +182,7 @@ def test_every_portal_form_refuses_a_post_without_its_csrf_token(chorus, base_ur
 
 def test_signup_without_csrf_creates_nothing(chorus, db_session):
     login = f"csrf-{uuid.uuid4().hex[:10]}@example.com"
-    fields = chorus._signup_fields(login, {})  # noqa: SLF001
+    fields = chorus._signup_fields(login, {})
     visitor = chorus.portal()
     page = visitor.get("/creer-un-compte")
     form = find_form(page.text, "/creer-un-compte")
@@ -250,7 +250,7 @@ def test_markup_in_every_signup_field_is_escaped_in_pages_and_mails(chorus, chor
     refused = {name: PAYLOAD for name in ("prenom", "nom", "ville", "telephone",
                                           "login_email", "email_contact", "code_postal",
                                           "identifiant", "raison_sociale", "adresse")}
-    page = chorus.portal().signup({**chorus._signup_fields(  # noqa: SLF001
+    page = chorus.portal().signup({**chorus._signup_fields(
         f"bad-{uuid.uuid4().hex[:6]}@example.com", {}), **refused})
     assert page.status_code == 400 and not _raw_markup_in(page.text)
     assert "&lt;script&gt;" in page.text
@@ -312,7 +312,7 @@ def test_password_hash_uses_the_configured_tunable_method(chorus, db_session):
     assert account.password not in user.password_hash
 
 
-def _login(chorus, login: str, password: str) -> requests.Response:  # noqa: ANN001
+def _login(chorus, login: str, password: str) -> requests.Response:
     return chorus.portal().submit("/connexion", {"login": login, "password": password},
                                   action_contains="/connexion")
 

@@ -27,7 +27,7 @@ def _search(api: ApiClient, identifiant: str) -> list[dict]:
     return answer["listeStructures"]
 
 
-def test_default_credentials_reach_the_api(base_url):  # noqa: ANN001
+def test_default_credentials_reach_the_api(base_url):
     creds = _credentials(base_url)
     api = ApiClient(base_url, creds["oauth_client"]["client_id"],
                     creds["oauth_client"]["client_secret"],
@@ -43,7 +43,7 @@ def test_default_credentials_reach_the_api(base_url):  # noqa: ANN001
         assert [s["identifiantStructure"] for s in _search(api, siret)] == [siret]
 
 
-def test_data_set_technical_account_reaches_the_api(base_url, chorus_sandbox, stack_db):  # noqa: ANN001
+def test_data_set_technical_account_reaches_the_api(base_url, chorus_sandbox, stack_db):
     settings = load_settings({"database_url": chorus_sandbox.database_url,
                               "public_base_url": base_url})
     with db.transaction() as s:

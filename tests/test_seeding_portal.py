@@ -9,14 +9,14 @@ import pytest
 from seeding_support import check_dataset_csv
 
 from sandbox.config import load_settings
-from sandbox.testing.portal import PortalClient
 from sandbox.seeding import load_fixture
+from sandbox.testing.portal import PortalClient
 
 PASSWORD = "Jeu-De-Donnees-2024!"
 
 
 @pytest.fixture
-def portal_user(chorus_sandbox, stack_db, tmp_path) -> str:  # noqa: ANN001
+def portal_user(chorus_sandbox, stack_db, tmp_path) -> str:
     """A unique active user of the session's stack, created by a scenario fixture."""
     login = f"jdd-{uuid.uuid4().hex[:12]}@example.com"
     path = tmp_path / "user.yaml"
@@ -35,7 +35,7 @@ def _logged_in(base_url: str, login: str) -> PortalClient:
     return client
 
 
-def test_generate_download_and_mail(base_url, portal_user, mailpit):  # noqa: ANN001
+def test_generate_download_and_mail(base_url, portal_user, mailpit):
     client = _logged_in(base_url, portal_user)
     page = client.get("/qualification/jeu-de-donnees")
     assert page.status_code == 200
@@ -68,7 +68,7 @@ def test_generate_download_and_mail(base_url, portal_user, mailpit):  # noqa: AN
     assert "/connexion" in anonymous.headers["Location"]
 
 
-def test_another_user_cannot_download(base_url, portal_user, chorus_sandbox, stack_db,  # noqa: ANN001
+def test_another_user_cannot_download(base_url, portal_user, chorus_sandbox, stack_db,
                                       tmp_path):
     owner = _logged_in(base_url, portal_user)
     answer = owner.submit("/qualification/jeu-de-donnees", {})
@@ -82,7 +82,7 @@ def test_another_user_cannot_download(base_url, portal_user, chorus_sandbox, sta
     assert other.get(dataset_path + ".csv").status_code == 404
 
 
-def test_generation_needs_the_csrf_token(base_url, portal_user):  # noqa: ANN001
+def test_generation_needs_the_csrf_token(base_url, portal_user):
     client = _logged_in(base_url, portal_user)
     answer = client.http.post(f"{base_url}/qualification/jeu-de-donnees", data={},
                               allow_redirects=False, timeout=30)
@@ -90,7 +90,7 @@ def test_generation_needs_the_csrf_token(base_url, portal_user):  # noqa: ANN001
 
 
 @pytest.mark.browser
-def test_a_person_clicks_the_button_in_chromium(base_url, portal_user, tmp_path):  # noqa: ANN001
+def test_a_person_clicks_the_button_in_chromium(base_url, portal_user, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -9,6 +9,8 @@ a technical account has the rights of its structure's validated gestionnaire pri
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from sandbox.models import Rattachement, Structure, User
 from sandbox.vocabulary import Role, StatutRattachement
 
 
-def _gestionnaire_rows(structure_id: int, *, validated: bool = True) -> Select:
+def _gestionnaire_rows(structure_id: int, *, validated: bool = True) -> Select[Any]:
     query = select(Rattachement.user_id).where(
         Rattachement.structure_id == structure_id,
         Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
@@ -30,7 +32,8 @@ def gestionnaire_principal_id(
     s: Session, structure_id: int, *, validated: bool = True
 ) -> int | None:
     """Return the id of the structure's gestionnaire principal (validated by default)."""
-    return s.scalar(_gestionnaire_rows(structure_id, validated=validated))
+    user_id: int | None = s.scalar(_gestionnaire_rows(structure_id, validated=validated))
+    return user_id
 
 
 def gestionnaire_principal(

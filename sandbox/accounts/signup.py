@@ -22,6 +22,7 @@ from sandbox.accounts import rights, validation
 from sandbox.accounts.activation import link_lifetime, new_activation_link
 from sandbox.accounts.errors import ValidationErrors
 from sandbox.accounts.validation import SignupData
+from sandbox.builders import new_structure
 from sandbox.config import Settings
 from sandbox.mail.senders import send_rattachement_request_email, send_signup_summary_email
 from sandbox.models import Rattachement, Structure, User
@@ -31,7 +32,6 @@ from sandbox.vocabulary import (
     StatutStructure,
     StatutUtilisateur,
     TypeIdentifiant,
-    TypeStructure,
 )
 
 __all__ = ["SignupResult", "signup"]
@@ -101,11 +101,10 @@ def _errors(s: Session, v: SignupData, errors: dict[str, str]) -> Structure | No
 
 def _new_structure(v: SignupData, now: datetime) -> Structure:
     particulier = v.type_identifiant == TypeIdentifiant.PARTICULIER
-    return Structure(
+    return new_structure(
         type_identifiant=v.type_identifiant,
         identifiant=v.identifiant,
-        type_structure=TypeStructure.PRIVEE,
-        statut=StatutStructure.ACTIF,
+        now=now,
         raison_sociale="" if particulier else v.raison_sociale,
         libelle=None if particulier else v.raison_sociale,
         nom=v.structure_nom if particulier else None,
@@ -117,8 +116,6 @@ def _new_structure(v: SignupData, now: datetime) -> Structure:
         code_postal=v.code_postal,
         ville=v.ville,
         pays=v.pays,
-        created_at=now,
-        updated_at=now,
     )
 
 

@@ -49,7 +49,7 @@ def refusal(status: int, title: str, message: str, error: str) -> Response:
         return response
     try:  # the portal's own error page (its layout and stylesheet)
         html = render_template("web/error.html", code=status, title=title, message=message)
-    except Exception:  # noqa: BLE001  (no portal in this app: a bare French page)
+    except Exception:
         html = render_template("control/unavailable.html", status=status, title=title,
                                message=message)
     return Response(html, status=status, mimetype="text/html")

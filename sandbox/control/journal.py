@@ -59,7 +59,7 @@ def prune(folder: Path) -> int:
 
 
 def _open(path: Path) -> Any:
-    return open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (kept open)
+    return open(path, "a", encoding="utf-8", buffering=1)
 
 
 def record(folder: Path, size: int, entry: dict) -> None:

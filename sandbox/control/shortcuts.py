@@ -112,7 +112,7 @@ def post_activation_link(login: str, body: sc.ActivationLinkRequest) -> dict:
 @operation("POST", "/rattachements/<int:rattachementId>/decision", tag="Shortcuts",
            summary="Decide a demande de rattachement", body=sc.DecisionRequest,
            answer=sc.DecisionView, errors=(400, 404, 409))
-def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:  # noqa: N803
+def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:
     """Decide a demande de rattachement: {"decision": "VALIDEE" | "REFUSEE", "commentaire"}."""
     s = db.session(write=True)
     if s.get(Rattachement, rattachementId) is None:  # ids beyond BIGINT: 404 by the route

@@ -16,7 +16,7 @@ from sandbox.portal import captcha
 from sandbox.seeding.dataset import parse_dataset_csv
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     return current_app.config["SANDBOX"]
 
 
@@ -156,7 +156,7 @@ def get_mails(query: sc.MailQuery) -> dict:
 
 @operation("GET", "/captcha/<captchaId>", summary="The answer of a captcha challenge",
            tag="Mails", answer=sc.CaptchaAnswer, errors=(404,))
-def get_captcha(captchaId: str) -> dict:  # noqa: N803 (the document's parameter name)
+def get_captcha(captchaId: str) -> dict:
     """The answer of a captcha challenge shown by the portal."""
     answer = captcha.answer_of(captchaId)
     if answer is None:

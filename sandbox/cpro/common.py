@@ -40,12 +40,12 @@ def date_iso(moment: datetime | None) -> str | None:
     return _aware_utc(moment).astimezone(PARIS).isoformat(timespec="milliseconds")
 
 
-def designation(row) -> str:  # noqa: ANN001 (a row with raison_sociale, prenom, nom)
+def designation(row) -> str:
     """designationStructure: the raison sociale, or "Prénom Nom" for a Particulier."""
     return row.raison_sociale or " ".join(x for x in (row.prenom, row.nom) if x)
 
 
-def prefix(column, value: str):  # noqa: ANN001, ANN201
+def prefix(column, value: str):
     """``column`` starts with ``value``, as a range: it uses the column's index on SQLite
     and PostgreSQL, where ``LIKE 'x%'`` may not."""
     return and_(column >= value, column < value + "\U0010ffff")
@@ -58,12 +58,12 @@ def statut_sortie(statut: str) -> str:
     return StatutStructureSortie.INACTIVE
 
 
-def type_structure_column(selective: bool):  # noqa: ANN201
+def type_structure_column(selective: bool):
     """``type_structure``, unusable by an index when ``selective`` (see visible_clause)."""
     return Structure.type_structure.op("||")("") if selective else Structure.type_structure
 
 
-def visible_clause(ctx: Context, selective: bool = False):  # noqa: ANN201
+def visible_clause(ctx: Context, selective: bool = False):
     """SQL condition: public structures, or private ones the caller is attached to.
 
     ``selective``: another criterion of the query has a selective index (identifier,
@@ -75,7 +75,7 @@ def visible_clause(ctx: Context, selective: bool = False):  # noqa: ANN201
     return visibility(selective, ctx.caller.structure_ids(ctx.s))
 
 
-def visibility(selective: bool, ids: Any, has_ids: bool | None = None):  # noqa: ANN201
+def visibility(selective: bool, ids: Any, has_ids: bool | None = None):
     """``visible_clause`` for given ``ids``: a collection, or a bound parameter (an
     expanding ``bindparam``, with ``has_ids`` saying whether it will hold any)."""
     public = type_structure_column(selective)
@@ -124,7 +124,7 @@ def find_structure(
     return readable_structure(ctx, structure_id)
 
 
-def adresse(obj) -> dict:  # noqa: ANN001 (Structure or Service)
+def adresse(obj) -> dict:
     """The postal address block (adressePostaleDuSiege / adressePostale)."""
     return {
         "adresse": obj.adresse,

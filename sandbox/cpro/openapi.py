@@ -60,7 +60,7 @@ def _components(operations: Registry) -> dict:
     return operations.json_schemas(REF, sc.ErreurRequete, sc.ErreurPasserelle, sc.ErreurMetier)
 
 
-def _operation_doc(op) -> dict:  # noqa: ANN001
+def _operation_doc(op) -> dict:
     responses = {
         "200": {
             "description": "Success (codeRetour 0) or business error (codeRetour ≠ 0, "

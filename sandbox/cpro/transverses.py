@@ -93,7 +93,7 @@ def _devises(langue: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((c.alpha_3, translate(c.name)) for c in pycountry.currencies))
 
 
-def _translator(domain: str, langue: str):  # noqa: ANN202
+def _translator(domain: str, langue: str):
     if langue == "EN":
         return lambda text: text
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["fr"]).gettext

@@ -75,7 +75,7 @@ class PolicyRequest(Request):
     motif: Annotated[Text, Field(max_length=2000)] | None = None
 
     @model_validator(mode="after")
-    def _one_delay(self) -> "PolicyRequest":
+    def _one_delay(self) -> PolicyRequest:
         if (self.delai is None) == (self.delaiSecondes is None):
             raise ValueError("give exactly one of delai ('2d') and delaiSecondes")
         return self
@@ -146,7 +146,7 @@ class FactureList(Listing):
 # --- views of rows -------------------------------------------------------------------
 
 
-def _iso(value) -> str | None:  # noqa: ANN001
+def _iso(value) -> str | None:
     return clock.aware(value).isoformat() if value is not None else None
 
 
@@ -189,7 +189,7 @@ def facture_view(f: Facture, identifiants: dict[int, str], numeros: dict[int, st
     }
 
 
-def _structure_id(s, identifiant: str) -> int:  # noqa: ANN001
+def _structure_id(s, identifiant: str) -> int:
     found = s.scalars(select(Structure.id).where(Structure.identifiant == identifiant.strip())
                       .order_by(Structure.id)).first()
     if found is None:
@@ -203,7 +203,7 @@ def _structure_id(s, identifiant: str) -> int:  # noqa: ANN001
 @operation("POST", "/factures/<int:idFacture>/statut", tag=TAG, body=MoveRequest,
            answer=MoveAnswer, errors=(400, 404, 409),
            summary="Move an invoice to a status (along allowed transitions)")
-def move_facture(idFacture: int, body: MoveRequest) -> dict:  # noqa: N803
+def move_facture(idFacture: int, body: MoveRequest) -> dict:
     """Move the invoice to ``statut`` through the allowed transitions, one history row per
     step (``motif``, or a default one where a motif is required). 409 when unreachable."""
     try:
@@ -243,7 +243,7 @@ def list_factures(query: FactureQuery) -> dict:
     return {"count": len(rows), "total": total, "factures": factures_views(s, rows)}
 
 
-def factures_views(s, rows: list[Facture]) -> list[dict]:  # noqa: ANN001
+def factures_views(s, rows: list[Facture]) -> list[dict]:
     """``facture_view`` of many rows with three queries."""
     ids = [f.id for f in rows]
     structures = {x for f in rows for x in (f.fournisseur_id, f.destinataire_id)}
@@ -280,7 +280,7 @@ def list_flux(query: FluxQuery) -> dict:
     return {"count": len(rows), "total": total, "flux": flux_views(s, rows)}
 
 
-def flux_views(s, rows: list[Flux]) -> list[dict]:  # noqa: ANN001
+def flux_views(s, rows: list[Flux]) -> list[dict]:
     ids = [f.id for f in rows]
     factures: dict[int, list[int]] = {}
     if ids:
@@ -293,7 +293,7 @@ def flux_views(s, rows: list[Flux]) -> list[dict]:  # noqa: ANN001
 
 @operation("POST", "/factures/flux/<numeroFluxDepot>/resultat", tag=TAG, body=OutcomeRequest,
            errors=(400, 404), summary="Force a flux to IN_INCIDENTE or to a given rejection")
-def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:  # noqa: N803
+def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:
     """Before integration the outcome is kept and the worker applies it when the flux is due
     (instead of the checks); after it, the CR is rewritten now and the invoices the flux
     created are withdrawn (a rejected or incident flux has none)."""
@@ -369,7 +369,7 @@ def delete_policies() -> None:
 
 @operation("DELETE", "/factures/policies/<int:policyId>", tag=TAG, status=204, errors=(404,),
            summary="Remove one automatic lifecycle policy")
-def delete_policy(policyId: int) -> None:  # noqa: N803
+def delete_policy(policyId: int) -> None:
     """Remove the policy ``policyId``."""
     with db.transaction() as s:
         if not policies.delete_policy(s, policyId):

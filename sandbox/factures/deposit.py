@@ -110,7 +110,7 @@ def deposer_flux(ctx: Context, p: DeposerFluxParam) -> dict:
     }
 
 
-def max_request_bytes(settings) -> int:  # noqa: ANN001
+def max_request_bytes(settings) -> int:
     """The body a deposit may need: the file in base64 (4/3) plus the JSON around it."""
     return settings.factures_max_file_bytes * 4 // 3 + 64 * 1024
 

@@ -43,7 +43,7 @@ TVA_KEYS = (
 )
 
 
-def day(moment) -> str | None:  # noqa: ANN001
+def day(moment) -> str | None:
     """``YYYY-MM-DD`` in Paris time."""
     if moment is None:
         return None

@@ -44,7 +44,7 @@ class Case:
 
 def cases(supplier: str, prefix: str = "FX") -> list[Case]:
     """Every example flux for ``supplier``; invoice numbers start with ``prefix``."""
-    def e(n: str, **kw) -> ex.Example:  # noqa: ANN003
+    def e(n: str, **kw) -> ex.Example:
         return ex.Example(f"{prefix}-{n}", supplier, ETAT, service="SFACETAT",
                           destinataire_nom="Destinataire Etat", **kw)
 

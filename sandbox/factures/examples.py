@@ -20,7 +20,6 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 
-
 @dataclass(frozen=True)
 class Line:
     reference: str
@@ -60,7 +59,7 @@ class Example:
     iban: str = "FR7630001007941234567890185"
     amount_override: str | None = None  # a raw (possibly invalid) TaxExclusiveAmount
 
-    def with_(self, **changes) -> Example:  # noqa: ANN003
+    def with_(self, **changes) -> Example:
         return replace(self, **changes)
 
     @property

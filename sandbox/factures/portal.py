@@ -56,7 +56,7 @@ def _libelle(statut: str) -> str:
 bp.add_app_template_filter(_libelle, "libelle_statut")
 
 
-def _history(s, ids: list[int]) -> dict[int, list[FactureStatut]]:  # noqa: ANN001
+def _history(s, ids: list[int]) -> dict[int, list[FactureStatut]]:
     rows: dict[int, list[FactureStatut]] = {}
     if ids:
         for h in s.scalars(select(FactureStatut).where(FactureStatut.facture_id.in_(ids))
@@ -65,7 +65,7 @@ def _history(s, ids: list[int]) -> dict[int, list[FactureStatut]]:  # noqa: ANN0
     return rows
 
 
-def _names(s, factures: list[Facture]) -> dict[int, Structure]:  # noqa: ANN001
+def _names(s, factures: list[Facture]) -> dict[int, Structure]:
     ids = {x for f in factures for x in (f.fournisseur_id, f.destinataire_id)}
     if not ids:
         return {}

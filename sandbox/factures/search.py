@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.errors import LIBELLE_CONSULTATION_OK, LIBELLE_RECHERCHE_OK
 from sandbox.cpro.common import date_iso, designation
+from sandbox.cpro.errors import LIBELLE_CONSULTATION_OK, LIBELLE_RECHERCHE_OK
 from sandbox.cpro.paging import page_request, parametres_retour, run_paged
 from sandbox.factures import errors
 from sandbox.factures.api_models import (
@@ -42,7 +42,7 @@ SORTS = {
 }
 
 
-def _range(clauses: list, column, low, high) -> None:  # noqa: ANN001
+def _range(clauses: list, column, low, high) -> None:
     if low is not None:
         clauses.append(column >= low)
     if high is not None:

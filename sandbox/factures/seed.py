@@ -23,7 +23,8 @@ from sqlalchemy import Connection, insert, select
 from sandbox.factures import examples
 from sandbox.factures.models import Facture, FactureStatut
 from sandbox.models import Service, Structure, User
-from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture as F
+from sandbox.vocabulary import CadreFacturation, ModeDepot
+from sandbox.vocabulary import StatutFacture as F
 
 FIRST_ID = 4_878_981
 FIRST_NUMBER = 1_110_661

@@ -32,7 +32,7 @@ OptStr = Annotated[str | None, Blank]
 OptStatut = Annotated[StatutFacture | None, Blank]
 
 
-def opt_text(max_length: int):  # noqa: ANN201
+def opt_text(max_length: int):
     """An optional text of at most ``max_length`` characters (blank = absent)."""
     return Annotated[Annotated[str, Field(max_length=max_length)] | None, Blank]
 

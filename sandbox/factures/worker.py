@@ -57,7 +57,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _free_lease(now):  # noqa: ANN001, ANN202
+def _free_lease(now):
     return or_(Flux.lease_until.is_(None), Flux.lease_until < now)
 
 
@@ -163,7 +163,7 @@ def process(flux_id: int, holder: str, settings: Settings) -> bool:
         log.exception("integration of flux %s failed (attempt will be retried)", flux_id)
         try:
             _release(flux_id, holder, error)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not release flux %s", flux_id)
         return False
 

@@ -64,7 +64,7 @@ class BenchOptions:
     flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
 
     @classmethod
-    def quick(cls, **overrides) -> BenchOptions:  # noqa: ANN003
+    def quick(cls, **overrides) -> BenchOptions:
         """A short bench for before/after comparisons: 15 s runs, no scale, one hash cost,
         no entry in docs/performance.md (the figures land in reports/ only)."""
         values = dict(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
@@ -73,7 +73,7 @@ class BenchOptions:
         return cls(**values)
 
 
-def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:  # noqa: ANN001
+def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
     """The cached database of ``count`` structures in ``var_dir``, seeded once if missing."""
     path = Path(var_dir) / f"scale-{count}.db"
     if path.exists():
@@ -153,7 +153,7 @@ def row(summary: dict, name: str) -> dict:
     return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "failures": 0}
 
 
-def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:  # noqa: ANN001
+def profile_server(stack, seconds: int, target: Path) -> subprocess.Popen | None:
     """py-spy the gunicorn master and all its workers for ``seconds`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not os.path.exists(spy) or stack.server.process is None:
@@ -238,7 +238,7 @@ def cpu_figures(cpu: dict, units: int | float) -> dict:
     }
 
 
-def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
+def run_bench(opts: BenchOptions, echo=print) -> dict:
     """Every measure in one run; return the results (also in bench.json)."""
     out = new_run_dir(opts.reports_dir, "bench")
     seconds = duration_seconds(opts.duration)
@@ -248,7 +248,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                                 "workers": opts.server_workers,
                                 "threads": opts.server_threads}}
 
-    def load(label: str, stack, **kwargs) -> dict:  # noqa: ANN001
+    def load(label: str, stack, **kwargs) -> dict:
         run_out = out / label
         run_out.mkdir(parents=True, exist_ok=True)
         base = dict(duration=opts.duration, label=label, max_p95_ms=10_000,
@@ -376,7 +376,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         started = time.perf_counter()
         try:
             stack = start_load_stack(work, server_options(opts, settings))
-        except Exception as error:  # noqa: BLE001 - a failed seed is reported, not fatal
+        except Exception as error:
             results["scale"][count] = {"error": str(error)[:300]}
             echo(f"  scale {count}: could not start ({error})")
             continue

@@ -59,7 +59,7 @@ def _server_line(r: dict) -> str:
             f"on the same box; each run {r['duration']}. Load average at start: {m['load1']:.2f}.")
 
 
-def markdown(r: dict) -> str:  # noqa: C901
+def markdown(r: dict) -> str:
     """The figures against the targets of issue 13, as a Markdown table."""
     m = r["machine"]
     lines = [

@@ -176,7 +176,7 @@ def _database(opts: ChaosOptions) -> tuple[str | None, bool]:
     return None, False
 
 
-def run_chaos(opts: ChaosOptions, echo=print) -> dict:  # noqa: ANN001
+def run_chaos(opts: ChaosOptions, echo=print) -> dict:
     """One chaos run; return its figures and checks (also written to ``chaos.json``)."""
     seconds = duration_seconds(opts.duration)
     if not 30 <= seconds <= MAX_SECONDS:
@@ -252,7 +252,7 @@ def run_chaos(opts: ChaosOptions, echo=print) -> dict:  # noqa: ANN001
     return result
 
 
-def print_chaos(result: dict, echo=print) -> None:  # noqa: ANN001
+def print_chaos(result: dict, echo=print) -> None:
     """The figures, the faults done and the checks of a chaos run."""
     f = result["figures"]
     echo(f"Chaos run on {f['database']} ({f['seconds']:.0f}s, seed {f['seed']}): "

@@ -76,7 +76,7 @@ def register(group: click.Group) -> None:
     @click.option("--chaos-seed", type=int, default=14, show_default=True,
                   help="Seed of the chaos schedule (the same seed, the same faults).")
     @click.pass_context
-    def load(ctx, users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
+    def load(ctx, users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,
              max_fail_ratio, max_p95_ms, max_mail_p95_ms, settings, server_workers,
              server_threads, reports_dir, label, no_checks, chaos, chaos_seed) -> None:
         """Start a fresh stack in the load profile, run Locust headless, check correctness."""
@@ -139,7 +139,7 @@ def register(group: click.Group) -> None:
                   help="The WSGI server (default: the `server` setting, SANDBOX_SERVER).")
     @click.option("--server-workers", type=int, default=2, show_default=True)
     @click.option("--server-threads", type=int, default=4, show_default=True)
-    def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
+    def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,
               note, parts, quick, server, server_workers, server_threads) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench

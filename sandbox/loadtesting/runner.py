@@ -392,7 +392,7 @@ def _redact(command: list[str]) -> list[str]:
     return shown
 
 
-def print_summary(summary: dict, echo=print) -> None:  # noqa: ANN001
+def print_summary(summary: dict, echo=print) -> None:
     """A short human-readable account of a run."""
     totals = summary["totals"]
     echo(f"Run '{summary['label']}': {totals['requests']} requests, "

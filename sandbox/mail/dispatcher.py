@@ -90,7 +90,7 @@ class _SMTP(smtplib.SMTP):
         self.uncertain = False
         super().__init__(host, port, timeout=timeout)
 
-    def data(self, msg):  # noqa: ANN001, ANN201
+    def data(self, msg):
         if self.sock is not None:
             self.sock.settimeout(self.data_timeout)
         try:

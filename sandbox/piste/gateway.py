@@ -211,7 +211,7 @@ def _locked(login: str) -> GatewayError:
     )
 
 
-def _not_locked(now: datetime):  # noqa: ANN202
+def _not_locked(now: datetime):
     return or_(User.locked_until.is_(None), User.locked_until <= now)
 
 

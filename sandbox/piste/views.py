@@ -81,7 +81,7 @@ def creer_application():
     return redirect(url_for("piste_portal.raccordements"), 303)
 
 
-def _structure_for_gestionnaire(structure_id: int):  # noqa: ANN202
+def _structure_for_gestionnaire(structure_id: int):
     """The structure if the logged-in user is its gestionnaire principal, else an error page."""
     user = auth.current_user()
     structure = db.session().get(Structure, structure_id)

@@ -14,14 +14,14 @@ def init_app(app: Flask) -> None:
     """Register the portal's pages and what its templates need."""
     app.register_blueprint(bp)
 
-    def _safe_current_user():  # noqa: ANN202
+    def _safe_current_user():
         # Error pages render this template too, maybe while the database is down.
         try:
             return auth.current_user()
         except Exception:
             return None
 
-    def portal_url(endpoint: str, **values) -> str | None:  # noqa: ANN003
+    def portal_url(endpoint: str, **values) -> str | None:
         # Links to other areas' pages only when those areas are installed.
         if endpoint not in current_app.view_functions:
             return None

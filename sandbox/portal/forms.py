@@ -30,12 +30,12 @@ except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 
 
-def choice(value: str, label: str):  # noqa: ANN201
+def choice(value: str, label: str):
     """A select option in the form the installed WTForms prefers."""
     return SelectChoice(value, label) if SelectChoice else (value, label)
 
 
-def _bounded(label: str, name: str, **kwargs) -> StringField:  # noqa: ANN003
+def _bounded(label: str, name: str, **kwargs) -> StringField:
     render_kw = {"maxlength": MAX_LENGTHS[name], **kwargs.pop("render_kw", {})}
     return StringField(label, render_kw=render_kw, **kwargs)
 

@@ -79,7 +79,7 @@ DOMAINES = [
 ]
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     return current_app.config["SANDBOX"]
 
 

@@ -26,7 +26,7 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _progress_lines(total: int):  # noqa: ANN202
+def _progress_lines(total: int):
     """Progress for logs (no terminal): one line per 5 % with the rate so far."""
     started = time.perf_counter()
     state = {"done": 0, "shown": 0}
@@ -67,7 +67,7 @@ def _progress_lines(total: int):  # noqa: ANN202
     help="Seed a throw-away SQLite database instead (default 100,000 structures) "
     "and report the figures.",
 )
-def seed_command(seed, structures, users, batch_size, bench):  # noqa: ANN001
+def seed_command(seed, structures, users, batch_size, bench):
     """Replace the database's content with the seeded world of SEED."""
     settings = load_settings()
     seed = settings.seed if seed is None else seed
@@ -111,7 +111,7 @@ def seed_command(seed, structures, users, batch_size, bench):  # noqa: ANN001
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
     help="Write the CSV to this file (default: print it).",
 )
-def dataset_command(requester, output):  # noqa: ANN001
+def dataset_command(requester, output):
     """Generate a qualification data set and print (or write) its CSV."""
     settings = load_settings()
     db.init_engine(settings.database_url)
@@ -133,7 +133,7 @@ def dataset_command(requester, output):  # noqa: ANN001
 
 @click.command("load-fixture")
 @click.argument("files", nargs=-1, required=True)
-def load_fixture_command(files):  # noqa: ANN001
+def load_fixture_command(files):
     """Load scenario fixture FILES (a path, or a name from fixtures/) idempotently."""
     settings = load_settings()
     for name in files:

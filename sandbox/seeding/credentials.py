@@ -27,7 +27,7 @@ def _current_seed(settings: Settings) -> int:
             row = s.get(SandboxState, 1) if s is not None else None
             if row is not None and row.seed is not None:
                 return row.seed
-    except Exception:  # noqa: BLE001  (no database yet: the setting decides)
+    except Exception:
         pass
     return settings.seed
 

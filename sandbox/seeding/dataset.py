@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock, db
 from sandbox.accounts.technical import create_technical_account, technical_login
+from sandbox.builders import new_structure
 from sandbox.config import Settings
 from sandbox.mail.senders import send_dataset_email
 from sandbox.models import (
@@ -47,7 +48,6 @@ from sandbox.vocabulary import (
     EtatEspace,
     Role,
     StatutRattachement,
-    StatutStructure,
     StatutUtilisateur,
     TypeHabilitation,
     TypeIdentifiant,
@@ -172,19 +172,15 @@ def generate_dataset(
     sirets = _fresh_sirets(s, rng, len(ENTITIES))
     for (entity, kind, parametres), siret in zip(ENTITIES, sirets, strict=True):
         public = kind == "PUBLIQUE"
-        structure = Structure(
-            type_identifiant=TypeIdentifiant.SIRET,
+        structure = new_structure(
             identifiant=siret,
+            now=now,
             type_structure=TypeStructure.PUBLIQUE if public else TypeStructure.PRIVEE,
-            statut=StatutStructure.ACTIF,
             raison_sociale=f"{entity} {siret}",
             email=f"GEST_{kind}_1_{siret}@cpro.fr".lower(),
             adresse=fake.street_address(),
             code_postal=fake.postcode(),
             ville=fake.city(),
-            pays="FR",
-            created_at=now,
-            updated_at=now,
             **parametres,
         )
         s.add(structure)

@@ -29,6 +29,7 @@ from stdnum.fr import tva as fr_tva
 
 from sandbox import clock, db
 from sandbox.accounts import rights
+from sandbox.builders import new_structure
 from sandbox.config import Settings, load_settings
 from sandbox.models import (
     Espace,
@@ -286,7 +287,7 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
         values = st.model_dump(exclude={"parametres", "services", "espaces"})
         values.update(st.parametres.model_dump())
         if row is None:
-            row = Structure(created_at=now, updated_at=now, **values)
+            row = new_structure(now=now, **values)
             s.add(row)
             s.flush()
             created += 1

@@ -220,7 +220,7 @@ class WorldGenerator:
             days=self.rng.randrange(1, max_days), seconds=self.rng.randrange(86_400)
         )
 
-    def _structure(self, **values) -> dict:  # noqa: ANN003
+    def _structure(self, **values) -> dict:
         created = values.pop("created_at", None) or self._moment()
         row = {
             "id": self.ids("structures"),
@@ -255,7 +255,7 @@ class WorldGenerator:
         row.update(parametres)
         return row
 
-    def _service(self, structure: dict, code: str, libelle: str, **values) -> dict:  # noqa: ANN003
+    def _service(self, structure: dict, code: str, libelle: str, **values) -> dict:
         row = {
             "id": self.ids("services"),
             "structure_id": structure["id"],
@@ -279,7 +279,7 @@ class WorldGenerator:
         row.update(values)
         return row
 
-    def _user(self, login: str, state: str, created: datetime, **values) -> dict:  # noqa: ANN003
+    def _user(self, login: str, state: str, created: datetime, **values) -> dict:
         """A user row; ``state`` is pending, active, locked or inactive."""
         row = {
             "id": values.pop("id", None) or self.ids("users"),

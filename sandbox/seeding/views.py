@@ -34,7 +34,7 @@ def _own_dataset(dataset_id: int) -> Dataset:
 
 @bp.get("/qualification/jeu-de-donnees")
 @login_required
-def page():  # noqa: ANN201
+def page():
     """Show the button and the user's previous data sets."""
     user = current_user()
     datasets = db.session().scalars(
@@ -47,7 +47,7 @@ def page():  # noqa: ANN201
 
 @bp.post("/qualification/jeu-de-donnees")
 @login_required
-def generate():  # noqa: ANN201
+def generate():
     """Generate a data set for the logged-in user; its mail leaves with the commit."""
     form = GenerateForm()
     if not form.validate_on_submit():  # refused, with the portal's French reason
@@ -61,7 +61,7 @@ def generate():  # noqa: ANN201
 
 @bp.get("/qualification/jeu-de-donnees/<int:dataset_id>")
 @login_required
-def show(dataset_id: int):  # noqa: ANN201
+def show(dataset_id: int):
     """A generated data set: its content and its download link."""
     dataset = _own_dataset(dataset_id)
     return render_template(
@@ -75,7 +75,7 @@ def show(dataset_id: int):  # noqa: ANN201
 
 @bp.get("/qualification/jeu-de-donnees/<int:dataset_id>.csv")
 @login_required
-def download(dataset_id: int):  # noqa: ANN201
+def download(dataset_id: int):
     """The data set's CSV (``Entite;Libelle;Valeur``) as an attachment."""
     dataset = _own_dataset(dataset_id)
     return current_app.response_class(

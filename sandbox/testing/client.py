@@ -99,7 +99,9 @@ class SandboxClient:
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = self.control.request(method, path, timeout=self.timeout, **kwargs)
         if answer.status_code >= 400:
-            raise SandboxError(f"{method} /_sandbox/{path}: {answer.status_code} {answer.text[:300]}")
+            raise SandboxError(
+                f"{method} /_sandbox/{path}: {answer.status_code} {answer.text[:300]}"
+            )
         return answer.json() if answer.content else None
 
     def reset(self, seed: int | None = None, clear_mailpit: bool = False) -> dict:

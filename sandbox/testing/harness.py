@@ -59,7 +59,7 @@ def suite_database_server() -> str | None:
     return os.environ.get(TEST_DATABASE_ENV) or None
 
 
-def _admin_engine(url: str):  # noqa: ANN202
+def _admin_engine(url: str):
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 

@@ -88,7 +88,7 @@ def _external(url: str, mailpit_url: str | None = None) -> ExternalSandbox:
 
 
 @pytest.fixture(scope="session")
-def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[RunningStack]:  # noqa: ANN001
+def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[RunningStack]:
     """Start Mailpit and the sandbox once for the session (per xdist worker)."""
     url = pytestconfig.getoption("chorus_url") or pytestconfig.getini("chorus_url")
     try:
@@ -106,7 +106,7 @@ def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[Ru
 
 
 @pytest.fixture(scope="session")
-def chorus_mailpit(chorus_sandbox: RunningStack):  # noqa: ANN201
+def chorus_mailpit(chorus_sandbox: RunningStack):
     """A MailpitClient (pytest-mailpit) reading the sandbox's Mailpit."""
     try:
         from pytest_mailpit.client import MailpitClient

@@ -85,7 +85,7 @@ class PortalClient:
     def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
-    def get(self, path: str, **kwargs) -> requests.Response:  # noqa: ANN003
+    def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.url(path), timeout=self.timeout, **kwargs)
 
     def captcha_from_control_plane(self, captcha_id: str) -> str:
@@ -132,7 +132,7 @@ class PortalClient:
             timeout=self.timeout, allow_redirects=False,
         )
 
-    def signup(self, values: dict[str, str], **kwargs) -> requests.Response:  # noqa: ANN003
+    def signup(self, values: dict[str, str], **kwargs) -> requests.Response:
         """Post "Créer un compte" (303 to the confirmation page when accepted)."""
         return self.submit("/creer-un-compte", values, **kwargs)
 

@@ -43,11 +43,11 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page_factory(browser, base_url) -> Iterator:  # noqa: ANN001
+def page_factory(browser, base_url) -> Iterator:
     """New pages, each in its own context (own cookies); closed after the test."""
     contexts = []
 
-    def new_page(javascript: bool = True):  # noqa: ANN202
+    def new_page(javascript: bool = True):
         context = browser.new_context(base_url=base_url, java_script_enabled=javascript,
                                       locale="fr-FR")
         context.set_default_timeout(20_000)
@@ -61,7 +61,7 @@ def page_factory(browser, base_url) -> Iterator:  # noqa: ANN001
             context.close()
 
 
-def _solve_captcha(page, base_url: str) -> None:  # noqa: ANN001
+def _solve_captcha(page, base_url: str) -> None:
     """Answer the captcha the documented way: the control plane reveals it."""
     captcha_id = page.locator("input[name=captcha_id]").input_value()
     answer = requests.get(f"{base_url}/_sandbox/captcha/{captcha_id}", timeout=10)
@@ -69,7 +69,7 @@ def _solve_captcha(page, base_url: str) -> None:  # noqa: ANN001
     page.fill("#captcha", answer.json()["answer"])
 
 
-def _fill_signup(page, base_url: str, login: str, siret: str, raison_sociale: str) -> None:  # noqa: ANN001
+def _fill_signup(page, base_url: str, login: str, siret: str, raison_sociale: str) -> None:
     page.goto("/")
     page.get_by_role("link", name="Créer un compte").first.click()
     page.wait_for_url("**/creer-un-compte")
@@ -89,7 +89,7 @@ def _fill_signup(page, base_url: str, login: str, siret: str, raison_sociale: st
     _solve_captcha(page, base_url)
 
 
-def _activate_and_login(page, mailpit, login: str) -> None:  # noqa: ANN001
+def _activate_and_login(page, mailpit, login: str) -> None:
     mail = mailpit.wait_for_message(recipient=login, subject="Activation")
     link = mail.link(contains="/activation/")
     page.goto(link)

@@ -63,7 +63,7 @@ def test_chorus_url_nobody_answers_is_one_clear_error(tmp_path: Path) -> None:
     assert "Chorus Pro Sandbox could not start: no sandbox answers at http://127.0.0.1:9" in out
 
 
-def test_a_refused_signup_quotes_the_field_errors(chorus) -> None:  # noqa: ANN001
+def test_a_refused_signup_quotes_the_field_errors(chorus) -> None:
     with pytest.raises(SandboxError) as refused:
         chorus.signup(identifiant="12345678901234", code_postal="ABC")
     message = str(refused.value)

@@ -24,7 +24,7 @@ P_AGREEMENT = "SupplyChainTradeTransaction.ApplicableHeaderTradeAgreement"
 P_SETTLEMENT = "SupplyChainTradeTransaction.ApplicableHeaderTradeSettlement"
 
 
-def _party(r: Reader, role: str, path_role: str):  # noqa: ANN202
+def _party(r: Reader, role: str, path_role: str):
     base = f"{AGREEMENT}/ram:{role}"
     return r.value(
         f"{P_AGREEMENT}.{path_role}.SpecifiedLegalOrganization.ID",

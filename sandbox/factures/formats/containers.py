@@ -97,7 +97,7 @@ def facturx_xml(entry: Entry) -> tuple[bytes, bytes | None, TechnicalError | Non
     try:
         # XSD is checked by the caller against the official CII D16B schema.
         _name, xml = get_xml_from_pdf(io.BytesIO(entry.data), check_xsd=False)
-    except Exception as error:  # noqa: BLE001 - any unreadable PDF is the sender's problem
+    except Exception as error:
         log.info("Factur-X extraction failed for %s: %s", entry.name, error)
         xml = None
     if not xml:

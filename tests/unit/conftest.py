@@ -1,0 +1,79 @@
+"""In-process fixtures for the account rules: a fresh SQLite database per test.
+
+No gunicorn, no Mailpit: the rules are called directly on a session bound to a
+temporary database with the schema (mails stay in the outbox table, where the rules
+put them). The process's engine and clock offset are put back afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from sandbox import clock, db, security
+from sandbox.accounts.signup import SignupResult, signup
+from sandbox.config import Settings, load_settings
+from sandbox.seeding.identifiers import siren_from_body, siret_from
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return load_settings(
+        {"database_url": f"sqlite:///{tmp_path / 'unit.db'}",
+         "password_hash_method": security.SEED_HASH_METHOD,
+         "mail_dispatcher": False},
+        environ={},
+    )
+
+
+@pytest.fixture
+def session(settings) -> Iterator[Session]:
+    """A session on a new database with the schema; the clock starts at offset 0."""
+    previous_url, previous_offset = db._engine_url, clock.offset()
+    db.init_engine(settings.database_url)
+    db.create_schema()
+    clock.set_offset(0)
+    s = db.new_session()
+    try:
+        yield s
+    finally:
+        s.close()
+        db.engine().dispose()
+        if previous_url is not None:
+            db.init_engine(previous_url)
+        clock.set_offset(previous_offset)
+
+
+def new_siret() -> str:
+    """A random SIRET with valid SIREN and SIRET keys (the seeding's own builders)."""
+    siren = siren_from_body(str(uuid.uuid4().int % 10**8).zfill(8).replace("0", "1", 1))
+    return siret_from(siren, str(uuid.uuid4().int % 10**4).zfill(4))
+
+
+def signup_data(**overrides: Any) -> dict[str, Any]:
+    values = {
+        "login_email": f"u{uuid.uuid4().hex[:10]}@example.com",
+        "prenom": "Zoé", "nom": "Lefèvre", "telephone": "", "email_contact": "",
+        "type_identifiant": "SIRET", "identifiant": new_siret(), "type_structure": "PRIVEE",
+        "structure_nom": "", "structure_prenom": "", "raison_sociale": "Atelier Lefèvre",
+        "adresse": "12 rue des Lilas", "complement_adresse_1": "", "complement_adresse_2": "",
+        "code_postal": "69003", "ville": "Lyon", "pays": "FR", "accepte_conditions": "y",
+    }
+    values.update(overrides)
+    return values
+
+
+def token_of(result: SignupResult | str) -> str:
+    link = result if isinstance(result, str) else result.activation_link
+    return link.rsplit("/", 1)[-1]
+
+
+@pytest.fixture
+def sign_up(session, settings):
+    def make(**overrides: Any) -> SignupResult:
+        return signup(session, settings, signup_data(**overrides))
+    return make

@@ -1,0 +1,103 @@
+"""The account rules called in-process: signup, activation links, rattachement
+decisions, login lock-out (fresh SQLite per test, see conftest)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import token_of
+
+from sandbox import clock
+from sandbox.accounts import activation, errors, login, rattachements
+from sandbox.models import Rattachement, Structure, User
+from sandbox.vocabulary import Role, StatutRattachement, StatutUtilisateur
+
+PASSWORD = "R5sVGpM8D0volkY@"
+
+
+def test_signup_with_a_new_siret_creates_the_structure_and_its_gestionnaire(session, sign_up):
+    result = sign_up()
+    assert result.created_structure
+    assert session.query(Structure).count() == 1
+    assert result.rattachement.role == Role.GESTIONNAIRE_PRINCIPAL
+    assert result.rattachement.statut == StatutRattachement.VALIDEE
+    assert result.user.statut == StatutUtilisateur.EN_ATTENTE_ACTIVATION
+
+
+def test_signup_with_a_known_siret_asks_a_rattachement(session, sign_up):
+    first = sign_up()
+    second = sign_up(identifiant=first.structure.identifiant)
+    assert not second.created_structure
+    assert second.structure.id == first.structure.id
+    assert second.rattachement.statut == StatutRattachement.EN_COURS_DE_VALIDATION
+    assert session.query(Structure).count() == 1
+
+
+def test_a_refused_signup_changes_nothing(session, sign_up):
+    with pytest.raises(errors.ValidationErrors) as caught:
+        sign_up(identifiant="12345678901234")  # bad Luhn key
+    assert "identifiant" in caught.value.errors
+    assert session.query(User).count() == 0 and session.query(Structure).count() == 0
+
+
+def test_activation_link_activates_once(session, settings, sign_up):
+    token = token_of(sign_up())
+    user = activation.activate(session, settings, token, PASSWORD)
+    assert user.statut == StatutUtilisateur.ACTIF
+    with pytest.raises(errors.UsedLinkError):
+        activation.activate(session, settings, token, PASSWORD)
+
+
+def test_an_expired_link_is_refused(session, settings, sign_up):
+    token = token_of(sign_up())
+    clock.set_offset((timedelta(hours=settings.activation_link_hours) + timedelta(minutes=1))
+                     .total_seconds())
+    with pytest.raises(errors.ExpiredLinkError):
+        activation.activate(session, settings, token, PASSWORD)
+
+
+def test_a_replaced_link_is_revoked_and_the_new_one_works(session, settings, sign_up):
+    old = token_of(sign_up())
+    new = token_of(activation.reissue_activation_link(session, settings, old))
+    with pytest.raises(errors.RevokedLinkError):
+        activation.activate(session, settings, old, PASSWORD)
+    assert activation.activate(session, settings, new, PASSWORD).statut == StatutUtilisateur.ACTIF
+
+
+def test_one_rattachement_decision_wins(session, settings, sign_up):
+    first = sign_up()
+    demande = sign_up(identifiant=first.structure.identifiant).rattachement
+    with pytest.raises(errors.RattachementPendingError):
+        activation.check_rattachements(session, demande.user)
+    rattachements.decide_rattachement(session, settings, demande.id,
+                                      StatutRattachement.REFUSEE, "Inconnu", first.user)
+    with pytest.raises(errors.RattachementAlreadyDecidedError):
+        rattachements.decide_rattachement(session, settings, demande.id,
+                                          StatutRattachement.VALIDEE, None, first.user)
+    assert session.get(Rattachement, demande.id).statut == StatutRattachement.REFUSEE
+
+
+def test_only_the_gestionnaire_principal_decides(session, settings, sign_up):
+    first = sign_up()
+    demande = sign_up(identifiant=first.structure.identifiant).rattachement
+    other = sign_up()
+    with pytest.raises(errors.NotGestionnaireError):
+        rattachements.decide_rattachement(session, settings, demande.id,
+                                          StatutRattachement.VALIDEE, None, other.user)
+    session.refresh(demande)
+    assert demande.statut == StatutRattachement.EN_COURS_DE_VALIDATION
+
+
+def test_wrong_passwords_lock_the_account(session, settings, sign_up):
+    result = sign_up()
+    activation.activate(session, settings, token_of(result), PASSWORD)
+    for _ in range(settings.login_max_failures - 1):
+        with pytest.raises(errors.InvalidCredentialsError):
+            login.authenticate(session, settings, result.user.login, "wrong")
+    with pytest.raises(errors.AccountLockedError):
+        login.authenticate(session, settings, result.user.login, "wrong")
+    with pytest.raises(errors.AccountLockedError):  # even the right password
+        login.authenticate(session, settings, result.user.login, PASSWORD)
+    clock.set_offset(timedelta(minutes=settings.login_lock_minutes + 1).total_seconds())
+    assert login.authenticate(session, settings, result.user.login, PASSWORD).id == result.user.id
