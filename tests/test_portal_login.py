@@ -32,7 +32,7 @@ def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, ch
         wrong = portal.login(login, f"Mauvais-{attempt}-mot!")
         assert wrong.status_code == 401
         assert "incorrect" in wrong.text
-        assert f"Après {5 - attempt} nouvelle" in wrong.text
+        assert "Après 5 erreurs consécutives" in wrong.text
     locked = portal.login(login, "Mauvais-5-mot!")
     assert locked.status_code == 423 and "bloqué" in locked.text
     # Even the right password is refused while locked.
