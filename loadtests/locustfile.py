@@ -2,7 +2,7 @@
 
     locust -f loadtests/locustfile.py --headless -u 20 -r 5 -t 2m -H http://127.0.0.1:8080 \
         --mailpit-url http://127.0.0.1:8025 --client-id ... --client-secret ... \
-        --tech-login ... --tech-password ... [--mix signup=3,rattachement=1,api=6]
+        --tech-login ... --tech-password ... [--mix signup=3,rattachement=1,api=6,invoice=2]
 
 Add a shape file to change the load over time:
 ``-f loadtests/locustfile.py,loadtests/shape_spike.py`` (steady, ramp, step, spike).
@@ -12,27 +12,24 @@ Add a shape file to change the load over time:
 from __future__ import annotations
 
 from api_users import ApiUser
+from invoice_users import InvoiceUser
 from locust import events
 from portal_users import RattachementUser, SignupUser
 
-USER_CLASSES = {"signup": SignupUser, "rattachement": RattachementUser, "api": ApiUser}
+from sandbox.loadtesting.options import LOAD_USERS, parse_mix
 
-
-def parse_mix(text: str) -> dict[str, int]:
-    """'signup=3,api=7' -> {'signup': 3, 'api': 7}; unknown names are an error."""
-    weights: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        name, _, value = part.partition("=")
-        if name not in USER_CLASSES:
-            raise ValueError(f"--mix: unknown user {name!r} (known: {', '.join(USER_CLASSES)})")
-        weights[name] = int(value or 1)
-    return weights
+USER_CLASSES = {
+    "signup": SignupUser, "rattachement": RattachementUser, "api": ApiUser,
+    "invoice": InvoiceUser,
+}
+if tuple(USER_CLASSES) != LOAD_USERS:  # the CLI checks --mix against LOAD_USERS before starting
+    raise RuntimeError("sandbox.loadtesting.options.LOAD_USERS differs from USER_CLASSES")
 
 
 @events.init.add_listener
 def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
     """Apply --mix: the weights of the user classes (0 removes a class)."""
-    mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "")
+    mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "", tuple(USER_CLASSES))
     if not mix:
         return
     for name, cls in USER_CLASSES.items():
@@ -43,4 +40,4 @@ def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
     environment.user_classes[:] = kept  # in place: the runner holds this list
 
 
-__all__ = ["ApiUser", "RattachementUser", "SignupUser"]
+__all__ = ["ApiUser", "InvoiceUser", "RattachementUser", "SignupUser"]

@@ -56,6 +56,7 @@ def _register_optional_blueprints(app: Flask) -> None:
         "sandbox.seeding",
         "sandbox.piste",
         "sandbox.cpro",
+        "sandbox.factures",
         "sandbox.control",
     ):
         try:

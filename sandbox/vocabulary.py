@@ -322,3 +322,19 @@ class ModePaiement(StrEnum):
     ESPECE = "ESPECE"
     AUTRE = "AUTRE"
     REPORT = "REPORT"
+
+
+class ActionFacture(StrEnum):
+    """histoActionCode: user actions on an invoice (piste-gouv-fr IActionCode)."""
+
+    TELECHARGEMENT_FACTURE = "TELECHARGEMENT_FACTURE"
+    ACQUITTEMENT_REJET = "ACQUITTEMENT_REJET"
+    ACQUITTEMENT_SUSPENSION = "ACQUITTEMENT_SUSPENSION"
+    TRAITEMENT_REJET = "TRAITEMENT_REJET"
+
+
+class FormatTelechargement(StrEnum):
+    """format of telecharger/groupe."""
+
+    PDF = "PDF"
+    PIVOT = "PIVOT"

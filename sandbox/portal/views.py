@@ -151,7 +151,7 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
     settings = _settings()
     captcha_id = None
     if settings.captcha_mode != "off":
-        captcha_id = captcha.new_challenge(db.session())
+        captcha_id = captcha.new_challenge()
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
     form.pays.choices = [choice(code, name) for code, name in countries.choices()]
@@ -225,7 +225,7 @@ def confirmation():
 @bp.get("/captcha/<captcha_id>.png")
 def captcha_image(captcha_id: str):
     """The captcha's image (404 once used or expired)."""
-    png = captcha.image_png(db.session(), captcha_id[:32])
+    png = captcha.image_png(db.session(), captcha_id)
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})

@@ -8,17 +8,20 @@ each, so its memory stays bounded whatever the number of structures.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from sandbox import db
 from sandbox.config import Settings
+from sandbox.factures.seed import seed_invoices
 from sandbox.models import Base, SandboxState, Service, Structure
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.vocabulary import TypeIdentifiant
@@ -96,6 +99,7 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
         conn = s.connection()
         clear(conn)
         insert_batch(conn, world)
+        seed_invoices(conn, seed)
         _fix_sequences(conn)
         _record_seed(s, seed)
     counts = world.count()
@@ -139,6 +143,7 @@ def seed_world(
         if on_batch is not None:
             on_batch(len(batch.rows["structures"]))
     with db.transaction() as s:
+        seed_invoices(s.connection(), seed)
         _fix_sequences(s.connection())
     elapsed = time.perf_counter() - started
     return {
@@ -194,6 +199,10 @@ def restore_permanent_recipients(settings: Settings) -> int:
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, bytes):  # the factures' files
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Decimal):  # the factures' amounts
+        return str(value)
     return value
 
 

@@ -11,6 +11,7 @@ plane, activation mail read from Mailpit, password chosen) and
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import random
 import re
 import uuid
@@ -39,10 +40,21 @@ def random_siret(rng: random.Random | None = None) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def _problems(html: str) -> str:
-    """The readable text of an error page, shortened."""
+_FIELD_ERROR = re.compile(r'<p class="error" id="erreur-([\w-]+)"[^>]*>(.*?)</p>', re.S)
+
+
+def _text(html: str) -> str:
     text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()[:400]
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip())
+
+
+def _problems(html: str) -> str:
+    """What a refused portal page says: its field errors ("field: message; ..."), else
+    the readable text of the page, shortened."""
+    fields = [f"{name}: {_text(message)}" for name, message in _FIELD_ERROR.findall(html)]
+    if fields:
+        return "; ".join(fields)
+    return _text(html)[:400]
 
 
 class BaseUrlSession(requests.Session):
@@ -257,6 +269,55 @@ class SandboxClient:
         }
         form.update(overrides)
         return form
+
+    # --- factures ----------------------------------------------------------------------
+
+    def deposit_invoice(self, api: requests.Session, content: bytes, nom_fichier: str,
+                        syntaxe: str = "IN_DP_E1_UBL_INVOICE") -> str:
+        """``deposer/flux`` of ``content`` through ``api`` (``technical_client()``);
+        return the ``numeroFluxDepot``. Raises ``SandboxError`` on a refusal."""
+        answer = api.post("/cpro/factures/v1/deposer/flux", json={
+            "fichierFlux": base64.b64encode(content).decode("ascii"),
+            "nomFichier": nom_fichier, "syntaxeFlux": syntaxe, "avecSignature": False,
+        }, timeout=self.timeout)
+        body = answer.json() if answer.content else {}
+        if answer.status_code != 200 or body.get("codeRetour") != 0:
+            raise SandboxError(f"deposer/flux refused ({answer.status_code}): {answer.text[:300]}")
+        return body["numeroFluxDepot"]
+
+    def wait_flux(self, api: requests.Session, numero_flux: str, *, advance_clock: bool = True,
+                  delay: float | None = None, timeout: float = 30) -> dict:
+        """Poll ``consulterCRDetaille`` until the flux is terminal; return that CR.
+
+        With ``advance_clock`` the sandbox clock is first moved past the integration delay
+        (``delay``, by default this process's ``SANDBOX_FACTURES_INTEGRATION_DELAY``), so
+        the test does not wait for it.
+        """
+        if advance_clock:
+            self.set_clock(advance=f"{(self.factures_delay() if delay is None else delay) + 1:g}s")
+        terminal = {"IN_INTEGRE", "IN_INTEGRE_PARTIEL", "IN_REJETE", "IN_INCIDENTE"}
+        seen: dict = {}
+
+        def done() -> bool:
+            answer = api.post("/cpro/transverses/v1/consulterCRDetaille",
+                              json={"numeroFluxDepot": numero_flux}, timeout=self.timeout)
+            seen.update(answer.json())
+            return seen.get("etatCourantDepotFlux") in terminal
+
+        wait_until(done, timeout, f"flux {numero_flux} integrated or rejected", interval=0.2)
+        return dict(seen)
+
+    def move_invoice(self, id_facture: int, statut: str, motif: str | None = None) -> dict:
+        """Move an invoice to ``statut`` along the allowed transitions (control plane
+        ``POST /_sandbox/factures/<id>/statut``); return the answer (``etapes``...)."""
+        body = {"statut": statut} if motif is None else {"statut": statut, "motif": motif}
+        return self._control("POST", f"factures/{id_facture}/statut", json=body)
+
+    def factures_delay(self) -> float:
+        """The sandbox's integration delay (``SANDBOX_FACTURES_INTEGRATION_DELAY``)."""
+        from sandbox.config import load_settings
+
+        return load_settings().factures_integration_delay
 
     def technical_client(self, account: Account | None = None, *, login: str | None = None,
                          password: str | None = None, client_id: str | None = None,

@@ -1,0 +1,318 @@
+"""Request and response models of the recipient side and the supplier follow-ups
+(factures-reference.md §6; field names from go-choruspro, Pastell, the community samples).
+
+Typed clients (go-choruspro) send ``""``, ``0`` and ``false`` for every field they do not
+set: optional criteria read those as absent (``Blank``), like the rest of the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from sandbox.cpro.paging import MAX_PAGE_SIZE, Tri
+from sandbox.cpro.schemas import Pagination, Request, Response
+from sandbox.factures.models import Facture
+from sandbox.vocabulary import CadreFacturation, FormatTelechargement, StatutFacture, TypeFacture
+
+
+def _blank(value: Any) -> Any:
+    """Absent, ``""`` (blank), ``0`` and ``false`` mean "not given"."""
+    if value is None or value is False or value == 0 or value == "":
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+Blank = BeforeValidator(_blank)
+OptId = Annotated[Annotated[int, Field(ge=1, le=2**63 - 1)] | None, Blank]
+OptStr = Annotated[str | None, Blank]
+OptStatut = Annotated[StatutFacture | None, Blank]
+
+
+def opt_text(max_length: int):  # noqa: ANN201
+    """An optional text of at most ``max_length`` characters (blank = absent)."""
+    return Annotated[Annotated[str, Field(max_length=max_length)] | None, Blank]
+
+
+Text2000 = opt_text(2000)
+Text50 = opt_text(50)
+
+
+def _as_list(value: Any) -> Any:
+    value = _blank(value)
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [value]
+
+
+class Out(BaseModel):
+    """Nested answer objects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- recuperer/etats/traitement -----------------------------------------------------------
+
+
+class RecupererEtatsTraitementParam(Request):
+    """Input of recupererEtatsPossiblesPourTraitement."""
+
+    statutCourant: OptStatut = Field(None, description="Current status of the invoice.")
+
+
+class StatutPossible(Out):
+    statutPossiblePourTraitement: StatutFacture
+
+
+class RecupererEtatsTraitementRetour(Response):
+    listeStatutsPossiblesPourTraitement: list[StatutPossible] = []
+
+
+# --- traiter/recue ------------------------------------------------------------------------
+
+
+class TraiterFactureRecueParam(Request):
+    """Input of traiterFactureRecue (``NumeroDPMandat``, the official sample's spelling,
+    is accepted too)."""
+
+    idFacture: OptId = Field(None, description="identifiantFactureCPP of a received invoice.")
+    nouveauStatut: OptStatut = Field(
+        None, description="Target status (recuperer/etats/traitement)."
+    )
+    motif: Text2000 = Field(
+        None, description="Compulsory to reject (REJETEE) or suspend (SUSPENDUE)."
+    )
+    numeroDPMandat: Text50 = Field(None, description="Number of the mandate (MANDATEE).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _capital_n(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and data.get("numeroDPMandat") in (None, "")
+            and "NumeroDPMandat" in data
+        ):
+            data = {**data, "numeroDPMandat": data["NumeroDPMandat"]}
+        return data
+
+
+class TraiterFactureRecueRetour(Response):
+    dateTraitement: str | None = Field(None, description="YYYY-MM-DD")
+    idFacture: int | None = None
+    nouveauStatut: StatutFacture | None = None
+    numeroFacture: str | None = None
+
+
+# --- rechercher/recipiendaire ---------------------------------------------------------------
+
+
+# Sort keys of rechercher/recipiendaire (the request's triColonne enum and the ORDER BY).
+RECIPIENDAIRE = Tri(
+    {
+        "IdFacture": Facture.id,
+        "NumeroFacture": Facture.numero_facture,
+        "DateDepot": Facture.date_depot,
+        "DateFacture": Facture.date_facture,
+        "DateHeureEtatCourant": Facture.date_heure_etat_courant,
+        "MontantTTC": Facture.montant_ttc,
+        "Statut": Facture.statut,
+    },
+    Facture.id,
+)
+
+
+class ParamRechercheRecipiendaire(Pagination):
+    """paramRecherche: paging and sorting (Pastell also sends nbResultatsMaximum, ignored)."""
+
+    nbResultatsParPage: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Blank] = (
+        None
+    )
+    pageResultatDemandee: Annotated[Annotated[int, Field(ge=1)] | None, Blank] = None
+    triColonne: Annotated[RECIPIENDAIRE.colonne | None, Blank] = None
+
+
+class FournisseurCritere(Request):
+    idFournisseur: OptId = None
+    listeIdService: Annotated[list[int] | None, BeforeValidator(_as_list)] = None
+
+
+class RechercherFactureParRecipiendaireParam(Request):
+    """Criteria of rechercherFactureParRecipiendaire (all optional, combined with AND)."""
+
+    typeDemandePaiement: Annotated[Literal["FACTURE", "FACTURE_TRAVAUX"] | None, Blank] = None
+    idDestinataire: OptId = None
+    idServiceExecutant: OptId = None
+    listeFournisseurs: Annotated[list[FournisseurCritere] | None, Blank] = None
+    numeroFacture: OptStr = None
+    statutCourant: Annotated[
+        list[StatutFacture] | None,
+        BeforeValidator(_as_list),
+        Field(None, description="One status or a list of statuses."),
+    ] = None
+    listeTypeFacture: Annotated[list[TypeFacture] | None, BeforeValidator(_as_list)] = None
+    cadreFacturation: Annotated[CadreFacturation | None, Blank] = None
+    factureTelechargeeParDestinataire: bool | None = Field(
+        None, description="true: downloaded ones only; false or absent: no criterion."
+    )
+    numeroMarche: OptStr = None
+    numeroBonCommande: OptStr = None
+    periodeDateDepotDu: OptStr = None
+    periodeDateDepotAu: OptStr = None
+    periodeDateFactureDu: OptStr = None
+    periodeDateFactureAu: OptStr = None
+    periodeDateHeureEtatCourantDu: OptStr = None
+    periodeDateHeureEtatCourantAu: OptStr = None
+    montantHTMin: Annotated[float | None, Blank] = None
+    montantHTMax: Annotated[float | None, Blank] = None
+    montantTTCMin: Annotated[float | None, Blank] = None
+    montantTTCMax: Annotated[float | None, Blank] = None
+    paramRecherche: ParamRechercheRecipiendaire | None = None
+
+
+class FactureRecueResume(Out):
+    idFacture: int
+    numeroFacture: str
+    statut: StatutFacture
+    typeDemandePaiement: str
+    typeFacture: str
+    cadreFacturation: str
+    dateDepot: str | None
+    dateFacture: str | None
+    dateHeureEtatCourant: str | None
+    commentaireEtatCourant: str | None
+    codeFournisseur: str
+    typeIdentifiantFournisseur: str
+    designationFournisseur: str
+    codeServiceFournisseur: str | None
+    nomServiceFournisseur: str | None
+    idDestinataire: int
+    codeDestinataire: str
+    designationDestinataire: str
+    idServiceExecutant: int | None
+    codeServiceExecutant: str | None
+    nomServiceExecutant: str | None
+    numeroBonCommande: str | None
+    numeroMarche: str | None
+    montantHT: float
+    montantTTC: float
+    montantAPayer: float
+    devise: str
+    factureTelechargeeParDestinataire: bool
+    taille: int
+
+
+class RechercherFactureParRecipiendaireRetour(Response):
+    """Paging at top level (not in parametresRetour), items keyed by idFacture."""
+
+    pageCourante: int | None = None
+    pages: int | None = None
+    nbResultatsParPage: int | None = None
+    total: int | None = None
+    listeFactures: list[FactureRecueResume] = []
+
+
+# --- consulter/recipiendaire ------------------------------------------------------------------
+
+
+class ConsulterFactureRecipiendaireParam(Request):
+    identifiantFactureCPP: OptId = None
+    idFacture: OptId = Field(None, description="Accepted as a synonym of identifiantFactureCPP.")
+    codeLangue: OptStr = None
+
+
+class ConsulterFactureRecipiendaireRetour(Response):
+    facture: dict | None = Field(
+        None,
+        description="The invoice: cadreDeFacturation, destinataire, fournisseur, references, "
+        "montantTotal, lignesDePoste, recapitulatifDeTva, listeDesPiecesJointes...",
+    )
+
+
+# --- telecharger/groupe -----------------------------------------------------------------------
+
+
+class IdFactureItem(Request):
+    idFacture: OptId = None
+
+
+class TelechargerGroupeFactureParam(Request):
+    format: Annotated[FormatTelechargement | None, Blank] = Field(
+        None, description="PDF (default) or PIVOT."
+    )
+    avecPiecesJointesComplementaires: Annotated[str | None, Blank] = Field(
+        None, description="OUI/NON (PDF only)."
+    )
+    listeFacture: Annotated[list[IdFactureItem] | None, BeforeValidator(_as_list)] = None
+    idEspace: OptId = None
+
+
+class TelechargerGroupeFactureRetour(Response):
+    fichierResultat: str | None = Field(None, description="base64: a PDF, a ZIP or the PIVOT XML.")
+
+
+# --- completer / recycler / traiterRejet --------------------------------------------------------
+
+
+class PieceJointeComplementaireItem(Request):
+    pieceJointeComplementaireId: OptId = None
+    pieceJointeComplementaireDesignation: OptStr = None
+    pieceJointeComplementaireType: OptStr = None
+    pieceJointeComplementaireNumeroLigneFacture: Annotated[int | None, Blank] = None
+    pieceJointeComplementaireIdLiaison: Annotated[int | None, Blank] = None
+
+
+class CompleterFactureParam(Request):
+    identifiantFactureCPP: OptId = None
+    commentaire: Text2000 = None
+    pieceJointeComplementaire: Annotated[
+        list[PieceJointeComplementaireItem] | None, BeforeValidator(_as_list)
+    ] = None
+
+
+class CompleterFactureRetour(Response):
+    identifiantFactureCPP: int | None = None
+    numeroFacture: str | None = None
+    dateTraitement: str | None = Field(None, description="YYYY-MM-DD HH:MM")
+
+
+class RecyclerDestinataire(Request):
+    codeDestinataire: OptStr = None
+    codeServiceExecutant: OptStr = None
+
+
+class RecyclerReference(Request):
+    numeroBonCommande: OptStr = None
+    numeroMarche: OptStr = None
+
+
+class RecyclerFactureParam(Request):
+    identifiantFactureCPP: OptId = None
+    destinataire: RecyclerDestinataire | None = None
+    reference: RecyclerReference | None = None
+    commentaire: Text2000 = None
+
+
+class RecyclerFactureRetour(Response):
+    dateDepot: str | None = Field(None, description="YYYY-MM-DD HH:MM")
+    identifiantFactureCPP: int | None = None
+    numeroFacture: str | None = None
+    statutFacture: StatutFacture | None = None
+
+
+class DemandePaiementItem(Request):
+    idDemandePaiement: OptId = None
+
+
+class TraiterRejetParam(Request):
+    listeDemandePaiement: Annotated[list[DemandePaiementItem] | None, BeforeValidator(_as_list)] = (
+        None
+    )
+    motifRejet: Text2000 = None
+    cpltInfos: Text2000 = None
+
+
+class TraiterRejetRetour(Response):
+    pass

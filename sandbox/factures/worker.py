@@ -1,0 +1,220 @@
+"""The integration worker: deposited flux are integrated once, by one worker.
+
+The same durable pattern as the mail outbox (``sandbox/mail/dispatcher.py``): any
+number of workers (threads, gunicorn processes, machines sharing a PostgreSQL) scan
+for due flux — waiting, ``integrate_after`` passed on the **sandbox clock** — and
+claim each with a conditional UPDATE that only one can win, holding a lease (real
+time) that expires if its holder dies. The integration itself is one write
+transaction that starts by re-checking the claim (``claimed_by`` and the waiting
+state): a worker whose lease was taken over, or a flux already integrated, changes
+nothing. A restart loses nothing: unfinished claims are taken again when their
+lease ends. A flux whose integration keeps failing (a bug, not a bad file) is set
+``IN_INCIDENTE`` after ``factures_max_attempts`` tries, as the platform does when
+its exchange system cannot process a flux.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from sandbox import clock, db
+from sandbox.config import Settings
+from sandbox.factures import integration
+from sandbox.factures.formats import ReadFlux, read_flux
+from sandbox.factures.models import Flux
+from sandbox.vocabulary import EtatFlux
+
+log = logging.getLogger("sandbox.factures")
+
+WAITING = EtatFlux.IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP
+BATCH = 20
+INCIDENT = {
+    "codeErreur": "ERR_TECHNIQUE_001",
+    "libelleErreur": "Le flux n'a pas pu etre traite par le systeme d'echange : "
+    "il doit etre depose a nouveau.",
+    "natureErreur": "BLOQUANTE",
+}
+
+_wake = threading.Event()
+_stop = threading.Event()
+_thread: threading.Thread | None = None
+_thread_pid: int | None = None
+
+
+def wake() -> None:
+    """Ask this process's worker to look for due flux now."""
+    _wake.set()
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _free_lease(now):  # noqa: ANN001, ANN202
+    return or_(Flux.lease_until.is_(None), Flux.lease_until < now)
+
+
+def claim(
+    settings: Settings, holder: str, limit: int = BATCH, due: datetime | None = None
+) -> list[int]:
+    """Claim up to ``limit`` flux due at ``due`` (now on the sandbox clock) for ``holder``;
+    return the ids won."""
+    real_now = clock.real_utcnow_naive()
+    lease_end = real_now + timedelta(seconds=settings.factures_lease_seconds)
+    due = due or clock.utcnow_naive()
+    with db.new_session() as s:
+        ids = s.scalars(
+            select(Flux.id)
+            .where(Flux.etat == WAITING, Flux.integrate_after <= due, _free_lease(real_now))
+            .order_by(Flux.integrate_after, Flux.id)
+            .limit(limit)
+        ).all()
+        s.rollback()
+        if not ids:
+            return []
+        db.begin_write(s)
+        won = []
+        for flux_id in ids:
+            result = s.execute(
+                update(Flux)
+                .where(Flux.id == flux_id, Flux.etat == WAITING, _free_lease(real_now))
+                .values(claimed_by=holder, lease_until=lease_end, attempts=Flux.attempts + 1)
+            )
+            if result.rowcount == 1:
+                won.append(flux_id)
+        s.commit()
+        return won
+
+
+def _forced(flux: Flux) -> integration.Outcome | None:
+    """The control plane's forced outcome of a flux, if any."""
+    forced = flux.forced_outcome or {}
+    etat = forced.get("etat")
+    if etat == EtatFlux.IN_INCIDENTE:
+        return integration.Outcome(EtatFlux.IN_INCIDENTE, erreurs_techniques=[INCIDENT])
+    if etat == EtatFlux.IN_REJETE:
+        return integration.Outcome(
+            EtatFlux.IN_REJETE,
+            erreurs_dp=list(forced.get("listeErreurDP") or []),
+            erreurs_techniques=list(forced.get("listeErreurTechnique") or []),
+        )
+    return None
+
+
+def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None) -> bool:
+    """Integrate (or end) one claimed flux in one write transaction; False if lost."""
+    with db.transaction() as s:
+        still_ours = s.execute(
+            update(Flux)
+            .where(Flux.id == flux_id, Flux.claimed_by == holder, Flux.etat == WAITING)
+            .values(claimed_by=holder)
+        ).rowcount
+        if still_ours != 1:
+            return False
+        flux = s.get(Flux, flux_id)
+        at = clock.utcnow_naive()
+        outcome = _forced(flux)
+        if outcome is None and read is None:  # out of attempts
+            outcome = integration.Outcome(EtatFlux.IN_INCIDENTE, erreurs_techniques=[INCIDENT])
+        if outcome is None:
+            outcome = integration.integrate(s, flux, read, at)
+        flux.etat = outcome.etat
+        flux.erreurs_dp = outcome.erreurs_dp
+        flux.erreurs_techniques = outcome.erreurs_techniques
+        flux.date_etat_courant = at
+        flux.integrated_at = at
+        flux.lease_until = None
+        flux.last_error = None
+    log.info("flux %s -> %s", flux_id, outcome.etat)
+    return True
+
+
+def _release(flux_id: int, holder: str, error: BaseException) -> None:
+    with db.transaction() as s:
+        s.execute(
+            update(Flux)
+            .where(Flux.id == flux_id, Flux.claimed_by == holder)
+            .values(lease_until=None, last_error=str(error)[:500])
+        )
+
+
+def process(flux_id: int, holder: str, settings: Settings) -> bool:
+    """Read and integrate one claimed flux. True when this worker integrated it."""
+    try:
+        with db.new_session() as s:
+            flux = s.get(Flux, flux_id)
+            if flux is None or flux.claimed_by != holder or flux.etat != WAITING:
+                return False
+            syntaxe, nom, content, attempts = (
+                flux.syntaxe_flux, flux.nom_fichier, flux.content, flux.attempts
+            )
+        if attempts > settings.factures_max_attempts:
+            return _finish(flux_id, holder, settings, None)
+        read = read_flux(syntaxe, nom, content)  # CPU work, outside any transaction
+        return _finish(flux_id, holder, settings, read)
+    except Exception as error:  # a bug must not stop the worker, nor lose the flux
+        log.exception("integration of flux %s failed (attempt will be retried)", flux_id)
+        try:
+            _release(flux_id, holder, error)
+        except Exception:  # noqa: BLE001
+            log.exception("could not release flux %s", flux_id)
+        return False
+
+
+def run_pass(settings: Settings, holder: str | None = None) -> int:
+    """Claim and integrate what is due once; return how many flux this pass ended."""
+    holder = holder or holder_name()
+    done = 0
+    for flux_id in claim(settings, holder):
+        done += process(flux_id, holder, settings)
+    return done
+
+
+def _policies(settings: Settings) -> None:
+    from sandbox.factures import lifecycle
+
+    apply = getattr(lifecycle, "apply_policies", None)
+    if apply is not None:
+        apply(settings)
+
+
+def _run(settings: Settings) -> None:
+    from sandbox import state
+
+    holder = holder_name()
+    while not _stop.is_set():
+        _wake.clear()
+        try:
+            state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
+            while run_pass(settings, holder):
+                pass
+            _policies(settings)
+        except Exception:  # the loop must survive a database hiccup
+            log.exception("factures worker pass failed")
+        _wake.wait(settings.factures_poll_interval)
+
+
+def start(settings: Settings) -> None:
+    """Start this process's worker thread (once per process)."""
+    global _thread, _thread_pid
+    if _thread is not None and _thread_pid == os.getpid() and _thread.is_alive():
+        return
+    _stop.clear()
+    _thread = threading.Thread(target=_run, args=(settings,), name="factures", daemon=True)
+    _thread_pid = os.getpid()
+    _thread.start()
+
+
+def stop() -> None:
+    """Stop this process's worker thread."""
+    _stop.set()
+    _wake.set()
+    if _thread is not None and _thread_pid == os.getpid():
+        _thread.join(timeout=10)
