@@ -32,7 +32,7 @@ def test_five_wrong_passwords_lock_the_account_for_an_hour(base_url, mailpit, ch
         wrong = portal.login(login, f"Mauvais-{attempt}-mot!")
         assert wrong.status_code == 401
         assert "incorrect" in wrong.text
-        assert f"Après {5 - attempt} nouvelle" in wrong.text
+        assert "Après 5 erreurs consécutives" in wrong.text
     locked = portal.login(login, "Mauvais-5-mot!")
     assert locked.status_code == 423 and "bloqué" in locked.text
     # Even the right password is refused while locked.
@@ -130,3 +130,18 @@ def test_services_refuse_unstorable_input_without_failing(base_url, mailpit, db_
     # Beyond 64 bits the URL names no row: the router answers the French 404 page.
     huge = portal.post(f"/gestionnaire/demandes/{2**70}/valider", {})
     assert huge.status_code == 404 and "Page introuvable" in huge.text
+
+
+def test_unknown_login_and_wrong_password_say_the_same_thing(base_url, mailpit):
+    import re
+
+    portal, login = _active_account(base_url, mailpit)
+
+    def words(answer):  # noqa: ANN001, ANN202
+        return re.search(r'class="notice notice-error"[^>]*>([^<]*)<', answer.text).group(1)
+
+    wrong = portal.login(login, "Pas-le-bon-1!")
+    unknown = portal.login(address(), "Pas-le-bon-1!")
+    assert wrong.status_code == unknown.status_code == 401
+    assert words(wrong) == words(unknown)
+    assert "incorrect" in words(wrong)

@@ -102,7 +102,13 @@ class AuthenticationError(AccountError):
 
 
 class InvalidCredentialsError(AuthenticationError):
-    pass
+    """A wrong password or an unknown login: the same words either way."""
+
+    def __init__(self, limit: int = 5, minutes: int = 60) -> None:
+        super().__init__(
+            f"{AuthenticationError.message} Après {limit} erreurs consécutives, le compte "
+            f"est bloqué pendant {minutes} minutes."
+        )
 
 
 class AccountNotActivatedError(AuthenticationError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security
@@ -30,7 +30,14 @@ from sandbox.formatting import paris_time
 from sandbox.models import User
 from sandbox.vocabulary import StatutUtilisateur
 
-__all__ = ["ACCOUNT_STATES", "authenticate", "lock_until", "set_account_state"]
+__all__ = [
+    "ACCOUNT_STATES",
+    "authenticate",
+    "lock_until",
+    "reserve_attempt",
+    "set_account_state",
+    "settle_attempt",
+]
 
 ACCOUNT_STATES = ("pending", "active", "locked")
 
@@ -98,58 +105,110 @@ def _loginable(s: Session, login: str) -> User:
     return user
 
 
+def _open(now: datetime):  # noqa: ANN202
+    """SQL: the account is not locked at ``now``."""
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def reserve_attempt(s: Session, settings: Settings, user_id: int) -> int | None:
+    """Reserve one password check for ``user_id``: one conditional UPDATE, before the check.
+
+    The attempt is counted as a failure until ``release_attempt`` says it was right, so
+    at most ``login_max_failures`` passwords are ever checked before the lock, however
+    many arrive at once. Returns the attempt's number (1..limit), or None when the
+    account is locked or all its attempts are taken (the caller answers "locked").
+    An expired lock starts a new count. Shared by the portal and the API gateway.
+    """
+    now = clock.utcnow_naive()
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    with db.unit_of_work(s):
+        row = s.execute(
+            update(User)
+            .where(User.id == user_id, _open(now),
+                   or_(expired, User.failed_logins < settings.login_max_failures))
+            .values(failed_logins=case((expired, 1), else_=User.failed_logins + 1),
+                    locked_until=case((expired, None), else_=User.locked_until))
+            .returning(User.failed_logins)
+            .execution_options(synchronize_session=False)
+        ).first()
+    return None if row is None else row.failed_logins
+
+
+def settle_attempt(s: Session, settings: Settings, user_id: int, ok: bool) -> datetime | None:
+    """After the check of a reserved attempt: a right password restarts the count unless
+    the account got locked meanwhile (a success never clears a lock); a wrong one locks
+    the account when the reserved count reached the limit. Returns the lock's end if the
+    account is locked, else None."""
+    now = clock.utcnow_naive()
+    until = lock_until(settings, now)
+    with db.unit_of_work(s):
+        if ok:
+            done = s.execute(
+                update(User).where(User.id == user_id, _open(now))
+                .values(failed_logins=0)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        else:
+            s.execute(
+                update(User)
+                .where(User.id == user_id, _open(now),
+                       User.failed_logins >= settings.login_max_failures)
+                .values(failed_logins=0, locked_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            done = 0
+        locked = s.scalar(select(User.locked_until).where(User.id == user_id))
+    if ok and done == 1:
+        return None
+    return locked if locked is not None and locked > now else None
+
+
 def authenticate(s: Session, settings: Settings, login: str, password: str) -> User:
     """Check a login and password; count failures and lock the account at the limit.
 
     Raises ``InvalidCredentialsError``, ``AccountLockedError``,
-    ``AccountNotActivatedError``, ``TechnicalAccountLoginError``. A failed attempt is
-    committed before the error is raised.
+    ``AccountNotActivatedError``, ``TechnicalAccountLoginError``. An attempt is
+    reserved before the password is checked (``reserve_attempt``) and settled after
+    (``settle_attempt``). An unknown login costs one password hash too (a dummy one,
+    same method) and gets the same words as a wrong password.
     """
     login = validation.text(login).lower()
     if validation.has_forbidden_characters(login) or len(login) > 254:
         login = ""  # no account has such a login
+    password = password or ""
     try:
         user = _loginable(s, login)
+    except InvalidCredentialsError:
+        s.rollback()
+        security.verify_password(_dummy_hash(settings), password)  # the same work
+        raise _wrong(settings) from None
     finally:
         s.rollback()
-    password = password or ""
+    if reserve_attempt(s, settings, user.id) is None:
+        raise AccountLockedError(paris_time(lock_until(settings, clock.utcnow_naive())))
     ok = not validation.has_forbidden_characters(password) and security.verify_password(
         user.password_hash, password
     )
-    locked: datetime | None = None
-    with db.unit_of_work(s):
-        if ok:
-            s.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(failed_logins=0, locked_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        else:
-            failures = s.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(failed_logins=User.failed_logins + 1)
-                .returning(User.failed_logins)
-                .execution_options(synchronize_session=False)
-            ).scalar_one()
-            if failures >= settings.login_max_failures:
-                locked = lock_until(settings, clock.utcnow_naive())
-                s.execute(
-                    update(User)
-                    .where(User.id == user.id)
-                    .values(failed_logins=0, locked_until=locked)
-                    .execution_options(synchronize_session=False)
-                )
-    if ok:
-        s.refresh(user)
-        s.commit()
-        return user
+    locked = settle_attempt(s, settings, user.id, ok)
     if locked is not None:
         raise AccountLockedError(paris_time(locked))
-    left = settings.login_max_failures - failures
-    raise InvalidCredentialsError(
-        InvalidCredentialsError.message
-        + f" Après {left} nouvelle{'s' if left > 1 else ''} erreur{'s' if left > 1 else ''},"
-        " votre compte sera bloqué."
-    )
+    if not ok:
+        raise _wrong(settings)
+    s.refresh(user)
+    s.commit()
+    return user
+
+
+def _wrong(settings: Settings) -> InvalidCredentialsError:
+    return InvalidCredentialsError(settings.login_max_failures, settings.login_lock_minutes)
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash(settings: Settings) -> str:
+    """A hash of a random password with the accounts' method (made once per process)."""
+    method = settings.password_hash_method
+    if method not in _DUMMY:
+        _DUMMY[method] = security.hash_password(security.token_urlsafe(16), method)
+    return _DUMMY[method]
