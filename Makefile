@@ -31,7 +31,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP) $(MAILPIT)

@@ -19,7 +19,9 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_version_names_the_installed_distribution(tmp_path: Path) -> None:
     done = _cli("--version", cwd=tmp_path)
     assert done.returncode == 0
-    assert done.stdout.strip() == f"chorus-sandbox, version {metadata.version('chorus-pro-sandbox')}"
+    assert (
+        done.stdout.strip() == f"chorus-sandbox, version {metadata.version('chorus-pro-sandbox')}"
+    )
 
 
 @pytest.mark.parametrize(

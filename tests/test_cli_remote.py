@@ -56,7 +56,10 @@ def test_maintenance_on_and_off(base_url: str) -> None:
 
 def test_requests_mails_and_credentials_read_the_running_sandbox(base_url: str) -> None:
     requests.get(f"{base_url}/connexion?cli-journal-probe=1", timeout=10)
-    rows = [json.loads(line) for line in _ok("requests", "--path", "/connexion", "--url", base_url).splitlines()]
+    rows = [
+        json.loads(line)
+        for line in _ok("requests", "--path", "/connexion", "--url", base_url).splitlines()
+    ]
     assert rows and all(row["path"] == "/connexion" for row in rows)
     creds = json.loads(_ok("credentials", "--url", base_url))
     login = creds["gestionnaire"]["login"]
@@ -72,10 +75,18 @@ def test_reset_puts_the_baseline_back(base_url: str) -> None:
 
 
 def test_no_sandbox_is_one_clear_line() -> None:
-    for args in (["reset"], ["clock"], ["fault", "list"], ["maintenance", "on"],
-                 ["mails", "--to", "a@b.c"], ["requests"], ["credentials"]):
+    for args in (
+        ["reset"],
+        ["clock"],
+        ["fault", "list"],
+        ["maintenance", "on"],
+        ["mails", "--to", "a@b.c"],
+        ["requests"],
+        ["credentials"],
+    ):
         done = _cli(*args, "--url", "http://127.0.0.1:9")
         assert done.returncode == 1, (args, done.stdout, done.stderr)
         assert done.stderr.strip() == (
-            "Error: no sandbox answers at http://127.0.0.1:9 (start one with `make run`, or give --url)"
+            "Error: no sandbox answers at http://127.0.0.1:9 "
+            "(start one with `make run`, or give --url)"
         ), args

@@ -171,8 +171,12 @@ def _count_flux(db_session) -> int:
 )
 def test_a_refused_envelope_stores_nothing(api, db_session, change, code):
     before = _count_flux(db_session)
-    body = {"fichierFlux": base64.b64encode(b"<Invoice/>").decode(), "nomFichier": "f.xml",
-            "syntaxeFlux": "IN_DP_E1_UBL_INVOICE", **change}
+    body = {
+        "fichierFlux": base64.b64encode(b"<Invoice/>").decode(),
+        "nomFichier": "f.xml",
+        "syntaxeFlux": "IN_DP_E1_UBL_INVOICE",
+        **change,
+    }
     answer = api.call(DEPOSER, body)
     assert answer["codeRetour"] == code, answer
     assert "numeroFluxDepot" not in answer
@@ -181,13 +185,20 @@ def test_a_refused_envelope_stores_nothing(api, db_session, change, code):
 
 @pytest.mark.parametrize(
     "change",
-    [{"syntaxeFlux": "IN_DP_E2_UBL_INVOICE"}, {"nomFichier": "x" * 201 + ".xml"},
-     {"nomFichier": None}, {"fichierFlux": None}],
+    [
+        {"syntaxeFlux": "IN_DP_E2_UBL_INVOICE"},
+        {"nomFichier": "x" * 201 + ".xml"},
+        {"nomFichier": None},
+        {"fichierFlux": None},
+    ],
 )
 def test_an_envelope_outside_the_schema_is_a_400(api, db_session, change):
     before = _count_flux(db_session)
-    body = {"fichierFlux": "PEludm9pY2UvPg==", "nomFichier": "f.xml",
-            "syntaxeFlux": "IN_DP_E1_UBL_INVOICE"}
+    body = {
+        "fichierFlux": "PEludm9pY2UvPg==",
+        "nomFichier": "f.xml",
+        "syntaxeFlux": "IN_DP_E1_UBL_INVOICE",
+    }
     body.update(change)
     answer = api.post(DEPOSER, {k: v for k, v in body.items() if v is not None})
     assert answer.status_code == 400, answer.text
@@ -196,10 +207,20 @@ def test_an_envelope_outside_the_schema_is_a_400(api, db_session, change):
 
 
 def test_optional_fields_absent_or_zero_are_accepted(api):
-    for extra in ({}, {"idUtilisateurCourant": 0}, {"idUtilisateurCourant": 0,
-                                                    "avecSignature": True}):
-        body = api.call(DEPOSER, {"fichierFlux": "PEludm9pY2UvPg==", "nomFichier": "f.xml",
-                                  "syntaxeFlux": "IN_DP_E1_CII_16B", **extra})
+    for extra in (
+        {},
+        {"idUtilisateurCourant": 0},
+        {"idUtilisateurCourant": 0, "avecSignature": True},
+    ):
+        body = api.call(
+            DEPOSER,
+            {
+                "fichierFlux": "PEludm9pY2UvPg==",
+                "nomFichier": "f.xml",
+                "syntaxeFlux": "IN_DP_E1_CII_16B",
+                **extra,
+            },
+        )
         assert body["codeRetour"] == 0 and body["numeroFluxDepot"].startswith("CPP0011106")
 
 
@@ -207,11 +228,19 @@ def test_a_file_over_the_limit_is_refused_and_a_larger_body_is_413(api, db_sessi
     limit = load_settings().factures_max_file_bytes
     before = _count_flux(db_session)
     big = base64.b64encode(b"<" * (limit + 1)).decode()
-    answer = api.call(DEPOSER, {"fichierFlux": big, "nomFichier": "gros.xml",
-                                "syntaxeFlux": "IN_DP_E1_UBL_INVOICE"})
+    answer = api.call(
+        DEPOSER,
+        {"fichierFlux": big, "nomFichier": "gros.xml", "syntaxeFlux": "IN_DP_E1_UBL_INVOICE"},
+    )
     assert answer["codeRetour"] == 20403
-    huge = api.post(DEPOSER, {"fichierFlux": big + "A" * (limit // 2), "nomFichier": "x.xml",
-                              "syntaxeFlux": "IN_DP_E1_UBL_INVOICE"})
+    huge = api.post(
+        DEPOSER,
+        {
+            "fichierFlux": big + "A" * (limit // 2),
+            "nomFichier": "x.xml",
+            "syntaxeFlux": "IN_DP_E1_UBL_INVOICE",
+        },
+    )
     assert huge.status_code == 413
     assert _count_flux(db_session) == before
 
@@ -223,7 +252,10 @@ def test_committed_fixtures_are_the_generator_output(tmp_path):
     committed = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
     assert committed["cas"] == manifest
     for entry in manifest:
-        fresh, kept = (tmp_path / entry["fichier"]).read_bytes(), (FIXTURES / entry["fichier"]).read_bytes()
+        fresh, kept = (
+            (tmp_path / entry["fichier"]).read_bytes(),
+            (FIXTURES / entry["fichier"]).read_bytes(),
+        )
         if entry["fichier"].endswith(".pdf"):
             a = read_flux(entry["syntaxeFlux"], entry["fichier"], fresh)
             b = read_flux(entry["syntaxeFlux"], entry["fichier"], kept)

@@ -33,8 +33,10 @@ def _upload(visitor: PortalClient, content: bytes, name: str, syntaxe: str):
     return visitor.http.post(
         visitor.url("/factures/deposer"),
         data={"csrf_token": _csrf(visitor, "/factures/deposer"), "syntaxe": syntaxe},
-        files={"fichier": (name, content, "application/xml")}, allow_redirects=False,
-        timeout=30)
+        files={"fichier": (name, content, "application/xml")},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def _row(html: str, numero: str) -> str:
@@ -53,8 +55,9 @@ def supplier(chorus) -> PortalClient:
 def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
     numero = f"PRT-{uuid.uuid4().hex[:10].upper()}"
     siret = chorus.credentials()["structure"]["identifiant"]
-    content = ex.cii(ex.Example(numero, siret, ETAT, service="SFACETAT",
-                                destinataire_nom="Destinataire Etat"))
+    content = ex.cii(
+        ex.Example(numero, siret, ETAT, service="SFACETAT", destinataire_nom="Destinataire Etat")
+    )
     menu = supplier.get("/mon-compte").text
     assert "Factures émises" in menu and "Factures reçues" in menu
     answer = _upload(supplier, content, f"{numero}.xml", "IN_DP_E1_CII_16B")
@@ -62,8 +65,12 @@ def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
     page = supplier.get("/factures/emises").text
     assert "déposé" in page and "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP" in page
     chorus.set_clock(advance=f"{chorus.factures_delay() + 1:g}s")
-    wait_until(lambda: _row(supplier.get("/factures/emises").text, numero) == "MISE_A_DISPOSITION",
-               30, "the deposited invoice is integrated", interval=0.3)
+    wait_until(
+        lambda: _row(supplier.get("/factures/emises").text, numero) == "MISE_A_DISPOSITION",
+        30,
+        "the deposited invoice is integrated",
+        interval=0.3,
+    )
     assert "Mise a disposition" in supplier.get("/factures/emises").text
 
     recipient_account = chorus.signup()
@@ -85,19 +92,23 @@ def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
     forbidden = recipient.post(action.group(1), {"nouveau_statut": "DEPOSEE", "motif": "x"})
     assert forbidden.status_code == 303
     assert "pas autorisé" in recipient.get("/factures/recues").text
-    rejected = recipient.post(action.group(1), {"nouveau_statut": "REJETEE",
-                                                "motif": "Bon de commande absent"})
+    rejected = recipient.post(
+        action.group(1), {"nouveau_statut": "REJETEE", "motif": "Bon de commande absent"}
+    )
     assert rejected.status_code == 303
     assert _row(recipient.get("/factures/recues").text, numero) == "REJETEE"
     emises = supplier.get("/factures/emises").text
     assert _row(emises, numero) == "REJETEE" and "Bon de commande absent" in emises
 
 
-@pytest.mark.parametrize(("content", "name", "syntaxe", "expected"), [
-    (b"", "vide.xml", "IN_DP_E1_UBL_INVOICE", "est vide"),
-    (b"<x/>", "sans-extension", "IN_DP_E1_UBL_INVOICE", "nom"),
-    (b"<x/>", "f.xml", "PAS_UNE_SYNTAXE", "Syntaxe inconnue"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "syntaxe", "expected"),
+    [
+        (b"", "vide.xml", "IN_DP_E1_UBL_INVOICE", "est vide"),
+        (b"<x/>", "sans-extension", "IN_DP_E1_UBL_INVOICE", "nom"),
+        (b"<x/>", "f.xml", "PAS_UNE_SYNTAXE", "Syntaxe inconnue"),
+    ],
+)
 def test_bad_uploads_are_refused_in_french(supplier, content, name, syntaxe, expected):
     before = supplier.get("/factures/emises").text.count("data-flux=")
     answer = _upload(supplier, content, name, syntaxe)
@@ -110,7 +121,11 @@ def test_pages_need_a_login_and_a_csrf_token(chorus, supplier):
     anonymous = chorus.portal()
     for page in ("/factures/emises", "/factures/deposer", "/factures/recues"):
         assert anonymous.get(page, allow_redirects=False).status_code in (302, 303)
-    stale = supplier.http.post(supplier.url("/factures/deposer"), data={"syntaxe": "IN_DP_E1_CII_16B"},
-                               files={"fichier": ("f.xml", b"<x/>")}, allow_redirects=False,
-                               timeout=30)
+    stale = supplier.http.post(
+        supplier.url("/factures/deposer"),
+        data={"syntaxe": "IN_DP_E1_CII_16B"},
+        files={"fichier": ("f.xml", b"<x/>")},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert stale.status_code == 400

@@ -15,7 +15,6 @@ from test_reliability_concurrency import _race
 
 from sandbox.models import User
 
-
 ROUNDS = 6
 ASKERS = 6
 
@@ -26,24 +25,24 @@ def test_new_link_requests_racing_an_activation_never_answer_500(chorus, db_sess
     statuses: Counter = Counter()
     for _ in range(ROUNDS):
         account = chorus.signup(activate=False)
-        path = "/" + account.activation_link.split("://", 1)[1].split("/", 1)[1]
         # The activation is the control plane's (PUT .../state active): the link-based
         # one cannot win against askers that revoke its link with each new one.
         askers = [chorus.portal() for _ in range(ASKERS)]
         tokens = [asker.csrf_token() for asker in askers]
         activated = threading.Event()
 
-        def activate(login=account.login, password=account.password):  # noqa: ANN001, ANN202
+        def activate(login=account.login, password=account.password,  # noqa: ANN001, ANN202
+                     event=activated):
             try:
                 return chorus.control.put(f"accounts/{login}/state", timeout=120,
                                           json={"state": "active", "password": password})
             finally:
-                activated.set()
+                event.set()
 
-        def ask(v, token, login=account.login):  # noqa: ANN001, ANN202
+        def ask(v, token, login=account.login, event=activated):  # noqa: ANN001, ANN202
             # Keep asking while the activation is under way, then once more.
             while True:
-                done = activated.is_set()
+                done = event.is_set()
                 answer = v.http.post(v.url("/activation/nouveau-lien"),
                                      data={"csrf_token": token, "login": login},
                                      allow_redirects=False, timeout=120)
@@ -51,7 +50,8 @@ def test_new_link_requests_racing_an_activation_never_answer_500(chorus, db_sess
                     return answer
                 statuses[answer.status_code] += 1
 
-        posts = [activate, *[lambda v=v, t=t: ask(v, t) for v, t in zip(askers, tokens)]]
+        pairs = zip(askers, tokens, strict=True)
+        posts = [activate, *[lambda v=v, t=t: ask(v, t) for v, t in pairs]]
         round_statuses = _race(posts, [a.http for a in askers])
         statuses.update(round_statuses[1:])
         assert round_statuses[0] == 200, round_statuses
@@ -76,9 +76,10 @@ def test_twelve_wrong_passwords_and_the_right_one_at_once_lock_the_account(choru
         visitors = [chorus.portal() for _ in range(WRONG + 1)]
         tokens = [v.csrf_token() for v in visitors]
         passwords = [f"Mauvais-{i:02d}-Mot!" for i in range(WRONG)] + [account.password]
-        posts = [lambda v=v, t=t, p=p: v.http.post(
-            v.url("/connexion"), data={"csrf_token": t, "login": account.login, "password": p},
-            allow_redirects=False, timeout=120) for v, t, p in zip(visitors, tokens, passwords)]
+        triples = zip(visitors, tokens, passwords, strict=True)
+        posts = [lambda v=v, t=t, p=p, login=account.login: v.http.post(
+            v.url("/connexion"), data={"csrf_token": t, "login": login, "password": p},
+            allow_redirects=False, timeout=120) for v, t, p in triples]
         statuses = _race(posts, [v.http for v in visitors])
         wrong, right = Counter(statuses[:-1]), statuses[-1]
         assert set(wrong) <= {401, 423}, statuses

@@ -104,10 +104,10 @@ class AuthenticationError(AccountError):
 class InvalidCredentialsError(AuthenticationError):
     """A wrong password or an unknown login: the same words either way."""
 
-    def __init__(self, limit: int = 5, minutes: int = 60) -> None:
+    def __init__(self, limit: int = 5, minutes: float = 60) -> None:
         super().__init__(
             f"{AuthenticationError.message} Après {limit} erreurs consécutives, le compte "
-            f"est bloqué pendant {minutes} minutes."
+            f"est bloqué pendant {minutes:g} minutes."
         )
 
 

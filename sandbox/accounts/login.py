@@ -147,7 +147,7 @@ def settle_attempt(s: Session, settings: Settings, user_id: int, ok: bool) -> da
                 update(User).where(User.id == user_id, _open(now))
                 .values(failed_logins=0)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # a CursorResult
         else:
             s.execute(
                 update(User)

@@ -92,7 +92,9 @@ def required(value, name: str):  # noqa: ANN001, ANN201
     return value
 
 
-def readable_structure(ctx: Context, structure_id: int | None, name: str = "idStructure") -> Structure:
+def readable_structure(
+    ctx: Context, structure_id: int | None, name: str = "idStructure"
+) -> Structure:
     """Return a structure the caller may read, or raise the business error."""
     structure = ctx.s.get(Structure, required(structure_id, name))
     if structure is None:

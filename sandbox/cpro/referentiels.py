@@ -44,10 +44,17 @@ TAUX_TVA = (
 MOTIFS_EXONERATION = (
     ("ART_261_CGI", "Exonération article 261 du CGI", "Exemption, article 261 CGI"),
     ("ART_262_CGI", "Exonération article 262 du CGI (exportations)", "Exemption, article 262 CGI"),
-    ("ART_262_TER_CGI", "Livraison intracommunautaire, article 262 ter I du CGI",
-     "Intra-community supply, article 262 ter I CGI"),
+    (
+        "ART_262_TER_CGI",
+        "Livraison intracommunautaire, article 262 ter I du CGI",
+        "Intra-community supply, article 262 ter I CGI",
+    ),
     ("ART_283_CGI", "Autoliquidation, article 283 du CGI", "Reverse charge, article 283 CGI"),
-    ("ART_293_B_CGI", "TVA non applicable, article 293 B du CGI", "VAT not applicable, article 293 B CGI"),
+    (
+        "ART_293_B_CGI",
+        "TVA non applicable, article 293 B du CGI",
+        "VAT not applicable, article 293 B CGI",
+    ),
     ("AUTRE", "Autre motif d'exonération", "Other exemption reason"),
 )
 
@@ -67,14 +74,24 @@ TYPES_PJ = (
     (2, "BON_LIVRAISON", "Bon de livraison", "Delivery note", TypeObjetPieceJointe.FACTURE),
     (3, "DEVIS", "Devis", "Quotation", TypeObjetPieceJointe.FACTURE),
     (4, "CONTRAT", "Contrat", "Contract", TypeObjetPieceJointe.FACTURE),
-    (5, "PROCES_VERBAL", "Procès-verbal de réception", "Acceptance report",
-     TypeObjetPieceJointe.FACTURE_TRAVAUX),
+    (
+        5,
+        "PROCES_VERBAL",
+        "Procès-verbal de réception",
+        "Acceptance report",
+        TypeObjetPieceJointe.FACTURE_TRAVAUX,
+    ),
     (6, "DECOMPTE", "Décompte", "Statement of works", TypeObjetPieceJointe.FACTURE_TRAVAUX),
     (7, "RIB", "Relevé d'identité bancaire", "Bank details", TypeObjetPieceJointe.CB),
     (8, "KBIS", "Extrait Kbis", "Certificate of incorporation", TypeObjetPieceJointe.STRUCTURE),
     (9, "MANDAT", "Mandat de facturation", "Billing mandate", TypeObjetPieceJointe.MANDAT),
-    (10, "PIECE_SOLLICITATION", "Pièce jointe de sollicitation", "Request attachment",
-     TypeObjetPieceJointe.SOLLICITATION),
+    (
+        10,
+        "PIECE_SOLLICITATION",
+        "Pièce jointe de sollicitation",
+        "Request attachment",
+        TypeObjetPieceJointe.SOLLICITATION,
+    ),
     (11, "AUTRE", "Autre", "Other", TypeObjetPieceJointe.FACTURE),
 )
 
@@ -109,8 +126,9 @@ def ok(libelle: str = errors.LIBELLE_RECHERCHE_OK, **fields) -> dict:  # noqa: A
 def paged(items: list, **fields) -> dict:  # noqa: ANN003
     """An unpaged list, with the top-level paging fields its Swagger declares."""
     size = max(len(items), 1)
-    return ok(nbResultatsParPage=size, pageCourante=1, pages=1 if items else 0,
-              total=len(items), **fields)
+    return ok(
+        nbResultatsParPage=size, pageCourante=1, pages=1 if items else 0, total=len(items), **fields
+    )
 
 
 def post_op(path: str, operation_id: str, summary: str, request_model, response_model):  # noqa: ANN001, ANN202
@@ -126,28 +144,47 @@ def post_op(path: str, operation_id: str, summary: str, request_model, response_
     )
 
 
-@post_op("recuperer/tauxtva", "recupererTauxTva", "VAT rates", rs.LangueParam,
-     rs.RecupererTauxTvaRetour)
+@post_op(
+    "recuperer/tauxtva", "recupererTauxTva", "VAT rates", rs.LangueParam, rs.RecupererTauxTvaRetour
+)
 def taux_tva(ctx: Context, p: rs.LangueParam) -> dict:
     """`valeurTauxTva` is a number (percent). Codes and labels are the sandbox's own,
     except TVA1 (seen in Pastell's tests)."""
     en = english(p.codeLangue)
-    return ok(listeTauxTva=[
-        {"codeTauxTva": code, "libelleTauxTva": label_en if en else label_fr, "valeurTauxTva": rate}
-        for code, label_fr, label_en, rate in TAUX_TVA
-    ])
+    return ok(
+        listeTauxTva=[
+            {
+                "codeTauxTva": code,
+                "libelleTauxTva": label_en if en else label_fr,
+                "valeurTauxTva": rate,
+            }
+            for code, label_fr, label_en, rate in TAUX_TVA
+        ]
+    )
 
 
-@post_op("recuperer/modereglements", "recupererModesReglement", "Payment methods", Vide,
-     rs.RecupererModesReglementRetour)
+@post_op(
+    "recuperer/modereglements",
+    "recupererModesReglement",
+    "Payment methods",
+    Vide,
+    rs.RecupererModesReglementRetour,
+)
 def modes_reglement(ctx: Context, _p: Vide) -> dict:
     """The six modes of piste-gouv-fr's IModePaiement."""
-    return ok(errors.LIBELLE_CONSULTATION_OK,
-              listeModePaiement=[{"modePaiement": m} for m in ModePaiement])
+    return ok(
+        errors.LIBELLE_CONSULTATION_OK,
+        listeModePaiement=[{"modePaiement": m} for m in ModePaiement],
+    )
 
 
-@post_op("recuperer/cadrefacturation", "recupererCadreFacturation", "Cadres de facturation",
-     rs.TypeDemandePaiementParam, rs.RecupererCadresFacturationRetour)
+@post_op(
+    "recuperer/cadrefacturation",
+    "recupererCadreFacturation",
+    "Cadres de facturation",
+    rs.TypeDemandePaiementParam,
+    rs.RecupererCadresFacturationRetour,
+)
 def cadres_facturation(ctx: Context, p: rs.TypeDemandePaiementParam) -> dict:
     """All 25 cadres; `typeDemandePaiement` FACTURE gives A1, A2, A9, A12, MEMOIRE A3,
     FACTURE_TRAVAUX the works frameworks."""
@@ -162,22 +199,37 @@ def cadres_facturation(ctx: Context, p: rs.TypeDemandePaiementParam) -> dict:
     return ok(listeCadreFacturation=[{"codeCadreFacturation": c} for c in cadres])
 
 
-@post_op("recuperer/modedepot", "recupererModeDepot", "Modes of deposit or entry of an invoice",
-     Vide, rs.RecupererModesDepotRetour)
+@post_op(
+    "recuperer/modedepot",
+    "recupererModeDepot",
+    "Modes of deposit or entry of an invoice",
+    Vide,
+    rs.RecupererModesDepotRetour,
+)
 def modes_depot(ctx: Context, _p: Vide) -> dict:
     """piste-gouv-fr IModeDepot's fifteen values."""
     return paged(list(ModeDepot), listeModeDepot=[{"modeDepot": m} for m in ModeDepot])
 
 
-@post_op("recuperer/formatflux", "recupererFormatFlux", "Formats of a deposited flux", Vide,
-     rs.RecupererFormatFluxRetour)
+@post_op(
+    "recuperer/formatflux",
+    "recupererFormatFlux",
+    "Formats of a deposited flux",
+    Vide,
+    rs.RecupererFormatFluxRetour,
+)
 def formats_flux(ctx: Context, _p: Vide) -> dict:
     """IN_DP_E1_STRUCT, IN_DP_E2_MIXTE, IN_DP_E2_FACTURX."""
     return paged(list(FormatFlux), listeFormatFlux=[{"formatFlux": f} for f in FormatFlux])
 
 
-@post_op("recuperer/syntaxeflux", "recupererSyntaxeFlux", "Syntaxes of a deposited flux",
-     rs.SyntaxeFluxParam, rs.RecupererSyntaxeFluxRetour)
+@post_op(
+    "recuperer/syntaxeflux",
+    "recupererSyntaxeFlux",
+    "Syntaxes of a deposited flux",
+    rs.SyntaxeFluxParam,
+    rs.RecupererSyntaxeFluxRetour,
+)
 def syntaxes_flux(ctx: Context, p: rs.SyntaxeFluxParam) -> dict:
     """The 13 syntaxeFlux of deposer/flux, each with its formatFlux; `formatFlux`
     restricts them. (Answer field names are the sandbox's: no public client reads them.)"""
@@ -187,57 +239,101 @@ def syntaxes_flux(ctx: Context, p: rs.SyntaxeFluxParam) -> dict:
     return ok(listeSyntaxeFlux=items)
 
 
-@post_op("recuperer/typedp", "recupererTypeDemandePaiement", "Types of demande de paiement",
-     Vide, rs.RecupererTypesDpRetour)
+@post_op(
+    "recuperer/typedp",
+    "recupererTypeDemandePaiement",
+    "Types of demande de paiement",
+    Vide,
+    rs.RecupererTypesDpRetour,
+)
 def types_dp(ctx: Context, _p: Vide) -> dict:
     """FACTURE, FACTURE_TRAVAUX, MEMOIRE."""
-    return ok(errors.LIBELLE_CONSULTATION_OK,
-              listeTypeDemandePaiement=[{"typeDemandePaiement": t} for t in TypeDemandePaiement])
+    return ok(
+        errors.LIBELLE_CONSULTATION_OK,
+        listeTypeDemandePaiement=[{"typeDemandePaiement": t} for t in TypeDemandePaiement],
+    )
 
 
-@post_op("recuperer/etat/typedp", "recupererEtatParTypeDemandePaiement",
-     "Statuses a demande de paiement can take", rs.TypeDemandePaiementParam,
-     rs.RecupererEtatsDpRetour)
+@post_op(
+    "recuperer/etat/typedp",
+    "recupererEtatParTypeDemandePaiement",
+    "Statuses a demande de paiement can take",
+    rs.TypeDemandePaiementParam,
+    rs.RecupererEtatsDpRetour,
+)
 def etats_dp(ctx: Context, p: rs.TypeDemandePaiementParam) -> dict:
     """The invoice statuses in the official order (the same list for every type)."""
     return ok(listeEtatDemandePaiement=[{"etatDemandePaiement": e} for e in StatutFacture])
 
 
-@post_op("recuperer/typefacturetravaux", "recupererTypeFactureTravaux", "Types of works invoices",
-     Vide, rs.RecupererTypesFactureTravauxRetour)
+@post_op(
+    "recuperer/typefacturetravaux",
+    "recupererTypeFactureTravaux",
+    "Types of works invoices",
+    Vide,
+    rs.RecupererTypesFactureTravauxRetour,
+)
 def types_facture_travaux(ctx: Context, _p: Vide) -> dict:
     """piste-gouv-fr ITypeFactureTravaux's eleven values."""
     return ok(listeTypeFactureTravaux=[{"typeFactureTravaux": t} for t in TypeFactureTravaux])
 
 
-@post_op("recuperer/typespj", "recupererTypePieceJointe", "Types of attachments",
-     rs.TypesPieceJointeParam, rs.RecupererTypesPieceJointeRetour)
+@post_op(
+    "recuperer/typespj",
+    "recupererTypePieceJointe",
+    "Types of attachments",
+    rs.TypesPieceJointeParam,
+    rs.RecupererTypesPieceJointeRetour,
+)
 def types_pj(ctx: Context, p: rs.TypesPieceJointeParam) -> dict:
     """`typeObjet` restricts the list; labels in French (default) or English."""
     en = english(p.codeLangue)
-    return ok(listeTypePieceJointe=[
-        {"idTypePieceJointe": i, "codeTypePieceJointe": code,
-         "libelleTypePieceJointe": label_en if en else label_fr, "typeObjet": objet}
-        for i, code, label_fr, label_en, objet in TYPES_PJ
-        if p.typeObjet is None or objet == p.typeObjet
-    ])
+    return ok(
+        listeTypePieceJointe=[
+            {
+                "idTypePieceJointe": i,
+                "codeTypePieceJointe": code,
+                "libelleTypePieceJointe": label_en if en else label_fr,
+                "typeObjet": objet,
+            }
+            for i, code, label_fr, label_en, objet in TYPES_PJ
+            if p.typeObjet is None or objet == p.typeObjet
+        ]
+    )
 
 
-@post_op("recuperer/motifs/exonerationtva", "recupererMotifsExonerationTva",
-     "VAT exemption reasons", rs.LangueParam, rs.RecupererMotifsExonerationRetour)
+@post_op(
+    "recuperer/motifs/exonerationtva",
+    "recupererMotifsExonerationTva",
+    "VAT exemption reasons",
+    rs.LangueParam,
+    rs.RecupererMotifsExonerationRetour,
+)
 def motifs_exoneration(ctx: Context, p: rs.LangueParam) -> dict:
     """Codes and labels are the sandbox's (articles of the CGI)."""
     en = english(p.codeLangue)
-    items = [{"codeMotifExonerationTva": code,
-              "libelleMotifExonerationTva": label_en if en else label_fr}
-             for code, label_fr, label_en in MOTIFS_EXONERATION]
+    items = [
+        {
+            "codeMotifExonerationTva": code,
+            "libelleMotifExonerationTva": label_en if en else label_fr,
+        }
+        for code, label_fr, label_en in MOTIFS_EXONERATION
+    ]
     return paged(items, listeMotifsExonerationTva=items)
 
 
-@post_op("recuperer/motifs/refus/Facture/AValider", "recupererMotifsRefusFactureAValider",
-     "Reasons to refuse a facture à valider", rs.MotifsRefusParam, rs.RecupererMotifsRefusRetour)
+@post_op(
+    "recuperer/motifs/refus/Facture/AValider",
+    "recupererMotifsRefusFactureAValider",
+    "Reasons to refuse a facture à valider",
+    rs.MotifsRefusParam,
+    rs.RecupererMotifsRefusRetour,
+)
 def motifs_refus(ctx: Context, p: rs.MotifsRefusParam) -> dict:
     """The same reasons whatever `codeCadreFacturationAValider` (the sandbox's own list)."""
-    return ok(listeMotifRefusFactureAValider=[
-        {"idMotif": i, "codeMotif": code, "libelleMotif": label} for i, code, label in MOTIFS_REFUS
-    ])
+    return ok(
+        listeMotifRefusFactureAValider=[
+            {"idMotif": i, "codeMotif": code, "libelleMotif": label}
+            for i, code, label in MOTIFS_REFUS
+        ]
+    )

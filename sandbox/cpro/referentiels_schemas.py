@@ -32,7 +32,9 @@ Langue = Maybe[str]
 MaybePageSize = Annotated[
     Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, BeforeValidator(zero_to_none)
 ]
-LANGUE_DESCRIPTION = "Language of the labels: FR (default, also for an empty value) or EN; any case."
+LANGUE_DESCRIPTION = (
+    "Language of the labels: FR (default, also for an empty value) or EN; any case."
+)
 
 
 class Item(BaseModel):
@@ -103,7 +105,7 @@ class StructuresPourUtilisateurParam(Request):
 
 
 class ZeroPagination(Pagination):
-    """Paging where ``0`` (a typed client's unset int, piste-gouv-fr's default) means the default."""
+    """Paging where ``0`` (a typed client's unset int, piste-gouv-fr's default) is the default."""
 
     pageResultatDemandee: MaybeId = Field(None, description="Page wanted, from 1 (default 1).")
     nbResultatsParPage: MaybePageSize = Field(

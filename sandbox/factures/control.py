@@ -36,8 +36,12 @@ from sandbox.vocabulary import EtatFlux, StatutFacture
 
 TAG = "Factures"
 WAITING = EtatFlux.IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP
-TERMINAL = (EtatFlux.IN_INTEGRE, EtatFlux.IN_INTEGRE_PARTIEL, EtatFlux.IN_REJETE,
-            EtatFlux.IN_INCIDENTE)
+TERMINAL = (
+    EtatFlux.IN_INTEGRE,
+    EtatFlux.IN_INTEGRE_PARTIEL,
+    EtatFlux.IN_REJETE,
+    EtatFlux.IN_INCIDENTE,
+)
 FORCED_REJECTION = {
     "codeErreur": "ERR_SANDBOX_001",
     "libelleErreur": "Flux rejeté par le plan de contrôle du bac à sable.",
@@ -54,7 +58,8 @@ Statut = Annotated[StatutFacture, Strict(False)]  # enum values from JSON string
 class MoveRequest(Request):
     statut: Statut = Field(description="Target status (reached along allowed moves)")
     motif: Annotated[Text, Field(max_length=2000)] | None = Field(
-        None, description="Motif of the moves that need one (a default one otherwise)")
+        None, description="Motif of the moves that need one (a default one otherwise)"
+    )
 
 
 class MoveAnswer(Answer):
@@ -66,11 +71,13 @@ class MoveAnswer(Answer):
 
 class PolicyRequest(Request):
     destinataire: Annotated[Text, Field(min_length=1, max_length=80)] = Field(
-        description="The recipient's identifiantStructure (SIRET...), or '*' for every recipient")
+        description="The recipient's identifiantStructure (SIRET...), or '*' for every recipient"
+    )
     statutDepart: Statut
     statutArrivee: Statut
     delai: Annotated[Text, Field(max_length=40)] | None = Field(
-        None, description="Delay on the sandbox clock: '2d', '36h', '90m' (or delaiSecondes)")
+        None, description="Delay on the sandbox clock: '2d', '36h', '90m' (or delaiSecondes)"
+    )
     delaiSecondes: Annotated[float, Field(ge=0, le=3650 * 86400)] | None = None
     motif: Annotated[Text, Field(max_length=2000)] | None = None
 
@@ -94,7 +101,8 @@ class Policy(Answer):
 class PoliciesQuery(Request):
     model_config = Request.model_config | {"strict": False}
     destinataire: Annotated[Text, Field(max_length=80)] | None = Field(
-        None, description="Only the policies that apply to this recipient (identifiantStructure)")
+        None, description="Only the policies that apply to this recipient (identifiantStructure)"
+    )
 
 
 class PoliciesView(Answer):
@@ -105,9 +113,11 @@ class PoliciesView(Answer):
 class OutcomeRequest(Request):
     etat: Literal["IN_INCIDENTE", "IN_REJETE"]
     listeErreurDP: list[dict[str, Text | None]] | None = Field(
-        None, max_length=100, description="CR errors per invoice (IN_REJETE)")
+        None, max_length=100, description="CR errors per invoice (IN_REJETE)"
+    )
     listeErreurTechnique: list[dict[str, Text | None]] | None = Field(
-        None, max_length=100, description="CR technical errors (IN_REJETE; a default one if none)")
+        None, max_length=100, description="CR technical errors (IN_REJETE; a default one if none)"
+    )
 
 
 class FluxQuery(Request):
@@ -124,9 +134,11 @@ class FactureQuery(Request):
     numeroFluxDepot: Annotated[Text, Field(max_length=25)] | None = None
     numeroFacture: Annotated[Text, Field(max_length=40)] | None = None
     fournisseur: Annotated[Text, Field(max_length=80)] | None = Field(
-        None, description="Supplier's identifiantStructure")
+        None, description="Supplier's identifiantStructure"
+    )
     destinataire: Annotated[Text, Field(max_length=80)] | None = Field(
-        None, description="Recipient's identifiantStructure")
+        None, description="Recipient's identifiantStructure"
+    )
     limit: Limit = 50
 
 
@@ -168,8 +180,9 @@ def flux_view(flux: Flux, facture_ids: list[int]) -> dict:
     }
 
 
-def facture_view(f: Facture, identifiants: dict[int, str], numeros: dict[int, str],
-                 history: list[FactureStatut]) -> dict:
+def facture_view(
+    f: Facture, identifiants: dict[int, str], numeros: dict[int, str], history: list[FactureStatut]
+) -> dict:
     """An invoice with its status and history."""
     return {
         "idFacture": f.id,
@@ -190,8 +203,11 @@ def facture_view(f: Facture, identifiants: dict[int, str], numeros: dict[int, st
 
 
 def _structure_id(s, identifiant: str) -> int:
-    found = s.scalars(select(Structure.id).where(Structure.identifiant == identifiant.strip())
-                      .order_by(Structure.id)).first()
+    found = s.scalars(
+        select(Structure.id)
+        .where(Structure.identifiant == identifiant.strip())
+        .order_by(Structure.id)
+    ).first()
     if found is None:
         raise ControlError(f"no structure {identifiant!r}", 404)
     return found
@@ -200,9 +216,15 @@ def _structure_id(s, identifiant: str) -> int:
 # --- invoices ------------------------------------------------------------------------
 
 
-@operation("POST", "/factures/<int:idFacture>/statut", tag=TAG, body=MoveRequest,
-           answer=MoveAnswer, errors=(400, 404, 409),
-           summary="Move an invoice to a status (along allowed transitions)")
+@operation(
+    "POST",
+    "/factures/<int:idFacture>/statut",
+    tag=TAG,
+    body=MoveRequest,
+    answer=MoveAnswer,
+    errors=(400, 404, 409),
+    summary="Move an invoice to a status (along allowed transitions)",
+)
 def move_facture(idFacture: int, body: MoveRequest) -> dict:
     """Move the invoice to ``statut`` through the allowed transitions, one history row per
     step (``motif``, or a default one where a motif is required). 409 when unreachable."""
@@ -214,12 +236,23 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
         raise ControlError(f"no invoice {idFacture}", 404) from None
     except (errors.TransitionInterdite, errors.MotifObligatoire) as refusal:
         raise ControlError(refusal.libelle, 409) from None
-    return {"idFacture": idFacture, "statut": statut, "etapes": steps,
-            "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, statut) if t != statut]}
+    return {
+        "idFacture": idFacture,
+        "statut": statut,
+        "etapes": steps,
+        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, statut) if t != statut],
+    }
 
 
-@operation("GET", "/factures/factures", tag=TAG, query=FactureQuery, answer=FactureList,
-           errors=(400,), summary="Invoices with their status and history, newest first")
+@operation(
+    "GET",
+    "/factures/factures",
+    tag=TAG,
+    query=FactureQuery,
+    answer=FactureList,
+    errors=(400,),
+    summary="Invoices with their status and history, newest first",
+)
 def list_factures(query: FactureQuery) -> dict:
     """Invoices, newest first: ?statut=&numeroFluxDepot=&numeroFacture=&fournisseur=
     &destinataire=&limit=."""
@@ -230,16 +263,23 @@ def list_factures(query: FactureQuery) -> dict:
     if query.numeroFacture:
         where.append(Facture.numero_facture == query.numeroFacture.strip())
     if query.numeroFluxDepot:
-        where.append(Facture.flux_id.in_(select(Flux.id).where(
-            Flux.numero_flux_depot == query.numeroFluxDepot.strip())))
-    for column, identifiant in ((Facture.fournisseur_id, query.fournisseur),
-                                (Facture.destinataire_id, query.destinataire)):
+        where.append(
+            Facture.flux_id.in_(
+                select(Flux.id).where(Flux.numero_flux_depot == query.numeroFluxDepot.strip())
+            )
+        )
+    for column, identifiant in (
+        (Facture.fournisseur_id, query.fournisseur),
+        (Facture.destinataire_id, query.destinataire),
+    ):
         if identifiant:
-            where.append(column.in_(select(Structure.id).where(
-                Structure.identifiant == identifiant.strip())))
+            where.append(
+                column.in_(select(Structure.id).where(Structure.identifiant == identifiant.strip()))
+            )
     total = s.scalar(select(func.count()).select_from(Facture).where(*where)) or 0
-    rows = list(s.scalars(select(Facture).where(*where).order_by(Facture.id.desc())
-                          .limit(query.limit)))
+    rows = list(
+        s.scalars(select(Facture).where(*where).order_by(Facture.id.desc()).limit(query.limit))
+    )
     return {"count": len(rows), "total": total, "factures": factures_views(s, rows)}
 
 
@@ -247,15 +287,28 @@ def factures_views(s, rows: list[Facture]) -> list[dict]:
     """``facture_view`` of many rows with three queries."""
     ids = [f.id for f in rows]
     structures = {x for f in rows for x in (f.fournisseur_id, f.destinataire_id)}
-    identifiants = dict(s.execute(select(Structure.id, Structure.identifiant)
-                                  .where(Structure.id.in_(structures))).all()) if rows else {}
+    identifiants = (
+        dict(
+            s.execute(
+                select(Structure.id, Structure.identifiant).where(Structure.id.in_(structures))
+            ).all()
+        )
+        if rows
+        else {}
+    )
     flux_ids = {f.flux_id for f in rows if f.flux_id}
-    numeros = dict(s.execute(select(Flux.id, Flux.numero_flux_depot)
-                             .where(Flux.id.in_(flux_ids))).all()) if flux_ids else {}
+    numeros = (
+        dict(s.execute(select(Flux.id, Flux.numero_flux_depot).where(Flux.id.in_(flux_ids))).all())
+        if flux_ids
+        else {}
+    )
     history: dict[int, list[FactureStatut]] = {}
     if ids:
-        for h in s.scalars(select(FactureStatut).where(FactureStatut.facture_id.in_(ids))
-                           .order_by(FactureStatut.id)):
+        for h in s.scalars(
+            select(FactureStatut)
+            .where(FactureStatut.facture_id.in_(ids))
+            .order_by(FactureStatut.id)
+        ):
             history.setdefault(h.facture_id, []).append(h)
     return [facture_view(f, identifiants, numeros, history.get(f.id, [])) for f in rows]
 
@@ -263,8 +316,15 @@ def factures_views(s, rows: list[Facture]) -> list[dict]:
 # --- flux ----------------------------------------------------------------------------
 
 
-@operation("GET", "/factures/flux", tag=TAG, query=FluxQuery, answer=FluxList, errors=(400,),
-           summary="Deposited flux with their compte rendu, newest first")
+@operation(
+    "GET",
+    "/factures/flux",
+    tag=TAG,
+    query=FluxQuery,
+    answer=FluxList,
+    errors=(400,),
+    summary="Deposited flux with their compte rendu, newest first",
+)
 def list_flux(query: FluxQuery) -> dict:
     """Flux, newest first, with their CR: ?etat=&syntaxeFlux=&numeroFluxDepot=&limit=."""
     s = db.session()
@@ -284,15 +344,21 @@ def flux_views(s, rows: list[Flux]) -> list[dict]:
     ids = [f.id for f in rows]
     factures: dict[int, list[int]] = {}
     if ids:
-        for flux_id, facture_id in s.execute(select(Facture.flux_id, Facture.id)
-                                             .where(Facture.flux_id.in_(ids))
-                                             .order_by(Facture.id)):
+        for flux_id, facture_id in s.execute(
+            select(Facture.flux_id, Facture.id).where(Facture.flux_id.in_(ids)).order_by(Facture.id)
+        ):
             factures.setdefault(flux_id, []).append(facture_id)
     return [flux_view(f, factures.get(f.id, [])) for f in rows]
 
 
-@operation("POST", "/factures/flux/<numeroFluxDepot>/resultat", tag=TAG, body=OutcomeRequest,
-           errors=(400, 404), summary="Force a flux to IN_INCIDENTE or to a given rejection")
+@operation(
+    "POST",
+    "/factures/flux/<numeroFluxDepot>/resultat",
+    tag=TAG,
+    body=OutcomeRequest,
+    errors=(400, 404),
+    summary="Force a flux to IN_INCIDENTE or to a given rejection",
+)
 def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:
     """Before integration the outcome is kept and the worker applies it when the flux is due
     (instead of the checks); after it, the CR is rewritten now and the invoices the flux
@@ -301,10 +367,12 @@ def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:
     if body.etat == EtatFlux.IN_REJETE:
         outcome["listeErreurDP"] = body.listeErreurDP or []
         outcome["listeErreurTechnique"] = body.listeErreurTechnique or (
-            [] if body.listeErreurDP else [FORCED_REJECTION])
+            [] if body.listeErreurDP else [FORCED_REJECTION]
+        )
     with db.transaction() as s:
-        flux = s.scalars(select(Flux).where(
-            Flux.numero_flux_depot == numeroFluxDepot.strip())).first()
+        flux = s.scalars(
+            select(Flux).where(Flux.numero_flux_depot == numeroFluxDepot.strip())
+        ).first()
         if flux is None:
             raise ControlError(f"no flux {numeroFluxDepot!r}", 404)
         flux.forced_outcome = outcome
@@ -323,8 +391,15 @@ def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:
 # --- automatic lifecycle policies -------------------------------------------------------
 
 
-@operation("GET", "/factures/policies", tag=TAG, query=PoliciesQuery, answer=PoliciesView,
-           errors=(400, 404), summary="Automatic lifecycle policies")
+@operation(
+    "GET",
+    "/factures/policies",
+    tag=TAG,
+    query=PoliciesQuery,
+    answer=PoliciesView,
+    errors=(400, 404),
+    summary="Automatic lifecycle policies",
+)
 def get_policies(query: PoliciesQuery) -> dict:
     """Every policy, or those that apply to ``?destinataire=SIRET``."""
     s = db.session()
@@ -333,10 +408,17 @@ def get_policies(query: PoliciesQuery) -> dict:
     return {"count": len(rows), "policies": rows}
 
 
-@operation("PUT", "/factures/policies", tag=TAG, body=PolicyRequest, answer=Policy,
-           errors=(400, 404), summary="Create or replace a recipient's policy for a status")
+@operation(
+    "PUT",
+    "/factures/policies",
+    tag=TAG,
+    body=PolicyRequest,
+    answer=Policy,
+    errors=(400, 404),
+    summary="Create or replace a recipient's policy for a status",
+)
 def put_policy(body: PolicyRequest) -> dict:
-    """"An invoice of ``destinataire`` in ``statutDepart`` for ``delai`` of the sandbox clock
+    """ "An invoice of ``destinataire`` in ``statutDepart`` for ``delai`` of the sandbox clock
     moves to ``statutArrivee``" (one allowed move; policies chain)."""
     try:
         seconds = body.delaiSecondes if body.delai is None else parse_duration(body.delai)
@@ -345,11 +427,18 @@ def put_policy(body: PolicyRequest) -> dict:
     if seconds < 0:
         raise ControlError("delai: the delay must be zero or positive")
     with db.transaction() as s:
-        structure = None if body.destinataire.strip() == "*" else _structure_id(s, body.destinataire)
+        structure = (
+            None if body.destinataire.strip() == "*" else _structure_id(s, body.destinataire)
+        )
         try:
             policy = policies.set_policy(
-                s, destinataire_id=structure, from_statut=body.statutDepart,
-                to_statut=body.statutArrivee, delay_seconds=seconds, motif=body.motif)
+                s,
+                destinataire_id=structure,
+                from_statut=body.statutDepart,
+                to_statut=body.statutArrivee,
+                delay_seconds=seconds,
+                motif=body.motif,
+            )
         except policies.PolicyError as problem:
             raise ControlError(str(problem)) from None
     from sandbox.factures import worker
@@ -358,8 +447,13 @@ def put_policy(body: PolicyRequest) -> dict:
     return policy
 
 
-@operation("DELETE", "/factures/policies", tag=TAG, status=204,
-           summary="Remove every automatic lifecycle policy")
+@operation(
+    "DELETE",
+    "/factures/policies",
+    tag=TAG,
+    status=204,
+    summary="Remove every automatic lifecycle policy",
+)
 def delete_policies() -> None:
     """Remove every policy (a reset does too)."""
     with db.transaction() as s:
@@ -367,8 +461,14 @@ def delete_policies() -> None:
             policies.delete_policy(s, p["id"])
 
 
-@operation("DELETE", "/factures/policies/<int:policyId>", tag=TAG, status=204, errors=(404,),
-           summary="Remove one automatic lifecycle policy")
+@operation(
+    "DELETE",
+    "/factures/policies/<int:policyId>",
+    tag=TAG,
+    status=204,
+    errors=(404,),
+    summary="Remove one automatic lifecycle policy",
+)
 def delete_policy(policyId: int) -> None:
     """Remove the policy ``policyId``."""
     with db.transaction() as s:

@@ -85,15 +85,30 @@ def cr_pdf(flux: Flux, partenaire: str | None) -> bytes:
     errors_tech = flux.erreurs_techniques or []
     pdf.ln(4)
     pdf.set_font("helvetica", "B", 11)
-    pdf.cell(0, 7, _latin1(f"Erreurs ({len(errors_dp) + len(errors_tech)})"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        7,
+        _latin1(f"Erreurs ({len(errors_dp) + len(errors_tech)})"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("helvetica", size=9)
     for e in errors_tech:
-        pdf.multi_cell(0, 5, _latin1(f"{e.get('codeErreur')} : {e.get('libelleErreur')}"),
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            5,
+            _latin1(f"{e.get('codeErreur')} : {e.get('libelleErreur')}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     for e in errors_dp:
-        pdf.multi_cell(0, 5, _latin1(f"Facture {e.get('numeroDP')} : {e.get('libelleErreurDP')}"),
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            5,
+            _latin1(f"Facture {e.get('numeroDP')} : {e.get('libelleErreurDP')}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     return bytes(pdf.output())
 
 
@@ -142,7 +157,7 @@ def consulter_cr(ctx: Context, p: ConsulterCRParam) -> dict:
     response_model=ConsulterCRDetailleRetour,
 )
 def consulter_cr_detaille(ctx: Context, p: ConsulterCRDetailleParam) -> dict:
-    """The integration state of a flux with the errors found (listeErreurDP, listeErreurTechnique)."""
+    """The integration state of a flux, with the errors found (listeErreurDP/Technique)."""
     flux = visible_flux(ctx, p.numeroFluxDepot)
     return {
         "codeRetour": 0,

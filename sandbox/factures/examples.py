@@ -127,7 +127,9 @@ def ubl(e: Example) -> bytes:
     """A UBL 2.1 Invoice, or a CreditNote when ``type_code`` is 381."""
     credit = e.type_code == "381"
     root = "CreditNote" if credit else "Invoice"
-    line_tag, qty_tag = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
+    line_tag, qty_tag = (
+        ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
+    )
     type_tag = "CreditNoteTypeCode" if credit else "InvoiceTypeCode"
     subtotals = "".join(
         f'<cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">{base}</cbc:TaxableAmount>'
@@ -305,12 +307,15 @@ def _visual_pdf(e: Example) -> bytes:
         f"Fournisseur : {e.fournisseur_nom} (SIRET {e.fournisseur})",
         f"Destinataire : {e.destinataire_nom} (SIRET {e.destinataire})",
         f"Service : {e.service or '-'}   Engagement : {e.engagement or '-'}",
-        *(f"{line.reference} {line.name} : {line.quantity} x {line.unit_price} EUR HT"
-          for line in e.lines),
+        *(
+            f"{line.reference} {line.name} : {line.quantity} x {line.unit_price} EUR HT"
+            for line in e.lines
+        ),
         f"Total HT {e.ht} EUR - TVA {e.tva} EUR - TTC {e.ttc} EUR",
     ):
-        pdf.cell(0, 6, text.encode("latin-1", "replace").decode("latin-1"),
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0, 6, text.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT"
+        )
     return bytes(pdf.output())
 
 
@@ -319,9 +324,17 @@ def facturx(e: Example) -> bytes:
     from facturx import generate_from_binary
 
     return generate_from_binary(
-        _visual_pdf(e), cii(e), flavor="factur-x", level="en16931", check_xsd=False,
-        pdf_metadata={"author": e.fournisseur_nom, "title": f"Facture {e.numero}",
-                      "subject": f"Facture {e.numero}", "keywords": "Factur-X"},
+        _visual_pdf(e),
+        cii(e),
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=False,
+        pdf_metadata={
+            "author": e.fournisseur_nom,
+            "title": f"Facture {e.numero}",
+            "subject": f"Facture {e.numero}",
+            "keywords": "Factur-X",
+        },
     )
 
 

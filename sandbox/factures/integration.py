@@ -191,9 +191,7 @@ def _check_duplicate(s: Session, inv: InvoiceData, seen: set, c: Checked) -> Non
         return
     key = (c.fournisseur.id, inv.numero.text)
     taken = key in seen or s.scalar(
-        select(Facture.id).where(
-            Facture.fournisseur_id == key[0], Facture.numero_facture == key[1]
-        )
+        select(Facture.id).where(Facture.fournisseur_id == key[0], Facture.numero_facture == key[1])
     )
     if taken:
         c.problems.append(_duplicate(inv))
@@ -226,7 +224,9 @@ def _type_facture(inv: InvoiceData) -> str:
     return TypeFacture.FACTURE
 
 
-def _facture(flux: Flux, inv: InvoiceData, c: Checked, depositor: User | None, at: datetime) -> Facture:
+def _facture(
+    flux: Flux, inv: InvoiceData, c: Checked, depositor: User | None, at: datetime
+) -> Facture:
     assert c.fournisseur is not None and c.destinataire is not None
     return Facture(
         flux_id=flux.id,

@@ -90,10 +90,18 @@ def _criteria(ctx: Context, p: RechercherFactureParFournisseurParam) -> list | N
     _range(c, Facture.montant_a_payer, p.montantApayerMin, p.montantApayerMax)
     for column, low, high, name in (
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
-        (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu,
-         "periodeDateFacture"),
-        (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
-         p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
+        (
+            Facture.date_facture,
+            p.periodeDateFactureDu,
+            p.periodeDateFactureAu,
+            "periodeDateFacture",
+        ),
+        (
+            Facture.date_heure_etat_courant,
+            p.periodeDateHeureEtatCourantDu,
+            p.periodeDateHeureEtatCourantAu,
+            "periodeDateHeureEtatCourant",
+        ),
     ):
         _range(c, column, parse_moment(low, name + "Du"), parse_moment(high, name + "Au", True))
     return c
@@ -105,11 +113,15 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
         st.id: st for st in s.scalars(select(Structure).where(Structure.id.in_(structure_ids)))
     }
     flux_ids = {f.flux_id for f in factures if f.flux_id}
-    numeros = dict(
-        s.execute(select(Flux.id, Flux.numero_flux_depot).where(Flux.id.in_(flux_ids))).all()
-    ) if flux_ids else {}
+    numeros = (
+        dict(s.execute(select(Flux.id, Flux.numero_flux_depot).where(Flux.id.in_(flux_ids))).all())
+        if flux_ids
+        else {}
+    )
     creators = {f.createur_user_id for f in factures if f.createur_user_id}
-    users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(creators)))} if creators else {}
+    users = (
+        {u.id: u for u in s.scalars(select(User).where(User.id.in_(creators)))} if creators else {}
+    )
     items = []
     for f in factures:
         four, dest = structures.get(f.fournisseur_id), structures.get(f.destinataire_id)
@@ -166,7 +178,8 @@ def rechercher_fournisseur(ctx: Context, p: RechercherFactureParFournisseurParam
     page, size, descending = page_request(p.rechercheFactureParFournisseur)
     column = SORTS.get(
         ((p.rechercheFactureParFournisseur and p.rechercheFactureParFournisseur.triColonne) or "")
-        .strip().lower(),
+        .strip()
+        .lower(),
         Facture.id,
     )
     clauses = _criteria(ctx, p)

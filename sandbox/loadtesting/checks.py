@@ -28,8 +28,12 @@ class Check:
     examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail,
-                "examples": self.examples[:10]}
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "examples": self.examples[:10],
+        }
 
 
 def read_ledgers(folder: Path) -> dict:
@@ -51,8 +55,12 @@ def read_ledgers(folder: Path) -> dict:
                 server_errors.append(fact)
             elif fact["e"] == "deposit":
                 deposits[fact["flux"]] = fact["numero"]
-    return {"signups": signups, "activated": activated, "server_errors": server_errors,
-            "deposits": deposits}
+    return {
+        "signups": signups,
+        "activated": activated,
+        "server_errors": server_errors,
+        "deposits": deposits,
+    }
 
 
 def wait_outbox_drained(timeout: float = 60.0) -> int:
@@ -60,9 +68,14 @@ def wait_outbox_drained(timeout: float = 60.0) -> int:
     deadline = time.monotonic() + timeout
     while True:
         with db.new_session() as s:
-            left = s.scalar(
-                select(func.count()).select_from(OutboxMail).where(OutboxMail.state != MailState.DELIVERED)
-            ) or 0
+            left = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(OutboxMail)
+                    .where(OutboxMail.state != MailState.DELIVERED)
+                )
+                or 0
+            )
         if left == 0 or time.monotonic() >= deadline:
             return left
         time.sleep(0.2)
@@ -73,8 +86,9 @@ def mailpit_messages(mailpit_url: str, page: int = 1000) -> list[dict]:
     found: list[dict] = []
     start = 0
     while True:
-        answer = requests.get(f"{mailpit_url}/api/v1/messages",
-                              params={"start": start, "limit": page}, timeout=60)
+        answer = requests.get(
+            f"{mailpit_url}/api/v1/messages", params={"start": start, "limit": page}, timeout=60
+        )
         answer.raise_for_status()
         messages = answer.json().get("messages") or []
         found.extend(messages)
@@ -87,8 +101,12 @@ def _bare(message_id: str | None) -> str:
     return (message_id or "").strip().strip("<>")
 
 
-def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0,
-               tolerated: list[tuple[float, float]] | None = None) -> list[Check]:
+def run_checks(
+    ledger_dir: Path,
+    mailpit_url: str,
+    drain_timeout: float = 60.0,
+    tolerated: list[tuple[float, float]] | None = None,
+) -> list[Check]:
     """All post-run checks (the engine must already point at the run's database).
 
     ``tolerated``: time windows (epoch seconds) where a 5xx is allowed (a chaos run's
@@ -99,9 +117,15 @@ def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0,
     checks: list[Check] = []
 
     left = wait_outbox_drained(drain_timeout)
-    checks.append(Check("outbox drained", left == 0,
-                        f"{left} mail(s) still queued or retrying after {drain_timeout:.0f}s"
-                        if left else "every mail of the outbox delivered"))
+    checks.append(
+        Check(
+            "outbox drained",
+            left == 0,
+            f"{left} mail(s) still queued or retrying after {drain_timeout:.0f}s"
+            if left
+            else "every mail of the outbox delivered",
+        )
+    )
 
     addresses = sorted(signups)
     accounts: Counter[str] = Counter()
@@ -109,7 +133,7 @@ def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0,
     activation_ids: dict[str, set[str]] = defaultdict(set)
     with db.new_session() as s:
         for chunk_start in range(0, len(addresses), 500):
-            chunk = addresses[chunk_start:chunk_start + 500]
+            chunk = addresses[chunk_start : chunk_start + 500]
             for login, statut in s.execute(
                 select(User.login, User.statut).where(User.login.in_(chunk))
             ):
@@ -131,42 +155,66 @@ def run_checks(ledger_dir: Path, mailpit_url: str, drain_timeout: float = 60.0,
                 in_mailpit[(recipient.get("Address") or "").lower()] += 1
 
     bad_accounts = [a for a in addresses if accounts[a] != 1]
-    checks.append(Check(
-        "one account per acknowledged signup", not bad_accounts,
-        f"{len(addresses) - len(bad_accounts)}/{len(addresses)} signups have exactly one account",
-        [f"{a}: {accounts[a]} account(s)" for a in bad_accounts]))
-    bad_mails = [a for a in addresses
-                 if len(activation_ids[a]) != 1 or in_mailpit[a] != 1]
-    checks.append(Check(
-        "one activation mail in Mailpit per acknowledged signup", not bad_mails,
-        f"{len(addresses) - len(bad_mails)}/{len(addresses)} signups have exactly one "
-        "activation mail, found in Mailpit",
-        [f"{a}: {len(activation_ids[a])} in the outbox, {in_mailpit[a]} in Mailpit"
-         for a in bad_mails]))
+    checks.append(
+        Check(
+            "one account per acknowledged signup",
+            not bad_accounts,
+            f"{len(addresses) - len(bad_accounts)}/{len(addresses)} signups have exactly "
+            "one account",
+            [f"{a}: {accounts[a]} account(s)" for a in bad_accounts],
+        )
+    )
+    bad_mails = [a for a in addresses if len(activation_ids[a]) != 1 or in_mailpit[a] != 1]
+    checks.append(
+        Check(
+            "one activation mail in Mailpit per acknowledged signup",
+            not bad_mails,
+            f"{len(addresses) - len(bad_mails)}/{len(addresses)} signups have exactly one "
+            "activation mail, found in Mailpit",
+            [
+                f"{a}: {len(activation_ids[a])} in the outbox, {in_mailpit[a]} in Mailpit"
+                for a in bad_mails
+            ],
+        )
+    )
     activated = sorted(ledger["activated"])
     not_active = [a for a in activated if states.get(a) != "ACTIF"]
     unknown = [a for a in activated if a not in signups]
-    checks.append(Check(
-        "every completed activation is active", not not_active and not unknown,
-        f"{len(activated) - len(not_active)}/{len(activated)} activated accounts are ACTIF",
-        [f"{a}: {states.get(a)}" for a in not_active] + [f"{a}: not a signup" for a in unknown]))
+    checks.append(
+        Check(
+            "every completed activation is active",
+            not not_active and not unknown,
+            f"{len(activated) - len(not_active)}/{len(activated)} activated accounts are ACTIF",
+            [f"{a}: {states.get(a)}" for a in not_active] + [f"{a}: not a signup" for a in unknown],
+        )
+    )
     if ledger["deposits"]:
         from sandbox.loadtesting.flux_checks import flux_checks
 
         checks.extend(flux_checks(ledger["deposits"], drain_timeout))
     errors = ledger["server_errors"]
     if tolerated is None:
-        checks.append(Check(
-            "no 5xx", not errors, f"{len(errors)} answer(s) with a 5xx status",
-            [f"{e['status']} {e['name']}" for e in errors]))
+        checks.append(
+            Check(
+                "no 5xx",
+                not errors,
+                f"{len(errors)} answer(s) with a 5xx status",
+                [f"{e['status']} {e['name']}" for e in errors],
+            )
+        )
     else:
-        outside = [e for e in errors
-                   if not any(start <= e.get("t", 0) <= end for start, end in tolerated)]
-        checks.append(Check(
-            "no 5xx except while a worker was dead", not outside,
-            f"{len(errors)} answer(s) with a 5xx status, {len(outside)} outside the "
-            f"{len(tolerated)} window(s) of a dead worker",
-            [f"{e['status']} {e['name']} at {e.get('t')}" for e in outside]))
+        outside = [
+            e for e in errors if not any(start <= e.get("t", 0) <= end for start, end in tolerated)
+        ]
+        checks.append(
+            Check(
+                "no 5xx except while a worker was dead",
+                not outside,
+                f"{len(errors)} answer(s) with a 5xx status, {len(outside)} outside the "
+                f"{len(tolerated)} window(s) of a dead worker",
+                [f"{e['status']} {e['name']} at {e.get('t')}" for e in outside],
+            )
+        )
     return checks
 
 
@@ -197,17 +245,22 @@ def smtp_once_check(figures: dict) -> Check:
     """'Each mail crossed SMTP once', from ``smtp_copies``."""
     lost, duplicated = figures["lost"], figures["duplicated"]
     return Check(
-        "each mail of the outbox crossed SMTP once", not lost and not duplicated,
+        "each mail of the outbox crossed SMTP once",
+        not lost and not duplicated,
         f"{figures['once']}/{figures['mails']} mails stored exactly once in Mailpit; "
         f"{len(lost)} lost, {len(duplicated)} duplicated",
-        [f"lost {mid}" for mid in lost] + [f"{n} copies of {mid}"
-                                          for mid, n in duplicated.items()])
+        [f"lost {mid}" for mid in lost] + [f"{n} copies of {mid}" for mid, n in duplicated.items()],
+    )
 
 
 def ledger_counts(ledger_dir: Path) -> dict:
     """How many signups, activations and 5xx the ledgers hold."""
     ledger = read_ledgers(ledger_dir)
     kinds = Counter(ledger["signups"].values())
-    return {"signups": len(ledger["signups"]), "signupsByKind": dict(kinds),
-            "activations": len(ledger["activated"]), "serverErrors": len(ledger["server_errors"]),
-            "deposits": len(ledger["deposits"])}
+    return {
+        "signups": len(ledger["signups"]),
+        "signupsByKind": dict(kinds),
+        "activations": len(ledger["activated"]),
+        "serverErrors": len(ledger["server_errors"]),
+        "deposits": len(ledger["deposits"]),
+    }

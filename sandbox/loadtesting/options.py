@@ -22,7 +22,9 @@ def parse_mix(text: str, known: tuple[str, ...] = LOAD_USERS) -> dict[str, int]:
         try:
             weight = int(value) if sep else 1
         except ValueError:
-            raise ValueError(f"--mix: the weight of {name!r} is not a whole number: {value!r}") from None
+            raise ValueError(
+                f"--mix: the weight of {name!r} is not a whole number: {value!r}"
+            ) from None
         if weight < 0:
             raise ValueError(f"--mix: the weight of {name!r} is negative: {weight}")
         weights[name] = weight

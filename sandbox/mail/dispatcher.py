@@ -142,14 +142,19 @@ class Lease:
         now = clock.real_utcnow_naive()
         until = now + timedelta(seconds=self.seconds)
         with db.transaction() as s:
-            kept = set(s.scalars(
-                update(OutboxMail)
-                .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == self.holder,
-                       OutboxMail.claimed_until >= now)
-                .values(claimed_until=until)
-                .returning(OutboxMail.id)
-                .execution_options(synchronize_session=False)
-            ).all())
+            kept = set(
+                s.scalars(
+                    update(OutboxMail)
+                    .where(
+                        OutboxMail.id.in_(ids),
+                        OutboxMail.claimed_by == self.holder,
+                        OutboxMail.claimed_until >= now,
+                    )
+                    .values(claimed_until=until)
+                    .returning(OutboxMail.id)
+                    .execution_options(synchronize_session=False)
+                ).all()
+            )
         with self._lock:
             self.lost |= self.held & (set(ids) - kept)
             self.held -= self.lost
@@ -218,13 +223,17 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
         s.commit()
         if not won:
             return [], set(), lease_end
-        mails = list(s.scalars(
-            select(OutboxMail).where(OutboxMail.id.in_(won)).order_by(OutboxMail.id)).all())
+        mails = list(
+            s.scalars(
+                select(OutboxMail).where(OutboxMail.id.in_(won)).order_by(OutboxMail.id)
+            ).all()
+        )
         return mails, orphans, lease_end
 
 
-def _fail(mails: list[OutboxMail], orphans: set[int], holder: str, error: Exception,
-          settings: Settings) -> None:
+def _fail(
+    mails: list[OutboxMail], orphans: set[int], holder: str, error: Exception, settings: Settings
+) -> None:
     """Record a failed attempt for each of ``mails`` and release their claim, each with
     its backoff. An orphan keeps its mark (an expired, not released claim) until its
     fate is known."""
@@ -238,13 +247,22 @@ def _fail(mails: list[OutboxMail], orphans: set[int], holder: str, error: Except
             s.execute(
                 update(OutboxMail)
                 .where(OutboxMail.id == mail.id, OutboxMail.claimed_by == holder)
-                .values(claimed_until=now if mail.id in orphans else None, state=MailState.RETRYING,
-                        attempts=attempts, last_error=str(error)[:500],
-                        next_attempt_at=now + timedelta(seconds=wait))
+                .values(
+                    claimed_until=now if mail.id in orphans else None,
+                    state=MailState.RETRYING,
+                    attempts=attempts,
+                    last_error=str(error)[:500],
+                    next_attempt_at=now + timedelta(seconds=wait),
+                )
             )
-    log.warning("%d mail(s) not delivered (%s), first %s to %s; retry in %.1fs or more",
-                len(mails), error, mails[0].id, mails[0].to_addr,
-                backoff_seconds(mails[0].attempts + 1, settings.mail_retry_max_backoff))
+    log.warning(
+        "%d mail(s) not delivered (%s), first %s to %s; retry in %.1fs or more",
+        len(mails),
+        error,
+        mails[0].id,
+        mails[0].to_addr,
+        backoff_seconds(mails[0].attempts + 1, settings.mail_retry_max_backoff),
+    )
 
 
 def _mark_delivered(mail_ids: list[int], holder: str) -> None:
@@ -269,9 +287,11 @@ def already_delivered(settings: Settings, message_id: str) -> bool | None:
     """Whether the SMTP server (Mailpit) already holds ``message_id``; None if unknown."""
     bare = message_id.strip().strip("<>")
     try:
-        answer = requests.get(f"{settings.mailpit_url.rstrip('/')}/api/v1/search",
-                              params={"query": f'message-id:"{bare}"', "limit": 10},
-                              timeout=settings.smtp_timeout)
+        answer = requests.get(
+            f"{settings.mailpit_url.rstrip('/')}/api/v1/search",
+            params={"query": f'message-id:"{bare}"', "limit": 10},
+            timeout=settings.smtp_timeout,
+        )
         if answer.status_code != 200:
             return None
         found = answer.json().get("messages") or []
@@ -310,8 +330,12 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                 reached = smtp is not None
                 try:
                     if smtp is None:
-                        smtp = _SMTP(settings.smtp_host, settings.smtp_port,
-                                     settings.smtp_timeout, settings.smtp_data_timeout)
+                        smtp = _SMTP(
+                            settings.smtp_host,
+                            settings.smtp_port,
+                            settings.smtp_timeout,
+                            settings.smtp_data_timeout,
+                        )
                         reached = True
                     smtp.send_message(build_message(mail, settings))
                 except (OSError, smtplib.SMTPException) as error:
@@ -319,7 +343,7 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                     if smtp is not None and smtp.uncertain:  # check before a resend
                         orphans.add(mail.id)
                     if not reached:  # no answer to connect: the rest would fail alike
-                        failed += [m for m in mails[index + 1:] if lease.holds(m.id)]
+                        failed += [m for m in mails[index + 1 :] if lease.holds(m.id)]
                     _fail(failed, orphans, holder, error, settings)
                     for done in failed:
                         lease.release(done.id)
@@ -378,9 +402,14 @@ def pending_count() -> int:
     from sqlalchemy import func
 
     with db.new_session() as s:
-        return s.scalar(
-            select(func.count()).select_from(OutboxMail).where(OutboxMail.state != MailState.DELIVERED)
-        ) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(OutboxMail.state != MailState.DELIVERED)
+            )
+            or 0
+        )
 
 
 def run_for(settings: Settings, seconds: float, holder: str | None = None) -> None:

@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--chorus-mailpit-url",
         default=None,
         metavar="URL",
-        help="With --chorus-url: the Mailpit HTTP API of that sandbox (default: what its /health says).",
+        help="With --chorus-url: that sandbox's Mailpit HTTP API (default: from its /health).",
     )
     parser.addini("chorus_url", "Use the sandbox already running at this URL.", default="")
 
@@ -95,10 +95,14 @@ def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[Ru
         stack = (
             _external(url, pytestconfig.getoption("chorus_mailpit_url"))
             if url
-            else start_stack(tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig))
+            else start_stack(
+                tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig)
+            )
         )
     except (OSError, RuntimeError, ValueError) as exc:
-        pytest.exit(f"Chorus Pro Sandbox could not start: {exc}", returncode=pytest.ExitCode.TESTS_FAILED)
+        pytest.exit(
+            f"Chorus Pro Sandbox could not start: {exc}", returncode=pytest.ExitCode.TESTS_FAILED
+        )
     try:
         yield stack  # type: ignore[misc]
     finally:

@@ -52,23 +52,40 @@ ATTESTED: dict[str, list[str]] = {
     "transverses/rechercher/categorieSollicitation": [],
     "transverses/rechercher/sousCategorieSollicitation": [],
     "transverses/consulterCR": ["tryton", "chorus-api", "piste-gouv-fr", "go-choruspro"],
-    "transverses/consulterCRDetaille": ["oca", "pastell", "chorus-api", "piste-gouv-fr",
-                                        "go-choruspro"],
+    "transverses/consulterCRDetaille": [
+        "oca",
+        "pastell",
+        "chorus-api",
+        "piste-gouv-fr",
+        "go-choruspro",
+    ],
     "transverses/ajouter/fichier": ["go-choruspro"],
     "transverses/rechercher/pj/moncompte": ["go-choruspro"],
     "transverses/rechercher/pj/structure": ["go-choruspro"],
     "transverses/telecharger/pieceJointe": ["go-choruspro"],
     "transverses/detacherPieceJointe": ["piste-gouv-fr"],
 }
-BASES = {"structures": "/cpro/structures/v1", "utilisateurs": "/cpro/utilisateurs/v1",
-         "transverses": "/cpro/transverses/v1"}
+BASES = {
+    "structures": "/cpro/structures/v1",
+    "utilisateurs": "/cpro/utilisateurs/v1",
+    "transverses": "/cpro/transverses/v1",
+}
 START, END = "<!-- conformance:start -->", "<!-- conformance:end -->"
 
 
 def record(client: str, index: int, case: dict, status: int | None, problems: list) -> None:
-    RESULTS.append({"client": client, "index": index, "operation": case["operation"],
-                    "source": case["source"], "status": status, "problems": list(problems),
-                    "defect": case.get("knownDefect"), "pending": case.get("pending")})
+    RESULTS.append(
+        {
+            "client": client,
+            "index": index,
+            "operation": case["operation"],
+            "source": case["source"],
+            "status": status,
+            "problems": list(problems),
+            "defect": case.get("knownDefect"),
+            "pending": case.get("pending"),
+        }
+    )
 
 
 def _registered() -> set[str]:
@@ -138,10 +155,18 @@ def write_reports(target: Path, cases: list) -> None:
     if not failures:
         lines.append("None.")
     for r in failures:
-        why = (f" — client defect: {r['defect']}" if r["defect"]
-               else f" — open: {r['pending']}" if r["pending"] else "")
-        lines.append(f"- **{r['client']}** `{r['operation']}` ({r['source']}): "
-                     + "; ".join(p.replace("|", "\\|").replace("\n", " ") for p in r["problems"][:3]) + why)
+        why = (
+            f" — client defect: {r['defect']}"
+            if r["defect"]
+            else f" — open: {r['pending']}"
+            if r["pending"]
+            else ""
+        )
+        lines.append(
+            f"- **{r['client']}** `{r['operation']}` ({r['source']}): "
+            + "; ".join(p.replace("|", "\\|").replace("\n", " ") for p in r["problems"][:3])
+            + why
+        )
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     api_md = target.parent / "api.md"
     if api_md.exists():
@@ -149,6 +174,7 @@ def write_reports(target: Path, cases: list) -> None:
         if START in text and END in text:
             head, _, rest = text.partition(START)
             _, _, tail = rest.partition(END)
-            table = "\n".join([f"(generated {now} by `make conformance`)", "",
-                               *operation_table(cases)])
+            table = "\n".join(
+                [f"(generated {now} by `make conformance`)", "", *operation_table(cases)]
+            )
             api_md.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")

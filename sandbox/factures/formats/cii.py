@@ -43,8 +43,12 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         quantity = r.nodes("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", item)
         lignes.append(
             {
-                "lignePosteNumero": r.first("ram:AssociatedDocumentLineDocument/ram:LineID", node=item),
-                "lignePosteReference": r.first("ram:SpecifiedTradeProduct/ram:SellerAssignedID", node=item),
+                "lignePosteNumero": r.first(
+                    "ram:AssociatedDocumentLineDocument/ram:LineID", node=item
+                ),
+                "lignePosteReference": r.first(
+                    "ram:SpecifiedTradeProduct/ram:SellerAssignedID", node=item
+                ),
                 "lignePosteDenomination": r.first("ram:SpecifiedTradeProduct/ram:Name", node=item),
                 "lignePosteQuantite": number(quantity[0].text if quantity else None),
                 "lignePosteUnite": quantity[0].get("unitCode") if quantity else None,

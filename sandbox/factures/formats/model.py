@@ -21,7 +21,9 @@ class TechnicalError:
         return {"codeErreur": self.code, "libelleErreur": self.libelle, "natureErreur": self.nature}
 
     @classmethod
-    def xsd(cls, message: str, line: int, column: int, fichier: str | None = None) -> TechnicalError:
+    def xsd(
+        cls, message: str, line: int, column: int, fichier: str | None = None
+    ) -> TechnicalError:
         # The platform's shape (reference §4.4); ``fichier`` (a bundle's member) is
         # not part of it and is left out.
         return cls("ERR_XSD_001", f"IRRECEVABILITE: {message} - ligne: {line} - position: {column}")

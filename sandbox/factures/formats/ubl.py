@@ -37,7 +37,9 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
                 "lignePosteDenomination": r.first("cac:Item/cbc:Name", node=line),
                 "lignePosteQuantite": number(quantity[0].text if quantity else None),
                 "lignePosteUnite": quantity[0].get("unitCode") if quantity else None,
-                "lignePosteMontantUnitaireHT": number(r.first("cac:Price/cbc:PriceAmount", node=line)),
+                "lignePosteMontantUnitaireHT": number(
+                    r.first("cac:Price/cbc:PriceAmount", node=line)
+                ),
                 "lignePosteMontantRemiseHT": None,
                 "lignePosteTauxTva": None,
                 "lignePosteTauxTvaManuel": number(
@@ -72,10 +74,14 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
             f"{customer}/cac:PartyIdentification/cbc:ID",
             f"{customer}/cac:PartyLegalEntity/cbc:CompanyID",
         ),
-        code_service=r.value("BuyerReference", "cbc:BuyerReference", f"{customer}/cac:Contact/cbc:ID"),
+        code_service=r.value(
+            "BuyerReference", "cbc:BuyerReference", f"{customer}/cac:Contact/cbc:ID"
+        ),
         engagement=r.value("OrderReference.ID", "cac:OrderReference/cbc:ID"),
         cadre=r.value("ProfileID", "cbc:ProfileID"),
-        moyen_paiement=r.value("PaymentMeans.PaymentMeansCode", "cac:PaymentMeans/cbc:PaymentMeansCode"),
+        moyen_paiement=r.value(
+            "PaymentMeans.PaymentMeansCode", "cac:PaymentMeans/cbc:PaymentMeansCode"
+        ),
         numero_marche=r.first("cac:ContractDocumentReference/cbc:ID"),
         numero_facture_origine=r.first("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
         montant_ht=amount(r.first("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount")),
