@@ -64,7 +64,7 @@ def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):  # noqa
     chorus.set_clock(advance=f"{chorus.factures_delay() + 1:g}s")
     wait_until(lambda: _row(supplier.get("/factures/emises").text, numero) == "MISE_A_DISPOSITION",
                30, "the deposited invoice is integrated", interval=0.3)
-    assert "Mise a disposition" in supplier.get("/factures/emises").text
+    assert "Mise à disposition" in supplier.get("/factures/emises").text
 
     recipient_account = chorus.signup()
     with db.new_session() as s:
