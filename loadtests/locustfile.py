@@ -16,27 +16,20 @@ from invoice_users import InvoiceUser
 from locust import events
 from portal_users import RattachementUser, SignupUser
 
+from sandbox.loadtesting.options import LOAD_USERS, parse_mix
+
 USER_CLASSES = {
     "signup": SignupUser, "rattachement": RattachementUser, "api": ApiUser,
     "invoice": InvoiceUser,
 }
-
-
-def parse_mix(text: str) -> dict[str, int]:
-    """'signup=3,api=7' -> {'signup': 3, 'api': 7}; unknown names are an error."""
-    weights: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        name, _, value = part.partition("=")
-        if name not in USER_CLASSES:
-            raise ValueError(f"--mix: unknown user {name!r} (known: {', '.join(USER_CLASSES)})")
-        weights[name] = int(value or 1)
-    return weights
+if tuple(USER_CLASSES) != LOAD_USERS:  # the CLI checks --mix against LOAD_USERS before starting
+    raise RuntimeError("sandbox.loadtesting.options.LOAD_USERS differs from USER_CLASSES")
 
 
 @events.init.add_listener
 def _apply_mix(environment, **_kw) -> None:  # noqa: ANN001
     """Apply --mix: the weights of the user classes (0 removes a class)."""
-    mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "")
+    mix = parse_mix(getattr(environment.parsed_options, "mix", "") or "", tuple(USER_CLASSES))
     if not mix:
         return
     for name, cls in USER_CLASSES.items():

@@ -14,6 +14,7 @@ from sandbox.config import load_settings, settings_table
 
 
 @click.group()
+@click.version_option(package_name="chorus-pro-sandbox", prog_name="chorus-sandbox")
 def main() -> None:
     """Chorus Pro Sandbox: a local simulator of the Chorus Pro qualification environment."""
 
@@ -134,7 +135,7 @@ def init_db() -> None:
 
 # Each area may contribute commands: a module ``sandbox.<area>.commands`` with a
 # ``register(group)`` function.
-for _area in ("seeding", "portal", "piste", "cpro", "control", "loadtesting"):
+for _area in ("seeding", "portal", "piste", "cpro", "control", "loadtesting", "mail"):
     try:
         _module = importlib.import_module(f"sandbox.{_area}.commands")
     except ModuleNotFoundError as _error:

@@ -38,6 +38,7 @@ def health():
         storage = {"status": "error", "error": str(error)[:200]}
         states = {}
     smtp = _check_smtp(settings.smtp_host, settings.smtp_port)
+    smtp["mailpitUrl"] = settings.mailpit_url  # where clients read the mails (pytest --chorus-url)
     ok = storage["status"] == "ok"
     # Mail waits in the outbox while SMTP is away: the sandbox still works.
     status = "ok" if ok and smtp["status"] == "ok" else ("degraded" if ok else "error")

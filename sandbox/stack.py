@@ -19,6 +19,8 @@ from pathlib import Path
 
 import requests
 
+from sandbox.mail.binary import find_mailpit  # the binary's search order lives there
+
 MAILPIT_VERSION = "v1.33.1"
 
 
@@ -27,24 +29,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
-
-
-def find_mailpit(explicit: str | None = None) -> str:
-    """Locate the Mailpit binary: explicit path, $SANDBOX_MAILPIT_BIN, ./.tools/bin, PATH."""
-    candidates = [
-        explicit,
-        os.environ.get("SANDBOX_MAILPIT_BIN"),
-        str(Path.cwd() / ".tools" / "bin" / "mailpit"),
-        str(Path(__file__).resolve().parent.parent / ".tools" / "bin" / "mailpit"),
-        shutil.which("mailpit"),
-    ]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise FileNotFoundError(
-        "Mailpit binary not found: run 'make mailpit' (builds it into .tools/bin) "
-        "or set SANDBOX_MAILPIT_BIN"
-    )
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:  # noqa: ANN001

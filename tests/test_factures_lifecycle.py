@@ -52,9 +52,18 @@ REFERENCE_MOVES = [
 REFERENCE_NO_RECIPIENT_MOVE = ["REJETEE", "MISE_EN_PAIEMENT", "SUSPENDUE", "A_RECYCLER"]
 # The twelve statuses of a plain supplier invoice (§6.3).
 PLAIN = [
-    "DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION", "A_RECYCLER", "REJETEE",
-    "SUSPENDUE", "COMPLETEE", "SERVICE_FAIT", "MANDATEE", "MISE_A_DISPOSITION_COMPTABLE",
-    "COMPTABILISEE", "MISE_EN_PAIEMENT",
+    "DEPOSEE",
+    "EN_COURS_ACHEMINEMENT",
+    "MISE_A_DISPOSITION",
+    "A_RECYCLER",
+    "REJETEE",
+    "SUSPENDUE",
+    "COMPLETEE",
+    "SERVICE_FAIT",
+    "MANDATEE",
+    "MISE_A_DISPOSITION_COMPTABLE",
+    "COMPTABILISEE",
+    "MISE_EN_PAIEMENT",
 ]
 TABLE_MOVES = sorted(
     (src, dst) for src, targets in lifecycle.RECIPIENT_TRANSITIONS.items() for dst in targets
@@ -112,7 +121,7 @@ def _move_and_check(scene, recipient, src: str, dst: str) -> None:  # noqa: ANN0
     assert len(answer["dateTraitement"]) == 10 and answer["numeroFacture"]
     after = _history(facture_id)
     assert after[: len(before)] == before  # the history only grows
-    assert after[len(before):] == [(dst, "Motif de test")]
+    assert after[len(before) :] == [(dst, "Motif de test")]
 
 
 @pytest.mark.parametrize(("src", "dst"), TABLE_MOVES)
@@ -256,6 +265,8 @@ def test_two_concurrent_decisions_only_one_wins(base_url, scene):
     assert codes == [0, 20500], answers
     winner = next(k for k, a in answers.items() if a["codeRetour"] == 0)
     history = [h[0] for h in _history(facture_id)]
-    assert history[-1] == winner and history.count("MISE_EN_PAIEMENT") + history.count("REJETEE") == 1
+    assert (
+        history[-1] == winner and history.count("MISE_EN_PAIEMENT") + history.count("REJETEE") == 1
+    )
     with db.new_session() as s:
         assert s.get(Facture, facture_id).statut == winner

@@ -59,7 +59,11 @@ def test_suspend_complete_then_mandate_round_trip(scene, supplier, recipient):
     facture_id = _invoice(scene, "MISE_A_DISPOSITION")
     suspended = recipient.call(
         f"{FAC}/traiter/recue",
-        {"idFacture": facture_id, "nouveauStatut": "SUSPENDUE", "motif": "Bon de livraison manquant"},
+        {
+            "idFacture": facture_id,
+            "nouveauStatut": "SUSPENDUE",
+            "motif": "Bon de livraison manquant",
+        },
     )
     assert suspended["codeRetour"] == 0
     pj = supplier.call(
@@ -68,10 +72,17 @@ def test_suspend_complete_then_mandate_round_trip(scene, supplier, recipient):
     )["pieceJointeId"]
     answer = supplier.call(
         f"{FAC}/completer",
-        {"identifiantFactureCPP": facture_id, "commentaire": "BL joint",
-         "pieceJointeComplementaire": [{"pieceJointeComplementaireId": pj,
-                                        "pieceJointeComplementaireDesignation": "Bon de livraison",
-                                        "pieceJointeComplementaireType": "BON_LIVRAISON"}]},
+        {
+            "identifiantFactureCPP": facture_id,
+            "commentaire": "BL joint",
+            "pieceJointeComplementaire": [
+                {
+                    "pieceJointeComplementaireId": pj,
+                    "pieceJointeComplementaireDesignation": "Bon de livraison",
+                    "pieceJointeComplementaireType": "BON_LIVRAISON",
+                }
+            ],
+        },
     )
     assert answer["codeRetour"] == 0, answer
     assert answer["identifiantFactureCPP"] == facture_id and answer["numeroFacture"]
@@ -79,24 +90,36 @@ def test_suspend_complete_then_mandate_round_trip(scene, supplier, recipient):
     with db.new_session() as s:
         attached = s.get(PieceJointe, pj)
         assert (attached.facture_id, attached.role, attached.designation) == (
-            facture_id, "complementaire", "Bon de livraison",
+            facture_id,
+            "complementaire",
+            "Bon de livraison",
         )
     etats = recipient.call(f"{TRA}/recuperer/etats/traitement", {"statutCourant": "COMPLETEE"})
-    assert "MANDATEE" in [x["statutPossiblePourTraitement"] for x in etats["listeStatutsPossiblesPourTraitement"]]
-    mandated = recipient.call(f"{FAC}/traiter/recue", {"idFacture": facture_id, "nouveauStatut": "MANDATEE"})
+    assert "MANDATEE" in [
+        x["statutPossiblePourTraitement"] for x in etats["listeStatutsPossiblesPourTraitement"]
+    ]
+    mandated = recipient.call(
+        f"{FAC}/traiter/recue", {"idFacture": facture_id, "nouveauStatut": "MANDATEE"}
+    )
     assert mandated["codeRetour"] == 0
     assert [h[0] for h in _history(facture_id)][-3:] == ["SUSPENDUE", "COMPLETEE", "MANDATEE"]
     assert _history(facture_id)[-3][1] == "Bon de livraison manquant"
     assert _history(facture_id)[-2][1] == "BL joint"
-    consulted = recipient.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})
+    consulted = recipient.call(
+        f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id}
+    )
     pjs = consulted["facture"]["listeDesPiecesJointes"]["pieceJointe"]
     assert [p["pieceJointeId"] for p in pjs] == [pj]
 
 
-@pytest.mark.parametrize("statut", ["MISE_A_DISPOSITION", "COMPLETEE", "REJETEE", "A_RECYCLER", "MANDATEE"])
+@pytest.mark.parametrize(
+    "statut", ["MISE_A_DISPOSITION", "COMPLETEE", "REJETEE", "A_RECYCLER", "MANDATEE"]
+)
 def test_completer_only_from_suspendue(scene, supplier, statut):
     facture_id = _invoice(scene, statut)
-    answer = supplier.call(f"{FAC}/completer", {"identifiantFactureCPP": facture_id, "commentaire": "x"})
+    answer = supplier.call(
+        f"{FAC}/completer", {"identifiantFactureCPP": facture_id, "commentaire": "x"}
+    )
     assert answer["codeRetour"] == 20002 and "GDP_MSG_11.033" in answer["libelle"]
     assert _history(facture_id)[-1][0] == statut
 
@@ -104,15 +127,22 @@ def test_completer_only_from_suspendue(scene, supplier, statut):
 def test_completer_errors(base_url, scene, supplier, recipient):
     facture_id = _invoice(scene, "SUSPENDUE")
     unknown = supplier.call(f"{FAC}/completer", {"identifiantFactureCPP": 2**62})
-    assert (unknown["codeRetour"], unknown["libelle"]) == (20000, "GDP_MSG_11.008 - La demande de paiement n'existe pas.")
+    assert (unknown["codeRetour"], unknown["libelle"]) == (
+        20000,
+        "GDP_MSG_11.008 - La demande de paiement n'existe pas.",
+    )
     not_mine = recipient.call(f"{FAC}/completer", {"identifiantFactureCPP": facture_id})
     assert not_mine["codeRetour"] == 20001 and "GDP_MSG_11.005" in not_mine["libelle"]
     others_pj = recipient.call(
-        f"{TRA}/ajouter/fichier", {"pieceJointeFichier": base64.b64encode(b"x").decode(), "pieceJointeNom": "x.txt"}
+        f"{TRA}/ajouter/fichier",
+        {"pieceJointeFichier": base64.b64encode(b"x").decode(), "pieceJointeNom": "x.txt"},
     )["pieceJointeId"]
     stolen = supplier.call(
         f"{FAC}/completer",
-        {"identifiantFactureCPP": facture_id, "pieceJointeComplementaire": {"pieceJointeComplementaireId": others_pj}},
+        {
+            "identifiantFactureCPP": facture_id,
+            "pieceJointeComplementaire": {"pieceJointeComplementaireId": others_pj},
+        },
     )
     assert stolen["codeRetour"] == 20508
     assert _history(facture_id)[-1][0] == "SUSPENDUE"
@@ -122,28 +152,52 @@ def test_completer_errors(base_url, scene, supplier, recipient):
 
 def test_recycler_reroutes_to_a_new_recipient(scene, supplier, recipient):
     facture_id = _invoice(scene, "MISE_A_DISPOSITION")
-    assert recipient.call(
-        f"{FAC}/traiter/recue", {"idFacture": facture_id, "nouveauStatut": "A_RECYCLER"}
-    )["codeRetour"] == 0
+    assert (
+        recipient.call(
+            f"{FAC}/traiter/recue", {"idFacture": facture_id, "nouveauStatut": "A_RECYCLER"}
+        )["codeRetour"]
+        == 0
+    )
     answer = supplier.call(
         f"{FAC}/recycler",
-        {"identifiantFactureCPP": facture_id, "commentaire": "Nouveau service",
-         "destinataire": {"codeDestinataire": scene.second.identifiant,
-                          "codeServiceExecutant": scene.second.service_codes[0]}},
+        {
+            "identifiantFactureCPP": facture_id,
+            "commentaire": "Nouveau service",
+            "destinataire": {
+                "codeDestinataire": scene.second.identifiant,
+                "codeServiceExecutant": scene.second.service_codes[0],
+            },
+        },
     )
     assert answer["codeRetour"] == 0, answer
     assert answer["statutFacture"] == "DEPOSEE" and answer["identifiantFactureCPP"] == facture_id
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", answer["dateDepot"])
     assert [h[0] for h in _history(facture_id)][-4:] == [
-        "A_RECYCLER", "DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION",
+        "A_RECYCLER",
+        "DEPOSEE",
+        "EN_COURS_ACHEMINEMENT",
+        "MISE_A_DISPOSITION",
     ]
     with db.new_session() as s:
         f = s.get(Facture, facture_id)
-        assert (f.destinataire_id, f.code_service_executant) == (scene.second.structure_id, scene.second.service_codes[0])
+        assert (f.destinataire_id, f.code_service_executant) == (
+            scene.second.structure_id,
+            scene.second.service_codes[0],
+        )
     # the old recipient no longer receives it; the new one does
-    assert recipient.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})["codeRetour"] == 20001
+    assert (
+        recipient.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})[
+            "codeRetour"
+        ]
+        == 20001
+    )
     second = scene.api(supplier.base_url, scene.second)
-    assert second.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})["codeRetour"] == 0
+    assert (
+        second.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})[
+            "codeRetour"
+        ]
+        == 0
+    )
 
 
 def test_recycler_keeps_the_routing_when_none_is_given(scene, supplier):
@@ -178,12 +232,20 @@ def test_recycler_refusals_change_nothing(scene, supplier, statut, destinataire,
 def test_traiter_rejet_marks_rejections_handled(scene, supplier, recipient):
     ids = [_invoice(scene, "MISE_A_DISPOSITION") for _ in range(2)]
     for facture_id in ids:
-        assert recipient.call(
-            f"{FAC}/traiter/recue", {"idFacture": facture_id, "nouveauStatut": "REJETEE", "motif": "Montant faux"}
-        )["codeRetour"] == 0
+        assert (
+            recipient.call(
+                f"{FAC}/traiter/recue",
+                {"idFacture": facture_id, "nouveauStatut": "REJETEE", "motif": "Montant faux"},
+            )["codeRetour"]
+            == 0
+        )
     answer = supplier.call(
         f"{FAC}/traiterRejet",
-        {"listeDemandePaiement": [{"idDemandePaiement": i} for i in ids], "motifRejet": "vu", "cpltInfos": ""},
+        {
+            "listeDemandePaiement": [{"idDemandePaiement": i} for i in ids],
+            "motifRejet": "vu",
+            "cpltInfos": "",
+        },
     )
     assert answer == {"codeRetour": 0, "libelle": "GCU_MSG_01_000"}
     with db.new_session() as s:
@@ -196,12 +258,21 @@ def test_traiter_rejet_all_or_nothing(scene, supplier, recipient):
     rejected = _invoice(scene, "REJETEE")
     available = _invoice(scene, "MISE_A_DISPOSITION")
     answer = supplier.call(
-        f"{FAC}/traiterRejet", {"listeDemandePaiement": [{"idDemandePaiement": rejected}, {"idDemandePaiement": available}]}
+        f"{FAC}/traiterRejet",
+        {
+            "listeDemandePaiement": [
+                {"idDemandePaiement": rejected},
+                {"idDemandePaiement": available},
+            ]
+        },
     )
     assert answer["codeRetour"] == 20500 and str(available) in answer["libelle"]
     with db.new_session() as s:
         assert s.get(Facture, rejected).rejet_traite is False
     assert supplier.call(f"{FAC}/traiterRejet", {"listeDemandePaiement": []})["codeRetour"] == 20511
-    assert recipient.call(
-        f"{FAC}/traiterRejet", {"listeDemandePaiement": [{"idDemandePaiement": rejected}]}
-    )["codeRetour"] == 20001
+    assert (
+        recipient.call(
+            f"{FAC}/traiterRejet", {"listeDemandePaiement": [{"idDemandePaiement": rejected}]}
+        )["codeRetour"]
+        == 20001
+    )

@@ -66,7 +66,11 @@ def _wait_statut(facture_id: int, statut: str, timeout: float = 30.0) -> None:
 def _history(facture_id: int) -> list[FactureStatut]:
     with db.new_session() as s:
         return list(
-            s.scalars(select(FactureStatut).where(FactureStatut.facture_id == facture_id).order_by(FactureStatut.id))
+            s.scalars(
+                select(FactureStatut)
+                .where(FactureStatut.facture_id == facture_id)
+                .order_by(FactureStatut.id)
+            )
         )
 
 
@@ -76,8 +80,12 @@ def _set(**kwargs) -> dict:  # noqa: ANN003
 
 
 def test_mise_en_paiement_two_days_after_mise_a_disposition(base_url, scene, clean):
-    _set(destinataire_id=scene.recipient.structure_id, from_statut="MISE_A_DISPOSITION",
-         to_statut="MISE_EN_PAIEMENT", delay_seconds=2 * DAY)
+    _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MISE_A_DISPOSITION",
+        to_statut="MISE_EN_PAIEMENT",
+        delay_seconds=2 * DAY,
+    )
     facture_id = _invoice(scene)
     entered = _history(facture_id)[-1].date_passage
     advance_clock(base_url, DAY)
@@ -97,8 +105,11 @@ def test_mise_en_paiement_two_days_after_mise_a_disposition(base_url, scene, cle
 
 def test_chained_policies_follow_each_other(base_url, scene, clean):
     rid = scene.recipient.structure_id
-    for src, dst in (("MISE_A_DISPOSITION", "SERVICE_FAIT"), ("SERVICE_FAIT", "MANDATEE"),
-                     ("MANDATEE", "MISE_EN_PAIEMENT")):
+    for src, dst in (
+        ("MISE_A_DISPOSITION", "SERVICE_FAIT"),
+        ("SERVICE_FAIT", "MANDATEE"),
+        ("MANDATEE", "MISE_EN_PAIEMENT"),
+    ):
         _set(destinataire_id=rid, from_statut=src, to_statut=dst, delay_seconds=3600)
     facture_id = _invoice(scene)
     entered = _history(facture_id)[-1].date_passage
@@ -111,9 +122,19 @@ def test_chained_policies_follow_each_other(base_url, scene, clean):
 
 
 def test_star_policy_and_a_recipient_override(base_url, scene, clean):
-    _set(destinataire_id=None, from_statut="MANDATEE", to_statut="MISE_EN_PAIEMENT", delay_seconds=DAY)
-    _set(destinataire_id=scene.recipient.structure_id, from_statut="MANDATEE",
-         to_statut="COMPTABILISEE", delay_seconds=DAY, motif="Comptabilisée automatiquement")
+    _set(
+        destinataire_id=None,
+        from_statut="MANDATEE",
+        to_statut="MISE_EN_PAIEMENT",
+        delay_seconds=DAY,
+    )
+    _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MANDATEE",
+        to_statut="COMPTABILISEE",
+        delay_seconds=DAY,
+        motif="Comptabilisée automatiquement",
+    )
     own = _invoice(scene, "MANDATEE")
     other = _invoice(scene, "MANDATEE", party=scene.outsider)
     with db.new_session() as s:
@@ -126,8 +147,12 @@ def test_star_policy_and_a_recipient_override(base_url, scene, clean):
 
 
 def test_concurrent_passes_move_each_invoice_once(base_url, scene, clean):
-    _set(destinataire_id=scene.recipient.structure_id, from_statut="MISE_A_DISPOSITION",
-         to_statut="REJETEE", delay_seconds=DAY)
+    _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MISE_A_DISPOSITION",
+        to_statut="REJETEE",
+        delay_seconds=DAY,
+    )
     ids = [_invoice(scene) for _ in range(15)]
     state.set_clock_offset(clock.offset() + DAY)  # this process and the stack's workers
     moved: list[int] = []
@@ -152,10 +177,19 @@ def test_concurrent_passes_move_each_invoice_once(base_url, scene, clean):
     [
         ({"from_statut": "MISE_A_DISPOSITION", "to_statut": "DEPOSEE"}, "not an allowed move"),
         ({"from_statut": "REJETEE", "to_statut": "MISE_EN_PAIEMENT"}, "not an allowed move"),
-        ({"from_statut": "MISE_A_DISPOSITION", "to_statut": "MISE_A_DISPOSITION"}, "not an allowed move"),
+        (
+            {"from_statut": "MISE_A_DISPOSITION", "to_statut": "MISE_A_DISPOSITION"},
+            "not an allowed move",
+        ),
         ({"from_statut": "PAYEE", "to_statut": "MANDATEE"}, "Unknown invoice status"),
-        ({"from_statut": "MANDATEE", "to_statut": "MISE_EN_PAIEMENT", "delay_seconds": -1}, "zero or positive"),
-        ({"from_statut": "MANDATEE", "to_statut": "MISE_EN_PAIEMENT", "destinataire_id": 2**62}, "Unknown structure"),
+        (
+            {"from_statut": "MANDATEE", "to_statut": "MISE_EN_PAIEMENT", "delay_seconds": -1},
+            "zero or positive",
+        ),
+        (
+            {"from_statut": "MANDATEE", "to_statut": "MISE_EN_PAIEMENT", "destinataire_id": 2**62},
+            "Unknown structure",
+        ),
     ],
 )
 def test_set_policy_refuses_what_the_lifecycle_forbids(clean, kwargs, message):
@@ -165,10 +199,18 @@ def test_set_policy_refuses_what_the_lifecycle_forbids(clean, kwargs, message):
 
 
 def test_set_policy_replaces_and_delete_removes(scene, clean):
-    first = _set(destinataire_id=scene.recipient.structure_id, from_statut="MANDATEE",
-                 to_statut="MISE_EN_PAIEMENT", delay_seconds=10)
-    second = _set(destinataire_id=scene.recipient.structure_id, from_statut="MANDATEE",
-                  to_statut="COMPTABILISEE", delay_seconds=20)
+    first = _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MANDATEE",
+        to_statut="MISE_EN_PAIEMENT",
+        delay_seconds=10,
+    )
+    second = _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MANDATEE",
+        to_statut="COMPTABILISEE",
+        delay_seconds=20,
+    )
     assert first["id"] == second["id"] and second["statutArrivee"] == "COMPTABILISEE"
     with db.new_session() as s:
         assert len(policies.list_policies(s)) == 1
@@ -185,8 +227,11 @@ def test_move_invoice_along_allowed_transitions(scene):
     assert [h.statut for h in _history(facture_id)] == ["DEPOSEE", *chain]
     suspended = _invoice(scene, "SUSPENDUE")
     with db.transaction() as s:
-        assert lifecycle.move_invoice(s, suspended, "MANDATEE", motif="via le plan de contrôle") == [
-            "COMPLETEE", "MANDATEE",
+        assert lifecycle.move_invoice(
+            s, suspended, "MANDATEE", motif="via le plan de contrôle"
+        ) == [
+            "COMPLETEE",
+            "MANDATEE",
         ]
     with db.transaction() as s, pytest.raises(errors.TransitionInterdite):
         lifecycle.move_invoice(s, facture_id, "MANDATEE")  # MISE_EN_PAIEMENT is final

@@ -38,13 +38,24 @@ def scene(stack_db):  # noqa: ANN001, ANN201
                 "MANDATEE" if i % 5 == 0 else "MISE_A_DISPOSITION",
                 numero=f"R{i:02d}-{scene.recipient.identifiant}",
             )
-        make_facture(s, scene.supplier, scene.recipient, "DEPOSEE", numero=f"D1-{scene.recipient.identifiant}")
         make_facture(
-            s, scene.supplier, scene.recipient, "EN_COURS_ACHEMINEMENT",
+            s,
+            scene.supplier,
+            scene.recipient,
+            "DEPOSEE",
+            numero=f"D1-{scene.recipient.identifiant}",
+        )
+        make_facture(
+            s,
+            scene.supplier,
+            scene.recipient,
+            "EN_COURS_ACHEMINEMENT",
             numero=f"D2-{scene.recipient.identifiant}",
         )
         for i in range(3):
-            make_facture(s, scene.supplier, scene.outsider, numero=f"O{i}-{scene.outsider.identifiant}")
+            make_facture(
+                s, scene.supplier, scene.outsider, numero=f"O{i}-{scene.outsider.identifiant}"
+            )
         s.commit()
         scene.other = other
         return scene
@@ -68,8 +79,16 @@ def _numbers(answer: dict) -> list[str]:
 def test_default_page_is_ten_with_paging_at_top_level(recipient):
     answer = _search(recipient)
     assert answer["codeRetour"] == 0 and answer["libelle"] == "TRA_MSG_00.000"
-    assert (answer["pageCourante"], answer["pages"], answer["nbResultatsParPage"], answer["total"]) == (
-        1, 3, 10, N,
+    assert (
+        answer["pageCourante"],
+        answer["pages"],
+        answer["nbResultatsParPage"],
+        answer["total"],
+    ) == (
+        1,
+        3,
+        10,
+        N,
     )
     assert "parametresRetour" not in answer
     assert _numbers(answer) == [f"R{i:02d}" for i in range(10)]
@@ -82,11 +101,17 @@ def test_default_page_is_ten_with_paging_at_top_level(recipient):
 def test_pages_and_sorting(recipient):
     last = _search(recipient, paramRecherche={"pageResultatDemandee": 3})
     assert last["pageCourante"] == 3 and _numbers(last) == ["R20", "R21", "R22"]
-    beyond = recipient.call(f"{FAC}/rechercher/recipiendaire", {"paramRecherche": {"pageResultatDemandee": 4}})
+    beyond = recipient.call(
+        f"{FAC}/rechercher/recipiendaire", {"paramRecherche": {"pageResultatDemandee": 4}}
+    )
     assert beyond["codeRetour"] == 0 and beyond["listeFactures"] == [] and beyond["total"] == N
     five = _search(
         recipient,
-        paramRecherche={"nbResultatsParPage": 5, "triColonne": "NumeroFacture", "triSense": "Descendant"},
+        paramRecherche={
+            "nbResultatsParPage": 5,
+            "triColonne": "NumeroFacture",
+            "triSense": "Descendant",
+        },
     )
     assert five["pages"] == 5 and _numbers(five) == ["R22", "R21", "R20", "R19", "R18"]
 
@@ -99,15 +124,20 @@ def test_pastell_body_pages_through_everything(recipient):
             f"{FAC}/rechercher/recipiendaire",
             {
                 "typeDemandePaiement": "FACTURE",
-                "paramRecherche": {"nbResultatsParPage": 7, "pageResultatDemandee": page,
-                                   "nbResultatsMaximum": 999999},
+                "paramRecherche": {
+                    "nbResultatsParPage": 7,
+                    "pageResultatDemandee": page,
+                    "nbResultatsMaximum": 999999,
+                },
             },
         )
         seen += _numbers(answer)
         if answer["pageCourante"] >= answer["pages"]:
             break
     assert sorted(seen) == [f"R{i:02d}" for i in range(N)]
-    travaux = recipient.call(f"{FAC}/rechercher/recipiendaire", {"typeDemandePaiement": "FACTURE_TRAVAUX"})
+    travaux = recipient.call(
+        f"{FAC}/rechercher/recipiendaire", {"typeDemandePaiement": "FACTURE_TRAVAUX"}
+    )
     assert (travaux["codeRetour"], travaux["libelle"]) == (20000, EMPTY)
 
 
@@ -128,10 +158,19 @@ def test_filters(scene, recipient):
 
 def test_go_client_zero_values_are_no_criteria(recipient):
     body = {
-        "cadreFacturation": "", "factureTelechargeeParDestinataire": False, "idDestinataire": 0,
-        "idServiceExecutant": 0, "idStructureValideur": 0, "idUtilisateurCourant": 0,
-        "montantApayerMax": 0, "montantHTMin": 0, "numeroFacture": "", "statutCourant": [],
-        "typeDemandePaiement": "", "listeTypeFacture": [], "rechercheSirenFournisseur": False,
+        "cadreFacturation": "",
+        "factureTelechargeeParDestinataire": False,
+        "idDestinataire": 0,
+        "idServiceExecutant": 0,
+        "idStructureValideur": 0,
+        "idUtilisateurCourant": 0,
+        "montantApayerMax": 0,
+        "montantHTMin": 0,
+        "numeroFacture": "",
+        "statutCourant": [],
+        "typeDemandePaiement": "",
+        "listeTypeFacture": [],
+        "rechercheSirenFournisseur": False,
     }
     assert _search(recipient, **body)["total"] == N
 
@@ -151,7 +190,10 @@ def test_empty_result_is_code_20000(recipient, body):
 
 
 def test_not_yet_routed_and_other_recipients_invoices_are_not_listed(base_url, scene, recipient):
-    numbers = {f["numeroFacture"] for f in _search(recipient, paramRecherche={"nbResultatsParPage": 100})["listeFactures"]}
+    numbers = {
+        f["numeroFacture"]
+        for f in _search(recipient, paramRecherche={"nbResultatsParPage": 100})["listeFactures"]
+    }
     assert not any(n.startswith(("D1", "D2", "O")) for n in numbers)
     outsider = scene.api(base_url, scene.outsider)
     assert _search(outsider)["total"] == 3
@@ -180,8 +222,18 @@ def test_bad_date_is_a_business_error(recipient):
 
 
 def test_date_range_of_deposit(recipient):
-    assert _search(recipient, periodeDateDepotDu="2000-01-01", periodeDateDepotAu="2999-12-31")["total"] == N
-    assert recipient.call(f"{FAC}/rechercher/recipiendaire", {"periodeDateDepotAu": "2000-01-01"})["codeRetour"] == 20000
+    assert (
+        _search(recipient, periodeDateDepotDu="2000-01-01", periodeDateDepotAu="2999-12-31")[
+            "total"
+        ]
+        == N
+    )
+    assert (
+        recipient.call(f"{FAC}/rechercher/recipiendaire", {"periodeDateDepotAu": "2000-01-01"})[
+            "codeRetour"
+        ]
+        == 20000
+    )
 
 
 def _first_id(recipient, numero: str) -> int:  # noqa: ANN001
@@ -202,32 +254,51 @@ def test_consulter_recipiendaire(base_url, scene, recipient):
     assert facture["montantTotal"]["montantTtcTotal"] == 120.0
     assert facture["references"]["typeFacture"] == "FACTURE"
     outsider = scene.api(base_url, scene.outsider)
-    assert outsider.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})["codeRetour"] == 20001
-    assert recipient.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": 2**62})["codeRetour"] == 20000
+    assert (
+        outsider.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": facture_id})[
+            "codeRetour"
+        ]
+        == 20001
+    )
+    assert (
+        recipient.call(f"{FAC}/consulter/recipiendaire", {"identifiantFactureCPP": 2**62})[
+            "codeRetour"
+        ]
+        == 20000
+    )
     assert recipient.call(f"{FAC}/consulter/recipiendaire", {})["codeRetour"] == 20511
 
 
 def test_telecharger_one_pdf_marks_it_downloaded(scene, recipient):
     facture_id = _first_id(recipient, f"R04-{scene.recipient.identifiant}")
-    answer = recipient.call(f"{FAC}/telecharger/groupe", {"format": "PDF", "listeFacture": [{"idFacture": facture_id}]})
+    answer = recipient.call(
+        f"{FAC}/telecharger/groupe", {"format": "PDF", "listeFacture": [{"idFacture": facture_id}]}
+    )
     assert answer["codeRetour"] == 0
     pdf = base64.b64decode(answer["fichierResultat"])
     assert pdf.startswith(b"%PDF")
     downloaded = _search(recipient, factureTelechargeeParDestinataire=True)
     assert [f["idFacture"] for f in downloaded["listeFactures"]] == [facture_id]
     with db.new_session() as s:
-        actions = s.scalars(select(FactureAction.code).where(FactureAction.facture_id == facture_id)).all()
+        actions = s.scalars(
+            select(FactureAction.code).where(FactureAction.facture_id == facture_id)
+        ).all()
         assert actions == ["TELECHARGEMENT_FACTURE"]
 
 
 def test_telecharger_several_gives_a_zip_and_pivot_an_xml(base_url, scene, recipient):
     ids = [_first_id(recipient, f"R{i:02d}-{scene.recipient.identifiant}") for i in (1, 2)]
-    answer = recipient.call(f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": i} for i in ids]})
+    answer = recipient.call(
+        f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": i} for i in ids]}
+    )
     archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(answer["fichierResultat"])))
     folders = {name.split("/")[0] for name in archive.namelist()}
     assert len(folders) == 2 and all(n.endswith(".pdf") for n in archive.namelist())
     assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
-    pivot = recipient.call(f"{FAC}/telecharger/groupe", {"format": "PIVOT", "listeFacture": [{"idFacture": i} for i in ids]})
+    pivot = recipient.call(
+        f"{FAC}/telecharger/groupe",
+        {"format": "PIVOT", "listeFacture": [{"idFacture": i} for i in ids]},
+    )
     root = ET.fromstring(base64.b64decode(pivot["fichierResultat"]))
     assert sorted(int(el.get("idFacture")) for el in root) == sorted(ids)
 
@@ -235,7 +306,9 @@ def test_telecharger_several_gives_a_zip_and_pivot_an_xml(base_url, scene, recip
 def test_supplier_download_does_not_mark_it_downloaded(base_url, scene, recipient):
     facture_id = _first_id(recipient, f"R06-{scene.recipient.identifiant}")
     supplier = scene.api(base_url, scene.supplier)
-    answer = supplier.call(f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": facture_id}]})
+    answer = supplier.call(
+        f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": facture_id}]}
+    )
     assert answer["codeRetour"] == 0
     with db.new_session() as s:
         assert s.get(Facture, facture_id).telechargee_par_destinataire is False
@@ -251,7 +324,9 @@ def test_telecharger_errors(recipient, body, code):
 
 def test_telecharger_someone_elses_invoice(base_url, scene):
     with db.new_session() as s:
-        facture_id = s.scalar(select(Facture.id).where(Facture.destinataire_id == scene.outsider.structure_id))
+        facture_id = s.scalar(
+            select(Facture.id).where(Facture.destinataire_id == scene.outsider.structure_id)
+        )
     api = scene.api(base_url, scene.recipient)
     answer = api.call(f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": facture_id}]})
     assert answer["codeRetour"] == 20001

@@ -28,12 +28,17 @@ def scene(stack_db):  # noqa: ANN001, ANN201
     with db.new_session() as s:
         scene = build_scene(s)
         scene.flags = {}
-        for flag in ("code_service_doit_etre_renseigne", "numero_ej_doit_etre_renseigne",
-                     "gestion_numero_ej_ou_code_service"):
+        for flag in (
+            "code_service_doit_etre_renseigne",
+            "numero_ej_doit_etre_renseigne",
+            "gestion_numero_ej_ou_code_service",
+        ):
             scene.flags[flag] = make_party(s, public=True, **{flag: True})
         ej_service_party = make_party(s, public=True)
         ej_service = make_service(
-            s, s.get(Structure, ej_service_party.structure_id), code=f"EJ_{unique_digits(6)}",
+            s,
+            s.get(Structure, ej_service_party.structure_id),
+            code=f"EJ_{unique_digits(6)}",
             numero_engagement=True,
         )
         scene.ej_service = (ej_service_party, ej_service.code)
@@ -63,20 +68,37 @@ def body(scene, **over) -> dict:  # noqa: ANN001
         "fournisseur": {"idFournisseur": scene.supplier.structure_id},
         "cadreDeFacturation": {"codeCadreFacturation": "A1_FACTURE_FOURNISSEUR"},
         "references": {
-            "deviseFacture": "EUR", "typeFacture": "FACTURE", "typeTva": "TVA_SUR_DEBIT",
-            "modePaiement": "VIREMENT", "numeroBonCommande": "EJ-0001",
+            "deviseFacture": "EUR",
+            "typeFacture": "FACTURE",
+            "typeTva": "TVA_SUR_DEBIT",
+            "modePaiement": "VIREMENT",
+            "numeroBonCommande": "EJ-0001",
         },
         "lignePoste": [
-            {"lignePosteNumero": 1, "lignePosteReference": "R1", "lignePosteDenomination": "Conseil",
-             "lignePosteQuantite": 2.0, "lignePosteUnite": "heure",
-             "lignePosteMontantUnitaireHT": 50.0, "lignePosteMontantRemiseHT": 0.0,
-             "lignePosteTauxTva": "TVA20"},
+            {
+                "lignePosteNumero": 1,
+                "lignePosteReference": "R1",
+                "lignePosteDenomination": "Conseil",
+                "lignePosteQuantite": 2.0,
+                "lignePosteUnite": "heure",
+                "lignePosteMontantUnitaireHT": 50.0,
+                "lignePosteMontantRemiseHT": 0.0,
+                "lignePosteTauxTva": "TVA20",
+            },
         ],
         "ligneTva": [
-            {"ligneTvaTaux": "TVA20", "ligneTvaMontantBaseHtParTaux": 100.0, "ligneTvaMontantTvaParTaux": 20.0},
+            {
+                "ligneTvaTaux": "TVA20",
+                "ligneTvaMontantBaseHtParTaux": 100.0,
+                "ligneTvaMontantTvaParTaux": 20.0,
+            },
         ],
-        "montantTotal": {"montantHtTotal": 100.0, "montantTVA": 20.0, "montantTtcTotal": 120.0,
-                         "montantAPayer": 120.0},
+        "montantTotal": {
+            "montantHtTotal": 100.0,
+            "montantTVA": 20.0,
+            "montantTtcTotal": 120.0,
+            "montantAPayer": 120.0,
+        },
         "commentaire": "Facture de test",
     }
     value.update(over)
@@ -87,7 +109,9 @@ def _history(facture_id: int) -> list[str]:
     with db.new_session() as s:
         return list(
             s.scalars(
-                select(FactureStatut.statut).where(FactureStatut.facture_id == facture_id).order_by(FactureStatut.id)
+                select(FactureStatut.statut)
+                .where(FactureStatut.facture_id == facture_id)
+                .order_by(FactureStatut.id)
             )
         )
 
@@ -106,11 +130,17 @@ def test_saisie_api_answers_deposee_and_routes_the_invoice(scene, supplier):
     assert _history(facture_id) == ["DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
     with db.new_session() as s:
         f = s.get(Facture, facture_id)
-        assert (f.statut, f.mode_depot, f.numero_engagement) == ("MISE_A_DISPOSITION", "SAISIE_API", "EJ-0001")
+        assert (f.statut, f.mode_depot, f.numero_engagement) == (
+            "MISE_A_DISPOSITION",
+            "SAISIE_API",
+            "EJ-0001",
+        )
         assert float(f.montant_ttc) == 120.0 and f.lignes[0]["lignePosteDenomination"] == "Conseil"
     # the recipient now finds it
     recipient = scene.api(supplier.base_url, scene.recipient)
-    found = recipient.call(f"{FAC}/rechercher/recipiendaire", {"numeroFacture": sent["numeroFactureSaisi"]})
+    found = recipient.call(
+        f"{FAC}/rechercher/recipiendaire", {"numeroFacture": sent["numeroFactureSaisi"]}
+    )
     assert [x["idFacture"] for x in found["listeFactures"]] == [facture_id]
 
 
@@ -126,7 +156,11 @@ def test_amounts_are_computed_when_absent(scene, supplier):
     answer = supplier.call(f"{FAC}/soumettre", sent)
     with db.new_session() as s:
         f = s.get(Facture, answer["identifiantFactureCPP"])
-        assert (float(f.montant_ht), float(f.montant_tva), float(f.montant_ttc)) == (100.0, 20.0, 120.0)
+        assert (float(f.montant_ht), float(f.montant_tva), float(f.montant_ttc)) == (
+            100.0,
+            20.0,
+            120.0,
+        )
 
 
 def test_duplicate_number_per_supplier(base_url, scene, supplier):
@@ -141,7 +175,9 @@ def test_concurrent_duplicates_only_one_is_created(base_url, scene):
     codes: list[int] = []
 
     def go() -> None:
-        codes.append(scene.api(base_url, scene.supplier).call(f"{FAC}/soumettre", sent)["codeRetour"])
+        codes.append(
+            scene.api(base_url, scene.supplier).call(f"{FAC}/soumettre", sent)["codeRetour"]
+        )
 
     threads = [threading.Thread(target=go) for _ in range(4)]
     for t in threads:
@@ -150,7 +186,9 @@ def test_concurrent_duplicates_only_one_is_created(base_url, scene):
         t.join(timeout=60)
     assert sorted(codes) == [0, 20502, 20502, 20502]
     with db.new_session() as s:
-        count = s.scalars(select(Facture.id).where(Facture.numero_facture == sent["numeroFactureSaisi"])).all()
+        count = s.scalars(
+            select(Facture.id).where(Facture.numero_facture == sent["numeroFactureSaisi"])
+        ).all()
         assert len(count) == 1
 
 
@@ -172,18 +210,37 @@ def test_depot_pdf_api_with_deposer_pdf(scene, supplier):
     )
     read = supplier.call(
         f"{FAC}/deposer/pdf",
-        {"fichierFacture": base64.b64encode(pdf).decode(), "formatDepot": "PDF_NON_SIGNE",
-         "nomFichier": "facture.pdf"},
+        {
+            "fichierFacture": base64.b64encode(pdf).decode(),
+            "formatDepot": "PDF_NON_SIGNE",
+            "nomFichier": "facture.pdf",
+        },
     )
     assert read["codeRetour"] == 0, read
     assert (read["numeroFacture"], read["dateFacture"]) == (numero, "2026-11-28")
-    assert (read["codeFournisseur"], read["codeDestinataire"]) == (scene.supplier.identifiant, scene.recipient.identifiant)
-    assert (read["montantHtTotal"], read["montantTVA"], read["montantAPayer"]) == (1000.0, 200.0, 1200.0)
+    assert (read["codeFournisseur"], read["codeDestinataire"]) == (
+        scene.supplier.identifiant,
+        scene.recipient.identifiant,
+    )
+    assert (read["montantHtTotal"], read["montantTVA"], read["montantAPayer"]) == (
+        1000.0,
+        200.0,
+        1200.0,
+    )
     assert read["codeDeviseFacture"] == "EUR" and read["codeServiceExecutant"] is None
     sent = body(
-        scene, modeDepot="DEPOT_PDF_API", numeroFactureSaisi=numero, lignePoste=None, ligneTva=None,
+        scene,
+        modeDepot="DEPOT_PDF_API",
+        numeroFactureSaisi=numero,
+        lignePoste=None,
+        ligneTva=None,
         montantTotal={"montantHtTotal": 1000.0, "montantTVA": 200.0, "montantTtcTotal": 1200.0},
-        pieceJointePrincipale=[{"pieceJointePrincipaleDesignation": "Facture", "pieceJointePrincipaleId": read["pieceJointeId"]}],
+        pieceJointePrincipale=[
+            {
+                "pieceJointePrincipaleDesignation": "Facture",
+                "pieceJointePrincipaleId": read["pieceJointeId"],
+            }
+        ],
     )
     answer = supplier.call(f"{FAC}/soumettre", sent)
     assert answer["codeRetour"] == 0, answer
@@ -191,9 +248,15 @@ def test_depot_pdf_api_with_deposer_pdf(scene, supplier):
         pj = s.get(PieceJointe, read["pieceJointeId"])
         assert (pj.facture_id, pj.role) == (answer["identifiantFactureCPP"], "principale")
     recipient = scene.api(supplier.base_url, scene.recipient)
-    got = recipient.call(f"{FAC}/telecharger/groupe", {"listeFacture": [{"idFacture": answer["identifiantFactureCPP"]}]})
+    got = recipient.call(
+        f"{FAC}/telecharger/groupe",
+        {"listeFacture": [{"idFacture": answer["identifiantFactureCPP"]}]},
+    )
     assert base64.b64decode(got["fichierResultat"]) == pdf
-    assert supplier.call(f"{FAC}/soumettre", {**sent, "numeroFactureSaisi": "OTHER1"})["codeRetour"] == 20509
+    assert (
+        supplier.call(f"{FAC}/soumettre", {**sent, "numeroFactureSaisi": "OTHER1"})["codeRetour"]
+        == 20509
+    )
 
 
 def test_pdf_mode_needs_a_pdf_of_the_caller(base_url, scene, supplier):
@@ -203,14 +266,20 @@ def test_pdf_mode_needs_a_pdf_of_the_caller(base_url, scene, supplier):
     assert supplier.call(f"{FAC}/soumettre", sent)["codeRetour"] == 20508
     txt = supplier.call(
         f"{TRA}/ajouter/fichier",
-        {"pieceJointeFichier": base64.b64encode(b"hello").decode(), "pieceJointeNom": "note.txt",
-         "pieceJointeTypeMime": "text/plain", "pieceJointeExtension": "TXT"},
+        {
+            "pieceJointeFichier": base64.b64encode(b"hello").decode(),
+            "pieceJointeNom": "note.txt",
+            "pieceJointeTypeMime": "text/plain",
+            "pieceJointeExtension": "TXT",
+        },
     )
     sent["pieceJointePrincipale"] = {"pieceJointePrincipaleId": txt["pieceJointeId"]}
     assert supplier.call(f"{FAC}/soumettre", sent)["codeRetour"] == 20509
     other = scene.api(base_url, scene.recipient)
-    pdf = other.call(f"{TRA}/ajouter/fichier", {"pieceJointeFichier": base64.b64encode(_pdf("x")).decode(),
-                                                "pieceJointeNom": "a.pdf"})
+    pdf = other.call(
+        f"{TRA}/ajouter/fichier",
+        {"pieceJointeFichier": base64.b64encode(_pdf("x")).decode(), "pieceJointeNom": "a.pdf"},
+    )
     sent["pieceJointePrincipale"] = {"pieceJointePrincipaleId": pdf["pieceJointeId"]}
     assert supplier.call(f"{FAC}/soumettre", sent)["codeRetour"] == 20508
 
@@ -226,8 +295,13 @@ def test_supplier_checks(base_url, scene, supplier):
     foreign = body(scene, fournisseur={"idFournisseur": scene.outsider.structure_id})
     code, libelle = _code(supplier, foreign)
     assert code == 20001 and "GDP_MSG_11.005" in libelle
-    bad_service = body(scene, fournisseur={"idFournisseur": scene.supplier.structure_id,
-                                           "idServiceFournisseur": scene.supplier.service_ids[1]})
+    bad_service = body(
+        scene,
+        fournisseur={
+            "idFournisseur": scene.supplier.structure_id,
+            "idServiceFournisseur": scene.supplier.service_ids[1],
+        },
+    )
     assert _code(supplier, bad_service)[0] == 20506  # inactive service
 
 
@@ -239,11 +313,21 @@ def test_recipient_checks(scene, supplier):
     inactive = body(scene, destinataire={"codeDestinataire": scene.inactive.identifiant})
     assert _code(supplier, inactive)[0] == 20503
     assert _code(supplier, body(scene, destinataire=None))[0] == 20503
-    wrong_service = body(scene, destinataire={"codeDestinataire": scene.recipient.identifiant,
-                                             "codeServiceExecutant": "NOPE"})
+    wrong_service = body(
+        scene,
+        destinataire={
+            "codeDestinataire": scene.recipient.identifiant,
+            "codeServiceExecutant": "NOPE",
+        },
+    )
     assert _code(supplier, wrong_service)[0] == 20504
-    closed = body(scene, destinataire={"codeDestinataire": scene.recipient.identifiant,
-                                      "codeServiceExecutant": scene.recipient.service_codes[1]})
+    closed = body(
+        scene,
+        destinataire={
+            "codeDestinataire": scene.recipient.identifiant,
+            "codeServiceExecutant": scene.recipient.service_codes[1],
+        },
+    )
     assert _code(supplier, closed)[0] == 20504
 
 
@@ -263,8 +347,10 @@ def test_recipient_flags(scene, supplier, flag, service, ej, code):
     party = scene.flags[flag]
     sent = body(
         scene,
-        destinataire={"codeDestinataire": party.identifiant,
-                      "codeServiceExecutant": party.service_codes[0] if service else ""},
+        destinataire={
+            "codeDestinataire": party.identifiant,
+            "codeServiceExecutant": party.service_codes[0] if service else "",
+        },
     )
     sent["references"]["numeroBonCommande"] = "EJ-42" if ej else ""
     assert _code(supplier, sent)[0] == code
@@ -272,7 +358,10 @@ def test_recipient_flags(scene, supplier, flag, service, ej, code):
 
 def test_service_requiring_an_ej(scene, supplier):
     party, code_service = scene.ej_service
-    sent = body(scene, destinataire={"codeDestinataire": party.identifiant, "codeServiceExecutant": code_service})
+    sent = body(
+        scene,
+        destinataire={"codeDestinataire": party.identifiant, "codeServiceExecutant": code_service},
+    )
     sent["references"]["numeroBonCommande"] = None
     assert _code(supplier, sent)[0] == 20505
 
@@ -297,8 +386,18 @@ def test_seeded_permanent_recipient_with_mandatory_service(scene, supplier):
         ({"dateFacture": "30/11/2026"}, 20507),
         ({"lignePoste": []}, 20507),
         ({"lignePoste": [{"lignePosteDenomination": "x", "lignePosteQuantite": 1}]}, 20507),
-        ({"montantTotal": {"montantHtTotal": 100, "montantTVA": 20, "montantTtcTotal": 150}}, 20507),
-        ({"cadreDeFacturation": {"codeCadreFacturation": "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR"}}, 20507),
+        (
+            {"montantTotal": {"montantHtTotal": 100, "montantTVA": 20, "montantTtcTotal": 150}},
+            20507,
+        ),
+        (
+            {
+                "cadreDeFacturation": {
+                    "codeCadreFacturation": "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR"
+                }
+            },
+            20507,
+        ),
         ({"cadreDeFacturation": {"codeCadreFacturation": "A9_FACTURE_SOUSTRAITANT"}}, 20507),
     ],
 )
@@ -322,4 +421,7 @@ def test_bad_input_is_a_400_and_nothing_is_stored(scene, supplier, over):
     answer = supplier.post(f"{FAC}/soumettre", sent)
     assert answer.status_code == 400 and answer.json()["codeRetour"] == 10002
     with db.new_session() as s:
-        assert s.scalar(select(Facture.id).where(Facture.numero_facture == sent["numeroFactureSaisi"])) is None
+        assert (
+            s.scalar(select(Facture.id).where(Facture.numero_facture == sent["numeroFactureSaisi"]))
+            is None
+        )

@@ -24,8 +24,17 @@ from sandbox.testing.client import random_siret
 RACERS = 50
 
 
-def _race(posts: list[Callable[[], requests.Response]]) -> list[int]:
-    """Run the prepared posts at once; return their status codes."""
+def _race(posts: list[Callable[[], requests.Response]],
+          sessions: list[requests.Session]) -> list[int]:
+    """Run the prepared posts at once; return their status codes.
+
+    The visitors' kept-alive connections are closed first: preparing 50 visitors on a
+    busy box outlasts gunicorn's keep-alive, and a POST sent on a connection the server
+    is closing fails with "Remote end closed connection" (requests does not retry a
+    POST). Each racer opens a fresh connection at the barrier, as concurrent clients do.
+    """
+    for session in sessions:
+        session.close()
     barrier = threading.Barrier(len(posts))
     statuses: list[int] = [0] * len(posts)
     errors: list[BaseException] = []
@@ -57,16 +66,17 @@ def _mails_to(db_session, address: str) -> Counter:  # noqa: ANN001
 def test_fifty_simultaneous_signups_with_one_login_make_one_account(chorus, db_session):
     login = f"race-{uuid.uuid4().hex[:12]}@example.com"
     sirets = [random_siret() for _ in range(RACERS)]
-    posts = []
+    posts, sessions = [], []
     for siret in sirets:
         visitor = chorus.portal()
+        sessions.append(visitor.http)
         form = find_form(visitor.get("/creer-un-compte").text, "/creer-un-compte")
         data = {**form.fields, **chorus._signup_fields(login, {"identifiant": siret})}  # noqa: SLF001
         if data.get("captcha_id"):
             data["captcha"] = chorus.captcha_answer(data["captcha_id"])
         posts.append(lambda v=visitor, d=data: v.http.post(
             v.url("/creer-un-compte"), data=d, allow_redirects=False, timeout=120))
-    statuses = _race(posts)
+    statuses = _race(posts, sessions)
     assert statuses.count(303) == 1, Counter(statuses)
     db_session.rollback()  # a new snapshot (SQLite keeps the old one)
     assert db_session.scalar(
@@ -81,17 +91,18 @@ def test_fifty_simultaneous_signups_with_one_login_make_one_account(chorus, db_s
 def test_fifty_simultaneous_uses_of_one_activation_link_activate_once(chorus, db_session):
     account = chorus.signup(activate=False)
     path = account.activation_link.split("://", 1)[1].split("/", 1)[1]
-    posts = []
+    posts, sessions = [], []
     passwords = []
     for i in range(RACERS):
         visitor = chorus.portal()
+        sessions.append(visitor.http)
         form = find_form(visitor.get("/" + path).text, "/activation/")
         password = f"Race-{i:02d}-{account.password}"
         passwords.append(password)
         data = {**form.fields, "password": password, "password_confirm": password}
         posts.append(lambda v=visitor, d=data, a=form.action or "/" + path: v.http.post(
             v.url(a), data=d, allow_redirects=False, timeout=120))
-    statuses = _race(posts)
+    statuses = _race(posts, sessions)
     assert statuses.count(303) == 1, Counter(statuses)
     winner = passwords[statuses.index(303)]
     db_session.rollback()  # a new snapshot (SQLite keeps the old one)
@@ -115,9 +126,10 @@ def test_simultaneous_validation_and_refusal_decide_one_demande_once(chorus, db_
         .where(User.login == requester.login, Rattachement.statut == "EN_COURS_DE_VALIDATION"))
     assert demande is not None, "the second signup did not ask to join the structure"
     before = sum(_mails_to(db_session, requester.login).values())
-    posts = []
+    posts, sessions = [], []
     for i in range(20):
         visitor = chorus.portal()
+        sessions.append(visitor.http)
         assert visitor.login(manager.login, manager.password).status_code == 303
         token = visitor.csrf_token()
         action = "valider" if i % 2 == 0 else "refuser"
@@ -125,7 +137,7 @@ def test_simultaneous_validation_and_refusal_decide_one_demande_once(chorus, db_
         posts.append(lambda v=visitor, a=action, d=data: v.http.post(
             v.url(f"/gestionnaire/demandes/{demande.id}/{a}"), data=d,
             allow_redirects=False, timeout=120))
-    _race(posts)
+    _race(posts, sessions)
     db_session.rollback()  # a new snapshot (SQLite keeps the old one)
     decided = db_session.get(Rattachement, demande.id)
     assert decided.statut in {"VALIDEE", "REFUSEE"}

@@ -46,7 +46,9 @@ def service_and_ej(
     service = None
     if code_service is not None:
         service = s.scalars(
-            select(Service).where(Service.structure_id == structure.id, Service.code == code_service)
+            select(Service).where(
+                Service.structure_id == structure.id, Service.code == code_service
+            )
         ).first()
         if service is None:
             raise errors.ServiceExecutantInvalide(
@@ -60,7 +62,8 @@ def service_and_ej(
             )
     if structure.code_service_doit_etre_renseigne and service is None:
         raise errors.ServiceExecutantInvalide(
-            f"Le code service exécutant est obligatoire pour le destinataire {structure.identifiant}."
+            "Le code service exécutant est obligatoire pour le destinataire "
+            f"{structure.identifiant}."
         )
     if structure.numero_ej_doit_etre_renseigne and numero_ej is None:
         raise errors.EngagementObligatoire(
@@ -88,6 +91,5 @@ def numero_unique(s: Session, fournisseur_id: int, numero: str) -> None:
     )
     if taken is not None:
         raise errors.NumeroFactureExistant(
-            f"Le numéro de facture {numero} est déjà utilisé par ce fournisseur "
-            f"(facture {taken})."
+            f"Le numéro de facture {numero} est déjà utilisé par ce fournisseur (facture {taken})."
         )

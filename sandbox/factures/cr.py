@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
-from fpdf import FPDF
 from sqlalchemy import or_, select
 
 from sandbox import clock
@@ -61,6 +60,8 @@ def _latin1(text: object) -> str:
 
 def cr_pdf(flux: Flux, partenaire: str | None) -> bytes:
     """A one-page PDF of the compte rendu (what the portal's "Suivi des flux" shows)."""
+    from fpdf import FPDF  # imported on first use: it costs seconds at a worker's boot
+
     pdf = FPDF()
     pdf.set_creator("Chorus Pro Sandbox")
     pdf.set_title(f"Compte rendu du flux {flux.numero_flux_depot}")

@@ -77,7 +77,9 @@ class SoumettreLignePoste(Request):
     lignePosteUnite: OptStr = None
     lignePosteMontantUnitaireHT: Montant = None
     lignePosteMontantRemiseHT: Montant = None
-    lignePosteTauxTva: OptStr = Field(None, description="A rate code (recuperer/tauxtva), e.g. TVA20.")
+    lignePosteTauxTva: OptStr = Field(
+        None, description="A rate code (recuperer/tauxtva), e.g. TVA20."
+    )
     lignePosteTauxTvaManuel: Montant = None
 
 
@@ -107,8 +109,9 @@ class SoumettreFactureParam(Request):
 
     modeDepot: Annotated[ModeDepot | None, Blank] = None
     numeroFactureSaisi: Text200 = Field(
-        None, description="Supplier's number (≤ 20: letters, digits, - _ / +); null in SAISIE_API: "
-        "the sandbox numbers it."
+        None,
+        description="Supplier's number (≤ 20: letters, digits, - _ / +); null in SAISIE_API: "
+        "the sandbox numbers it.",
     )
     dateFacture: OptStr = Field(None, description="YYYY-MM-DD (default: the deposit day).")
     destinataire: SoumettreDestinataire | None = None

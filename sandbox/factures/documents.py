@@ -16,7 +16,6 @@ import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -180,12 +179,12 @@ def invoice_pdf(s: Session, f: Facture) -> bytes:
     if f.source_pdf:
         return bytes(f.source_pdf)
     principale = s.scalars(
-        select(PieceJointe).where(
-            PieceJointe.facture_id == f.id, PieceJointe.role == "principale"
-        )
+        select(PieceJointe).where(PieceJointe.facture_id == f.id, PieceJointe.role == "principale")
     ).first()
     if principale is not None and principale.extension.lower() == "pdf":
         return bytes(principale.content)
+    from fpdf import FPDF  # ~1 s to import: only when a PDF is rendered
+
     four = s.get(Structure, f.fournisseur_id)
     dest = s.get(Structure, f.destinataire_id)
     pdf = FPDF()

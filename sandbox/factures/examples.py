@@ -19,7 +19,6 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from fpdf import FPDF
 
 
 @dataclass(frozen=True)
@@ -293,6 +292,8 @@ def cii(e: Example) -> bytes:
 
 
 def _visual_pdf(e: Example) -> bytes:
+    from fpdf import FPDF  # imported on first use: it costs seconds at a worker's boot
+
     pdf = FPDF()
     pdf.set_creator("Chorus Pro Sandbox")
     pdf.set_title(f"Facture {e.numero}")

@@ -80,22 +80,26 @@ def completer(ctx: Context, p: sc.CompleterFactureParam) -> dict:
     """Only from `SUSPENDUE` (else 20002 GDP_MSG_11.033): adds the comment and the
     complementary attachments (ids from `transverses/v1/ajouter/fichier`) and moves the
     invoice to `COMPLETEE`, back in the recipient's hands."""
-    db.begin_write(ctx.s)
-    facture = supplier_invoice(ctx, p.identifiantFactureCPP)
-    if facture.statut != F.SUSPENDUE:
-        raise errors.StatutNonSuspendue(
-            f"GDP_MSG_11.033 - Le statut de la demande de paiement n'est pas « Suspendue » "
-            f"(statut courant : {facture.statut})."
+    with db.unit_of_work(ctx.s):
+        facture = supplier_invoice(ctx, p.identifiantFactureCPP)
+        if facture.statut != F.SUSPENDUE:
+            raise errors.StatutNonSuspendue(
+                f"GDP_MSG_11.033 - Le statut de la demande de paiement n'est pas « Suspendue » "
+                f"(statut courant : {facture.statut})."
+            )
+        attach_pieces(ctx.s, facture, ctx.caller.user, p.pieceJointeComplementaire or [])
+        if p.commentaire:
+            facture.commentaire = p.commentaire
+        now = clock.utcnow_naive()
+        transition(
+            ctx.s,
+            facture,
+            F.COMPLETEE,
+            actor=Actor.SUPPLIER,
+            motif=p.commentaire,
+            user=ctx.caller.user,
+            at=now,
         )
-    attach_pieces(ctx.s, facture, ctx.caller.user, p.pieceJointeComplementaire or [])
-    if p.commentaire:
-        facture.commentaire = p.commentaire
-    now = clock.utcnow_naive()
-    transition(
-        ctx.s, facture, F.COMPLETEE, actor=Actor.SUPPLIER, motif=p.commentaire,
-        user=ctx.caller.user, at=now,
-    )
-    ctx.s.commit()
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
@@ -118,36 +122,40 @@ def recycler(ctx: Context, p: sc.RecyclerFactureParam) -> dict:
     """Only from `A_RECYCLER` (else 20500). The new recipient and service exécutant
     (optional: the current ones are kept) pass the same checks as a deposit; the invoice
     becomes `DEPOSEE` and is routed at once to `MISE_A_DISPOSITION`."""
-    db.begin_write(ctx.s)
-    facture = supplier_invoice(ctx, p.identifiantFactureCPP)
-    if facture.statut != F.A_RECYCLER:
-        raise errors.TransitionInterdite(
-            f"Seule une facture au statut A_RECYCLER peut être recyclée (statut courant : "
-            f"{facture.statut})."
+    with db.unit_of_work(ctx.s):
+        facture = supplier_invoice(ctx, p.identifiantFactureCPP)
+        if facture.statut != F.A_RECYCLER:
+            raise errors.TransitionInterdite(
+                f"Seule une facture au statut A_RECYCLER peut être recyclée (statut courant : "
+                f"{facture.statut})."
+            )
+        dest = p.destinataire or sc.RecyclerDestinataire()
+        ref = p.reference or sc.RecyclerReference()
+        structure = checks.recipient(
+            ctx.s, dest.codeDestinataire or _identifiant(ctx, facture.destinataire_id)
         )
-    dest = p.destinataire or sc.RecyclerDestinataire()
-    ref = p.reference or sc.RecyclerReference()
-    structure = checks.recipient(
-        ctx.s, dest.codeDestinataire or _identifiant(ctx, facture.destinataire_id)
-    )
-    code_service = dest.codeServiceExecutant
-    if code_service is None and structure.id == facture.destinataire_id:
-        code_service = facture.code_service_executant
-    numero_ej = ref.numeroBonCommande or facture.numero_engagement
-    service = checks.service_and_ej(ctx.s, structure, code_service, numero_ej)
-    facture.destinataire_id = structure.id
-    facture.destinataire_service_id = service.id if service else None
-    facture.code_service_executant = service.code if service else None
-    facture.numero_engagement = numero_ej
-    if ref.numeroMarche:
-        facture.numero_marche = ref.numeroMarche
-    now = clock.utcnow_naive()
-    transition(
-        ctx.s, facture, F.DEPOSEE, actor=Actor.SUPPLIER, motif=p.commentaire,
-        user=ctx.caller.user, at=now,
-    )
-    route(ctx.s, facture, at=now)
-    ctx.s.commit()
+        code_service = dest.codeServiceExecutant
+        if code_service is None and structure.id == facture.destinataire_id:
+            code_service = facture.code_service_executant
+        numero_ej = ref.numeroBonCommande or facture.numero_engagement
+        service = checks.service_and_ej(ctx.s, structure, code_service, numero_ej)
+        facture.destinataire_id = structure.id
+        facture.destinataire_service_id = service.id if service else None
+        facture.code_service_executant = service.code if service else None
+        facture.numero_engagement = numero_ej
+        if ref.numeroMarche:
+            facture.numero_marche = ref.numeroMarche
+        now = clock.utcnow_naive()
+        transition(
+            ctx.s,
+            facture,
+            F.DEPOSEE,
+            actor=Actor.SUPPLIER,
+            motif=p.commentaire,
+            user=ctx.caller.user,
+            at=now,
+        )
+        route(ctx.s, facture, at=now)
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
@@ -180,17 +188,17 @@ def traiter_rejet(ctx: Context, p: sc.TraiterRejetParam) -> dict:
         raise errors.ParametreFactureManquant(
             "Paramètre obligatoire manquant : listeDemandePaiement."
         )
-    db.begin_write(ctx.s)
-    factures = [supplier_invoice(ctx, facture_id) for facture_id in dict.fromkeys(ids)]
-    for facture in factures:
-        if facture.statut != F.REJETEE:
-            raise errors.TransitionInterdite(
-                f"La facture {facture.id} n'est pas rejetée (statut courant : {facture.statut})."
-            )
-    now = clock.utcnow_naive()
-    user = ctx.caller.user
-    for facture in factures:
-        facture.rejet_traite = True
-        record_action(ctx.s, facture, ActionFacture.TRAITEMENT_REJET, user, at=now)
-    ctx.s.commit()
+    with db.unit_of_work(ctx.s):
+        factures = [supplier_invoice(ctx, facture_id) for facture_id in dict.fromkeys(ids)]
+        for facture in factures:
+            if facture.statut != F.REJETEE:
+                raise errors.TransitionInterdite(
+                    f"La facture {facture.id} n'est pas rejetée "
+                    f"(statut courant : {facture.statut})."
+                )
+        now = clock.utcnow_naive()
+        user = ctx.caller.user
+        for facture in factures:
+            facture.rejet_traite = True
+            record_action(ctx.s, facture, ActionFacture.TRAITEMENT_REJET, user, at=now)
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK}

@@ -32,7 +32,10 @@ from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
 from sandbox.factures import errors
 from sandbox.factures.models import Facture, FactureAction, append_status
-from sandbox.factures.suivi_schemas import RecupererEtatsTraitementParam, RecupererEtatsTraitementRetour
+from sandbox.factures.suivi_schemas import (
+    RecupererEtatsTraitementParam,
+    RecupererEtatsTraitementRetour,
+)
 from sandbox.models import User
 from sandbox.vocabulary import StatutFacture as F
 

@@ -31,7 +31,9 @@ FIELDS = (
     "montantTVA",
 )
 
-_NUMERO = re.compile(r"factur\w*\s*(?:n°|no|num[ée]ro|#)?\s*[:°]?\s*([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I)
+_NUMERO = re.compile(
+    r"factur\w*\s*(?:n°|no|num[ée]ro|#)?\s*[:°]?\s*([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I
+)
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})/(\d{2})/(\d{4})\b")
 _SIRET = re.compile(r"\b(\d{14})\b")
 _AMOUNT = r"\s*[:=]?\s*(-?\d[\d\s]*(?:[.,]\d{1,6})?)"
@@ -41,7 +43,9 @@ _AMOUNTS = {
     "montantTtcAvantRemiseGlobalTTC": re.compile(r"(?:total|montant)\s*TTC" + _AMOUNT, re.I),
     "montantAPayer": re.compile(r"(?:net|montant)\s*[àa]\s*payer" + _AMOUNT, re.I),
 }
-_EJ = re.compile(r"(?:engagement|bon de commande|EJ)\s*(?:n°|no)?\s*[:°]?\s*([A-Z0-9\-]{3,50})", re.I)
+_EJ = re.compile(
+    r"(?:engagement|bon de commande|EJ)\s*(?:n°|no)?\s*[:°]?\s*([A-Z0-9\-]{3,50})", re.I
+)
 _SERVICE = re.compile(r"service\s*(?:ex[ée]cutant)?\s*[:]\s*([A-Z0-9_\-]{2,100})", re.I)
 
 
@@ -64,7 +68,8 @@ def read_pdf(content: bytes) -> dict:
         found["numeroFacture"] = m.group(1)
     if m := _DATE.search(text):
         found["dateFacture"] = (
-            f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m.group(1)
+            f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+            if m.group(1)
             else f"{m.group(6)}-{m.group(5)}-{m.group(4)}"
         )
     sirets = _SIRET.findall(text)

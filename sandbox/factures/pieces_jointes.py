@@ -64,7 +64,9 @@ def decode(data: str | None, field: str) -> bytes:
     try:
         raw = base64.b64decode(re.sub(r"\s+", "", data), validate=True)
     except (binascii.Error, ValueError):
-        raise errors.PieceJointeInvalide(f"Le contenu de {field} n'est pas du base64 valide.") from None
+        raise errors.PieceJointeInvalide(
+            f"Le contenu de {field} n'est pas du base64 valide."
+        ) from None
     if not raw:
         raise errors.PieceJointeInvalide(f"Le fichier ({field}) est vide.")
     return raw
@@ -123,13 +125,13 @@ def ajouter_fichier(ctx: Context, p: sc.AjouterFichierParam) -> dict:
     content = decode(p.pieceJointeFichier, "pieceJointeFichier")
     if len(content) > MAX_PJ_BYTES:
         raise errors.FichierTropVolumineux()
-    db.begin_write(ctx.s)
-    pj = store(ctx, p.pieceJointeNom, ext, content, p.pieceJointeTypeMime)
-    ctx.s.commit()
+    with db.unit_of_work(ctx.s):
+        pj = store(ctx, p.pieceJointeNom, ext, content, p.pieceJointeTypeMime)
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK, "pieceJointeId": pj.id}
 
 
 # --- deposer/pdf --------------------------------------------------------------------------------
+
 
 @operation(
     "POST",
@@ -154,10 +156,9 @@ def deposer_pdf(ctx: Context, p: sc.DeposerPdfFactureParam) -> dict:
     if not content.startswith(b"%PDF"):
         raise errors.PieceJointeInvalide("Le fichier n'est pas un PDF (en-tête %PDF absent).")
     found = read_pdf(content)
-    db.begin_write(ctx.s)
-    pj = store(ctx, nom, ext, content, "application/pdf")
-    pj.type_piece = p.formatDepot or "PDF_NON_SIGNE"
-    ctx.s.commit()
+    with db.unit_of_work(ctx.s):
+        pj = store(ctx, nom, ext, content, "application/pdf")
+        pj.type_piece = p.formatDepot or "PDF_NON_SIGNE"
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
@@ -286,7 +287,11 @@ def telecharger(ctx: Context, p: sc.TelechargerPieceJointeParam) -> dict:
         pjs = [pj]
     elif (p.objetPieceJointe or "").upper() == "DEMANDE_PAIEMENT":
         dp = p.demandePaiement or sc.TelechargerPjDemandePaiement()
-        ids = [int(x["idFacture"]) for x in dp.listeFacture or [] if str(x.get("idFacture", "")).isdigit()]
+        ids = [
+            int(x["idFacture"])
+            for x in dp.listeFacture or []
+            if str(x.get("idFacture", "")).isdigit()
+        ]
         if not ids:
             raise errors.ParametreFactureManquant(
                 "Paramètre obligatoire manquant : demandePaiement.listeFacture."
@@ -295,7 +300,9 @@ def telecharger(ctx: Context, p: sc.TelechargerPieceJointeParam) -> dict:
         for facture_id in dict.fromkeys(ids):
             facture = _readable_invoice(ctx, facture_id)
             for pj in ctx.s.scalars(
-                select(PieceJointe).where(PieceJointe.facture_id == facture.id).order_by(PieceJointe.id)
+                select(PieceJointe)
+                .where(PieceJointe.facture_id == facture.id)
+                .order_by(PieceJointe.id)
             ):
                 if every or pj.role == "principale":
                     pjs.append(pj)
@@ -336,16 +343,17 @@ def telecharger(ctx: Context, p: sc.TelechargerPieceJointeParam) -> dict:
 def detacher(ctx: Context, p: sc.DetacherPieceJointeParam) -> dict:
     """Only the caller's own upload that no invoice uses yet (20508 / 20509 otherwise)."""
     if p.idPieceJointeObjet is None:
-        raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : idPieceJointeObjet.")
-    db.begin_write(ctx.s)
-    pj = ctx.s.get(PieceJointe, p.idPieceJointeObjet)
-    if pj is None or pj.owner_user_id != ctx.caller.user.id:
-        raise errors.PieceJointeInconnue()
-    if pj.facture_id is not None:
-        raise errors.PieceJointeInvalide(
-            f"La pièce jointe {pj.id} est rattachée à la facture {pj.facture_id} : elle ne peut "
-            "plus être détachée."
+        raise errors.ParametreFactureManquant(
+            "Paramètre obligatoire manquant : idPieceJointeObjet."
         )
-    ctx.s.delete(pj)
-    ctx.s.commit()
+    with db.unit_of_work(ctx.s):
+        pj = ctx.s.get(PieceJointe, p.idPieceJointeObjet)
+        if pj is None or pj.owner_user_id != ctx.caller.user.id:
+            raise errors.PieceJointeInconnue()
+        if pj.facture_id is not None:
+            raise errors.PieceJointeInvalide(
+                f"La pièce jointe {pj.id} est rattachée à la facture {pj.facture_id} : "
+                "elle ne peut plus être détachée."
+            )
+        ctx.s.delete(pj)
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK}

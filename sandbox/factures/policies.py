@@ -73,7 +73,9 @@ def set_policy(
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
     if to_statut == from_statut or to_statut not in allowed_targets(Actor.CONTROL, from_statut):
-        possible = ", ".join(t for t in allowed_targets(Actor.CONTROL, from_statut) if t != from_statut)
+        possible = ", ".join(
+            t for t in allowed_targets(Actor.CONTROL, from_statut) if t != from_statut
+        )
         raise PolicyError(
             f"{from_statut} -> {to_statut} is not an allowed move (from {from_statut}: "
             f"{possible or 'none'})."
@@ -89,7 +91,9 @@ def set_policy(
         )
     ).first()
     if policy is None:
-        policy = LifecyclePolicy(scope=scope, destinataire_id=destinataire_id, from_statut=from_statut)
+        policy = LifecyclePolicy(
+            scope=scope, destinataire_id=destinataire_id, from_statut=from_statut
+        )
         s.add(policy)
     policy.to_statut = to_statut
     policy.delay_seconds = float(delay_seconds)
@@ -106,7 +110,8 @@ def list_policies(s: Session, destinataire_id: int | None = None) -> list[dict]:
     if destinataire_id is not None:
         own = {p.from_statut for p in rows if p.destinataire_id == destinataire_id}
         rows = [
-            p for p in rows
+            p
+            for p in rows
             if p.destinataire_id == destinataire_id or (p.scope == ANY and p.from_statut not in own)
         ]
     return [_as_dict(p) for p in rows]
@@ -117,7 +122,9 @@ def delete_policy(s: Session, policy_id: int) -> bool:
     return s.execute(delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)).rowcount == 1
 
 
-def _due(s: Session, policy: LifecyclePolicy, specific: dict[str, set[int]], now: datetime) -> list[int]:
+def _due(
+    s: Session, policy: LifecyclePolicy, specific: dict[str, set[int]], now: datetime
+) -> list[int]:
     threshold = now - timedelta(seconds=policy.delay_seconds)
     query = select(Facture.id).where(
         Facture.statut == policy.from_statut, Facture.date_heure_etat_courant <= threshold
@@ -154,10 +161,16 @@ def apply_policies(now: datetime | None = None) -> int:
                     if facture is None or facture.statut != policy.from_statut:
                         continue  # moved meanwhile
                     at = facture.date_heure_etat_courant + timedelta(seconds=policy.delay_seconds)
-                    motif = policy.motif or (POLICY_MOTIF if policy.to_statut in MOTIF_REQUIRED else None)
+                    motif = policy.motif or (
+                        POLICY_MOTIF if policy.to_statut in MOTIF_REQUIRED else None
+                    )
                     try:
                         transition(
-                            s, facture, policy.to_statut, actor=Actor.CONTROL, motif=motif,
+                            s,
+                            facture,
+                            policy.to_statut,
+                            actor=Actor.CONTROL,
+                            motif=motif,
                             at=min(at, now),
                         )
                     except errors.TransitionInterdite:  # another worker won the race

@@ -47,7 +47,6 @@ TAG = "Factures"
 MAX_DOSSIER_BYTES = 120 * 1024 * 1024  # a billing folder: 120 Mo (413 beyond)
 
 
-
 def caller_structures(ctx: Context) -> set[int]:
     return usable_structure_ids(ctx.s, ctx.caller.user)
 
@@ -121,7 +120,12 @@ def _criteria(ctx: Context, p: sc.RechercherFactureParRecipiendaireParam) -> lis
             where.append(or_(*alternatives))
     ranges = [
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
-        (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu, "periodeDateFacture"),
+        (
+            Facture.date_facture,
+            p.periodeDateFactureDu,
+            p.periodeDateFactureAu,
+            "periodeDateFacture",
+        ),
         (
             Facture.date_heure_etat_courant,
             p.periodeDateHeureEtatCourantDu,
@@ -267,43 +271,44 @@ def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
     ids = [item.idFacture for item in p.listeFacture or [] if item.idFacture is not None]
     if not ids:
         raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : listeFacture.")
-    db.begin_write(ctx.s)
-    mine = caller_structures(ctx)
-    factures: list[Facture] = []
-    for facture_id in dict.fromkeys(ids):
-        facture = ctx.s.get(Facture, facture_id)
-        if facture is None:
-            raise errors.DemandePaiementInconnue(
-                f"GDP_MSG_11.008 - La demande de paiement {facture_id} n'existe pas."
+    with db.unit_of_work(ctx.s):
+        mine = caller_structures(ctx)
+        factures: list[Facture] = []
+        for facture_id in dict.fromkeys(ids):
+            facture = ctx.s.get(Facture, facture_id)
+            if facture is None:
+                raise errors.DemandePaiementInconnue(
+                    f"GDP_MSG_11.008 - La demande de paiement {facture_id} n'existe pas."
+                )
+            received = facture.destinataire_id in mine and facture.statut not in NOT_YET_RECEIVED
+            if not received and facture.fournisseur_id not in mine:
+                raise errors.HabilitationInsuffisante()
+            factures.append(facture)
+        with_pj = (p.avecPiecesJointesComplementaires or "").strip().upper() == "OUI"
+        if p.format == FormatTelechargement.PIVOT:
+            content = pivot_xml(ctx.s, factures)
+        elif len(factures) == 1 and not with_pj:
+            content = invoice_pdf(ctx.s, factures[0])
+        else:
+            entries = []
+            for f in factures:
+                folder = f"{f.numero_facture}_{f.id}"
+                entries.append((f"{folder}/{f.numero_facture}.pdf", invoice_pdf(ctx.s, f)))
+                if with_pj:
+                    entries += [
+                        (f"{folder}/{pj.id}_{pj.nom}", pj.content)
+                        for pj in pieces_jointes(ctx.s, f)
+                        if pj.role != "principale"
+                    ]
+            content = zip_bytes(entries)
+        if len(content) > MAX_DOSSIER_BYTES:
+            raise RequestError(
+                413, 20003, "Le dossier téléchargé dépasse la taille maximale (120 Mo)."
             )
-        received = facture.destinataire_id in mine and facture.statut not in NOT_YET_RECEIVED
-        if not received and facture.fournisseur_id not in mine:
-            raise errors.HabilitationInsuffisante()
-        factures.append(facture)
-    with_pj = (p.avecPiecesJointesComplementaires or "").strip().upper() == "OUI"
-    if p.format == FormatTelechargement.PIVOT:
-        content = pivot_xml(ctx.s, factures)
-    elif len(factures) == 1 and not with_pj:
-        content = invoice_pdf(ctx.s, factures[0])
-    else:
-        entries = []
         for f in factures:
-            folder = f"{f.numero_facture}_{f.id}"
-            entries.append((f"{folder}/{f.numero_facture}.pdf", invoice_pdf(ctx.s, f)))
-            if with_pj:
-                entries += [
-                    (f"{folder}/{pj.id}_{pj.nom}", pj.content)
-                    for pj in pieces_jointes(ctx.s, f)
-                    if pj.role != "principale"
-                ]
-        content = zip_bytes(entries)
-    if len(content) > MAX_DOSSIER_BYTES:
-        raise RequestError(413, 20003, "Le dossier téléchargé dépasse la taille maximale (120 Mo).")
-    for f in factures:
-        if f.destinataire_id in mine and f.statut not in NOT_YET_RECEIVED:
-            f.telechargee_par_destinataire = True
-            record_action(ctx.s, f, ActionFacture.TELECHARGEMENT_FACTURE, ctx.caller.user)
-    ctx.s.commit()
+            if f.destinataire_id in mine and f.statut not in NOT_YET_RECEIVED:
+                f.telechargee_par_destinataire = True
+                record_action(ctx.s, f, ActionFacture.TELECHARGEMENT_FACTURE, ctx.caller.user)
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
@@ -326,20 +331,24 @@ def traiter(ctx: Context, p: sc.TraiterFactureRecueParam) -> dict:
     (or `NumeroDPMandat`) is kept in the status history's comment."""
     if p.nouveauStatut is None:
         raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : nouveauStatut.")
-    db.begin_write(ctx.s)
-    facture = received_invoice(ctx, p.idFacture)
-    commentaire = p.motif
-    if p.numeroDPMandat:
-        mandat = f"Numéro de DP mandat : {p.numeroDPMandat}"
-        commentaire = f"{commentaire} ({mandat})" if commentaire else mandat
-    if p.motif is None and p.nouveauStatut in MOTIF_REQUIRED:
-        commentaire = None  # the motif rule applies to the motif itself
-    now = clock.utcnow_naive()
-    transition(
-        ctx.s, facture, p.nouveauStatut, actor=Actor.RECIPIENT, motif=commentaire,
-        user=ctx.caller.user, at=now,
-    )
-    ctx.s.commit()
+    with db.unit_of_work(ctx.s):
+        facture = received_invoice(ctx, p.idFacture)
+        commentaire = p.motif
+        if p.numeroDPMandat:
+            mandat = f"Numéro de DP mandat : {p.numeroDPMandat}"
+            commentaire = f"{commentaire} ({mandat})" if commentaire else mandat
+        if p.motif is None and p.nouveauStatut in MOTIF_REQUIRED:
+            commentaire = None  # the motif rule applies to the motif itself
+        now = clock.utcnow_naive()
+        transition(
+            ctx.s,
+            facture,
+            p.nouveauStatut,
+            actor=Actor.RECIPIENT,
+            motif=commentaire,
+            user=ctx.caller.user,
+            at=now,
+        )
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,

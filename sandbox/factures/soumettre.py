@@ -124,7 +124,8 @@ def _lines(p: sc.SoumettreFactureParam, saisie: bool) -> tuple[list[dict], list[
             missing.append("lignePosteTauxTva")
         if missing:
             raise errors.DonneesFactureInvalides(
-                f"Ligne de poste {i} : élément(s) obligatoire(s) manquant(s) : {', '.join(missing)}."
+                f"Ligne de poste {i} : élément(s) obligatoire(s) manquant(s) : "
+                f"{', '.join(missing)}."
             )
         line.setdefault("lignePosteNumero", i)
     m = p.montantTotal or sc.SoumettreMontantTotal()
@@ -164,7 +165,9 @@ def _principale(ctx: Context, p: sc.SoumettreFactureParam) -> PieceJointe:
             "pas à l'utilisateur."
         )
     if pj.facture_id is not None:
-        raise errors.PieceJointeInvalide(f"La pièce jointe {pj.id} est déjà rattachée à une facture.")
+        raise errors.PieceJointeInvalide(
+            f"La pièce jointe {pj.id} est déjà rattachée à une facture."
+        )
     if pj.extension.lower() != "pdf":
         raise errors.PieceJointeInvalide("La pièce jointe principale doit être un PDF.")
     pj.role = "principale"
@@ -208,75 +211,74 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
             "(SAISIE_API, DEPOT_PDF_API ou DEPOT_PDF_SIGNE_API)."
         )
     saisie = p.modeDepot == ModeDepot.SAISIE_API
-    db.begin_write(ctx.s)
-    fournisseur, service_fournisseur = _supplier(ctx, p.fournisseur)
-    dest = p.destinataire or sc.SoumettreDestinataire()
-    refs = p.references or sc.SoumettreReferences()
-    destinataire = checks.recipient(ctx.s, dest.codeDestinataire)
-    service = checks.service_and_ej(
-        ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande
-    )
-    cadre, valideur_id = _cadre(ctx, p.cadreDeFacturation)
-    numero = p.numeroFactureSaisi
-    if numero is None and not saisie:
-        raise errors.ParametreFactureManquant(
-            "Le numéro de facture (numeroFactureSaisi) est obligatoire en dépôt PDF."
+    with db.unit_of_work(ctx.s):
+        fournisseur, service_fournisseur = _supplier(ctx, p.fournisseur)
+        dest = p.destinataire or sc.SoumettreDestinataire()
+        refs = p.references or sc.SoumettreReferences()
+        destinataire = checks.recipient(ctx.s, dest.codeDestinataire)
+        service = checks.service_and_ej(
+            ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande
         )
-    if numero is not None:
-        if not NUMERO.match(numero):
-            raise errors.DonneesFactureInvalides(
-                f"Le numéro de facture {numero!r} est invalide (20 caractères au plus : lettres, "
-                "chiffres, - _ / +)."
+        cadre, valideur_id = _cadre(ctx, p.cadreDeFacturation)
+        numero = p.numeroFactureSaisi
+        if numero is None and not saisie:
+            raise errors.ParametreFactureManquant(
+                "Le numéro de facture (numeroFactureSaisi) est obligatoire en dépôt PDF."
             )
-        checks.numero_unique(ctx.s, fournisseur.id, numero)
-    lignes, tva, montants = _lines(p, saisie)
-    principale = None if saisie else _principale(ctx, p)
-    now = clock.utcnow_naive()
-    facture = Facture(
-        numero_facture=numero or f"PENDING-{now.timestamp()}",
-        fournisseur_id=fournisseur.id,
-        fournisseur_service_id=service_fournisseur.id if service_fournisseur else None,
-        destinataire_id=destinataire.id,
-        destinataire_service_id=service.id if service else None,
-        code_service_executant=service.code if service else None,
-        valideur_structure_id=valideur_id,
-        createur_user_id=ctx.caller.user.id,
-        mode_depot=p.modeDepot,
-        type_facture=refs.typeFacture or "FACTURE",
-        type_tva=refs.typeTva,
-        mode_paiement=refs.modePaiement,
-        cadre_facturation=cadre,
-        numero_engagement=refs.numeroBonCommande,
-        numero_marche=refs.numeroMarche,
-        numero_facture_origine=refs.numeroFactureOrigine,
-        montant_ht=montants["ht"],
-        montant_tva=montants["tva"],
-        montant_ttc=montants["ttc"],
-        montant_a_payer=montants["a_payer"],
-        devise=(refs.deviseFacture or "EUR").upper(),
-        date_facture=_date(p.dateFacture),
-        date_depot=now,
-        statut=StatutFacture.DEPOSEE,
-        date_heure_etat_courant=now,
-        commentaire=p.commentaire,
-        lignes=lignes,
-        lignes_tva=tva,
-    )
-    try:
-        ctx.s.add(facture)
-        ctx.s.flush()
-    except IntegrityError:  # the same number won by a concurrent call (schema constraint)
-        ctx.s.rollback()
-        raise errors.NumeroFactureExistant() from None
-    if numero is None:
-        facture.numero_facture = f"FCPP{facture.id}"  # the platform numbers it
-    append_status(ctx.s, facture, StatutFacture.DEPOSEE, at=now, user=ctx.caller.user)
-    if principale is not None:
-        principale.facture_id = facture.id
-    attach_pieces(ctx.s, facture, ctx.caller.user, p.pieceJointeComplementaire or [])
-    route(ctx.s, facture, at=now)
-    fingerprint = empreinte(facture, fournisseur, destinataire)
-    ctx.s.commit()
+        if numero is not None:
+            if not NUMERO.match(numero):
+                raise errors.DonneesFactureInvalides(
+                    f"Le numéro de facture {numero!r} est invalide (20 caractères au plus : "
+                    "lettres, chiffres, - _ / +)."
+                )
+            checks.numero_unique(ctx.s, fournisseur.id, numero)
+        lignes, tva, montants = _lines(p, saisie)
+        principale = None if saisie else _principale(ctx, p)
+        now = clock.utcnow_naive()
+        facture = Facture(
+            numero_facture=numero or f"PENDING-{now.timestamp()}",
+            fournisseur_id=fournisseur.id,
+            fournisseur_service_id=service_fournisseur.id if service_fournisseur else None,
+            destinataire_id=destinataire.id,
+            destinataire_service_id=service.id if service else None,
+            code_service_executant=service.code if service else None,
+            valideur_structure_id=valideur_id,
+            createur_user_id=ctx.caller.user.id,
+            mode_depot=p.modeDepot,
+            type_facture=refs.typeFacture or "FACTURE",
+            type_tva=refs.typeTva,
+            mode_paiement=refs.modePaiement,
+            cadre_facturation=cadre,
+            numero_engagement=refs.numeroBonCommande,
+            numero_marche=refs.numeroMarche,
+            numero_facture_origine=refs.numeroFactureOrigine,
+            montant_ht=montants["ht"],
+            montant_tva=montants["tva"],
+            montant_ttc=montants["ttc"],
+            montant_a_payer=montants["a_payer"],
+            devise=(refs.deviseFacture or "EUR").upper(),
+            date_facture=_date(p.dateFacture),
+            date_depot=now,
+            statut=StatutFacture.DEPOSEE,
+            date_heure_etat_courant=now,
+            commentaire=p.commentaire,
+            lignes=lignes,
+            lignes_tva=tva,
+        )
+        try:
+            ctx.s.add(facture)
+            ctx.s.flush()
+        except IntegrityError:  # the same number won by a concurrent call (schema constraint)
+            ctx.s.rollback()
+            raise errors.NumeroFactureExistant() from None
+        if numero is None:
+            facture.numero_facture = f"FCPP{facture.id}"  # the platform numbers it
+        append_status(ctx.s, facture, StatutFacture.DEPOSEE, at=now, user=ctx.caller.user)
+        if principale is not None:
+            principale.facture_id = facture.id
+        attach_pieces(ctx.s, facture, ctx.caller.user, p.pieceJointeComplementaire or [])
+        route(ctx.s, facture, at=now)
+        fingerprint = empreinte(facture, fournisseur, destinataire)
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,

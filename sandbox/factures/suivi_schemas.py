@@ -79,18 +79,22 @@ class TraiterFactureRecueParam(Request):
     is accepted too)."""
 
     idFacture: OptId = Field(None, description="identifiantFactureCPP of a received invoice.")
-    nouveauStatut: OptStatut = Field(None, description="Target status (recuperer/etats/traitement).")
+    nouveauStatut: OptStatut = Field(
+        None, description="Target status (recuperer/etats/traitement)."
+    )
     motif: Text2000 = Field(
         None, description="Compulsory to reject (REJETEE) or suspend (SUSPENDUE)."
     )
-    numeroDPMandat: Text50 = Field(
-        None, description="Number of the mandate (MANDATEE)."
-    )
+    numeroDPMandat: Text50 = Field(None, description="Number of the mandate (MANDATEE).")
 
     @model_validator(mode="before")
     @classmethod
     def _capital_n(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("numeroDPMandat") in (None, "") and "NumeroDPMandat" in data:
+        if (
+            isinstance(data, dict)
+            and data.get("numeroDPMandat") in (None, "")
+            and "NumeroDPMandat" in data
+        ):
             data = {**data, "numeroDPMandat": data["NumeroDPMandat"]}
         return data
 
@@ -123,7 +127,9 @@ RECIPIENDAIRE = Tri(
 class ParamRechercheRecipiendaire(Pagination):
     """paramRecherche: paging and sorting (Pastell also sends nbResultatsMaximum, ignored)."""
 
-    nbResultatsParPage: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Blank] = None
+    nbResultatsParPage: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Blank] = (
+        None
+    )
     pageResultatDemandee: Annotated[Annotated[int, Field(ge=1)] | None, Blank] = None
     triColonne: Annotated[RECIPIENDAIRE.colonne | None, Blank] = None
 
@@ -301,7 +307,9 @@ class DemandePaiementItem(Request):
 
 
 class TraiterRejetParam(Request):
-    listeDemandePaiement: Annotated[list[DemandePaiementItem] | None, BeforeValidator(_as_list)] = None
+    listeDemandePaiement: Annotated[list[DemandePaiementItem] | None, BeforeValidator(_as_list)] = (
+        None
+    )
     motifRejet: Text2000 = None
     cpltInfos: Text2000 = None
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from sandbox.loadtesting.options import parse_mix
+from sandbox.loadtesting.runner import duration_seconds
+
 
 def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     found = {}
@@ -15,6 +18,24 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
+def _check_duration(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        seconds = duration_seconds(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise click.BadParameter(f"{value!r} is no time at all (use e.g. 90s, 2m, 1h30m)")
+    return value
+
+
+def _check_mix(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        parse_mix(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def register(group: click.Group) -> None:
     """Add the load commands to the ``chorus-sandbox`` group."""
 
@@ -23,9 +44,10 @@ def register(group: click.Group) -> None:
                   help="Peak concurrent Locust users.")
     @click.option("--spawn-rate", "-r", type=float, default=5.0, show_default=True,
                   help="Users started per second.")
-    @click.option("--duration", "-t", default="2m", show_default=True,
+    @click.option("--duration", "-t", default="2m", show_default=True, callback=_check_duration,
                   help="Run time (90s, 2m, 1h); the run stops by itself.")
     @click.option("--mix", default="signup=3,rattachement=1,api=6", show_default=True,
+                  callback=_check_mix,
                   help="User class weights (signup, rattachement, api).")
     @click.option("--shape", type=click.Choice(["steady", "ramp", "step", "spike"]),
                   default="steady", show_default=True, help="Load over time.")

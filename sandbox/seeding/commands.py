@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sandbox import db
 from sandbox.config import load_settings
+from sandbox.control.commands import remote_credentials
 from sandbox.models import User
 from sandbox.seeding.credentials import default_credentials_text
 from sandbox.seeding.dataset import generate_dataset
@@ -144,9 +145,14 @@ def load_fixture_command(files):  # noqa: ANN001
 
 
 @click.command("credentials")
-def credentials_command() -> None:
+@click.option("--url", default=None, metavar="URL",
+              help="Ask the sandbox running there (its control plane) instead of the seed.")
+def credentials_command(url: str | None) -> None:
     """Print the default gestionnaire, technical account and OAuth client."""
-    click.echo(default_credentials_text())
+    if url is None:
+        click.echo(default_credentials_text())
+        return
+    click.echo(remote_credentials(url))
 
 
 def register(group: click.Group) -> None:

@@ -11,6 +11,7 @@ plane, activation mail read from Mailpit, password chosen) and
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import random
 import re
 import uuid
@@ -39,10 +40,21 @@ def random_siret(rng: random.Random | None = None) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def _problems(html: str) -> str:
-    """The readable text of an error page, shortened."""
+_FIELD_ERROR = re.compile(r'<p class="error" id="erreur-([\w-]+)"[^>]*>(.*?)</p>', re.S)
+
+
+def _text(html: str) -> str:
     text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()[:400]
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip())
+
+
+def _problems(html: str) -> str:
+    """What a refused portal page says: its field errors ("field: message; ..."), else
+    the readable text of the page, shortened."""
+    fields = [f"{name}: {_text(message)}" for name, message in _FIELD_ERROR.findall(html)]
+    if fields:
+        return "; ".join(fields)
+    return _text(html)[:400]
 
 
 class BaseUrlSession(requests.Session):

@@ -8,12 +8,14 @@ dropped when the stack stops.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from sandbox.config import Settings
 from sandbox.stack import Mailpit, SandboxServer, find_mailpit, free_port, prepare_database
 
 
@@ -97,6 +99,19 @@ def drop_database(database_url: str) -> None:
         engine.dispose()
 
 
+def check_setting_names(settings: dict[str, object]) -> None:
+    """Refuse a setting name that the sandbox does not have, naming the close ones."""
+    known = {f.name for f in fields(Settings)}
+    for name in settings:
+        key = name.lower().removeprefix("sandbox_")
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(
+                f"unknown sandbox setting {name!r}{hint}; `chorus-sandbox settings` lists them all"
+            )
+
+
 def start_stack(
     workdir: str | os.PathLike | None = None,
     settings: dict[str, str] | None = None,
@@ -110,6 +125,7 @@ def start_stack(
     The database is a fresh SQLite file in ``workdir`` unless ``database_url`` is given,
     or a fresh PostgreSQL database when ``SANDBOX_TEST_DATABASE_URL`` names a server.
     """
+    check_setting_names(settings or {})
     work = Path(workdir or tempfile.mkdtemp(prefix="chorus-sandbox-"))
     work.mkdir(parents=True, exist_ok=True)
     smtp_port, http_port, port = free_port(), free_port(), free_port()
@@ -137,7 +153,7 @@ def start_stack(
         "SANDBOX_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     for key, value in (settings or {}).items():
-        env[f"SANDBOX_{key.upper()}"] = str(value)
+        env[f"SANDBOX_{key.upper().removeprefix('SANDBOX_')}"] = str(value)
     try:
         prepare_database(env)
         server = SandboxServer(
