@@ -11,8 +11,9 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 LOAD_ARGS ?=
 BENCH_ARGS ?=
+CHAOS_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench
+.PHONY: run test test-sqlite test-postgres audit install mailpit chromium ci clean help settings load bench chaos
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
@@ -23,6 +24,7 @@ help:
 	@echo "make settings print every SANDBOX_* setting"
 	@echo "make load     a bounded Locust run on a fresh stack, then correctness checks (LOAD_ARGS=...)"
 	@echo "make bench    measure ceiling, API mix, signup flows, scale; append docs/performance.md"
+	@echo "make chaos    the load mix 3 min while Mailpit and workers fail on a seeded schedule, then checks"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +78,11 @@ load: install
 
 bench: install
 	$(BIN)/chorus-sandbox bench $(BENCH_ARGS)
+
+# A bounded chaos run (docs/reliability.md): CHAOS_ARGS="-t 5m --chaos-seed 7";
+# on PostgreSQL: SANDBOX_DATABASE_URL=$$(scripts/postgres.sh start) make chaos
+chaos: install
+	$(BIN)/chorus-sandbox load --chaos $(CHAOS_ARGS)
 
 settings: $(STAMP)
 	@$(BIN)/chorus-sandbox settings

@@ -27,33 +27,52 @@ def main() -> None:
 @click.option("--mailpit-smtp-port", type=int, default=1025, show_default=True)
 @click.option("--mailpit-http-port", type=int, default=8025, show_default=True)
 @click.option("--no-mailpit", is_flag=True, help="Use an SMTP server already running.")
-def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit):  # noqa: ANN001
-    """Start Mailpit and the sandbox; Ctrl-C stops both."""
-    from sandbox.stack import Mailpit, SandboxServer, find_mailpit, prepare_database
+@click.option("--mailpit-restart-delay", type=click.FloatRange(0.1, 300), default=1.0,
+              show_default=True,
+              help="First wait before restarting a Mailpit that died (doubles, up to 30 s).")
+def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, no_mailpit,  # noqa: ANN001
+        mailpit_restart_delay):
+    """Start Mailpit and the sandbox; Ctrl-C stops both.
+
+    Mailpit is supervised: if it dies the sandbox keeps serving (mail waits in the
+    outbox) and Mailpit is restarted with backoff. If the sandbox's gunicorn master
+    dies, the command stops with a non-zero status and the cause.
+    """
+    from sandbox.stack import (
+        Mailpit,
+        MailpitSupervisor,
+        SandboxServer,
+        exit_cause,
+        find_mailpit,
+        prepare_database,
+    )
 
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
-    var = Path(var_dir)
+    var = Path(var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
     env: dict[str, str] = {}
     if "SANDBOX_DATABASE_URL" not in os.environ:
-        env["SANDBOX_DATABASE_URL"] = f"sqlite:///{(var / 'sandbox.db').resolve()}"
+        env["SANDBOX_DATABASE_URL"] = f"sqlite:///{var / 'sandbox.db'}"
     if "SANDBOX_PUBLIC_BASE_URL" not in os.environ:
         env["SANDBOX_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
-    mailpit = None
+    supervisor = None
     if not no_mailpit:
         mailpit = Mailpit(
             find_mailpit(mailpit_bin),
             smtp_port=mailpit_smtp_port,
             http_port=mailpit_http_port,
-            database=str((var / "mailpit.db").resolve()),
+            database=str(var / "mailpit.db"),
             log_path=str(var / "mailpit.log"),
         )
+        supervisor = MailpitSupervisor(mailpit, str(var / "supervisor.json"), echo=click.echo,
+                                       initial_delay=mailpit_restart_delay)
         env.update(
             SANDBOX_SMTP_HOST="127.0.0.1",
             SANDBOX_SMTP_PORT=str(mailpit_smtp_port),
             SANDBOX_MAILPIT_URL=mailpit.url,
+            SANDBOX_SUPERVISOR_STATE=supervisor.state_path,
         )
     os.environ.update(env)
     server = SandboxServer(
@@ -72,26 +91,34 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        if mailpit is not None:
-            click.echo(f"Starting Mailpit ({mailpit.binary}) ...")
-            mailpit.start()
+        if supervisor is not None:
+            click.echo(f"Starting Mailpit ({supervisor.mailpit.binary}) ...")
+            try:
+                supervisor.start()
+            except (RuntimeError, TimeoutError) as error:
+                raise click.ClickException(f"Mailpit did not start: {error}") from error
         click.echo("Preparing the database ...")
         report = prepare_database(env)
         if report:
             click.echo(f"Seeded: {report}")
         click.echo("Starting the sandbox ...")
-        server.start()
-        _banner(server.url, mailpit.url if mailpit else None, env)
-        while not stopping.wait(1.0):
-            if server.process is None or server.process.poll() is not None:
-                raise click.ClickException(f"the sandbox stopped; see {server.log_path}")
-            if mailpit is not None and mailpit.process.poll() is not None:
-                raise click.ClickException("Mailpit stopped; see var/mailpit.log")
+        try:
+            server.start()
+        except (RuntimeError, TimeoutError) as error:
+            raise click.ClickException(str(error)) from error
+        _banner(server.url, supervisor.mailpit.url if supervisor else None, env)
+        while not stopping.wait(0.5):
+            if server.process.poll() is not None:
+                raise click.ClickException(
+                    f"the sandbox (gunicorn master, pid {server.process.pid}) "
+                    f"{exit_cause(server.process.returncode)}; see {server.log_path}")
+            if supervisor is not None:
+                supervisor.check()
     finally:
         click.echo("Stopping ...")
         server.stop()
-        if mailpit is not None:
-            mailpit.stop()
+        if supervisor is not None:
+            supervisor.stop()
         click.echo("Stopped.")
 
 

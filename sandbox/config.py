@@ -37,8 +37,11 @@ class Settings:
         "base URL's host; '*' accepts any (DNS-rebinding guard, docs/reliability.md).",
     )
     port: int = _setting(8080, "Port of the sandbox (portal, API and control plane).")
-    workers: int = _setting(2, "Gunicorn worker processes.")
-    threads: int = _setting(4, "Threads per gunicorn worker (gthread).")
+    workers: int = _setting(2, "Server worker processes.")
+    threads: int = _setting(4, "Threads per worker (gunicorn gthread; granian blocking threads).")
+    server: str = _setting(
+        "gunicorn", "WSGI server of `chorus-sandbox run` and the test stacks: gunicorn or granian."
+    )
     secret_key: str = _setting(
         "chorus-sandbox-not-secret", "Flask secret key (sessions, CSRF, signed tokens)."
     )
@@ -48,7 +51,15 @@ class Settings:
     smtp_host: str = _setting("127.0.0.1", "SMTP server the outbox delivers to (Mailpit).")
     smtp_port: int = _setting(1025, "Port of that SMTP server.")
     smtp_timeout: float = _setting(5.0, "Seconds before an SMTP attempt is abandoned.")
+    smtp_data_timeout: float = _setting(
+        120.0,
+        "Seconds to wait for the server's answer to a mail's content (RFC 5321: 10 min); "
+        "giving up sooner could send a mail twice.",
+    )
     mailpit_url: str = _setting("http://127.0.0.1:8025", "Mailpit's HTTP API (health, links).")
+    supervisor_state: str = _setting(
+        "", "JSON file where `chorus-sandbox run` reports Mailpit's state (set by it; /health)."
+    )
     mail_sender: str = _setting(
         "choruspro.notification.aife@finances.gouv.fr", "From address of every e-mail."
     )
@@ -60,7 +71,9 @@ class Settings:
     mail_retry_max_backoff: float = _setting(30.0, "Longest wait between two delivery attempts.")
     mail_batch_size: int = _setting(50, "Mails one dispatcher claims at a time.")
     mail_lease_seconds: float = _setting(
-        60.0, "How long a claimed mail is reserved to one dispatcher before another may retry it."
+        60.0,
+        "How long a claimed mail is reserved to one dispatcher before another may retry it "
+        "(renewed every third of it while its holder works).",
     )
     activation_link_hours: float = _setting(
         24.0, "Lifetime of an activation link (guide: 24 h; current real portal: 1 h)."

@@ -193,3 +193,38 @@ def unit_of_work(s: Session, *, write: bool = True) -> Iterator[Session]:
     except BaseException:
         s.rollback()
         raise
+
+
+# The read path: sessions that never open a transaction ------------------------------
+
+_read: dict = {"key": None, "factory": None}
+
+
+def read_session() -> Session:
+    """A new session for read-only work, that the caller closes: no BEGIN, no ROLLBACK.
+
+    Its own engine on the same database, in autocommit (each statement reads the latest
+    committed data; SQLite gets no ``BEGIN``) and without the pool's reset on return (no
+    rollback per request). Never write through it: ``before_flush`` refuses.
+    """
+    key = (os.getpid(), _engine_url)
+    if _read["key"] != key:
+        with _lock:
+            if _read["key"] != key:
+                main = engine()
+                read_engine = create_engine(
+                    main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                    **({"connect_args": {"timeout": 30, "check_same_thread": False},
+                        "pool_size": 20, "max_overflow": 20}
+                       if main.dialect.name == "sqlite" else
+                       {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}))
+                if main.dialect.name == "sqlite":
+                    event.listen(read_engine, "connect", _sqlite_pragmas)
+                factory = sessionmaker(bind=read_engine, expire_on_commit=False)
+                event.listen(factory, "before_flush", _refuse_flush)
+                _read.update(key=key, factory=factory)
+    return _read["factory"]()
+
+
+def _refuse_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    raise RuntimeError("a read-only session (db.read_session) cannot write")

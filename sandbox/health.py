@@ -1,4 +1,4 @@
-"""GET /health: the state of the sandbox, its storage and its SMTP target."""
+"""GET /health: the state of the sandbox, its storage, its SMTP target and Mailpit's supervisor."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from sandbox import __version__, clock, db
 from sandbox.models import OutboxMail
+from sandbox.stack import read_supervisor_state
 
 bp = Blueprint("health", __name__)
 
@@ -39,6 +40,9 @@ def health():
         states = {}
     smtp = _check_smtp(settings.smtp_host, settings.smtp_port)
     smtp["mailpitUrl"] = settings.mailpit_url  # where clients read the mails (pytest --chorus-url)
+    # Under `chorus-sandbox run`, its supervisor's view of Mailpit (restarts, last exit).
+    mailpit = (read_supervisor_state(settings.supervisor_state) if settings.supervisor_state
+               else {"supervised": False})
     ok = storage["status"] == "ok"
     # Mail waits in the outbox while SMTP is away: the sandbox still works.
     status = "ok" if ok and smtp["status"] == "ok" else ("degraded" if ok else "error")
@@ -49,6 +53,7 @@ def health():
         "clockOffsetSeconds": clock.offset(),
         "storage": storage,
         "smtp": smtp,
+        "mailpit": mailpit,
         "outbox": {
             "queued": states.get("queued", 0),
             "retrying": states.get("retrying", 0),

@@ -334,9 +334,10 @@ class Dataset(Base):
 class OutboxMail(Base):
     """A mail promised to someone, written in the transaction that caused it.
 
-    The dispatcher claims rows with a lease (conditional update), sends them by
-    SMTP, then marks them delivered; Mailpit runs with --ignore-duplicate-ids so a
-    crash between "sent" and "marked" cannot show a mail twice.
+    The dispatcher claims rows with a lease (conditional update, renewed while it
+    works), sends them by SMTP, then marks them delivered; an orphaned claim (a
+    crash between "sent" and "marked") is checked in Mailpit before a resend
+    (sandbox/mail/dispatcher.py).
     """
 
     __tablename__ = "outbox"

@@ -6,6 +6,7 @@ plugin and by the load runner, so that all of them run the same thing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,8 +14,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -60,6 +62,9 @@ class Mailpit:
     extra_args: list[str] = field(default_factory=list)
     log_path: str | None = None
     process: subprocess.Popen | None = None
+    # With it, Mailpit drops a second copy of a Message-ID (a safety net); tests that
+    # count what crossed SMTP turn it off, so that a duplicate send is stored and seen.
+    ignore_duplicate_ids: bool = True
 
     @property
     def url(self) -> str:
@@ -73,9 +78,10 @@ class Mailpit:
             "--max", "0",
             "--smtp-disable-rdns",
             "--disable-version-check",
-            "--ignore-duplicate-ids",
             "--enable-chaos",
         ]
+        if self.ignore_duplicate_ids:
+            args.append("--ignore-duplicate-ids")
         if self.database:
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
             args += ["--database", self.database]
@@ -91,12 +97,25 @@ class Mailpit:
 
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"Mailpit exited with code {self.process.returncode}")
+            raise RuntimeError(
+                f"Mailpit {exit_cause(self.process.returncode)}"
+                + (f" (see {self.log_path})" if self.log_path else "")
+            )
         return _http_ok(f"{self.url}/readyz")
 
     def stop(self) -> None:
         _terminate(self.process)
         self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP Mailpit: it accepts connections (the kernel does) but never answers."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a paused Mailpit."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGCONT)
 
 
 @dataclass
@@ -116,6 +135,16 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
+        server = (self.env.get("SANDBOX_SERVER") or os.environ.get("SANDBOX_SERVER")
+                  or "gunicorn").strip().lower()
+        if server == "granian":  # the `server` setting (docs/performance.md)
+            return [
+                sys.executable, "-m", "granian", "--interface", "wsgi",
+                "--workers", str(self.workers), "--blocking-threads", str(self.threads),
+                "--host", self.host, "--port", str(self.port),
+                "--respawn-failed-workers", "--workers-kill-timeout", "10",
+                "--no-ws", "sandbox.wsgi:app",
+            ]
         return [
             sys.executable, "-m", "gunicorn",
             "--worker-class", "gthread",
@@ -143,7 +172,7 @@ class SandboxServer:
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(
-                f"the sandbox exited with code {self.process.returncode}"
+                f"the sandbox {exit_cause(self.process.returncode)}"
                 + (f" (see {self.log_path})" if self.log_path else "")
             )
         try:
@@ -162,8 +191,50 @@ class SandboxServer:
             self.process = None
 
     def stop(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            _end_group(self.process.pid)  # the master died: its workers may linger
         _terminate(self.process)
         self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers' pids (children of the master), for crash tests."""
+        if self.process is None:
+            return []
+        import psutil
+
+        try:
+            return sorted(p.pid for p in psutil.Process(self.process.pid).children())
+        except psutil.NoSuchProcess:
+            return []
+
+
+def exit_cause(returncode: int | None) -> str:
+    """'exited with code 3' or 'was killed by SIGKILL' for a Popen return code."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def _end_group(pgid: int, timeout: float = 15) -> None:
+    """SIGTERM what is left of a process group whose leader is gone, then SIGKILL."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _terminate(process: subprocess.Popen | None, timeout: float = 15) -> None:
@@ -178,6 +249,103 @@ def _terminate(process: subprocess.Popen | None, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+@dataclass
+class MailpitSupervisor:
+    """Keep Mailpit running under ``chorus-sandbox run``: restart it with backoff.
+
+    The sandbox goes on serving while Mailpit is away (mail waits in the outbox).
+    Each exit is logged with its cause and the log's path; the supervisor's view
+    (state, pid, restarts, last exit) is written to ``state_path`` as JSON, which
+    ``/health`` reports (``SANDBOX_SUPERVISOR_STATE``). The wait before a restart
+    starts at ``initial_delay`` and doubles, up to ``max_delay``, while Mailpit keeps
+    dying within ``steady_seconds`` of its start.
+    """
+
+    mailpit: Mailpit
+    state_path: str
+    echo: Callable[[str], None] = print
+    initial_delay: float = 1.0
+    max_delay: float = 30.0
+    steady_seconds: float = 60.0
+    state: str = "stopped"
+    restarts: int = 0
+    last_exit: dict | None = None
+    delay: float = 0.0
+    _restart_at: float = 0.0
+    _started_at: float = 0.0
+
+    def start(self) -> None:
+        self.mailpit.start()
+        self._started_at = time.monotonic()
+        self.delay = self.initial_delay
+        self.state = "running"
+        self.write()
+
+    def check(self) -> None:
+        """Notice an exit, or restart when its wait is over (call it every second or so)."""
+        process = self.mailpit.process
+        if self.state == "running" and process is not None and process.poll() is not None:
+            if time.monotonic() - self._started_at >= self.steady_seconds:
+                self.delay = self.initial_delay
+            self.last_exit = {"code": process.returncode, "cause": exit_cause(process.returncode),
+                              "at": datetime.now(UTC).isoformat(timespec="seconds")}
+            self.mailpit.process = None
+            self._schedule(f"Mailpit {self.last_exit['cause']}")
+        elif self.state == "restarting" and time.monotonic() >= self._restart_at:
+            try:
+                self.mailpit.start()
+            except (RuntimeError, TimeoutError, OSError) as error:
+                self.mailpit.stop()
+                self._schedule(f"Mailpit did not restart ({error})")
+                return
+            self.restarts += 1
+            self._started_at = time.monotonic()
+            self.state = "running"
+            self.echo(f"Mailpit restarted (pid {self.mailpit.process.pid}, "
+                      f"restart {self.restarts})")
+            self.write()
+
+    def _schedule(self, why: str) -> None:
+        self.state = "restarting"
+        self._restart_at = time.monotonic() + self.delay
+        self.echo(f"{why}; see {self.mailpit.log_path}. The sandbox keeps serving (mail waits "
+                  f"in the outbox); restarting Mailpit in {self.delay:.0f}s")
+        self.delay = min(self.max_delay, self.delay * 2)
+        self.write()
+
+    def view(self) -> dict:
+        process = self.mailpit.process
+        return {
+            "supervised": True,
+            "state": self.state,
+            "pid": process.pid if process is not None and self.state == "running" else None,
+            "restarts": self.restarts,
+            "lastExit": self.last_exit,
+            "nextRestartInSeconds": (round(max(0.0, self._restart_at - time.monotonic()), 1)
+                                     if self.state == "restarting" else None),
+            "log": self.mailpit.log_path,
+        }
+
+    def write(self) -> None:
+        path = Path(self.state_path)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.view()))
+        tmp.replace(path)
+
+    def stop(self) -> None:
+        self.mailpit.stop()
+        self.state = "stopped"
+        self.write()
+
+
+def read_supervisor_state(path: str) -> dict:
+    """What ``MailpitSupervisor.write`` last wrote, or why it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        return {"supervised": True, "state": "unknown", "error": str(error)[:200]}
 
 
 def prepare_database(env: Mapping[str, str]) -> dict:

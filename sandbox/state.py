@@ -1,14 +1,36 @@
-"""Run-time controls shared by every process: the clock offset (and faults).
+"""Run-time controls shared by every process (clock offset, faults, maintenance), and the
+"has the database changed?" check that lets every per-process cache stay correct.
 
-They live in the single row of ``sandbox_state``. Each request reads that row once
-(a primary-key lookup) and applies it to this process, so a change made through
-any worker is seen by the next request of every worker.
+The controls live in the single row of ``sandbox_state``. A change made through any
+worker (or by any other process writing the database: the CLI, a test) must be seen
+by the next request of every worker. Reading that row on every request cost about
+30 % of the cheapest request's CPU, so each request first asks the database a much
+cheaper question — *has anything been committed since I last looked?* — and reads
+the row only when the answer is yes:
+
+* SQLite: ``PRAGMA data_version`` on a connection per thread that never writes
+  (its value changes whenever another connection commits a change to the file);
+* PostgreSQL: ``pg_current_snapshot()`` (its text changes whenever a transaction
+  that wrote completes).
+
+Each change bumps this process's ``generation()``. The caches of the API's read path
+(bearer token -> client, ``cpro-account`` -> caller: ``sandbox/piste/gateway.py``) keep
+entries tagged with the generation they were read at and drop them when it moves:
+a reset, a revoked token, a changed password, a lock, a clock move — any commit —
+is seen at once by every worker. Coarse (any commit invalidates everything) but
+exact, with no trigger and nothing to forget to bump; the read mix commits almost
+never, so the caches hold there. Documented in docs/performance.md.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+
 from flask import Flask, g
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from sandbox import clock, db
@@ -35,12 +57,91 @@ def load(s) -> SandboxState:  # noqa: ANN001
 _STATE_ROW = select(SandboxState.__table__).where(SandboxState.id == 1)
 
 
-def refresh() -> SandboxState:
-    """Read the shared state and apply the clock offset to this process.
+class ChangeWatch:
+    """Tells each thread whether anything was committed since that thread last asked.
 
-    Every request pays this read, so it is one Core SELECT on a pooled connection
-    (no ORM session); the answer is a detached ``SandboxState`` to read, not to change.
+    One watch connection per thread (no lock on the request path; a look is a few µs),
+    opened on first use and reopened after a fork or a change of database.
+    ``changed()`` answers None when the database cannot be watched (an in-memory
+    SQLite): every request then reads the state row.
     """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @staticmethod
+    def _open(url: str):  # noqa: ANN205
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if not database or database == ":memory:" or not os.path.exists(database):
+                return None, ""
+            conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+            return conn, "PRAGMA data_version"
+        if parsed.get_backend_name() == "postgresql":
+            import psycopg
+
+            dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            return psycopg.connect(dsn, autocommit=True), "SELECT pg_current_snapshot()::text"
+        return None, ""
+
+    def changed(self) -> bool | None:
+        local = self._local
+        key = (os.getpid(), db.engine().url)
+        try:
+            if getattr(local, "key", None) != key:
+                self._close()
+                local.conn, local.query = self._open(key[1].render_as_string(
+                    hide_password=False))
+                local.key, local.last = key, None
+            if local.conn is None:
+                return None
+            marker = local.conn.execute(local.query).fetchone()[0]
+        except Exception:  # noqa: BLE001 - a broken watch connection: reopen next time
+            self._close()
+            return None
+        seen, local.last = local.last, marker
+        return None if seen is None else marker != seen
+
+    def _close(self) -> None:
+        local = self._local
+        conn, key = getattr(local, "conn", None), getattr(local, "key", None)
+        if conn is not None and key is not None and key[0] == os.getpid():
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001, S110
+                pass
+        local.conn, local.key, local.last = None, None, None
+
+
+_watch = ChangeWatch()
+_seen: dict = {"row": None, "row_generation": 0, "generation": 0}
+_seen_lock = threading.Lock()
+
+
+def generation() -> int:
+    """This process's count of database changes seen; caches tag entries with it."""
+    return _seen["generation"]
+
+
+def changed() -> None:
+    """Forget what this process knows (its own write, say): caches and state are read again."""
+    with _seen_lock:
+        _seen["row"] = None
+        _seen["generation"] += 1
+
+
+def refresh() -> SandboxState:
+    """Return the shared state (read again only if the database changed) and apply
+    the clock offset to this process. The answer is a detached ``SandboxState`` to
+    read, not to change; it may be shared by concurrent requests."""
+    cached = _seen["row"]
+    if _watch.changed() is False and cached is not None:
+        return cached
+    with _seen_lock:  # before the read: what is read now is at least this new
+        _seen["generation"] += 1
+        mine = _seen["generation"]
     with db.engine().connect() as conn:
         values = conn.execute(_STATE_ROW).mappings().first()
     if values is None:  # first start: create the row
@@ -49,7 +150,10 @@ def refresh() -> SandboxState:
             s.expunge(row)
     else:
         row = SandboxState(**values)
-    clock.set_offset(row.clock_offset_seconds)
+    with _seen_lock:  # a slower, older read never replaces a newer one
+        if mine >= _seen["row_generation"]:
+            _seen["row"], _seen["row_generation"] = row, mine
+            clock.set_offset(row.clock_offset_seconds)
     return row
 
 
@@ -60,11 +164,13 @@ def set_clock_offset(seconds: float) -> None:
         row.clock_offset_seconds = float(seconds)
         row.version = (row.version or 0) + 1
     clock.set_offset(seconds)
+    changed()
 
 
 def init_app(app: Flask) -> None:
     """Refresh the shared state at the start of every request."""
     with app.app_context():
+        changed()
         refresh()
 
     @app.before_request

@@ -62,3 +62,15 @@ def db_session(stack_db) -> Iterator:  # noqa: ANN001
     """A session on the stack's database, for checks the API cannot show."""
     with db.new_session() as s:
         yield s
+
+
+@pytest.fixture
+def clock_restored(stack_db):  # noqa: ANN001
+    """Restore the shared clock offset however the test ends."""
+    from sandbox import clock, state
+
+    previous = clock.offset()
+    try:
+        yield
+    finally:
+        state.set_clock_offset(previous)

@@ -23,15 +23,6 @@ def api(base_url, world) -> ApiClient:  # noqa: ANN001
     return tech_client(base_url, world)
 
 
-@pytest.fixture
-def clock_restored(stack_db):  # noqa: ANN001
-    """Restore the shared clock offset however the test ends."""
-    previous = clock.offset()
-    try:
-        yield
-    finally:
-        state.set_clock_offset(previous)
-
 
 def _token(base_url: str, **data) -> requests.Response:
     return requests.post(f"{base_url}/api/oauth/token", data=data, timeout=30)

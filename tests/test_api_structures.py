@@ -571,3 +571,18 @@ def test_rechercher_by_type(tech, user, world):
     assert public["parametresRetour"]["total"] >= 1
     everything = _search(tech)
     assert everything["parametresRetour"]["total"] >= public["parametresRetour"]["total"] + 2
+
+
+def test_a_page_far_beyond_the_last_is_empty_not_an_error(base_url, world):
+    """The page is read before the count (the count is skipped when the page tells it):
+    an offset past any table, or past SQLite's integers, must still answer an empty page."""
+    from api_factories import tech_client
+
+    api = tech_client(base_url, world)
+    for page in (10**6, 10**23):
+        body = api.call("/cpro/structures/v1/rechercher", {
+            "structure": {}, "parametres": {"pageResultatDemandee": page,
+                                            "nbResultatsParPage": 10}})
+        assert body["codeRetour"] == 0 and body["listeStructures"] == []
+        assert body["parametresRetour"]["total"] > 0
+        assert body["parametresRetour"]["pageCourante"] == page

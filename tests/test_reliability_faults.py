@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections import Counter
@@ -21,13 +20,16 @@ from pathlib import Path
 import pytest
 import requests
 from _figures import record
+from mail_support import burst as _burst
+from mail_support import delivered_count as _delivered
+from mail_support import extra_dispatchers
+from mail_support import outbox_rows as _outbox
 from pytest_mailpit.client import MailpitClient
 from pytest_mailpit.models import ChaosTrigger, ChaosTriggers
 from stack_support import engine_bound_to, private_stack
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sandbox import db
-from sandbox.mail import enqueue
 from sandbox.models import OutboxMail, User
 from sandbox.stack import free_port, wait_until
 from sandbox.testing.harness import (
@@ -76,34 +78,6 @@ def _stats(stack: RunningStack) -> dict:
     return requests.get(f"{stack.mailpit_url}/api/v1/info", timeout=10).json()["RuntimeStats"]
 
 
-def _burst(tag: str, count: int, per_transaction: int = 10) -> dict[int, str]:
-    """Promise ``count`` mails (committed, i.e. acknowledged); return {id: recipient}."""
-    promised: dict[int, str] = {}
-    for start in range(0, count, per_transaction):
-        with db.transaction() as s:
-            mails = []
-            for i in range(start, min(count, start + per_transaction)):
-                to = f"{tag}-{i}@example.com"
-                link = f"http://127.0.0.1/activation/{tag}-{i}"
-                mails.append(enqueue(s, "activation", to, {
-                    "prenom": "Zoé", "nom": "Faure", "login": to, "link": link,
-                    "validity": "24 heures"}, link=link))
-            s.flush()
-            promised.update({mail.id: mail.to_addr for mail in mails})
-    return promised
-
-
-def _outbox(ids) -> list[OutboxMail]:  # noqa: ANN001
-    with db.new_session() as s:
-        return list(s.scalars(select(OutboxMail).where(OutboxMail.id.in_(list(ids)))).all())
-
-
-def _delivered(ids) -> int:  # noqa: ANN001
-    with db.new_session() as s:
-        return s.scalar(select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.id.in_(list(ids)), OutboxMail.state == "delivered")) or 0
-
-
 def _shown_per_recipient(stack: RunningStack, tag: str) -> Counter:
     """How many messages Mailpit shows for each recipient of this test."""
     client = _client(stack)
@@ -127,39 +101,14 @@ def _set_chaos(stack: RunningStack, probability: int) -> None:
         client.close()
 
 
-DISPATCHER = """
-import os, sys, time
-from sandbox import db
-from sandbox.config import load_settings
-from sandbox.mail import dispatcher
-settings = load_settings()
-db.init_engine(settings.database_url)
-holder = f"extra:{os.getpid()}"
-deadline = time.monotonic() + float(sys.argv[1])
-while time.monotonic() < deadline:
-    while dispatcher.deliver_due(settings, holder):
-        pass
-    time.sleep(settings.mail_poll_interval)
-"""
-
-
 def test_dispatchers_in_several_processes_deliver_each_mail_exactly_once(fault_stack):
     # Two gunicorn workers each run a dispatcher; three more processes compete with them.
-    env = {**os.environ, **fault_stack.env, "SANDBOX_MAIL_POLL_INTERVAL": "0.05"}
-    extras = [
-        subprocess.Popen([sys.executable, "-c", DISPATCHER, "120"], env=env, cwd=ROOT)
-        for _ in range(3)
-    ]
+    env = {**fault_stack.env, "SANDBOX_MAIL_POLL_INTERVAL": "0.05"}
     before = _stats(fault_stack)
     tag = f"multi-{uuid.uuid4().hex[:10]}"
-    try:
+    with extra_dispatchers(env, 3, 120):
         promised = _burst(tag, 120, per_transaction=30)
         wait_until(lambda: _delivered(promised) == len(promised), 90, "every mail delivered")
-    finally:
-        for process in extras:
-            process.terminate()
-        for process in extras:
-            process.wait(timeout=30)
     rows = _outbox(promised)
     holders = Counter(row.claimed_by.split(":")[0] + ":" + row.claimed_by.split(":")[1]
                       for row in rows)

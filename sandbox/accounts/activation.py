@@ -130,11 +130,14 @@ def request_new_activation_link(s: Session, settings: Settings, login: str) -> b
     login = validation.text(login).lower()
     if validation.has_forbidden_characters(login) or len(login) > 254:
         return False
-    user = s.scalar(select(User).where(User.login == login, User.is_technical.is_(False)))
-    if user is None or user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
-        s.rollback()
+    user_id = s.scalar(select(User.id).where(User.login == login, User.is_technical.is_(False)))
+    s.rollback()
+    if user_id is None:
         return False
-    issue_activation_link(s, settings, user)
+    try:  # the state is decided under the write lock (an activation may race us)
+        issue_activation_link(s, settings, user_id)
+    except AlreadyActiveError:
+        return False
     return True
 
 

@@ -11,7 +11,8 @@ from sandbox.control import journal, operations
 from sandbox.control import schemas as sc
 from sandbox.control.api import ControlError, operation
 from sandbox.control.timeparse import parse_duration, parse_instant
-from sandbox.models import Captcha, OutboxMail, User
+from sandbox.models import OutboxMail, User
+from sandbox.portal import captcha
 from sandbox.seeding.dataset import parse_dataset_csv
 
 
@@ -157,10 +158,10 @@ def get_mails(query: sc.MailQuery) -> dict:
            tag="Mails", answer=sc.CaptchaAnswer, errors=(404,))
 def get_captcha(captchaId: str) -> dict:  # noqa: N803 (the document's parameter name)
     """The answer of a captcha challenge shown by the portal."""
-    row = db.session().get(Captcha, captchaId)
-    if row is None:
-        raise ControlError(f"no captcha {captchaId!r}", 404)
-    return {"captchaId": row.id, "answer": row.answer}
+    answer = captcha.answer_of(captchaId)
+    if answer is None:
+        raise ControlError(f"no captcha {captchaId[:80]!r} (unknown or expired)", 404)
+    return {"captchaId": captchaId, "answer": answer}
 
 
 @operation("GET", "/credentials", tag="Sandbox", summary="The seeded default accounts "

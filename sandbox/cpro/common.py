@@ -6,6 +6,7 @@ Paging and sorting are in ``sandbox.cpro.paging``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 
@@ -71,9 +72,14 @@ def visible_clause(ctx: Context, selective: bool = False):  # noqa: ANN201
     prefers the low-cardinality ``type_structure`` index and walks every public
     structure (hundreds of thousands at 1,000,000 structures).
     """
+    return visibility(selective, ctx.caller.structure_ids(ctx.s))
+
+
+def visibility(selective: bool, ids: Any, has_ids: bool | None = None):  # noqa: ANN201
+    """``visible_clause`` for given ``ids``: a collection, or a bound parameter (an
+    expanding ``bindparam``, with ``has_ids`` saying whether it will hold any)."""
     public = type_structure_column(selective)
-    ids = ctx.caller.structure_ids(ctx.s)
-    if not ids:
+    if not (bool(ids) if has_ids is None else has_ids):
         return public == TypeStructure.PUBLIQUE
     return or_(public == TypeStructure.PUBLIQUE, Structure.id.in_(ids))
 

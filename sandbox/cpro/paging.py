@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure
@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the schemas import this module for the sort keys
 
 MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
 DEFAULT_PAGE_SIZE = 10
+# A page past this many rows is empty whatever the table (and its OFFSET would overflow
+# SQLite's 64-bit integers: pageResultatDemandee is not bounded by the schema).
+MAX_OFFSET = 2**62
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,47 @@ def run_paged(
     count_stmt: Select | None = None,
 ) -> tuple[list, dict]:
     """Run ``stmt`` for one page (ordered by ``order``) and count every match
-    (with ``count_stmt`` if given: the same rows, written for another index)."""
+    (with ``count_stmt`` if given: the same rows, written for another index).
+
+    The count is skipped when the page itself tells the total: a page that is not
+    full and not empty is the last one (most identifier searches: one row)."""
+    ordering = [col.desc() if descending else col.asc() for col in order]
+    skipped = (page - 1) * size
+    rows = [] if skipped > MAX_OFFSET else s.execute(
+        stmt.order_by(*ordering).limit(size).offset(skipped)).all()
+    if 0 < len(rows) < size or (not rows and page == 1):
+        return rows, parametres_retour(page, size, skipped + len(rows))
     counted = (count_stmt if count_stmt is not None else stmt).order_by(None).subquery()
     total = s.scalar(select(func.count()).select_from(counted)) or 0
-    if total == 0 or (page - 1) * size >= total:
-        return [], parametres_retour(page, size, total)
+    return rows, parametres_retour(page, size, total)
+
+
+def ordered_page(stmt: Select, order: list, descending: bool) -> Select:
+    """``stmt`` ordered, with ``:limit`` and ``:offset`` bound at run time: built once per
+    shape of search (``lru_cache`` in the handler), run by ``run_prepared``."""
     ordering = [col.desc() if descending else col.asc() for col in order]
-    rows = s.execute(stmt.order_by(*ordering).limit(size).offset((page - 1) * size)).all()
+    return stmt.order_by(*ordering).limit(bindparam("page_limit")).offset(
+        bindparam("page_offset"))
+
+
+def count_of(stmt: Select) -> Select:
+    """``SELECT count(*)`` over the rows of ``stmt`` (built once per shape, like the page)."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def run_prepared(
+    s: Session, page_stmt: Select, count_stmt: Select, params: dict, p: Pagination | None
+) -> tuple[list, dict]:
+    """``run_paged`` for statements built once (``ordered_page``, ``count_of``): building a
+    statement costs more CPU than running it, so the hot searches reuse theirs and only
+    bind values. The count is skipped as in ``run_paged``."""
+    page, size, _ = page_request(p)
+    skipped = (page - 1) * size
+    rows = [] if skipped > MAX_OFFSET else s.execute(
+        page_stmt, {**params, "page_limit": size, "page_offset": skipped}).all()
+    if 0 < len(rows) < size or (not rows and page == 1):
+        return rows, parametres_retour(page, size, skipped + len(rows))
+    total = s.execute(count_stmt, params).scalar() or 0
     return rows, parametres_retour(page, size, total)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import Select, bindparam, select
 
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
@@ -14,17 +16,69 @@ from sandbox.cpro.common import (
     date_minute,
     designation,
     find_structure,
-    prefix,
     readable_structure,
     statut_sortie,
     type_structure_column,
-    visible_clause,
+    visibility,
 )
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
 from sandbox.vocabulary import StatutService, TypeStructure
 
 BASE = "/cpro/structures/v1"
 TAG = "Structures"
+
+
+_SEARCH_COLUMNS = (
+    Structure.id,
+    Structure.identifiant,
+    Structure.raison_sociale,
+    Structure.prenom,
+    Structure.nom,
+    Structure.type_identifiant,
+    Structure.statut,
+)
+
+
+@lru_cache(maxsize=4096)
+def _search_statements(
+    names: tuple[str, ...], type_structure: str | None, selective: bool, tri: str | None,
+    descending: bool, has_ids: bool,
+) -> tuple[Select, Select]:
+    """The page and count statements of one shape of ``rechercher`` (which criteria,
+    type, order), values bound at run time: built once per process and shape."""
+    where = [getattr(Structure, name) == bindparam(name) for name in names
+             if name not in ("rs_low", "rs_high", "ids")]
+    if "rs_low" in names:
+        where += [Structure.raison_sociale >= bindparam("rs_low"),
+                  Structure.raison_sociale < bindparam("rs_high")]
+    ids = bindparam("ids", expanding=True)
+    count_base = None
+    if type_structure == TypeStructure.PRIVEE:
+        # Only the caller's own private structures can match: look them up by id.
+        where += [Structure.id.in_(ids), Structure.type_structure == TypeStructure.PRIVEE]
+        stmt = select(*_SEARCH_COLUMNS).where(*where)
+    elif type_structure == TypeStructure.PUBLIQUE:
+        # Public structures are visible to all: no visibility clause needed.
+        ordered_scan = selective or tri is None
+        stmt = select(*_SEARCH_COLUMNS).where(
+            type_structure_column(ordered_scan) == TypeStructure.PUBLIQUE, *where
+        )
+        if not selective:
+            count_base = select(Structure.id).where(
+                Structure.type_structure == TypeStructure.PUBLIQUE, *where
+            )
+    else:
+        # With a selective filter, its index serves page and count. Without one, the
+        # default (id) order walks the primary key and stops after a page (public
+        # structures are spread over the ids), the count uses the type_structure index;
+        # other orders sort the visible rows (walking another index in order may cross
+        # hundreds of thousands of private rows before the first public one).
+        ordered_scan = selective or tri is None
+        stmt = select(*_SEARCH_COLUMNS).where(visibility(ordered_scan, ids, has_ids), *where)
+        if not selective:
+            count_base = select(Structure.id).where(visibility(False, ids, has_ids), *where)
+    page = paging.ordered_page(stmt, paging.STRUCTURES.order(tri), descending)
+    return page, paging.count_of(count_base if count_base is not None else stmt)
 
 
 @operation(
@@ -35,6 +89,7 @@ TAG = "Structures"
     tag=TAG,
     request_model=sc.RechercherStructureParam,
     response_model=sc.RechercherStructureRetour,
+    read_only=True,
 )
 def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     """Every criterion is optional and they combine with AND. Identifier, postcode, city,
@@ -44,59 +99,31 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     selective = any(
         (c.identifiantStructure, c.raisonSocialeStructure, c.adresseCodePostal, c.adresseVille)
     )
-    exact = [
-        (Structure.identifiant, c.identifiantStructure),
-        (Structure.type_identifiant, c.typeIdentifiantStructure),
-        (Structure.libelle, c.libelleStructure),
-        (Structure.nom, c.nomStructure),
-        (Structure.prenom, c.prenomStructure),
-        (Structure.code_postal, c.adresseCodePostal),
-        (Structure.ville, c.adresseVille),
-        (Structure.pays, c.adresseCodePays.upper() if c.adresseCodePays else None),
-        (Structure.statut, c.statutStructure),
-        (Structure.est_moa, c.estMOA),
-        (Structure.est_moa_uniquement, c.estMOAUniquement),
-    ]
-    where = [column == value for column, value in exact if value is not None]
+    values = {
+        "identifiant": c.identifiantStructure,
+        "type_identifiant": c.typeIdentifiantStructure,
+        "libelle": c.libelleStructure,
+        "nom": c.nomStructure,
+        "prenom": c.prenomStructure,
+        "code_postal": c.adresseCodePostal,
+        "ville": c.adresseVille,
+        "pays": c.adresseCodePays.upper() if c.adresseCodePays else None,
+        "statut": c.statutStructure,
+        "est_moa": c.estMOA,
+        "est_moa_uniquement": c.estMOAUniquement,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
     if c.raisonSocialeStructure:
-        where.append(prefix(Structure.raison_sociale, c.raisonSocialeStructure))
+        params.update(rs_low=c.raisonSocialeStructure,
+                      rs_high=c.raisonSocialeStructure + "\U0010ffff")  # see common.prefix
+    ids = ctx.caller.structure_ids(ctx.s)
+    if c.typeStructure != TypeStructure.PUBLIQUE:
+        params["ids"] = sorted(ids)
     tri = paging.tri_colonne(p.parametres)
-    columns = (
-        Structure.id,
-        Structure.identifiant,
-        Structure.raison_sociale,
-        Structure.prenom,
-        Structure.nom,
-        Structure.type_identifiant,
-        Structure.statut,
-    )
-    count_stmt = None
-    if c.typeStructure == TypeStructure.PRIVEE:
-        # Only the caller's own private structures can match: look them up by id.
-        ids = ctx.caller.structure_ids(ctx.s)
-        where += [Structure.id.in_(ids), Structure.type_structure == TypeStructure.PRIVEE]
-        stmt = select(*columns).where(*where)
-    elif c.typeStructure == TypeStructure.PUBLIQUE:
-        # Public structures are visible to all: no visibility clause needed.
-        ordered_scan = selective or tri is None
-        stmt = select(*columns).where(
-            type_structure_column(ordered_scan) == TypeStructure.PUBLIQUE, *where
-        )
-        if not selective:
-            count_stmt = select(Structure.id).where(
-                Structure.type_structure == TypeStructure.PUBLIQUE, *where
-            )
-    else:
-        # With a selective filter, its index serves page and count. Without one, the
-        # default (id) order walks the primary key and stops after a page (public
-        # structures are spread over the ids), the count uses the type_structure index;
-        # other orders sort the visible rows (walking another index in order may cross
-        # hundreds of thousands of private rows before the first public one).
-        ordered_scan = selective or tri is None
-        stmt = select(*columns).where(visible_clause(ctx, ordered_scan), *where)
-        if not selective:
-            count_stmt = select(Structure.id).where(visible_clause(ctx, False), *where)
-    rows, retour = paging.paged(ctx.s, stmt, p.parametres, paging.STRUCTURES, count_stmt)
+    descending = paging.page_request(p.parametres)[2]
+    page_stmt, count_stmt = _search_statements(
+        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids))
+    rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
@@ -114,6 +141,17 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     }
 
 
+# Built once (building a statement costs more CPU than running it).
+_TECH_EXPIRY = select(User.password_expires_at).where(
+    User.technical_structure_id == bindparam("structure_id"), User.is_technical
+)
+_DUPLIQUEES = (
+    select(Structure.id)
+    .where(Structure.id_structure_origine == bindparam("structure_id"))
+    .order_by(Structure.id)
+)
+
+
 @operation(
     "POST",
     f"{BASE}/consulter",
@@ -122,19 +160,14 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     tag=TAG,
     request_model=sc.ConsulterStructureParam,
     response_model=sc.ConsulterStructureRetour,
+    read_only=True,
 )
 def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
     structure: any public structure, or a private one the caller is attached to."""
     st = readable_structure(ctx, p.idStructureCPP)
-    tech_expiry = ctx.s.scalar(
-        select(User.password_expires_at).where(
-            User.technical_structure_id == st.id, User.is_technical
-        )
-    )
-    dupliquees = ctx.s.scalars(
-        select(Structure.id).where(Structure.id_structure_origine == st.id).order_by(Structure.id)
-    ).all()
+    tech_expiry = ctx.s.execute(_TECH_EXPIRY, {"structure_id": st.id}).scalar()
+    dupliquees = ctx.s.execute(_DUPLIQUEES, {"structure_id": st.id}).scalars().all()
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_CONSULTATION_OK,
@@ -171,6 +204,17 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     }
 
 
+@lru_cache(maxsize=64)
+def _services_statements(tri: str | None, descending: bool) -> tuple[Select, Select]:
+    """Page and count statements of ``rechercher/services`` (Core rows: what
+    ``service_resume`` reads), built once per order."""
+    stmt = select(Service.id, Service.code, Service.libelle, Service.est_actif,
+                  Service.date_debut, Service.date_fin).where(
+        Service.structure_id == bindparam("structure_id"))
+    return paging.ordered_page(stmt, paging.SERVICES.order(tri), descending), \
+        paging.count_of(stmt)
+
+
 def service_resume(sv: Service) -> dict:
     return {
         "idService": sv.id,
@@ -191,18 +235,20 @@ def service_resume(sv: Service) -> dict:
     tag=TAG,
     request_model=sc.RechercherServicesStructureParam,
     response_model=sc.RechercherServicesStructureRetour,
+    read_only=True,
 )
 def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) -> dict:
     """Every service of the structure (active or not: see `estActif`), paged."""
     st = readable_structure(ctx, p.idStructure)
-    stmt = select(Service).where(Service.structure_id == st.id)
-    rows, retour = paging.paged(
-        ctx.s, stmt, p.parametresRechercherServicesStructure, paging.SERVICES
-    )
+    params = p.parametresRechercherServicesStructure
+    page_stmt, count_stmt = _services_statements(
+        paging.tri_colonne(params), paging.page_request(params)[2])
+    rows, retour = paging.run_prepared(
+        ctx.s, page_stmt, count_stmt, {"structure_id": st.id}, params)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
-        "listeServices": [service_resume(r[0]) for r in rows],
+        "listeServices": [service_resume(r) for r in rows],
         "parametresRetour": retour,
     }
 
@@ -222,6 +268,7 @@ def service_of(ctx: Context, structure: Structure, service_id: int) -> Service:
     tag=TAG,
     request_model=sc.ConsulterServiceStructureParam,
     response_model=sc.ConsulterServiceStructureRetour,
+    read_only=True,
 )
 def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dict:
     """Address, general information (`informationsGenerales`, with "s") and parameters of a
@@ -264,6 +311,7 @@ def _is_gestionnaire(ctx: Context, structure_id: int) -> bool:
     tag=TAG,
     request_model=sc.ListerRattachementsStructureUtilisateurParam,
     response_model=sc.ListerRattachementsStructureUtilisateurRetour,
+    read_only=True,
 )
 def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisateurParam) -> dict:
     """For the gestionnaire principal of the structure (or its technical account): the
@@ -332,6 +380,7 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
     tag=TAG,
     request_model=sc.RechercherEspacesParam,
     response_model=sc.RechercherEspacesRetour,
+    read_only=True,
 )
 def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     """The structure is named by `idStructure` or `identifiantStructure` (+ type, SIRET by

@@ -54,6 +54,7 @@ ANNUAIRE_CSV = "annuaire_destinataires.csv"
     tag=TAG,
     request_model=None,
     response_model=sc.HealthCheckRetour,
+    read_only=True,
 )
 def health_check(ctx: Context, _p: None) -> dict:
     """Answers like the real API (and goes through the same gateway checks)."""
@@ -68,6 +69,7 @@ def health_check(ctx: Context, _p: None) -> dict:
     tag=TAG,
     request_model=sc.Vide,
     response_model=sc.RecupererTypeIdentifiantRetour,
+    read_only=True,
 )
 def type_identifiant(ctx: Context, _p: sc.Vide) -> dict:
     """The seven values, in the real order."""
@@ -105,6 +107,7 @@ def _translator(domain: str, langue: str):  # noqa: ANN202
     tag=TAG,
     request_model=sc.CodeLangueParam,
     response_model=sc.RecupererPaysRetour,
+    read_only=True,
 )
 def pays(ctx: Context, p: sc.CodeLangueParam) -> dict:
     """`codeLangue` FR (default) or EN; lower case accepted."""
@@ -125,6 +128,7 @@ def pays(ctx: Context, p: sc.CodeLangueParam) -> dict:
     tag=TAG,
     request_model=sc.CodeLangueParam,
     response_model=sc.RecupererDevisesRetour,
+    read_only=True,
 )
 def devises(ctx: Context, p: sc.CodeLangueParam) -> dict:
     """`codeLangue` FR (default) or EN; lower case accepted."""
@@ -146,6 +150,7 @@ def devises(ctx: Context, p: sc.CodeLangueParam) -> dict:
     tag=TAG,
     request_model=sc.RechercherDestinataireParam,
     response_model=sc.RechercherDestinataireRetour,
+    read_only=True,
 )
 def rechercher_destinataire(ctx: Context, p: sc.RechercherDestinataireParam) -> dict:
     """Active structures: public ones, and private ones the caller is attached to.
@@ -263,6 +268,7 @@ def annuaire_zip(ctx: Context) -> bytes:
     tag=TAG,
     request_model=sc.Vide,
     response_model=sc.TelechargerAnnuaireRetour,
+    read_only=True,
 )
 def telecharger_annuaire(ctx: Context, _p: sc.Vide) -> dict:
     """`fichierResultat` is a base64 ZIP holding `annuaire_destinataires.csv` (`;`-separated,
@@ -282,6 +288,7 @@ def telecharger_annuaire(ctx: Context, _p: sc.Vide) -> dict:
     tag=TAG,
     request_model=sc.ConsulterInformationSiretParam,
     response_model=sc.ConsulterInformationSiretRetour,
+    read_only=True,
 )
 def consulter_siret(ctx: Context, p: sc.ConsulterInformationSiretParam) -> dict:
     """Fails (codeRetour 20200) while the setting `qualification_siret_lookup_fails` is on
@@ -364,6 +371,7 @@ def _structures_actives(ctx: Context, code_espace: int) -> dict:
     tag=TAG,
     request_model=sc.Vide,
     response_model=sc.RecupererStructuresActivesRetour,
+    read_only=True,
 )
 def actives_fournisseur(ctx: Context, _p: sc.Vide) -> dict:
     """Structures the caller is attached to, active, with espace code 1 (Factures émises)
@@ -379,6 +387,7 @@ def actives_fournisseur(ctx: Context, _p: sc.Vide) -> dict:
     tag=TAG,
     request_model=sc.Vide,
     response_model=sc.RecupererStructuresActivesRetour,
+    read_only=True,
 )
 def actives_destinataire(ctx: Context, _p: sc.Vide) -> dict:
     """Structures the caller is attached to, active, with espace code 2 (Factures reçues)

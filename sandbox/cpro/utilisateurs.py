@@ -22,6 +22,7 @@ BASE = "/cpro/utilisateurs/v1"
     tag="Utilisateurs",
     request_model=sc.RecupererRattachementsParam,
     response_model=sc.RecupererRattachementsRetour,
+    read_only=True,
 )
 def recuperer_rattachements(ctx: Context, p: sc.RecupererRattachementsParam) -> dict:
     """For a technical account: the attachments of the structure's gestionnaire principal

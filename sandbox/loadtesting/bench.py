@@ -23,6 +23,8 @@ from pathlib import Path
 
 import requests
 
+from sandbox.loadtesting.benchreport import RESET_MAX_STRUCTURES, append_entry, markdown
+from sandbox.loadtesting.procstat import CpuMeter, per_unit_ms, server_rss_mib
 from sandbox.loadtesting.runner import (
     DEFAULT_HASH_METHOD,
     LOAD_PROFILE,
@@ -39,7 +41,6 @@ UNROUTED = "/_load/unrouted"  # answers 404: every per-request hook, no view
 RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
 CONSULTER = "/cpro/structures/v1/consulter"
 RAISON_SOCIALE = "/cpro/structures/v1/rechercher [raison sociale]"
-RESET_MAX_STRUCTURES = 100_000  # reset is timed up to this size only
 PREPARE_ABOVE = 100_000  # larger scale databases are seeded once into var/ and reused
 
 
@@ -57,35 +58,19 @@ class BenchOptions:
     parts: tuple[str, ...] = ("api", "flows", "invoices", "scale")  # api = ceiling + API mix
     invoice_users: int = 20
     var_dir: str = "var"
+    server: str = ""  # '' = the `server` setting (SANDBOX_SERVER), else gunicorn or granian
+    server_workers: int = 2
+    server_threads: int = 4
+    flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
 
-
-def server_rss_mib(pid: int | None) -> float:
-    """Resident memory of the gunicorn master and its workers (MiB)."""
-    if pid is None:
-        return 0.0
-    pids, children = {pid}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields_ = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                children.setdefault(int(fields_[1]), []).append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    frontier = [pid]
-    while frontier:
-        for child in children.get(frontier.pop(), []):
-            if child not in pids:
-                pids.add(child)
-                frontier.append(child)
-    total_kib = 0
-    for item in pids:
-        try:
-            for line in Path(f"/proc/{item}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kib += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kib / 1024
+    @classmethod
+    def quick(cls, **overrides) -> BenchOptions:  # noqa: ANN003
+        """A short bench for before/after comparisons: 15 s runs, no scale, one hash cost,
+        no entry in docs/performance.md (the figures land in reports/ only)."""
+        values = dict(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
+                      parts=("api", "flows"))
+        values.update(overrides)
+        return cls(**values)
 
 
 def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:  # noqa: ANN001
@@ -228,12 +213,40 @@ def finish_profile(process: subprocess.Popen | None, target: Path) -> list[tuple
     return summarise_profile(target)
 
 
+def server_options(opts: BenchOptions, settings: dict | None = None) -> LoadOptions:
+    """The stack of a bench run: the bench's server layout and these settings."""
+    merged = dict(settings or {})
+    if opts.server:
+        merged["server"] = opts.server
+    return LoadOptions(settings=merged, server_workers=opts.server_workers,
+                       server_threads=opts.server_threads)
+
+
+def server_kind(opts: BenchOptions) -> str:
+    name = (opts.server or os.environ.get("SANDBOX_SERVER") or "gunicorn").lower()
+    return "gunicorn gthread" if name == "gunicorn" else name
+
+
+def cpu_figures(cpu: dict, units: int | float) -> dict:
+    """CPU-ms per unit of work: the server's, Mailpit's and Locust's, and the totals (s)."""
+    return {
+        "units": units,
+        "server_ms": per_unit_ms(cpu, units),
+        "mailpit_ms": per_unit_ms(cpu, units, "mailpit"),
+        "locust_ms": per_unit_ms(cpu, units, "locust"),
+        **{key: round(value, 3) for key, value in cpu.items()},
+    }
+
+
 def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
     """Every measure in one run; return the results (also in bench.json)."""
     out = new_run_dir(opts.reports_dir, "bench")
     seconds = duration_seconds(opts.duration)
     results: dict = {"machine": machine(), "startedAt": datetime.now(UTC).isoformat(),
-                     "duration": opts.duration, "note": opts.note, "profile": dict(LOAD_PROFILE)}
+                     "duration": opts.duration, "note": opts.note, "profile": dict(LOAD_PROFILE),
+                     "server": {"kind": server_kind(opts),
+                                "workers": opts.server_workers,
+                                "threads": opts.server_threads}}
 
     def load(label: str, stack, **kwargs) -> dict:  # noqa: ANN001
         run_out = out / label
@@ -241,16 +254,23 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         base = dict(duration=opts.duration, label=label, max_p95_ms=10_000,
                     max_mail_p95_ms=30_000, stop_timeout=15)
         base.update(kwargs)
+        meter = CpuMeter(stack.server.process.pid if stack.server.process else None,
+                         stack.mailpit.process.pid if stack.mailpit.process else None)
+        idle = meter.idle_ms_per_s()
+        meter.start()
         summary = run_load(LoadOptions(**base), stack=stack, out=run_out)
+        summary["cpu"] = dict(meter.stop(), server_idle_ms_per_s=round(idle, 2))
+        per_request = per_unit_ms(summary["cpu"], summary["totals"].get("httpRequests", 0))
         echo(f"  {label}: HTTP {summary['totals'].get('httpRps', 0):.1f} req/s, "
              f"p95 {summary['totals'].get('httpP95', 0):.0f} ms, "
+             f"server {per_request or 0:.2f} CPU-ms/request, "
              f"failures {summary['totals']['failures']}, passed={summary['passed']}")
         return summary
 
     if "api" in opts.parts:
         # 1. Ceiling and API read mix, one stack in the load profile.
         echo("Bench: ceiling and API read mix ...")
-        stack = start_load_stack(out / "stack-api", LoadOptions())
+        stack = start_load_stack(out / "stack-api", server_options(opts))
         try:
             path = ceiling_path(stack.url)
             ceiling = load("ceiling", stack, users=opts.api_users, spawn_rate=opts.api_users,
@@ -273,15 +293,22 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                           "requests": api["totals"]["httpRequests"], "profile": profile}
         results["api"]["ratio"] = (results["api"]["rps"] / results["ceiling"]["rps"]
                                    if results["ceiling"]["rps"] else 0.0)
+        results["ceiling"]["cpu"] = cpu_figures(ceiling["cpu"], totals["httpRequests"])
+        results["api"]["cpu"] = cpu_figures(api["cpu"], api["totals"]["httpRequests"])
+        base = results["ceiling"]["cpu"]["server_ms"]
+        results["api"]["cpu_ratio"] = (results["api"]["cpu"]["server_ms"] / base
+                                       if base else None)
 
     results["flows"] = {}
     if "flows" in opts.parts:
         # 2. Signup → activation flows: load profile, then the default hash cost.
-        for label, hash_method in (("load-profile", LOAD_PROFILE["password_hash_method"]),
-                                   ("default-hash", DEFAULT_HASH_METHOD)):
+        hashes = {"load-profile": LOAD_PROFILE["password_hash_method"],
+                  "default-hash": DEFAULT_HASH_METHOD}
+        for label, hash_method in ((k, hashes[k]) for k in opts.flow_hashes):
             echo(f"Bench: signup→activation flows ({label}, {hash_method}) ...")
             settings = {"password_hash_method": hash_method}
-            stack = start_load_stack(out / f"stack-flows-{label}", LoadOptions(settings=settings))
+            stack = start_load_stack(out / f"stack-flows-{label}",
+                                     server_options(opts, settings))
             target = out / f"profile-flows-{label}.txt"
             try:
                 spy = profile_server(stack, int(seconds), target) if opts.profile else None
@@ -302,6 +329,9 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                 "checks": {c["name"]: c["detail"] for c in summary["checks"]},
                 "failures": summary["totals"]["failures"],
                 "profile": profile_flows,
+                "requests": summary["totals"]["httpRequests"],
+                "cpu": cpu_figures(summary["cpu"], summary["ledger"]["activations"]),
+                "cpu_per_request": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
             }
 
     if "invoices" in opts.parts:
@@ -321,6 +351,8 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             "integration_p50": flux.get("p50"), "integration_p95": flux.get("p95"),
             "checks_ok": all(c["ok"] for c in summary["checks"]),
             "failures": summary["totals"]["failures"],
+            "cpu": cpu_figures(summary["cpu"], summary["ledger"].get("deposits", 0))
+            if summary.get("cpu") else None,
         }
 
     # 3. Scale: rechercher and consulter p95 at each structure count.
@@ -343,7 +375,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
                 echo(f"  prepared database: created missing indexes {', '.join(added)}")
         started = time.perf_counter()
         try:
-            stack = start_load_stack(work, LoadOptions(settings=settings))
+            stack = start_load_stack(work, server_options(opts, settings))
         except Exception as error:  # noqa: BLE001 - a failed seed is reported, not fatal
             results["scale"][count] = {"error": str(error)[:300]}
             echo(f"  scale {count}: could not start ({error})")
@@ -380,6 +412,7 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
             "lookups_rechercher_p95": row(lookups, RECHERCHER)["p95"],
             "lookups_consulter_p95": row(lookups, CONSULTER)["p95"],
             "lookups_rps": lookups["totals"].get("httpRps", 0.0),
+            "cpu": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
         }
 
     results["finishedAt"] = datetime.now(UTC).isoformat()
@@ -392,109 +425,3 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:  # noqa: ANN001, C901
         echo(f"Entry appended to {opts.docs}")
     echo(f"Reports in {out}")
     return results
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f} ms"
-
-
-def _verdict(ok: bool | None) -> str:
-    return "-" if ok is None else ("met" if ok else "**missed**")
-
-
-def markdown(r: dict) -> str:
-    """The figures against the targets of issue 7, as a Markdown table."""
-    m = r["machine"]
-    lines = [
-        f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), {m['os']}, Python "
-        f"{m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        f"Server: gunicorn gthread 2 workers × 4 threads, SQLite; load profile "
-        f"{', '.join(f'{k}={v}' for k, v in r['profile'].items())}; Locust in one process "
-        f"on the same box; each run {r['duration']}. Load average at start: {m['load1']:.2f}.",
-    ]
-    if r.get("note"):
-        lines.append(f"Note: {r['note']}")
-    lines += ["", "| Measure | Figure | Target | Verdict |", "|---|---|---|---|"]
-    c, a = r.get("ceiling"), r.get("api") or {}
-    if c:
-        lines.append(f"| Ceiling (`GET {c['path']}`) | {c['rps']:.0f} req/s, "
-                     f"p95 {_ms(c['p95'])} | - | - |")
-        lines.append(f"| API read mix, {a['users']} users | {a['rps']:.0f} req/s "
-                     f"({a['ratio']:.0%} of ceiling), p50 {_ms(a['p50'])}, p95 {_ms(a['p95'])}, "
-                     f"p99 {_ms(a['p99'])}, {a['failures']} failures | ≥ 50 % of ceiling, "
-                     f"p99 < 50 ms | {_verdict(a['ratio'] >= 0.5 and a['p99'] < 50)} |")
-    for label, f in r["flows"].items():
-        target = "≥ 100 flows/s, mail p95 < 1 s, no mail lost" if label == "load-profile" else "-"
-        ok = (f["flows_per_s"] >= 100 and f["mail_p95"] < 1000 and f["checks_ok"]
-              if label == "load-profile" else None)
-        lines.append(
-            f"| Signup→activation ({label}, `{f['hash']}`), {f['users']} users | "
-            f"{f['flows_per_s']:.1f} flows/s ({f['activations']} completed, {f['signups']} "
-            f"signups), mail p50 {_ms(f['mail_p50'])}, p95 {_ms(f['mail_p95'])}, checks "
-            f"{'passed' if f['checks_ok'] else 'FAILED'} | {target} | {_verdict(ok)} |")
-    inv = r.get("invoices")
-    if inv:
-        lines.append(
-            f"| Invoice deposits, {inv['users']} users (deposit → CR → search → history) | "
-            f"{inv['deposits_per_s']:.1f} deposits/s ({inv['deposits']} deposits), "
-            f"deposer/flux → IN_INTEGRE p50 {_ms(inv['integration_p50'])}, "
-            f"p95 {_ms(inv['integration_p95'])}, {inv['failures']} failures, checks "
-            f"{'passed' if inv['checks_ok'] else 'FAILED'} | - | - |")
-    scale = {int(k): v for k, v in r["scale"].items()}
-    for count, s in sorted(scale.items()):
-        if "error" in s:
-            lines.append(f"| Scale {count:,} structures | not measured: {s['error'][:120]} | | |")
-            continue
-        lines.append(
-            f"| Scale {count:,} structures{' (prepared db)' if s['prepared_db'] else ''} | "
-            f"rechercher [identifiant] p95 {_ms(s['rechercher_p95'])}, consulter p95 "
-            f"{_ms(s['consulter_p95'])}, rechercher [raison sociale] p95 "
-            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users); "
-            f"start (seed) {s['start_seconds']:.0f} s; reset {_s(s['reset_seconds'], count)}; "
-            f"server RSS {s['rss_mib']:.0f} MiB | | |")
-    if 10_000 in scale and 1_000_000 in scale and "error" not in scale[10_000] \
-            and "error" not in scale[1_000_000]:
-        base, big = scale[10_000]["rechercher_p95"], scale[1_000_000]["rechercher_p95"]
-        ratio = big / base if base else 0.0
-        lines.append(f"| rechercher [identifiant] p95 at 1M / at 10k, full mix | {ratio:.2f}× "
-                     f"| ≤ 1.5× | {_verdict(ratio <= 1.5 and base > 0)} |")
-        small, large = scale[10_000], scale[1_000_000]
-        if small.get("lookups_rechercher_p95"):
-            ratio = large["lookups_rechercher_p95"] / small["lookups_rechercher_p95"]
-            lines.append(
-                f"| rechercher [identifiant] p95 at 1M / at 10k, lookups only (no raison sociale "
-                f"search) | {ratio:.2f}× ({_ms(small['lookups_rechercher_p95'])} → "
-                f"{_ms(large['lookups_rechercher_p95'])}; consulter "
-                f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
-                f"| ≤ 1.5× | {_verdict(ratio <= 1.5)} |")
-    if "reset_seconds_default_seed" in r:
-        lines.append(f"| Reset (default seed, median of 3) | "
-                     f"{_s(r['reset_seconds_default_seed'])} | - | - |")
-    profiles = [("API read mix", a.get("profile"))] + [
-        (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()] + [
-        (f"API mix at {int(count):,} structures", s.get("profile"))
-        for count, s in r["scale"].items()]
-    for title, frames in profiles:
-        if frames:
-            lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "
-                      "inclusive % of samples, threads waiting for work left out):", ""]
-            lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
-    return "\n".join(lines) + "\n"
-
-
-def _s(value: float | None, count: int = 0) -> str:
-    if value is None:
-        return "not timed (a full re-seed)" if count > RESET_MAX_STRUCTURES else "not available"
-    return f"{value:.2f} s"
-
-
-def append_entry(path: Path, results: dict, table: str, out: Path) -> None:
-    """Append a dated entry (figures against targets) to docs/performance.md."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text("# Performance\n\nDated entries written by `make bench` "
-                        "(newest last). How to read them: docs/load.md.\n")
-    stamp = results["startedAt"][:16].replace("T", " ")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n## {stamp} UTC — `make bench`\n\n{table}\nRaw results: `{out}/bench.json`"
-                     " (not committed).\n")

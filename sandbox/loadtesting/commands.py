@@ -69,11 +69,38 @@ def register(group: click.Group) -> None:
     @click.option("--reports-dir", default="reports", show_default=True)
     @click.option("--label", default="load", show_default=True)
     @click.option("--no-checks", is_flag=True, help="Skip the post-run correctness checks.")
-    def load(users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
+    @click.option("--chaos", is_flag=True,
+                  help="A chaos run (make chaos): Mailpit stopped, paused, restarted and "
+                       "workers SIGKILLed on a seeded schedule; default 3m, 10 users, "
+                       "mix signup=2,api=1; at most 15 min.")
+    @click.option("--chaos-seed", type=int, default=14, show_default=True,
+                  help="Seed of the chaos schedule (the same seed, the same faults).")
+    @click.pass_context
+    def load(ctx, users, spawn_rate, duration, mix, shape, processes, wait_min, wait_max,  # noqa: ANN001
              max_fail_ratio, max_p95_ms, max_mail_p95_ms, settings, server_workers,
-             server_threads, reports_dir, label, no_checks) -> None:
+             server_threads, reports_dir, label, no_checks, chaos, chaos_seed) -> None:
         """Start a fresh stack in the load profile, run Locust headless, check correctness."""
         from sandbox.loadtesting.runner import LoadOptions, print_summary, run_load
+
+        if chaos:
+            from sandbox.loadtesting.chaos import ChaosOptions, print_chaos, run_chaos
+
+            given = {name for name in ("users", "duration", "mix", "label")
+                     if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+            chaos_opts = ChaosOptions(seed=chaos_seed, spawn_rate=spawn_rate,
+                                      settings=_settings(settings),
+                                      server_workers=server_workers,
+                                      server_threads=server_threads, reports_dir=reports_dir)
+            for name in given:
+                setattr(chaos_opts, name, locals()[name])
+            try:
+                result = run_chaos(chaos_opts, click.echo)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--duration") from error
+            print_chaos(result, click.echo)
+            if not result["passed"]:
+                raise SystemExit(1)
+            return
 
         opts = LoadOptions(
             users=users, spawn_rate=spawn_rate, duration=duration, mix=mix, shape=shape,
@@ -106,8 +133,14 @@ def register(group: click.Group) -> None:
     @click.option("--note", default="", help="A note printed next to the figures.")
     @click.option("--parts", default="api,flows,invoices,scale", show_default=True,
                   help="What to measure: api (ceiling + API read mix), flows, invoices, scale.")
+    @click.option("--quick", is_flag=True,
+                  help="Before/after mode: 15 s runs, no scale, one hash cost, no docs entry.")
+    @click.option("--server", type=click.Choice(["", "gunicorn", "granian"]), default="",
+                  help="The WSGI server (default: the `server` setting, SANDBOX_SERVER).")
+    @click.option("--server-workers", type=int, default=2, show_default=True)
+    @click.option("--server-threads", type=int, default=4, show_default=True)
     def bench(reports_dir, docs, duration, api_users, flow_users, scale, scale_db,  # noqa: ANN001
-              note, parts) -> None:
+              note, parts, quick, server, server_workers, server_threads) -> None:
         """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
         from sandbox.loadtesting.bench import BenchOptions, run_bench
 
@@ -115,12 +148,20 @@ def register(group: click.Group) -> None:
         for pair in scale_db:
             count, _, path = pair.partition("=")
             prepared[int(count)] = path
-        opts = BenchOptions(
+        values = dict(
             reports_dir=reports_dir, docs=docs, duration=duration, api_users=api_users,
             flow_users=flow_users,
             scale=[int(x) for x in scale.split(",") if x.strip()], scale_db=prepared, note=note,
             parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
+            server=server, server_workers=server_workers, server_threads=server_threads,
         )
+        if quick:  # the quick defaults, unless an option was given explicitly
+            context = click.get_current_context()
+            given = {name for name in values
+                     if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
+            opts = BenchOptions.quick(**{k: v for k, v in values.items() if k in given})
+        else:
+            opts = BenchOptions(**values)
         unknown = set(opts.parts) - {"api", "flows", "invoices", "scale"}
         if unknown:
             raise click.BadParameter(f"unknown part(s): {', '.join(sorted(unknown))}",

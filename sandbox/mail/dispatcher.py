@@ -1,11 +1,29 @@
-"""Deliver the outbox by SMTP, with retries and backoff, exactly once.
+"""Deliver the outbox by SMTP, with retries and backoff, each mail once.
 
 Any number of dispatchers (threads, processes, machines sharing a PostgreSQL) may
-run: each claims a mail with a conditional UPDATE that only one can win (a lease
-that expires if its holder dies), sends it, then marks it delivered. A crash after
-SMTP accepted a mail but before it was marked leaves it to be sent again when the
-lease ends; its Message-ID is unchanged and Mailpit runs with
-``--ignore-duplicate-ids``, so it is shown once.
+run: each claims a batch with a conditional UPDATE that only one can win (a lease
+that expires if its holder dies), sends it, then marks it delivered.
+
+Three rules keep a mail from crossing SMTP twice (docs/reliability.md):
+
+* **The lease is renewed while its holder works** (a heartbeat thread, every third
+  of the lease, conditional on still holding it), and an attempt is made only while
+  the lease is held: a slow or hung SMTP server cannot make a claim expire under a
+  dispatcher that is still working on it, and a dispatcher that lost its claim
+  does not send.
+* **The answer to a mail's content is awaited long** (``smtp_data_timeout``, as
+  RFC 5321 advises): giving up while a paused server still holds the whole message
+  would make the outcome unknown.
+* **An orphaned claim is checked before it is sent again.** A claim that expired
+  without being released means its holder died (SIGKILL) or lost it, perhaps after
+  SMTP accepted the mail but before it was marked; the next holder asks Mailpit's
+  API whether that Message-ID is there and, if so, only marks it delivered. A
+  transaction cut off after its content was sent (connection lost, no answer)
+  leaves the same mark. If Mailpit's API cannot tell, the mail is sent (at least
+  once beats never) and keeps the mark until it is delivered.
+
+A server that cannot be reached ends the pass (the rest of the batch counts the
+same failed attempt) rather than costing a timeout per mail.
 """
 
 from __future__ import annotations
@@ -16,15 +34,17 @@ import smtplib
 import socket
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+import requests
 from sqlalchemy import or_, select, update
 
 from sandbox import clock, db
 from sandbox.config import Settings
 from sandbox.models import OutboxMail
+from sandbox.vocabulary import MailState
 
 log = logging.getLogger("sandbox.mail")
 
@@ -58,16 +78,119 @@ def backoff_seconds(attempts: int, ceiling: float) -> float:
     return min(ceiling, 0.5 * (2 ** max(0, attempts - 1)))
 
 
-def claim(settings: Settings, holder: str) -> list[OutboxMail]:
-    """Claim up to a batch of due mails for ``holder``; return the ones won."""
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, waiting ``data_timeout`` for the answer to DATA and the content.
+
+    ``uncertain`` tells that the last transaction broke off without an answer after
+    its content was (perhaps) sent: the server may have stored the mail.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float, data_timeout: float) -> None:
+        self.data_timeout = max(timeout, data_timeout)
+        self.uncertain = False
+        super().__init__(host, port, timeout=timeout)
+
+    def data(self, msg):  # noqa: ANN001, ANN201
+        if self.sock is not None:
+            self.sock.settimeout(self.data_timeout)
+        try:
+            return super().data(msg)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered with a code: it did not take the mail
+        except (OSError, smtplib.SMTPException):
+            self.uncertain = True
+            raise
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
+
+
+class Lease:
+    """The claim one pass holds on its mails, renewed by a heartbeat while it works."""
+
+    def __init__(self, settings: Settings, holder: str, ids: list[int], until: datetime) -> None:
+        self.seconds = settings.mail_lease_seconds
+        self.holder = holder
+        self.held = set(ids)
+        self.until = until
+        self.lost: set[int] = set()
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="outbox-lease", daemon=True)
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=max(5.0, self.seconds))
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.seconds / 3):
+            try:
+                self.renew()
+            except Exception:  # a database hiccup: the attempts check the lease
+                log.warning("outbox lease of %s not renewed", self.holder, exc_info=True)
+
+    def renew(self) -> None:
+        """Extend the claim on the mails still held, if they are still ours."""
+        with self._lock:
+            ids = sorted(self.held)
+        if not ids:
+            return
+        now = clock.real_utcnow_naive()
+        until = now + timedelta(seconds=self.seconds)
+        with db.transaction() as s:
+            kept = set(s.scalars(
+                update(OutboxMail)
+                .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == self.holder,
+                       OutboxMail.claimed_until >= now)
+                .values(claimed_until=until)
+                .returning(OutboxMail.id)
+                .execution_options(synchronize_session=False)
+            ).all())
+        with self._lock:
+            self.lost |= self.held & (set(ids) - kept)
+            self.held -= self.lost
+            self.until = until
+
+    def holds(self, mail_id: int) -> bool:
+        """Whether ``mail_id`` is still ours for at least a third of the lease."""
+        for _ in range(2):
+            with self._lock:
+                if mail_id not in self.held:
+                    return False
+                margin = (self.until - clock.real_utcnow_naive()).total_seconds()
+            if margin >= self.seconds / 3:
+                return True
+            try:
+                self.renew()
+            except Exception:  # cannot tell: do not send
+                log.warning("outbox lease of %s not renewed", self.holder, exc_info=True)
+                return False
+        return False
+
+    def release(self, mail_id: int) -> None:
+        with self._lock:
+            self.held.discard(mail_id)
+
+
+def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], datetime]:
+    """Claim up to a batch of due mails for ``holder``.
+
+    Return the mails won, those of them whose previous claim was orphaned (it
+    expired without being released) and the end of the lease.
+    """
     now = clock.real_utcnow_naive()
     lease_end = now + timedelta(seconds=settings.mail_lease_seconds)
-    won: list[OutboxMail] = []
+    won: list[int] = []
+    orphans: set[int] = set()
     with db.new_session() as s:
-        ids = s.scalars(
-            select(OutboxMail.id)
+        due = s.execute(
+            select(OutboxMail.id, OutboxMail.claimed_until)
             .where(
-                OutboxMail.state != "delivered",
+                OutboxMail.state != MailState.DELIVERED,
                 OutboxMail.next_attempt_at <= now,
                 or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
             )
@@ -75,34 +198,53 @@ def claim(settings: Settings, holder: str) -> list[OutboxMail]:
             .limit(settings.mail_batch_size)
         ).all()
         s.rollback()
-        if not ids:
-            return won
+        if not due:
+            return [], set(), lease_end
         db.begin_write(s)
-        for mail_id in ids:
+        for mail_id, claimed_until in due:
             result = s.execute(
                 update(OutboxMail)
                 .where(
                     OutboxMail.id == mail_id,
-                    OutboxMail.state != "delivered",
+                    OutboxMail.state != MailState.DELIVERED,
                     or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
                 )
                 .values(claimed_by=holder, claimed_until=lease_end)
             )
             if result.rowcount == 1:
                 won.append(mail_id)
+                if claimed_until is not None:
+                    orphans.add(mail_id)
         s.commit()
         if not won:
-            return []
-        return list(s.scalars(select(OutboxMail).where(OutboxMail.id.in_(won))).all())
+            return [], set(), lease_end
+        mails = list(s.scalars(
+            select(OutboxMail).where(OutboxMail.id.in_(won)).order_by(OutboxMail.id)).all())
+        return mails, orphans, lease_end
 
 
-def _mark(mail_id: int, holder: str, **values: object) -> None:
+def _fail(mails: list[OutboxMail], orphans: set[int], holder: str, error: Exception,
+          settings: Settings) -> None:
+    """Record a failed attempt for each of ``mails`` and release their claim, each with
+    its backoff. An orphan keeps its mark (an expired, not released claim) until its
+    fate is known."""
+    if not mails:
+        return
+    now = clock.real_utcnow_naive()
     with db.transaction() as s:
-        s.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == mail_id, OutboxMail.claimed_by == holder)
-            .values(claimed_until=None, **values)
-        )
+        for mail in mails:
+            attempts = mail.attempts + 1
+            wait = backoff_seconds(attempts, settings.mail_retry_max_backoff)
+            s.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail.id, OutboxMail.claimed_by == holder)
+                .values(claimed_until=now if mail.id in orphans else None, state=MailState.RETRYING,
+                        attempts=attempts, last_error=str(error)[:500],
+                        next_attempt_at=now + timedelta(seconds=wait))
+            )
+    log.warning("%d mail(s) not delivered (%s), first %s to %s; retry in %.1fs or more",
+                len(mails), error, mails[0].id, mails[0].to_addr,
+                backoff_seconds(mails[0].attempts + 1, settings.mail_retry_max_backoff))
 
 
 def _mark_delivered(mail_ids: list[int], holder: str) -> None:
@@ -115,7 +257,7 @@ def _mark_delivered(mail_ids: list[int], holder: str) -> None:
             .where(OutboxMail.id.in_(mail_ids), OutboxMail.claimed_by == holder)
             .values(
                 claimed_until=None,
-                state="delivered",
+                state=MailState.DELIVERED,
                 attempts=OutboxMail.attempts + 1,
                 delivered_at=clock.real_utcnow_naive(),
                 last_error=None,
@@ -123,59 +265,85 @@ def _mark_delivered(mail_ids: list[int], holder: str) -> None:
         )
 
 
+def already_delivered(settings: Settings, message_id: str) -> bool | None:
+    """Whether the SMTP server (Mailpit) already holds ``message_id``; None if unknown."""
+    bare = message_id.strip().strip("<>")
+    try:
+        answer = requests.get(f"{settings.mailpit_url.rstrip('/')}/api/v1/search",
+                              params={"query": f'message-id:"{bare}"', "limit": 10},
+                              timeout=settings.smtp_timeout)
+        if answer.status_code != 200:
+            return None
+        found = answer.json().get("messages") or []
+    except (requests.RequestException, ValueError):
+        return None
+    return any((m.get("MessageID") or "").strip("<>") == bare for m in found)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def deliver_due(settings: Settings, holder: str | None = None) -> int:
     """Claim and send what is due once; return how many mails were delivered.
 
     The mails SMTP accepted are marked delivered together at the end of the pass
-    (also when the pass fails half-way); a crash before that leaves them to be
-    sent again after the lease, and Mailpit drops the copies by Message-ID.
+    (also when the pass fails half-way); their lease is renewed until then.
     """
-    holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    mails = claim(settings, holder)
+    holder = holder or _holder()
+    mails, orphans, lease_end = claim(settings, holder)
     if not mails:
         return 0
     sent: list[int] = []
-    smtp: smtplib.SMTP | None = None
-    try:
-        for mail in mails:
-            try:
-                if smtp is None:
-                    smtp = smtplib.SMTP(
-                        settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout
-                    )
-                smtp.send_message(build_message(mail, settings))
-            except (OSError, smtplib.SMTPException) as error:
-                attempts = mail.attempts + 1
-                wait = backoff_seconds(attempts, settings.mail_retry_max_backoff)
-                log.warning("mail %s to %s not delivered (%s); retry in %.1fs",
-                            mail.id, mail.to_addr, error, wait)
-                _mark(
-                    mail.id,
-                    holder,
-                    state="retrying",
-                    attempts=attempts,
-                    last_error=str(error)[:500],
-                    next_attempt_at=clock.real_utcnow_naive() + timedelta(seconds=wait),
-                )
-                if smtp is not None:
-                    try:
-                        smtp.close()
-                    finally:
-                        smtp = None
-                continue
-            sent.append(mail.id)
-    finally:
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
-        _mark_delivered(sent, holder)
+    smtp: _SMTP | None = None
+    with Lease(settings, holder, [m.id for m in mails], lease_end) as lease:
+        try:
+            for index, mail in enumerate(mails):
+                if not lease.holds(mail.id):
+                    log.warning("mail %s: lease lost by %s, not sent", mail.id, holder)
+                    continue
+                orphan = mail.id in orphans
+                if orphan and already_delivered(settings, mail.message_id):
+                    log.info("mail %s was delivered before its holder died", mail.id)
+                    sent.append(mail.id)
+                    continue
+                reached = smtp is not None
+                try:
+                    if smtp is None:
+                        smtp = _SMTP(settings.smtp_host, settings.smtp_port,
+                                     settings.smtp_timeout, settings.smtp_data_timeout)
+                        reached = True
+                    smtp.send_message(build_message(mail, settings))
+                except (OSError, smtplib.SMTPException) as error:
+                    failed = [mail]
+                    if smtp is not None and smtp.uncertain:  # check before a resend
+                        orphans.add(mail.id)
+                    if not reached:  # no answer to connect: the rest would fail alike
+                        failed += [m for m in mails[index + 1:] if lease.holds(m.id)]
+                    _fail(failed, orphans, holder, error, settings)
+                    for done in failed:
+                        lease.release(done.id)
+                    if smtp is not None:
+                        try:
+                            smtp.close()
+                        finally:
+                            smtp = None
+                    if not reached:
+                        break
+                    continue
+                sent.append(mail.id)
+        finally:
+            if smtp is not None:
+                try:
+                    smtp.quit()
+                except (OSError, smtplib.SMTPException):
+                    smtp.close()
+            _mark_delivered(sent, holder)
     return len(sent)
 
 
 def _run(settings: Settings) -> None:
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = _holder()
     while not _stop.is_set():
         _wake.clear()
         try:
@@ -211,5 +379,27 @@ def pending_count() -> int:
 
     with db.new_session() as s:
         return s.scalar(
-            select(func.count()).select_from(OutboxMail).where(OutboxMail.state != "delivered")
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.state != MailState.DELIVERED)
         ) or 0
+
+
+def run_for(settings: Settings, seconds: float, holder: str | None = None) -> None:
+    """Deliver what is due, pass after pass, for ``seconds`` (a dispatcher process)."""
+    import time
+
+    holder = holder or _holder()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        while deliver_due(settings, holder):
+            pass
+        time.sleep(settings.mail_poll_interval)
+
+
+if __name__ == "__main__":  # python -m sandbox.mail.dispatcher SECONDS: an extra dispatcher
+    import sys
+
+    from sandbox.config import load_settings
+
+    _settings = load_settings()
+    db.init_engine(_settings.database_url)
+    run_for(_settings, float(sys.argv[1]), f"extra:{os.getpid()}")

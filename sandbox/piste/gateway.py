@@ -2,12 +2,22 @@
 
 1. ``Authorization: Bearer <token>``: missing, unknown or expired -> 401.
 2. ``cpro-account: base64(login:password)``: missing, undecodable, unknown
-   login, wrong password, inactive account or expired technical password -> 401.
+   login, locked account (the same answer whatever the password), wrong password
+   (counted like a portal failure, locking at the limit), inactive account or
+   expired technical password -> 401.
 
 Verifying a password hash costs up to ~100 ms (scrypt), far too much per call;
 a successful verification is therefore remembered per process, keyed by the
 login and a SHA-256 of the password, and only trusted while the stored hash is
 still the one it was verified against (a reset invalidates it at once).
+
+The read path is lean: the bearer token -> client and ``cpro-account`` -> caller
+lookups are cached per process, tagged with ``state.generation()`` and dropped as
+soon as the database changed (``sandbox/state.py``: any commit, from any process),
+so a revoked token, a changed password, a lock or a reset is seen by the next call
+of every worker. Only successes are cached: a wrong password is checked and counted
+every time. Time-bound facts (token expiry, technical password expiry) are checked
+against the sandbox clock on every hit.
 """
 
 from __future__ import annotations
@@ -17,15 +27,16 @@ import binascii
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import g
-from sqlalchemy import select
+from flask import current_app, g
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
-from sandbox import clock, security
+from sandbox import clock, db, security, state
 from sandbox.accounts import rights
-from sandbox.models import AccessToken, OAuthClient, Rattachement, User
+from sandbox.config import Settings
+from sandbox.models import AccessToken, OAuthClient, User
 
 _CACHE_MAX = 10_000
 _verified: dict[tuple[str, str], str] = {}
@@ -45,6 +56,52 @@ class GatewayError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
+@dataclass(frozen=True)
+class Account:
+    """What the gateway and the handlers read of the ``users`` row named by ``cpro-account``."""
+
+    id: int
+    login: str
+    statut: str
+    is_technical: bool
+    technical_structure_id: int | None
+    password_hash: str | None
+    password_expires_at: datetime | None
+    failed_logins: int
+    locked_until: datetime | None
+
+
+_ACCOUNT_COLUMNS = [getattr(User, name) for name in Account.__dataclass_fields__]
+
+
+class _Cache:
+    """A per-process map whose entries die when the database changes (``state.generation``)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[int, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        found = self._items.get(key)
+        if found is None or found[0] != state.generation():
+            return None
+        return found[1]
+
+    def put(self, key: str, generation: int, value: object) -> None:
+        with self._lock:
+            if len(self._items) >= _CACHE_MAX:
+                self._items.clear()
+            self._items[key] = (generation, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_bearers = _Cache()  # token hash -> (client_id, expires_at)
+_callers = _Cache()  # digest of the cpro-account header -> Caller
+
+
 def check_bearer(s: Session, authorization: str | None) -> None:
     """Refuse the call unless it carries a known, unexpired bearer token."""
     if not authorization:
@@ -57,16 +114,21 @@ def check_bearer(s: Session, authorization: str | None) -> None:
         raise GatewayError(
             401, "invalid_request", "The Authorization header must be 'Bearer <access_token>'."
         )
-    row = s.execute(
-        select(AccessToken.expires_at, OAuthClient.client_id)
-        .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
-        .where(AccessToken.token_hash == security.token_hash(token))
-    ).first()
-    expires_at = row.expires_at if row is not None else None
-    if row is not None:
-        g.piste_client_id = row.client_id  # the control plane's journal shows it
-    if expires_at is None:
-        raise GatewayError(401, "invalid_token", "Unknown access token.")
+    key = security.token_hash(token)
+    found = _bearers.get(key)
+    if found is None:
+        generation = state.generation()
+        row = s.execute(
+            select(AccessToken.expires_at, OAuthClient.client_id)
+            .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
+            .where(AccessToken.token_hash == key)
+        ).first()
+        if row is None:
+            raise GatewayError(401, "invalid_token", "Unknown access token.")
+        found = (row.client_id, row.expires_at)
+        _bearers.put(key, generation, found)
+    client_id, expires_at = found  # type: ignore[misc]
+    g.piste_client_id = client_id  # the control plane's journal shows it
     if expires_at <= clock.utcnow_naive():
         raise GatewayError(
             401,
@@ -76,60 +138,35 @@ def check_bearer(s: Session, authorization: str | None) -> None:
         )
 
 
-_UNRESOLVED = object()
-
-
-@dataclass
+@dataclass(frozen=True)
 class Caller:
     """The account named by ``cpro-account``, and the user whose rights it has.
 
     ``rights_user_id`` is the account itself for a portal user, and the
-    structure's gestionnaire principal for a technical account (looked up on
-    first use only: reading a public structure does not need it).
+    structure's gestionnaire principal for a technical account; ``structure_ids``
+    are the structures those rights reach. Read once, then cached with the account
+    (see the module's docstring): a Caller holds no session and is shared.
     """
 
-    user: User
-    s: Session = field(repr=False)
-    _rights: object = field(default=_UNRESOLVED, repr=False)
-    _structure_ids: set[int] | None = field(default=None, repr=False)
+    user: Account
+    rights_user_id: int | None
+    attached: frozenset[int] = field(repr=False)
 
     @property
     def is_technical(self) -> bool:
         return self.user.is_technical
 
-    @property
-    def rights_user_id(self) -> int | None:
-        if self._rights is _UNRESOLVED:
-            if not self.user.is_technical:
-                self._rights = self.user.id
-            elif self.user.technical_structure_id is None:
-                self._rights = None
-            else:
-                self._rights = rights.gestionnaire_principal_id(
-                    self.s, self.user.technical_structure_id
-                )
-        return self._rights  # type: ignore[return-value]
-
-    def structure_ids(self, s: Session) -> set[int]:
+    def structure_ids(self, s: Session | None = None) -> frozenset[int]:
         """Ids of the structures the caller is attached to (validated rattachements)."""
-        if self._structure_ids is None:
-            ids: set[int] = set()
-            if self.rights_user_id is not None:
-                ids.update(
-                    s.scalars(
-                        select(Rattachement.structure_id).where(
-                            Rattachement.user_id == self.rights_user_id,
-                            Rattachement.statut == "VALIDEE",
-                        )
-                    )
-                )
-            if self.user.technical_structure_id is not None:
-                ids.add(self.user.technical_structure_id)
-            self._structure_ids = ids
-        return self._structure_ids
+        return self.attached
 
-    def is_attached(self, s: Session, structure_id: int) -> bool:
-        return structure_id in self.structure_ids(s)
+    def is_attached(self, s: Session | None, structure_id: int) -> bool:
+        return structure_id in self.attached
+
+
+def _resolve(s: Session, account: Account) -> Caller:
+    return Caller(user=account, rights_user_id=rights.rights_user_id(s, account),
+                  attached=frozenset(rights.usable_structure_ids(s, account)))
 
 
 def _decode_account(header: str) -> tuple[str, str]:
@@ -151,7 +188,7 @@ def _decode_account(header: str) -> tuple[str, str]:
     return login.strip().lower(), password
 
 
-def _password_ok(user: User, login: str, password: str) -> bool:
+def _password_ok(user: Account, login: str, password: str) -> bool:
     key = (login, hashlib.sha256(password.encode()).hexdigest())
     if user.password_hash and _verified.get(key) == user.password_hash:
         return True
@@ -164,8 +201,71 @@ def _password_ok(user: User, login: str, password: str) -> bool:
     return True
 
 
+def _locked(login: str) -> GatewayError:
+    """The one answer of a locked account, whatever the password sent (no oracle)."""
+    return GatewayError(
+        401,
+        "locked_cpro_account",
+        f"The Chorus Pro account {login} is locked after too many wrong passwords; "
+        "try again later.",
+    )
+
+
+def _not_locked(now: datetime):  # noqa: ANN202
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def count_failure(settings: Settings, user_id: int) -> datetime | None:
+    """Count one wrong password; lock the account at the limit. One conditional UPDATE.
+
+    The same counter and lock as the portal (``failed_logins``, ``locked_until``;
+    ``login_max_failures``, ``login_lock_minutes``): the count restarts after an
+    expired lock, and reaching the limit locks and restarts it, as the portal does.
+    Returns the lock's end when the account is (or already was) locked, else None.
+    Concurrent wrong passwords cannot exceed the limit: each UPDATE reads the count it
+    writes, and an account locked meanwhile no longer matches the WHERE clause.
+    """
+    now = clock.utcnow_naive()
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    count = case((expired, 1), else_=User.failed_logins + 1)
+    reaches = count >= settings.login_max_failures
+    until = now + timedelta(minutes=settings.login_lock_minutes)
+    with db.transaction() as w:
+        row = w.execute(
+            update(User)
+            .where(User.id == user_id, _not_locked(now))
+            .values(
+                failed_logins=case((reaches, 0), else_=count),
+                locked_until=case((reaches, until), (expired, None), else_=User.locked_until),
+            )
+            .returning(User.locked_until)
+            .execution_options(synchronize_session=False)
+        ).first()
+    if row is None:  # locked by another request meanwhile
+        return until
+    return row.locked_until
+
+
+def clear_failures(user_id: int) -> bool:
+    """Forget past failures after a right password; False if the account got locked meanwhile."""
+    now = clock.utcnow_naive()
+    with db.transaction() as w:
+        done = w.execute(
+            update(User)
+            .where(User.id == user_id, _not_locked(now))
+            .values(failed_logins=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return done == 1
+
+
 def check_account(s: Session, header: str | None) -> Caller:
-    """Return the caller named by a valid ``cpro-account`` header, or refuse (401)."""
+    """Return the caller named by a valid ``cpro-account`` header, or refuse (401).
+
+    Order: unknown login -> locked (the same answer whatever the password: it is not
+    even checked) -> wrong password (counted, see ``count_failure``) -> inactive ->
+    expired technical password.
+    """
     if not header:
         raise GatewayError(
             401,
@@ -173,22 +273,37 @@ def check_account(s: Session, header: str | None) -> Caller:
             "Missing header cpro-account: base64 of 'login:password' of a Chorus Pro "
             "technical account.",
         )
+    key = hashlib.sha256(header.strip().encode("utf-8", "surrogatepass")).hexdigest()
+    caller = _callers.get(key)
+    now: datetime = clock.utcnow_naive()
+    if isinstance(caller, Caller):
+        g.cpro_login = caller.user.login  # the control plane's journal shows it
+        expires = caller.user.password_expires_at
+        if not (caller.user.is_technical and expires is not None and expires <= now):
+            return caller
+    generation = state.generation()
     login, password = _decode_account(header)
-    g.cpro_login = login  # the control plane's journal shows it
-    user = s.scalars(select(User).where(User.login == login)).first()
-    if user is None or not _password_ok(user, login, password):
-        raise GatewayError(
-            401, "invalid_cpro_account", "Wrong login or password in the cpro-account header."
-        )
+    g.cpro_login = login
+    values = s.execute(select(*_ACCOUNT_COLUMNS).where(User.login == login)).first()
+    if values is None:
+        raise _wrong_account()
+    user = Account(*values)
+    if user.locked_until is not None and user.locked_until > now:
+        raise _locked(login)
+    if not _password_ok(user, login, password):
+        if count_failure(current_app.config["SANDBOX"], user.id) is not None:
+            raise _locked(login)
+        raise _wrong_account()
+    if user.failed_logins or user.locked_until is not None:
+        if not clear_failures(user.id):
+            raise _locked(login)
+        user = Account(**{**user.__dict__, "failed_logins": 0, "locked_until": None})
     if user.statut != "ACTIF":
         raise GatewayError(
             401,
             "inactive_cpro_account",
             f"The Chorus Pro account {login} is not active (statut {user.statut}).",
         )
-    now: datetime = clock.utcnow_naive()
-    if user.locked_until is not None and user.locked_until > now:
-        raise GatewayError(401, "locked_cpro_account", f"The Chorus Pro account {login} is locked.")
     if user.is_technical:
         if user.password_expires_at is not None and user.password_expires_at <= now:
             raise GatewayError(
@@ -199,4 +314,12 @@ def check_account(s: Session, header: str | None) -> Caller:
                 "structure's gestionnaire principal must reset it on the portal "
                 "(Gestionnaire > Structures > Compte technique).",
             )
-    return Caller(user=user, s=s)
+    caller = _resolve(s, user)
+    _callers.put(key, generation, caller)
+    return caller
+
+
+def _wrong_account() -> GatewayError:
+    return GatewayError(
+        401, "invalid_cpro_account", "Wrong login or password in the cpro-account header."
+    )

@@ -95,6 +95,45 @@ def _role(value: str) -> str:
 
 bp.after_request(no_store)  # pages carry personal data and one-time links
 
+# Every error of the account rules has a French page (title, HTTP status). A view
+# handles the errors it expects where it can do better (a form shown again, a link
+# page); whatever escapes a view ends here, never as a 500. tests/test_portal_errors.py
+# checks that each class of sandbox.accounts.errors has its own row.
+ERROR_PAGES: dict[type[Exception], tuple[str, int]] = {
+    errors.AccountError: ("Action impossible", 400),
+    errors.ValidationErrors: ("Formulaire incorrect", 400),
+    errors.LinkError: ("Lien d'activation inutilisable", 400),
+    errors.UnknownLinkError: ("Lien d'activation inconnu", 404),
+    errors.ExpiredLinkError: ("Lien d'activation expiré", 410),
+    errors.UsedLinkError: ("Lien d'activation déjà utilisé", 410),
+    errors.RevokedLinkError: ("Lien d'activation remplacé", 410),
+    errors.RattachementPendingError: ("Rattachement en cours de validation", 403),
+    errors.RattachementRefusedError: ("Rattachement refusé", 403),
+    errors.WeakPasswordError: ("Mot de passe refusé", 400),
+    errors.AlreadyActiveError: ("Compte déjà activé", 409),
+    errors.AuthenticationError: ("Connexion impossible", 401),
+    errors.InvalidCredentialsError: ("Connexion impossible", 401),
+    errors.AccountNotActivatedError: ("Compte non activé", 403),
+    errors.AccountLockedError: ("Compte bloqué", 423),
+    errors.TechnicalAccountLoginError: ("Compte technique", 403),
+    errors.InvalidCodeError: ("Code de vérification incorrect", 401),
+    errors.RattachementNotFoundError: ("Demande introuvable", 404),
+    errors.RattachementAlreadyDecidedError: ("Demande déjà traitée", 409),
+    errors.NotGestionnaireError: ("Action non autorisée", 403),
+}
+LOGIN_LINK_ERRORS = (errors.AlreadyActiveError, errors.UsedLinkError, errors.AccountLockedError)
+
+
+def error_page(error: errors.AccountError):
+    """The French page of an account-rule error (the nearest class's row of ERROR_PAGES)."""
+    title, status = next(ERROR_PAGES[kind] for kind in type(error).__mro__
+                         if kind in ERROR_PAGES)
+    return render_template("portal/message.html", title=title, message=error.message,
+                           login_link=isinstance(error, LOGIN_LINK_ERRORS)), status
+
+
+bp.register_error_handler(errors.AccountError, error_page)
+
 
 # Accueil ---------------------------------------------------------------------
 
@@ -112,7 +151,7 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
     settings = _settings()
     captcha_id = None
     if settings.captcha_mode != "off":
-        captcha_id = captcha.new_challenge(db.session())
+        captcha_id = captcha.new_challenge()
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
     form.pays.choices = [choice(code, name) for code, name in countries.choices()]
@@ -186,7 +225,7 @@ def confirmation():
 @bp.get("/captcha/<captcha_id>.png")
 def captcha_image(captcha_id: str):
     """The captcha's image (404 once used or expired)."""
-    png = captcha.image_png(db.session(), captcha_id[:32])
+    png = captcha.image_png(db.session(), captcha_id)
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
@@ -289,8 +328,7 @@ def nouveau_lien_depuis_lien(token: str):
     except errors.UnknownLinkError as error:
         return _link_error_page(error)
     except errors.AlreadyActiveError as error:
-        return render_template("portal/message.html", title="Compte déjà activé",
-                               message=error.message, login_link=True), 409
+        return error_page(error)
     return render_template("portal/nouveau_lien_envoye.html")
 
 
@@ -448,12 +486,8 @@ def _decide(rattachement_id: int, decision: str):
             db.session(), _settings(), rattachement_id, decision,
             commentaire=form.commentaire.data, decided_by=user,
         )
-    except errors.NotGestionnaireError as error:
-        return render_template("portal/message.html", title="Action non autorisée",
-                               message=error.message), 403
-    except errors.RattachementNotFoundError as error:
-        return render_template("portal/message.html", title="Demande introuvable",
-                               message=error.message), 404
+    except (errors.NotGestionnaireError, errors.RattachementNotFoundError) as error:
+        return error_page(error)
     except errors.RattachementAlreadyDecidedError as error:
         flash(error.message, "error")
         return redirect(url_for("portal.demandes"), 303)

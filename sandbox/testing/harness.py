@@ -118,12 +118,15 @@ def start_stack(
     workers: int = 2,
     threads: int = 4,
     mailpit_bin: str | None = None,
+    ignore_duplicate_ids: bool = True,
 ) -> RunningStack:
     """Start Mailpit and the sandbox on free loopback ports; return how to reach them.
 
     ``settings`` are SANDBOX_* variables (without the prefix, lower or upper case).
     The database is a fresh SQLite file in ``workdir`` unless ``database_url`` is given,
     or a fresh PostgreSQL database when ``SANDBOX_TEST_DATABASE_URL`` names a server.
+    ``ignore_duplicate_ids=False`` makes Mailpit store every copy of a Message-ID, so
+    that what crossed SMTP can be counted.
     """
     check_setting_names(settings or {})
     work = Path(workdir or tempfile.mkdtemp(prefix="chorus-sandbox-"))
@@ -144,6 +147,7 @@ def start_stack(
         http_port=http_port,
         database=str(work / "mailpit.db"),
         log_path=str(work / "mailpit.log"),
+        ignore_duplicate_ids=ignore_duplicate_ids,
     ).start()
     env = {
         "SANDBOX_DATABASE_URL": database_url,

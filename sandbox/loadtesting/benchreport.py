@@ -1,0 +1,165 @@
+"""The Markdown of `make bench`: figures against the targets of issue 13.
+
+Every run shows the server's CPU-ms per unit of work (request, flow) next to its
+rate and latencies, with Mailpit's and Locust's CPU apart: on a box shared with
+other work the rate is noisy, the CPU per request much less so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RESET_MAX_STRUCTURES = 100_000  # reset is timed up to this size only
+
+# Issue 13's targets.
+API_RATIO = 0.5  # API read mix req/s over the ceiling's, same run
+API_P99_MS = 50.0
+API_CPU_MS = 1.5  # server CPU-ms per call
+FLOWS_PER_S = 60.0
+FLOW_CPU_MS = 20.0  # server CPU-ms per signup → activation → login flow
+MAIL_P95_MS = 1000.0
+SCALE_RATIO = 1.5
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("met" if ok else "**missed**")
+
+
+def _s(value: float | None, count: int = 0) -> str:
+    if value is None:
+        return "not timed (a full re-seed)" if count > RESET_MAX_STRUCTURES else "not available"
+    return f"{value:.2f} s"
+
+
+def cpu_cell(cpu: dict | None, unit: str = "request") -> str:
+    """'3.10 server (Mailpit 0.00, Locust 1.20) CPU-ms per request'."""
+    if not cpu or cpu.get("server_ms") is None:
+        return "-"
+    idle = cpu.get("server_idle_ms_per_s")
+    return (f"**{_cpu(cpu['server_ms'])}** (Mailpit {_cpu(cpu['mailpit_ms'])}, Locust "
+            f"{_cpu(cpu['locust_ms'])}) per {unit}"
+            + (f"; server idle {idle:.0f} CPU-ms/s" if idle is not None else ""))
+
+
+def _server_line(r: dict) -> str:
+    server = r.get("server") or {}
+    kind = server.get("kind", "gunicorn gthread")
+    layout = f"{server.get('workers', 2)} workers × {server.get('threads', 4)} threads"
+    m = r["machine"]
+    return (f"Server: {kind} {layout}, SQLite; load profile "
+            f"{', '.join(f'{k}={v}' for k, v in r['profile'].items())}; Locust in one process "
+            f"on the same box; each run {r['duration']}. Load average at start: {m['load1']:.2f}.")
+
+
+def markdown(r: dict) -> str:  # noqa: C901
+    """The figures against the targets of issue 13, as a Markdown table."""
+    m = r["machine"]
+    lines = [
+        f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), {m['os']}, Python "
+        f"{m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        _server_line(r),
+    ]
+    if r.get("note"):
+        lines.append(f"Note: {r['note']}")
+    lines += ["", "| Measure | Figure | Server CPU-ms (Mailpit, Locust) | Target | Verdict |",
+              "|---|---|---|---|---|"]
+    c, a = r.get("ceiling"), r.get("api") or {}
+    if c:
+        lines.append(f"| Ceiling (`GET {c['path']}`) | {c['rps']:.0f} req/s, p50 {_ms(c['p50'])}, "
+                     f"p95 {_ms(c['p95'])}, p99 {_ms(c['p99'])} | {cpu_cell(c.get('cpu'))} "
+                     "| - | - |")
+        cpu = (a.get("cpu") or {}).get("server_ms")
+        ratio = a.get("cpu_ratio")
+        ok = a["ratio"] >= API_RATIO and a["p99"] < API_P99_MS and cpu is not None \
+            and cpu <= API_CPU_MS
+        lines.append(
+            f"| API read mix, {a['users']} users | {a['rps']:.0f} req/s ({a['ratio']:.0%} of "
+            f"ceiling), p50 {_ms(a['p50'])}, p95 {_ms(a['p95'])}, p99 {_ms(a['p99'])}, "
+            f"{a['failures']} failures | {cpu_cell(a.get('cpu'))}"
+            f"{f'; {ratio:.1f}× the ceiling' if ratio else ''} | ≥ {API_RATIO:.0%} of ceiling, "
+            f"p99 < {API_P99_MS:.0f} ms, ≤ {API_CPU_MS} CPU-ms per call | {_verdict(ok)} |")
+    for label, f in r["flows"].items():
+        main = label == "load-profile"
+        cpu = (f.get("cpu") or {}).get("server_ms")
+        target = (f"≥ {FLOWS_PER_S:.0f} flows/s, ≤ {FLOW_CPU_MS:.0f} CPU-ms per flow, mail "
+                  f"p95 < 1 s, no mail lost") if main else "-"
+        ok = (f["flows_per_s"] >= FLOWS_PER_S and f["mail_p95"] < MAIL_P95_MS and f["checks_ok"]
+              and cpu is not None and cpu <= FLOW_CPU_MS) if main else None
+        per_request = (f.get("cpu_per_request") or {}).get("server_ms")
+        lines.append(
+            f"| Signup→activation→login ({label}, `{f['hash']}`), {f['users']} users | "
+            f"{f['flows_per_s']:.1f} flows/s ({f['activations']} completed, {f['signups']} "
+            f"signups), mail p50 {_ms(f['mail_p50'])}, p95 {_ms(f['mail_p95'])}, checks "
+            f"{'passed' if f['checks_ok'] else 'FAILED'} | {cpu_cell(f.get('cpu'), 'flow')}"
+            f"{f'; {per_request:.2f} per request' if per_request else ''} | {target} "
+            f"| {_verdict(ok)} |")
+    inv = r.get("invoices")
+    if inv:
+        lines.append(
+            f"| Invoice deposits, {inv['users']} users (deposit → CR → search → history) | "
+            f"{inv['deposits_per_s']:.1f} deposits/s ({inv['deposits']} deposits), "
+            f"deposer/flux → IN_INTEGRE p50 {_ms(inv['integration_p50'])}, "
+            f"p95 {_ms(inv['integration_p95'])}, {inv['failures']} failures, checks "
+            f"{'passed' if inv['checks_ok'] else 'FAILED'} | {cpu_cell(inv.get('cpu'), 'deposit')} "
+            f"| - | - |")
+    scale = {int(k): v for k, v in r["scale"].items()}
+    for count, s in sorted(scale.items()):
+        if "error" in s:
+            lines.append(f"| Scale {count:,} structures | not measured: {s['error'][:120]} "
+                         "| | | |")
+            continue
+        lines.append(
+            f"| Scale {count:,} structures{' (prepared db)' if s['prepared_db'] else ''} | "
+            f"rechercher [identifiant] p95 {_ms(s['rechercher_p95'])}, consulter p95 "
+            f"{_ms(s['consulter_p95'])}, rechercher [raison sociale] p95 "
+            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users); "
+            f"start (seed) {s['start_seconds']:.0f} s; reset {_s(s['reset_seconds'], count)}; "
+            f"server RSS {s['rss_mib']:.0f} MiB | {cpu_cell(s.get('cpu'))} | | |")
+    if 10_000 in scale and 1_000_000 in scale and "error" not in scale[10_000] \
+            and "error" not in scale[1_000_000]:
+        base, big = scale[10_000]["rechercher_p95"], scale[1_000_000]["rechercher_p95"]
+        ratio = big / base if base else 0.0
+        lines.append(f"| rechercher [identifiant] p95 at 1M / at 10k, full mix | {ratio:.2f}× "
+                     f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO and base > 0)} |")
+        small, large = scale[10_000], scale[1_000_000]
+        if small.get("lookups_rechercher_p95"):
+            ratio = large["lookups_rechercher_p95"] / small["lookups_rechercher_p95"]
+            lines.append(
+                f"| rechercher [identifiant] p95 at 1M / at 10k, lookups only (no raison sociale "
+                f"search) | {ratio:.2f}× ({_ms(small['lookups_rechercher_p95'])} → "
+                f"{_ms(large['lookups_rechercher_p95'])}; consulter "
+                f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
+                f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO)} |")
+    if "reset_seconds_default_seed" in r:
+        lines.append(f"| Reset (default seed, median of 3) | "
+                     f"{_s(r['reset_seconds_default_seed'])} | | - | - |")
+    profiles = [("API read mix", a.get("profile"))] + [
+        (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()] + [
+        (f"API mix at {int(count):,} structures", s.get("profile"))
+        for count, s in r["scale"].items()]
+    for title, frames in profiles:
+        if frames:
+            lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "
+                      "inclusive % of samples, threads waiting for work left out):", ""]
+            lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
+    return "\n".join(lines) + "\n"
+
+
+def append_entry(path: Path, results: dict, table: str, out: Path) -> None:
+    """Append a dated entry (figures against targets) to docs/performance.md."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text("# Performance\n\nDated entries written by `make bench` "
+                        "(newest last). How to read them: docs/load.md.\n")
+    stamp = results["startedAt"][:16].replace("T", " ")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n## {stamp} UTC — `make bench`\n\n{table}\nRaw results: `{out}/bench.json`"
+                     " (not committed).\n")
