@@ -192,3 +192,10 @@ def test_reset_clears_the_policies(chorus_reset):
     assert put.status_code == 200, put.text
     chorus_reset.reset()
     assert requests.get(f"{chorus_reset.url}{CONTROL}/policies", timeout=10).json()["count"] == 0
+
+
+def test_the_dashboard_shows_the_latest_flux_and_invoices(chorus, api):  # noqa: ANN001
+    numero, flux = _deposit(chorus, api)
+    html = requests.get(f"{chorus.url}/_sandbox/", timeout=10).text
+    panel = html.split('id="latest-flux"', 1)[1]
+    assert flux in panel and numero in panel and "MISE_A_DISPOSITION" in panel

@@ -29,7 +29,7 @@ def _csrf(visitor: PortalClient, page: str) -> str:
     return find_form(answer.text, page).fields["csrf_token"]
 
 
-def _upload(visitor: PortalClient, content: bytes, name: str, syntaxe: str):
+def _upload(visitor: PortalClient, content: bytes, name: str, syntaxe: str):  # noqa: ANN202
     return visitor.http.post(
         visitor.url("/factures/deposer"),
         data={"csrf_token": _csrf(visitor, "/factures/deposer"), "syntaxe": syntaxe},
@@ -45,14 +45,14 @@ def _row(html: str, numero: str) -> str:
 
 
 @pytest.fixture
-def supplier(chorus) -> PortalClient:
+def supplier(chorus) -> PortalClient:  # noqa: ANN001
     gp = chorus.credentials()["gestionnaire"]
     visitor = chorus.portal()
     assert visitor.login(gp["login"], gp["password"]).status_code == 303
     return visitor
 
 
-def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
+def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):  # noqa: ANN001
     numero = f"PRT-{uuid.uuid4().hex[:10].upper()}"
     siret = chorus.credentials()["structure"]["identifiant"]
     content = ex.cii(
@@ -71,7 +71,7 @@ def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
         "the deposited invoice is integrated",
         interval=0.3,
     )
-    assert "Mise a disposition" in supplier.get("/factures/emises").text
+    assert "Mise à disposition" in supplier.get("/factures/emises").text
 
     recipient_account = chorus.signup()
     with db.new_session() as s:
@@ -109,7 +109,7 @@ def test_deposit_follow_and_reject_through_the_portal(chorus, supplier):
         (b"<x/>", "f.xml", "PAS_UNE_SYNTAXE", "Syntaxe inconnue"),
     ],
 )
-def test_bad_uploads_are_refused_in_french(supplier, content, name, syntaxe, expected):
+def test_bad_uploads_are_refused_in_french(supplier, content, name, syntaxe, expected):  # noqa: ANN001
     before = supplier.get("/factures/emises").text.count("data-flux=")
     answer = _upload(supplier, content, name, syntaxe)
     assert answer.status_code == 400
@@ -117,7 +117,7 @@ def test_bad_uploads_are_refused_in_french(supplier, content, name, syntaxe, exp
     assert supplier.get("/factures/emises").text.count("data-flux=") == before
 
 
-def test_pages_need_a_login_and_a_csrf_token(chorus, supplier):
+def test_pages_need_a_login_and_a_csrf_token(chorus, supplier):  # noqa: ANN001
     anonymous = chorus.portal()
     for page in ("/factures/emises", "/factures/deposer", "/factures/recues"):
         assert anonymous.get(page, allow_redirects=False).status_code in (302, 303)

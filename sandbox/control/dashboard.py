@@ -86,7 +86,17 @@ def dashboard() -> Response:
         mailpit_error=mailpit_error,
         mailpit_url=settings.mailpit_url,
         notice=request.args.get("notice"),
+        factures=_factures_panel(),
     ), mimetype="text/html")
+
+
+def _factures_panel() -> dict | None:
+    """The Factures area's latest flux and invoices (None without that area)."""
+    try:
+        from sandbox.factures.control import dashboard_panel
+    except ModuleNotFoundError:
+        return None
+    return dashboard_panel()
 
 
 @bp.post("/dashboard/reset")

@@ -474,3 +474,11 @@ def delete_policy(policyId: int) -> None:
     with db.transaction() as s:
         if not policies.delete_policy(s, policyId):
             raise ControlError(f"no policy {policyId}", 404)
+
+
+def dashboard_panel(limit: int = 10) -> dict:
+    """The latest flux and invoices with their states (the dashboard's Factures panel)."""
+    s = db.session()
+    flux = list(s.scalars(select(Flux).order_by(Flux.id.desc()).limit(limit)))
+    factures = list(s.scalars(select(Facture).order_by(Facture.id.desc()).limit(limit)))
+    return {"flux": flux_views(s, flux), "factures": factures_views(s, factures)}

@@ -49,8 +49,18 @@ class TraiterForm(FlaskForm):
     motif = StringField("Motif", validators=[Length(max=2000)])
 
 
+# The portal's French labels (the others: the code, de-underscored).
+LIBELLES = {
+    "DEPOSEE": "Déposée", "EN_COURS_ACHEMINEMENT": "En cours d'acheminement",
+    "MISE_A_DISPOSITION": "Mise à disposition", "REJETEE": "Rejetée", "SUSPENDUE": "Suspendue",
+    "COMPLETEE": "Complétée", "SERVICE_FAIT": "Service fait", "MANDATEE": "Mandatée",
+    "MISE_EN_PAIEMENT": "Mise en paiement", "COMPTABILISEE": "Comptabilisée",
+    "MISE_A_DISPOSITION_COMPTABLE": "Mise à disposition comptable", "A_RECYCLER": "À recycler",
+}
+
+
 def _libelle(statut: str) -> str:
-    return statut.replace("_", " ").capitalize()
+    return LIBELLES.get(statut, statut.replace("_", " ").capitalize())
 
 
 bp.add_app_template_filter(_libelle, "libelle_statut")
