@@ -34,6 +34,7 @@ NOT_API_PREFIXES = {
     "GET  /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",
     "GET /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",
     "PUT /_sandbox/": "control-plane reference notation (tests/test_control_*.py)",
+    "POST   /_sandbox/": "control-plane reference notation (tests/test_factures_control.py)",
     ".venv/bin/locust": "load-test command lines (tests/test_load_smoke.py)",
     "# master": "distributed Locust command lines",
     "def test_": "a pytest example (docs/examples/, run by tests/test_plugin_*.py)",
@@ -42,16 +43,29 @@ NOT_API_PREFIXES = {
     "Done: ": "sample output of the seeding command",
     "Entite;Libelle;Valeur": "sample CSV of a data set",
     "description: ": "sample fixture file (tests/test_seeding_fixtures.py loads fixtures/)",
+    "chorus-sandbox clock advance": "the shell client (tests/test_cli_remote.py runs each command)",
 }
+# A block introduced as "(after the ... session above ...)" continues the first runnable
+# block of the same language in its file: the two run together.
+CONTINUES = re.compile(r"\(after the\b[^)]*above")
 
 
 def blocks() -> list[tuple[str, int, str, str]]:
     found = []
     for path in DOC_FILES:
         text = path.read_text(encoding="utf-8")
+        first: dict[str, str] = {}  # language -> the file's first runnable block
+        previous_end = 0
         for match in FENCE.finditer(text):
             line = text[: match.start()].count("\n") + 1
-            found.append((path.name, line, match.group(1), match.group(2)))
+            lang, body = match.group(1), match.group(2)
+            lead_in = text[previous_end: match.start()]
+            previous_end = match.end()
+            if CONTINUES.search(lead_in) and lang in first:
+                body = first[lang] + "\n" + body
+            elif lang in ("sh", "bash", "python") and CALLS_API.search(body):
+                first.setdefault(lang, body)
+            found.append((path.name, line, lang, body))
     return found
 
 

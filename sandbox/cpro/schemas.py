@@ -9,6 +9,10 @@ and 5): input ``ACTIF``/``INACTIF`` but output ``ACTIVE``/``INACTIVE``,
 Request models ignore unknown fields (real clients send extra ones, such as
 ``idUtilisateurCourant``) and tolerate two known client bugs: ``triSense`` for
 ``triSens`` and a trailing space in ``"Ascendant "``.
+
+Why this size (over ~400 lines): Declarative pydantic models of the Structures, Utilisateurs
+and Transverses operations, with the real field names; splitting them would hide the API's
+shape.
 """
 
 from __future__ import annotations

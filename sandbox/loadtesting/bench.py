@@ -4,6 +4,10 @@ Each measure is a short Locust run (the runner of ``make load``) on a fresh stac
 the ceiling, the API read mix, signup→activation flows (load profile, then the
 default hash cost), ``rechercher``/``consulter`` at several structure counts, the
 reset time and the server's memory. Targets come from issue 7.
+
+Why this size (over ~400 lines): The bench's parts (ceiling, API mix, flows, invoices,
+scale) run in one sequence that shares one results document; rendering is in benchreport,
+CPU readings in procstat.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """The portal's pages: parse the form, call the account rules (sandbox/accounts/), render
-French HTML."""
+French HTML.
+
+Why this size (over ~400 lines): Every page of the account flow (signup, activation, login,
+second factor, demandes), each a few lines over the account rules; the rules themselves are
+in sandbox/accounts.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ extra fields forbidden); an error names the file, the line and the field. Loadin
 is an upsert on natural keys (structure identifiant, service code, user login,
 rattachement user+structure, OAuth client_id) in one transaction, so loading the
 same file twice changes nothing the second time. The format is in docs/seeding.md.
+
+Why this size (over ~400 lines): The fixture file's schema (pydantic) and its idempotent
+loader are one contract: each model sits beside the code that applies it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ it for every other choice, and fixed-epoch timestamps. Rows are plain dicts (one
 per table row, every column present) produced in batches, so the same generator
 feeds the cached baseline of ``reset`` (a few thousand rows) and the streamed
 million-structure seed (never all in memory).
+
+Why this size (over ~400 lines): The deterministic generation of the seeded world in one
+pass over one random stream: moving parts out would change the draw order and so every
+seeded value.
 """
 
 from __future__ import annotations
