@@ -18,13 +18,12 @@ import time
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy import select
 
-from sandbox import db, security
+from sandbox import db, security, surfaces
 from sandbox.control import faults, journal
 from sandbox.models import AccessToken, OAuthClient
 
 log = logging.getLogger("sandbox.control")
 
-API_PREFIXES = ("/cpro/", "/api/")
 _SECRET_FIELDS = re.compile(r"((?:password|client_secret)[^=&]*=)[^&]*", re.IGNORECASE)
 
 STATUS_TEXT = {
@@ -38,7 +37,7 @@ STATUS_TEXT = {
 
 def is_api(path: str) -> bool:
     """Tell whether ``path`` belongs to the PISTE API (JSON) rather than the portal."""
-    return path.startswith(API_PREFIXES) or path == "/openapi.json"
+    return surfaces.surface_of(path) is surfaces.API  # the one table of prefixes
 
 
 def refusal(status: int, title: str, message: str, error: str) -> Response:
