@@ -257,6 +257,19 @@ class Espace(Base):
     __table_args__ = (Index("ix_espaces_structure", "structure_id"),)
 
 
+class PortalSession(Base):
+    """A portal login, kept server-side so that logging out ends it for every copy of
+    the cookie (issue #14.8): the signed cookie carries only ``id`` and the user's id;
+    a session is valid while its row exists with ``ended_at`` NULL."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's sid
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class ActionToken(Base):
     """A single-use token sent by e-mail (activation, password reset, second factor).
 

@@ -4,6 +4,7 @@ the account-state and second-factor rules of the account rules."""
 from __future__ import annotations
 
 import pytest
+import requests
 from portal_support import PASSWORD, activation_link, address, signup_values, visitor
 from sqlalchemy import select
 
@@ -145,3 +146,22 @@ def test_unknown_login_and_wrong_password_say_the_same_thing(base_url, mailpit):
     assert wrong.status_code == unknown.status_code == 401
     assert words(wrong) == words(unknown)
     assert "incorrect" in words(wrong)
+
+
+def test_a_cookie_saved_before_logout_opens_nothing_afterwards(chorus):
+    """#14.8: logging out ends the session server-side, for every copy of the cookie."""
+    account = chorus.signup()
+    visitor = chorus.portal()
+    assert visitor.login(account.login, account.password).status_code == 303
+    saved = requests.Session()
+    saved.cookies.update(visitor.http.cookies)
+    before = saved.get(visitor.url("/mon-compte"), allow_redirects=False, timeout=30)
+    assert before.status_code == 200
+    assert visitor.logout().status_code == 303
+    again = saved.get(visitor.url("/mon-compte"), allow_redirects=False, timeout=30)
+    assert again.status_code in (302, 303) and "/connexion" in again.headers["Location"]
+    # A new login opens a new session; the old cookie stays dead.
+    assert visitor.login(account.login, account.password).status_code == 303
+    assert visitor.get("/mon-compte").status_code == 200
+    dead = saved.get(visitor.url("/mon-compte"), allow_redirects=False, timeout=30)
+    assert dead.status_code in (302, 303)

@@ -1,7 +1,9 @@
 """Who is logged in to the portal: ``current_user()``, ``@login_required``.
 
-The session cookie (signed, HttpOnly, SameSite=Lax) holds the user's id; the user
-is read once per request. Other areas' portal pages use these two names.
+The session cookie (signed, HttpOnly, SameSite=Lax) holds the user's id and a random
+session id whose hash is a ``portal_sessions`` row: logging out ends that row, so a copy
+of the cookie saved before logout opens nothing afterwards (#14.8). The user is read once
+per request. Other areas' portal pages use these two names.
 """
 
 from __future__ import annotations
@@ -11,12 +13,26 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import g, redirect, request, session, url_for
+from sqlalchemy import select, update
 
-from sandbox import db
-from sandbox.models import User
+from sandbox import clock, db, security
+from sandbox.models import PortalSession, User
+from sandbox.vocabulary import StatutUtilisateur
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SESSION_KEY = "uid"
+_SID_KEY = "sid"
+
+
+def _live(user_id: int, sid: str | None) -> bool:
+    if not sid:
+        return False
+    found = db.session().scalar(
+        select(PortalSession.user_id).where(
+            PortalSession.id == security.token_hash(sid), PortalSession.ended_at.is_(None)
+        )
+    )
+    return found == user_id
 
 
 def current_user() -> User | None:
@@ -26,11 +42,17 @@ def current_user() -> User | None:
     user = None
     user_id = session.get(_SESSION_KEY)
     if user_id is not None:
-        candidate = db.session().get(User, user_id)
-        if candidate is not None and candidate.statut == "ACTIF" and not candidate.is_technical:
+        live = _live(user_id, session.get(_SID_KEY))
+        candidate = db.session().get(User, user_id) if live else None
+        if (
+            candidate is not None
+            and candidate.statut == StatutUtilisateur.ACTIF
+            and not candidate.is_technical
+        ):
             user = candidate
         else:
             session.pop(_SESSION_KEY, None)
+            session.pop(_SID_KEY, None)
     g.portal_user = user
     return user
 
@@ -38,12 +60,30 @@ def current_user() -> User | None:
 def login_user(user: User) -> None:
     """Open a portal session for ``user`` (a fresh session: nothing carried over)."""
     session.clear()
+    sid = security.token_urlsafe()
+    s = db.session()
+    with db.unit_of_work(s):
+        s.add(PortalSession(id=security.token_hash(sid), user_id=user.id,
+                            created_at=clock.utcnow_naive()))
     session[_SESSION_KEY] = user.id
+    session[_SID_KEY] = sid
     g.portal_user = user
 
 
 def logout_user() -> None:
-    """Close the portal session."""
+    """Close the portal session, for every copy of its cookie."""
+    sid = session.get(_SID_KEY)
+    if sid:
+        s = db.session()
+        with db.unit_of_work(s):
+            s.execute(
+                update(PortalSession)
+                .where(
+                    PortalSession.id == security.token_hash(sid),
+                    PortalSession.ended_at.is_(None),
+                )
+                .values(ended_at=clock.utcnow_naive())
+            )
     session.clear()
     g.portal_user = None
 
