@@ -31,7 +31,7 @@ from sandbox import clock
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
 from sandbox.factures import errors
-from sandbox.factures.models import Facture, FactureAction, append_status
+from sandbox.factures.models import Facture, FactureAction, append_status, user_row
 from sandbox.factures.suivi_schemas import (
     RecupererEtatsTraitementParam,
     RecupererEtatsTraitementRetour,
@@ -184,6 +184,7 @@ def record_action(
     s: Session, facture: Facture, code: str, user: User, *, at: datetime | None = None
 ) -> FactureAction:
     """Append a user action (historiquesDesActionsUtilisateurs): TELECHARGEMENT_FACTURE..."""
+    user = user_row(s, user) or user
     action = FactureAction(
         facture_id=facture.id,
         code=code,

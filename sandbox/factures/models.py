@@ -308,6 +308,14 @@ event.listen(
 )
 
 
+def user_row(s: Session, user: object | None) -> User | None:
+    """The ``users`` row of ``user``: the gateway hands handlers a cached ``Account``
+    snapshot (id, login, rights fields), not the row with the names history needs."""
+    if user is None or isinstance(user, User):
+        return user
+    return s.get(User, user.id)  # type: ignore[attr-defined]
+
+
 def append_status(
     s: Session,
     facture: Facture,
@@ -327,6 +335,7 @@ def append_status(
     if facture.id is None:
         s.add(facture)
         s.flush()
+    user = user_row(s, user)
     row = FactureStatut(
         facture_id=facture.id,
         statut=str(statut),
