@@ -101,3 +101,49 @@ def test_wrong_passwords_lock_the_account(session, settings, sign_up):
         login.authenticate(session, settings, result.user.login, PASSWORD)
     clock.set_offset(timedelta(minutes=settings.login_lock_minutes + 1).total_seconds())
     assert login.authenticate(session, settings, result.user.login, PASSWORD).id == result.user.id
+
+
+def _last_code(session, login: str) -> str:
+    import re
+
+    from sandbox.models import OutboxMail
+
+    mail = (session.query(OutboxMail)
+            .filter(OutboxMail.to_addr == login, OutboxMail.kind == "code_connexion")
+            .order_by(OutboxMail.id.desc()).first())
+    assert mail is not None, "no login code was mailed"
+    return re.search(r"\b(\d{6})\b", mail.body_text).group(1)
+
+
+def test_second_factor_code_works_once_and_a_new_one_replaces_it(session, settings, sign_up):
+    from sandbox.accounts import second_factor
+
+    result = sign_up()
+    user = activation.activate(session, settings, token_of(result), PASSWORD)
+    second_factor.start_second_factor(session, settings, user.id)
+    first = _last_code(session, user.login)
+    second_factor.start_second_factor(session, settings, user.id)
+    latest = _last_code(session, user.login)
+    if latest != first:  # the earlier code was revoked by the new one
+        with pytest.raises(errors.InvalidCodeError):
+            second_factor.verify_second_factor(session, settings, user.id, first)
+    assert second_factor.verify_second_factor(session, settings, user.id, latest).id == user.id
+    with pytest.raises(errors.InvalidCodeError):  # single use
+        second_factor.verify_second_factor(session, settings, user.id, latest)
+
+
+def test_wrong_second_factor_codes_lock_the_account(session, settings, sign_up):
+    from sandbox.accounts import second_factor
+
+    result = sign_up()
+    user = activation.activate(session, settings, token_of(result), PASSWORD)
+    second_factor.start_second_factor(session, settings, user.id)
+    good = _last_code(session, user.login)
+    wrong = f"{(int(good) + 1) % 1_000_000:06d}"
+    for _ in range(settings.login_max_failures - 1):
+        with pytest.raises(errors.InvalidCodeError):
+            second_factor.verify_second_factor(session, settings, user.id, wrong)
+    with pytest.raises(errors.AccountLockedError):
+        second_factor.verify_second_factor(session, settings, user.id, wrong)
+    with pytest.raises(errors.AccountLockedError):  # even the right code, while locked
+        second_factor.verify_second_factor(session, settings, user.id, good)
