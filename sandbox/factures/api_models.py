@@ -16,6 +16,10 @@ from sandbox.cpro.schemas import Pagination, ParametresRetour, Request, Response
 from sandbox.factures.suivi_schemas import OptId, OptStatut, OptStr
 from sandbox.vocabulary import EtatFlux, SyntaxeFlux
 
+# An id inside a list criterion: any 64-bit value (one that matches nothing is no error),
+# never a number the database cannot bind.
+ListId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -100,7 +104,7 @@ class ConsulterCRDetailleRetour(Response):
 
 class DestinataireCritere(Request):
     idDestinataire: OptId = None
-    listeIdServiceExecutant: list[int] | None = None
+    listeIdServiceExecutant: list[ListId] | None = None
     raisonSocialeStuctDmd: OptStr = None
 
 
@@ -120,7 +124,7 @@ class RechercherFactureParFournisseurParam(Request):
     numeroMarche: OptStr = None
     idFournisseur: OptId = None
     idServiceFournisseur: OptId = None
-    idUtilisateurCreateur: list[int] | None = None
+    idUtilisateurCreateur: list[ListId] | None = None
     listeDestinataire: list[DestinataireCritere] | None = None
     cadreFacturation: OptStr = None
     modeDepot: OptStr = None

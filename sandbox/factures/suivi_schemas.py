@@ -136,7 +136,9 @@ class ParamRechercheRecipiendaire(Pagination):
 
 class FournisseurCritere(Request):
     idFournisseur: OptId = None
-    listeIdService: Annotated[list[int] | None, BeforeValidator(_as_list)] = None
+    listeIdService: Annotated[
+        list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None, BeforeValidator(_as_list)
+    ] = None
 
 
 class RechercherFactureParRecipiendaireParam(Request):
