@@ -7,6 +7,7 @@ pytest-mailpit's fixtures are pointed at its Mailpit here.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -29,6 +30,29 @@ def mailpit_config(pytestconfig: pytest.Config, chorus_sandbox) -> MailpitConfig
         poll_interval=0.2,
         domain="example.com",
     )
+
+
+# Names of the sandbox's background threads (sandbox.mail.dispatcher, sandbox.factures.worker).
+BACKGROUND_THREADS = {"outbox", "factures"}
+
+
+@pytest.fixture(autouse=True)
+def no_background_thread_in_the_test_process() -> Iterator[None]:
+    """Fail a test that leaves a sandbox background thread running in this process.
+
+    Stacks run in their own processes; an app built in the test process must be built
+    with ``stack_support.IN_PROCESS`` (why: that constant's comment).
+    """
+    yield
+    leaked = sorted(t.name for t in threading.enumerate() if t.name in BACKGROUND_THREADS)
+    if leaked:
+        from sandbox.factures import worker
+        from sandbox.mail import dispatcher
+
+        worker.stop()
+        dispatcher.stop()
+        pytest.fail(f"background thread(s) {leaked} left running in the test process: "
+                    "build in-process apps with stack_support.IN_PROCESS")
 
 
 @pytest.fixture(scope="session")

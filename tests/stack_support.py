@@ -15,6 +15,17 @@ from flask import Flask
 from sandbox import clock, create_app, db
 from sandbox.testing.harness import RunningStack, start_stack
 
+# Settings of every app built inside the test process: no background thread (the outbox
+# dispatcher, the factures worker) and no Mailpit. A background thread of the test process
+# would work on whatever database the process's engine is bound to at the moment (another
+# stack's, later dropped) and log a traceback at every pass; on Python 3.11 < 3.11.8 a
+# traceback formatted in a thread while the main thread parses an AST (pytest's assertion
+# rewriting, its failure reports) ends the whole session with "SystemError: AST constructor
+# recursion depth mismatch" (CPython gh-106905). tests/conftest.py fails a test that leaves
+# such a thread running.
+IN_PROCESS = {"mail_dispatcher": False, "factures_worker": False,
+              "mailpit_url": "http://127.0.0.1:9"}
+
 
 @contextmanager
 def private_stack(
@@ -47,8 +58,8 @@ def app_factory(database_path: Path) -> Iterator[Callable[..., Flask]]:
     previous_offset = clock.offset()
 
     def make(**overrides: object) -> Flask:
-        settings = {"database_url": f"sqlite:///{database_path}",
-                    "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"}
+        settings: dict[str, object] = {"database_url": f"sqlite:///{database_path}",
+                                       **IN_PROCESS}
         settings.update(overrides)
         return create_app(settings)
 

@@ -17,6 +17,7 @@ from portal_support import (
     visitor,
 )
 from sqlalchemy import func, select
+from stack_support import IN_PROCESS
 
 from sandbox.models import Rattachement, Structure, User
 from sandbox.testing.portal import find_form
@@ -322,7 +323,7 @@ def test_captcha_mode_off_removes_the_captcha(tmp_path, chorus_sandbox):
     from sandbox import create_app, db
 
     app = create_app({"database_url": f"sqlite:///{tmp_path / 'off.db'}",
-                      "captcha_mode": "off", "mail_dispatcher": False})
+                      "captcha_mode": "off", **IN_PROCESS})
     try:
         client = app.test_client()
         page = client.get("/creer-un-compte")

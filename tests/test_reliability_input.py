@@ -31,7 +31,7 @@ from _figures import record
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from stack_support import engine_bound_to, private_stack
+from stack_support import IN_PROCESS, engine_bound_to, private_stack
 
 from sandbox import db
 from sandbox.models import User
@@ -351,8 +351,7 @@ def test_nul_characters_and_overlong_values_never_reach_the_database_as_a_500(fu
 def test_ids_beyond_64_bits_in_urls_are_404_not_500(fuzz_stack, tmp_path):
     from sandbox import create_app
 
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'rules.db'}",
-                      "mail_dispatcher": False, "mailpit_url": "http://127.0.0.1:9"})
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'rules.db'}", **IN_PROCESS})
     db.init_engine(fuzz_stack.database_url)  # create_app bound the engine to its own
     rules = [r for r in app.url_map.iter_rules()
              if any(type(c).__name__.endswith("IntegerConverter")

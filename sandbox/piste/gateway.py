@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security, state
 from sandbox.accounts import rights
+from sandbox.accounts.validation import has_forbidden_characters
 from sandbox.config import Settings
 from sandbox.models import AccessToken, OAuthClient, User
 
@@ -184,6 +185,12 @@ def _decode_account(header: str) -> tuple[str, str]:
             401,
             "invalid_cpro_account",
             "The cpro-account header must be base64 of 'login:password'.",
+        )
+    if has_forbidden_characters(login):
+        # No account has such a login (the signup refuses control characters; PostgreSQL
+        # would even refuse a NUL in the query).
+        raise GatewayError(
+            401, "invalid_cpro_account", "The login of the cpro-account header is not valid."
         )
     return login.strip().lower(), password
 

@@ -16,12 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security
+from sandbox.accounts.validation import has_forbidden_characters
 from sandbox.models import AccessToken, OAuthClient, User
 
 bp = Blueprint("piste_oauth", __name__)
 
 # Scopes a PISTE client may ask for; the answer always says "openid" as PISTE does.
 KNOWN_SCOPES = {"openid", "profile", "resource.READ"}
+CLIENT_ID_MAX = 64  # OAuthClient.client_id's column
 
 
 def create_oauth_client(
@@ -87,6 +89,9 @@ def token():
     g.piste_client_id = client_id  # the control plane's journal shows it
     if not client_id or not client_secret:
         return _error("invalid_request", "Missing parameter: client_id and client_secret.")
+    if len(client_id) > CLIENT_ID_MAX or has_forbidden_characters(client_id):
+        # No client has such an id (a NUL would even be refused by PostgreSQL).
+        return _error("invalid_client", "Bad client credentials")
     s = db.session()
     row = s.execute(
         select(OAuthClient.id, OAuthClient.client_secret).where(OAuthClient.client_id == client_id)
