@@ -246,3 +246,12 @@ def test_the_dashboard_adds_and_removes_an_override(base_url, chorus_client):
         "action": "remove", "revision": chorus_client.faults()["revision"], "index": str(index)})
     assert "Rule+removed" in removed.headers["Location"]
     assert requests.get(f"{base_url}/essai-{marker}", timeout=10).status_code == 404
+
+
+def test_the_dashboard_refuses_a_rule_nested_too_deeply(base_url, chorus_client):
+    dashboard = BaseUrlSession(f"{base_url}/_sandbox/")
+    refused = dashboard.post("dashboard/faults", allow_redirects=False, data={
+        "action": "add", "revision": chorus_client.faults()["revision"] or "",
+        "rule": "[" * 100_000 + "]" * 100_000})
+    assert refused.status_code == 303 and "Rules+unchanged" in refused.headers["Location"]
+    assert chorus_client.faults()["rules"] == []

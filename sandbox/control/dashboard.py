@@ -163,8 +163,8 @@ def dashboard_faults():
         if action == "add":
             try:
                 rule = json.loads(request.form.get("rule", ""))
-            except ValueError as problem:
-                raise ValueError(f"the rule is not JSON ({problem})") from None
+            except (ValueError, RecursionError) as problem:
+                raise ValueError(f"the rule is not JSON ({problem})"[:300]) from None
             notice = "Rule added. " + _change_rules(lambda rules: [*rules, rule])
         elif action == "remove":
             index = request.form.get("index", "")

@@ -101,6 +101,19 @@ class Override:
         self.remove()
 
 
+def _target(path: str, path_regex: str | None, method: str | list[str] | None,
+            probability: float) -> dict[str, Any]:
+    """The targeting part of a fault or override rule."""
+    rule: dict[str, Any] = {"probability": probability}
+    if path_regex is not None:
+        rule["pathRegex"] = path_regex
+    else:
+        rule["path"] = path
+    if method is not None:
+        rule["method"] = method
+    return rule
+
+
 _MATCHER_FIELDS = {"path_glob": "pathGlob", "path_regex": "pathRegex",
                    "body_partial": "bodyPartial", "body_equal": "bodyEqual",
                    "client_id": "clientId"}
@@ -207,13 +220,7 @@ class SandboxClient:
                      latency_ms: float | tuple[float, float] | None = None,
                      path_regex: str | None = None, seed: int | None = None) -> dict:
         """Add a fault rule (beside those in force); return the faults document."""
-        rule: dict[str, Any] = {"probability": probability}
-        if path_regex is not None:
-            rule["pathRegex"] = path_regex
-        else:
-            rule["path"] = path
-        if method is not None:
-            rule["method"] = method
+        rule = _target(path, path_regex, method, probability)
         if drop:
             rule["error"] = {"drop": True}
         elif status is not None:
@@ -222,6 +229,9 @@ class SandboxClient:
             rule["latency"] = {"minMs": latency_ms[0], "maxMs": latency_ms[1]}
         elif latency_ms is not None:
             rule["latency"] = {"ms": latency_ms}
+        return self._append_rule(rule, seed)
+
+    def _append_rule(self, rule: dict, seed: int | None = None) -> dict:
         current = self.faults()
         body = {"rules": [*current["rules"], rule],
                 "seed": current["seed"] if seed is None else seed}
@@ -242,20 +252,13 @@ class SandboxClient:
             response["body"] = body
         if headers:
             response["headers"] = headers
-        rule: dict[str, Any] = {"name": name, "response": response, "probability": probability}
-        if path_regex is not None:
-            rule["pathRegex"] = path_regex
-        else:
-            rule["path"] = path
-        if method is not None:
-            rule["method"] = method
+        rule = {"name": name, "response": response,
+                **_target(path, path_regex, method, probability)}
         if body_partial is not None:
             rule["bodyPartial"] = body_partial
         if times is not None:
             rule["times"] = times
-        current = self.faults()
-        self._control("PUT", "faults", json={"rules": [*current["rules"], rule],
-                                             "seed": current["seed"]})
+        self._append_rule(rule)
         return Override(self, name)
 
     def remove_rule(self, name: str) -> dict:
