@@ -97,6 +97,11 @@ class Settings:
     )
     journal_size: int = _setting(1000, "Requests kept in the control-plane journal (0 = off).")
     journal_bodies: bool = _setting(False, "Keep request bodies in the journal.")
+    journal_match_bytes: int = _setting(
+        1_048_576,
+        "Largest request body kept in the journal, parsed and with secrets masked, for "
+        "verification (POST /_sandbox/requests/verify); 0 = none.",
+    )
     admin_token: str = _setting(
         "", "If set, the control plane requires it (header X-Sandbox-Token) from any address."
     )

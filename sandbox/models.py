@@ -388,3 +388,14 @@ class SandboxState(Base):
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     seed: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaultRuleUse(Base):
+    """How many requests a fault or override rule with ``times`` has answered (shared by
+    every worker; one conditional UPDATE per use). ``rule_key`` identifies the rule by
+    its content (``sandbox.control.faults.rule_keys``)."""
+
+    __tablename__ = "fault_rule_uses"
+
+    rule_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

@@ -80,3 +80,25 @@ def test_same_seed_same_data_other_seed_other_data(own):
     own.reset(seed=11)
     assert _first_structures(own) == first
     own.reset()
+
+
+def test_reset_removes_overrides_and_their_counts(own):
+    search = {"structure": {"identifiantStructure": "reset-probe"}}
+    rare = {"codeRetour": 20100, "libelle": "essai"}
+
+    def add() -> None:
+        own.override("/cpro/structures/v1/rechercher", method="POST", times=2, body=rare,
+                     body_partial=search, name="reset-probe")
+
+    add()
+    api = own.technical_client()
+    assert api.post("/cpro/structures/v1/rechercher", json=search).json() == rare
+    assert own.faults()["used"] == [1]
+    own.reset()
+    assert own.faults()["rules"] == [] and own.faults()["used"] == []
+    api = own.technical_client()  # the reset revoked the tokens
+    answer = api.post("/cpro/structures/v1/rechercher", json=search)
+    assert answer.json()["codeRetour"] == 0 and "X-Sandbox-Override" not in answer.headers
+    add()  # the same rule again: its count starts from zero
+    assert own.faults()["used"] == [0]
+    own.clear_faults()

@@ -3,7 +3,9 @@
 Fenced blocks of README.md and docs/*.md are classified: ``sh``/``python`` blocks that
 call ``/cpro/...`` or the token endpoint run against the session stack (default seed;
 the examples only read), with ``http://127.0.0.1:8080`` replaced by its URL; every JSON
-answer they receive from ``/cpro`` must be a success (``codeRetour`` 0). JSON blocks
+answer they receive from ``/cpro`` must be a success (``codeRetour`` 0), except an answer
+an override of the example gave (header ``X-Sandbox-Override``); the fault and override
+rules an example leaves are removed after it. JSON blocks
 that show an answer are compared with the real answer's keys. Every other block is named
 in ``NOT_API`` with the reason it is not an API call, so a new example cannot slip by.
 """
@@ -44,6 +46,7 @@ NOT_API_PREFIXES = {
     "Entite;Libelle;Valeur": "sample CSV of a data set",
     "description: ": "sample fixture file (tests/test_seeding_fixtures.py loads fixtures/)",
     "chorus-sandbox clock advance": "the shell client (tests/test_cli_remote.py runs each command)",
+    "expected exactly ": "sample message of a failed assert_received (docs/examples/ runs it)",
 }
 # A block introduced as "(after the ... session above ...)" continues the first runnable
 # block of the same language in its file: the two run together.
@@ -136,12 +139,15 @@ def test_api_example_runs(name, line, lang, body, base_url, tmp_path, monkeypatc
 
     def recording(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         response = original(self, method, url, *args, **kwargs)
-        if "/cpro/" in url:
+        if "/cpro/" in url and "X-Sandbox-Override" not in response.headers:
             answers.append(response.json())
         return response
 
     monkeypatch.setattr(requests.Session, "request", recording)
-    exec(compile(code, where, "exec"), {"__name__": "docs_example"})  # noqa: S102
+    try:
+        exec(compile(code, where, "exec"), {"__name__": "docs_example"})  # noqa: S102
+    finally:
+        requests.delete(f"{base_url}/_sandbox/faults", timeout=30)
     check_answers(answers, where)
 
 

@@ -63,7 +63,7 @@ def test_example_suite_passes_on_two_xdist_workers(tmp_path):
         cwd=suite, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "7 passed" in result.stdout
+    assert "9 passed" in result.stdout
     seen = [json.loads(p.read_text()) for p in records.iterdir()]
     assert len(seen) == 4
     workers = {r["worker"] for r in seen}

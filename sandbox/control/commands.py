@@ -1,6 +1,7 @@
 """Drive a running sandbox from the shell, over its control plane's HTTP API.
 
-``chorus-sandbox reset | clock | fault | maintenance | mails | requests`` (and
+``chorus-sandbox reset | clock | fault | override | maintenance | mails | requests |
+verify`` (and
 ``credentials --url``), as LocalStack's ``awslocal`` or WireMock's admin CLI do. Each
 command talks to ``--url`` (default: ``SANDBOX_PUBLIC_BASE_URL``, else
 ``http://SANDBOX_HOST:SANDBOX_PORT``) with ``SANDBOX_ADMIN_TOKEN`` as ``X-Sandbox-Token``
@@ -59,6 +60,25 @@ def remote_credentials(url: str) -> str:
     return json.dumps(_call(url, lambda c: c.credentials()), ensure_ascii=False, indent=2)
 
 
+def _json_option(text: str | None, what: str) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as problem:
+        raise click.BadParameter(f"not JSON ({problem})", param_hint=what) from None
+
+
+def _headers(pairs: tuple[str, ...]) -> dict[str, str]:
+    headers = {}
+    for pair in pairs:
+        name, sep, value = pair.partition(":")
+        if not sep:
+            raise click.BadParameter(f"{pair!r}: expected NAME:VALUE", param_hint="--header")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
 def register(group: click.Group) -> None:
     """Add the remote-control commands to the ``chorus-sandbox`` group."""
 
@@ -114,6 +134,74 @@ def register(group: click.Group) -> None:
                 path, method=method, status=status, drop=drop, probability=probability,
                 latency_ms=latency_ms)))
 
+    @group.command("override")
+    @url_option
+    @click.argument("action", type=click.Choice(["list", "add", "remove", "clear"]),
+                    default="list")
+    @click.argument("name", required=False)
+    @click.option("--path", default="*", show_default=True, help="Path pattern (fnmatch).")
+    @click.option("--path-regex", default=None, help="Full-match regex instead of --path.")
+    @click.option("--method", default=None, help="Only this HTTP method.")
+    @click.option("--status", type=click.IntRange(200, 599), default=200, show_default=True)
+    @click.option("--body", default=None, help="JSON body of the answer.")
+    @click.option("--header", "header", multiple=True, metavar="NAME:VALUE",
+                  help="A header of the answer (repeatable).")
+    @click.option("--body-partial", default=None,
+                  help="Only requests whose JSON/form body contains this JSON.")
+    @click.option("--times", type=click.IntRange(1), default=None,
+                  help="Only the next N matching requests.")
+    def override(url: str | None, action: str, name: str | None, path: str,
+                 path_regex: str | None, method: str | None, status: int, body: str | None,
+                 header: tuple[str, ...], body_partial: str | None,
+                 times: int | None) -> None:
+        """List, add, remove (by NAME) or clear the response overrides: matching requests
+        answer the given status, JSON body and headers instead of the real handler."""
+        if action == "list":
+            faults = _call(url, lambda c: c.faults())
+            for rule, used in zip(faults["rules"], faults["used"], strict=True):
+                if "response" in rule:
+                    click.echo(json.dumps({**rule, "used": used}, ensure_ascii=False))
+        elif action == "remove":
+            if not name:
+                raise click.UsageError("`override remove` needs the override's NAME")
+            _call(url, lambda c: c.remove_rule(name))
+            click.echo(f"override {name} removed")
+        elif action == "clear":
+            _call(url, lambda c: c.clear_overrides())
+            click.echo("overrides cleared (the other fault rules stay)")
+        else:
+            answer_body = _json_option(body, "--body")
+            partial = _json_option(body_partial, "--body-partial")
+            added = _call(url, lambda c: c.override(
+                path, method=method, status=status, body=answer_body, headers=_headers(header),
+                body_partial=partial, times=times, path_regex=path_regex, name=name))
+            click.echo(added.name)
+
+    @group.command("verify")
+    @url_option
+    @click.option("--method", default=None)
+    @click.option("--path", default=None, help="Exact path.")
+    @click.option("--path-glob", default=None, help="Glob on the path.")
+    @click.option("--body-partial", default=None, help="The JSON/form body contains this JSON.")
+    @click.option("--status", type=int, default=None)
+    @click.option("--since", default=None, help="Epoch seconds or ISO 8601 instant.")
+    @click.option("--count", type=click.IntRange(0), default=None,
+                  help="Exit 1 unless exactly this many requests match.")
+    def verify(url: str | None, method: str | None, path: str | None, path_glob: str | None,
+               body_partial: str | None, status: int | None, since: str | None,
+               count: int | None) -> None:
+        """How many journaled requests match; with --count, exit 1 (and name the near
+        misses) when the number differs."""
+        matcher = {"method": method, "path": path, "path_glob": path_glob, "status": status,
+                   "body_partial": _json_option(body_partial, "--body-partial"),
+                   "since": float(since) if since and since.replace(".", "").isdigit()
+                   else since}
+        if count is None:
+            _echo(_call(url, lambda c: c.verify(**matcher)))
+            return
+        found = _call(url, lambda c: c.assert_received(count, **matcher))
+        click.echo(f"{len(found)} request(s) match, as expected")
+
     @group.command("maintenance")
     @url_option
     @click.argument("state", type=click.Choice(["on", "off"]))
@@ -135,10 +223,13 @@ def register(group: click.Group) -> None:
     @click.option("--path", default=None, help="Only requests whose path matches this glob.")
     @click.option("--method", default=None)
     @click.option("--status", default=None)
+    @click.option("--unmatched", is_flag=True, help="Only the requests no route answered.")
     def requests_(url: str | None, path: str | None, method: str | None,
-                  status: str | None) -> None:
+                  status: str | None, unmatched: bool) -> None:
         """The journal of requests the sandbox received (newest first)."""
         filters = {k: v for k, v in {"path": path, "method": method, "status": status}.items()
                    if v is not None}
-        for row in _call(url, lambda c: c.requests_journal(**filters)):
+        rows = _call(url, lambda c: c.unmatched() if unmatched
+                     else c.requests_journal(**filters))
+        for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 
 import requests
 from flask import Response, current_app, g, redirect, render_template, request, url_for
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sandbox import clock, db
 from sandbox.control import journal, operations
-from sandbox.control.api import bp, operation
+from sandbox.control.api import bp, describe, operation
+from sandbox.control.schemas import FaultDocument
 from sandbox.control.timeparse import parse_duration
 from sandbox.models import OutboxMail, Rattachement, Structure, User
 from sandbox.vocabulary import MailState, StatutRattachement
@@ -73,7 +77,9 @@ def dashboard() -> Response:
     """Show the sandbox at a glance, with reset and clock buttons."""
     settings = current_app.config["SANDBOX"]
     folder = current_app.config["SANDBOX_JOURNAL_DIR"]
-    recent = journal.entries(folder, settings.journal_size)[-20:][::-1]
+    entries = journal.entries(folder, settings.journal_size)
+    recent = entries[-20:][::-1]
+    unmatched = [e for e in entries if e.get("unmatched")][-10:][::-1]
     messages, mailpit_error = latest_mailpit_messages(settings.mailpit_url)
     return Response(render_template(
         "control/dashboard.html",
@@ -81,6 +87,8 @@ def dashboard() -> Response:
         clock=operations.clock_view(),
         faults=operations.faults_view(g.sandbox_state, settings.seed),
         recent=recent,
+        unmatched=unmatched,
+        rule_example=RULE_EXAMPLE,
         journal_size=settings.journal_size,
         messages=messages,
         mailpit_error=mailpit_error,
@@ -123,3 +131,52 @@ def dashboard_clock():
         notice = f"Clock unchanged: {problem}"
     return redirect(url_for("control.dashboard", notice=notice), 303)
 
+
+
+RULE_EXAMPLE = json.dumps({
+    "method": "POST", "path": "/cpro/factures/v1/deposer/flux", "times": 1,
+    "response": {"status": 200, "body": {"codeRetour": 20001, "libelle": "Flux introuvable"}},
+}, ensure_ascii=False)
+
+
+def _change_rules(change: Callable[[list], list]) -> str:
+    """Apply ``change`` to the rules in force and store them (validated as a PUT is)."""
+    settings = current_app.config["SANDBOX"]
+    current = operations.faults_view(g.sandbox_state, settings.seed)
+    rules = change(list(current["rules"]))
+    try:
+        document = FaultDocument.model_validate({"seed": current["seed"], "rules": rules})
+    except ValidationError as problem:
+        raise ValueError(describe(problem)) from None
+    operations.set_faults(settings, document)
+    return f"{len(rules)} rule(s) in force."
+
+
+@bp.post("/dashboard/faults")
+def dashboard_faults():
+    """The dashboard's fault and override editor: add a rule (JSON), remove one, clear."""
+    action = request.form.get("action", "")
+    revision = request.form.get("revision") or None
+    try:
+        if revision != (g.sandbox_state.faults or {}).get("revision"):
+            raise ValueError("the rules changed meanwhile; look again")
+        if action == "add":
+            try:
+                rule = json.loads(request.form.get("rule", ""))
+            except (ValueError, RecursionError) as problem:
+                raise ValueError(f"the rule is not JSON ({problem})"[:300]) from None
+            notice = "Rule added. " + _change_rules(lambda rules: [*rules, rule])
+        elif action == "remove":
+            index = request.form.get("index", "")
+            if not index.isdigit():
+                raise ValueError("no rule to remove")
+            notice = "Rule removed. " + _change_rules(
+                lambda rules: [r for i, r in enumerate(rules) if i != int(index)])
+        elif action == "clear":
+            operations.clear_faults()
+            notice = "Every rule removed, maintenance off."
+        else:
+            raise ValueError(f"unknown action {action[:40]!r}")
+    except ValueError as problem:
+        notice = f"Rules unchanged: {problem}"
+    return redirect(url_for("control.dashboard", notice=notice), 303)

@@ -1,4 +1,4 @@
-"""App-level request hooks: maintenance, injected faults and the request journal.
+"""App-level request hooks: maintenance, injected faults, overrides and the request journal.
 
 They run right after the shared state is read (``g.sandbox_state``) and before
 every other area's hooks, so a fault or the maintenance switch answers before
@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import re
 import socket
 import time
+from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy import select
 
 from sandbox import db, security, surfaces
-from sandbox.control import faults, journal
+from sandbox.control import faults, journal, matching, operations
+from sandbox.cpro.api import registry as api_registry
 from sandbox.models import AccessToken, OAuthClient
 
 log = logging.getLogger("sandbox.control")
@@ -131,6 +134,46 @@ def _scrub(data: bytes) -> str:
     return _SECRET_FIELDS.sub(r"\1***", text)
 
 
+def _parsed_body() -> Any:
+    """The request body as JSON (``request.is_json``) or form fields; None otherwise or
+    when it is not readable. Parsed once per request."""
+    if "control_body" not in g:
+        value: Any = None
+        if request.is_json:
+            try:
+                value = json.loads(request.get_data(cache=True))
+            except (ValueError, RecursionError):
+                value = None
+        elif request.mimetype == "application/x-www-form-urlencoded":
+            value = request.form.to_dict(flat=True)
+        g.control_body = value
+    return g.control_body
+
+
+def _body_entry(settings: Any) -> dict:
+    """What the journal keeps of the body for verification: ``body`` or ``bodyOmitted``."""
+    size = request.content_length or 0
+    if not size:
+        return {}
+    if size > settings.journal_match_bytes:
+        return {"bodyOmitted": f"{size} bytes, over SANDBOX_JOURNAL_MATCH_BYTES"}
+    value = _parsed_body()
+    if value is None:
+        return {"bodyOmitted": f"not JSON nor a form ({request.mimetype or 'no type'})"}
+    return {"body": matching.mask_body(value)}
+
+
+def _unmatched() -> bool:
+    """No route answered: Flask found none (404/405), or the API has no such operation."""
+    if g.get("control_override"):
+        return False
+    if request.url_rule is None:
+        return True
+    if surfaces.surface_of(request.path) is surfaces.API and request.path.startswith("/cpro"):
+        return api_registry().find(request.method, request.path.rstrip("/")) is None
+    return False
+
+
 def _record(status: int | None, response: Response | None = None) -> None:
     settings = current_app.config["SANDBOX"]
     started = g.get("control_started")
@@ -147,7 +190,14 @@ def _record(status: int | None, response: Response | None = None) -> None:
         "account": _account(),
         "remoteAddr": request.remote_addr,
         "fault": g.get("control_fault"),
+        "headers": matching.mask_headers(request.headers),
     }
+    if settings.journal_match_bytes > 0:
+        entry.update(_body_entry(settings))
+    if _unmatched():
+        entry["unmatched"] = True
+    if g.get("control_override"):
+        entry["override"] = g.control_override
     if settings.journal_bodies:
         entry["requestBody"] = _scrub(request.get_data(cache=True))
         if response is not None and not response.direct_passthrough and not response.is_streamed:
@@ -166,7 +216,9 @@ def before_request() -> Response | None:
         return None
     g.control_started = time.perf_counter()
     settings = current_app.config["SANDBOX"]
-    if settings.journal_bodies and settings.journal_size > 0:
+    if settings.journal_size > 0 and (
+            settings.journal_bodies
+            or 0 < (request.content_length or 0) <= settings.journal_match_bytes):
         request.get_data(cache=True)  # keep the body readable after the view
     state = g.get("sandbox_state")
     if state is None:
@@ -174,7 +226,8 @@ def before_request() -> Response | None:
     if state.maintenance:
         g.control_fault = "maintenance"
         return unavailable(503, maintenance=True)
-    outcome = faults.decide(state.faults, request.method, path)
+    outcome = faults.decide(state.faults, request.method, path, body=_parsed_body,
+                            consume=operations.consume_use)
     if outcome is None:
         return None
     g.control_fault = outcome.label
@@ -186,7 +239,25 @@ def before_request() -> Response | None:
         return _drop_connection()
     if outcome.status:
         return unavailable(outcome.status, maintenance=False)
+    if outcome.response is not None:
+        g.control_override = outcome.override
+        return overridden(outcome.response, outcome.override or "")
     return None
+
+
+def overridden(answer: dict, label: str) -> Response:
+    """The answer of an override rule: its status, JSON body and headers, marked with
+    ``X-Sandbox-Override`` (as WireMock's ``Matched-Stub-Id``)."""
+    body = answer.get("body")
+    data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    response = Response(data, status=answer["status"],
+                        mimetype="application/json" if body is not None else None)
+    if body is None:
+        response.headers.pop("Content-Type", None)
+    for name, value in (answer.get("headers") or {}).items():
+        response.headers[name] = value
+    response.headers["X-Sandbox-Override"] = label
+    return response
 
 
 def after_request(response: Response) -> Response:

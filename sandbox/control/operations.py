@@ -8,13 +8,13 @@ import time
 from typing import Any
 
 import requests
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from sandbox import clock, db, seeding, state
 from sandbox.config import Settings
 from sandbox.control import faults, journal
 from sandbox.control.schemas import TEN_YEARS_SECONDS, FaultDocument
-from sandbox.models import OutboxMail
+from sandbox.models import FaultRuleUse, OutboxMail
 
 log = logging.getLogger("sandbox.control")
 
@@ -37,14 +37,52 @@ def set_offset(seconds: float) -> dict:
 
 
 def faults_view(row: Any, default_seed: int) -> dict:
-    """The faults in force, as stored (``default_seed`` until rules give one)."""
+    """The faults in force, as stored (``default_seed`` until rules give one), with the
+    uses of the rules that fire a limited number of ``times``."""
     document = row.faults or {}
+    rules = document.get("rules", [])
     return {
         "seed": document.get("seed", default_seed),
-        "rules": document.get("rules", []),
+        "rules": rules,
         "maintenance": bool(row.maintenance),
         "revision": document.get("revision"),
+        "used": rule_uses(rules),
     }
+
+
+def rule_uses(rules: list[dict]) -> list[int | None]:
+    """Per rule: the requests it answered if it has ``times``, else None."""
+    keys = faults.rule_keys(rules)
+    limited = [key for key, raw in zip(keys, rules, strict=True) if raw.get("times")]
+    counts: dict[str, int] = {}
+    if limited:
+        with db.engine().connect() as conn:
+            counts = dict(conn.execute(select(FaultRuleUse.rule_key, FaultRuleUse.uses)
+                                       .where(FaultRuleUse.rule_key.in_(limited))).all())
+    return [counts.get(key, 0) if raw.get("times") else None
+            for key, raw in zip(keys, rules, strict=True)]
+
+
+def _keep_uses(s: Any, rules: list[dict]) -> None:
+    """Keep the counts of the limited rules still in force, start the new ones at 0."""
+    keys = [key for key, raw in zip(faults.rule_keys(rules), rules, strict=True)
+            if raw.get("times")]
+    s.execute(delete(FaultRuleUse).where(FaultRuleUse.rule_key.not_in(keys)))
+    existing = set(s.scalars(select(FaultRuleUse.rule_key)))
+    s.add_all(FaultRuleUse(rule_key=key, uses=0) for key in dict.fromkeys(keys)
+              if key not in existing)
+
+
+def consume_use(key: str, times: int) -> bool:
+    """Take one use of a limited rule (every worker shares the count); False when none
+    is left. One conditional UPDATE: two workers never take the last use both."""
+    with db.transaction() as s:
+        taken = s.execute(
+            update(FaultRuleUse)
+            .where(FaultRuleUse.rule_key == key, FaultRuleUse.uses < times)
+            .values(uses=FaultRuleUse.uses + 1)
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult
+    return bool(taken)
 
 
 def set_faults(settings: Settings, body: FaultDocument) -> dict:
@@ -53,6 +91,7 @@ def set_faults(settings: Settings, body: FaultDocument) -> dict:
         row = state.load(s)
         previous_seed = (row.faults or {}).get("seed", settings.seed)
         row.faults = faults.normalise(body, previous_seed)
+        _keep_uses(s, row.faults["rules"])
         if body.maintenance is not None:
             row.maintenance = body.maintenance
         row.version = (row.version or 0) + 1
@@ -74,6 +113,7 @@ def clear_faults() -> None:
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
+        s.execute(delete(FaultRuleUse))
 
 
 def clear_mailpit(settings: Settings) -> int:
@@ -94,6 +134,7 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
+        s.execute(delete(FaultRuleUse))
     clock.set_offset(0.0)
     journal.clear(journal.directory(settings.database_url))
     answer = {

@@ -10,7 +10,10 @@ text) or a NUL is refused at the edge instead of failing in the database driver.
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -45,6 +48,27 @@ def encodable(text: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(encodable)]
+
+
+def known_methods(value: str | list[str] | None) -> str | list[str] | None:
+    """Refuse a method that is not HTTP's (``*`` or absent: any)."""
+    if value is None or value == "*":
+        return value
+    names = {m.upper() for m in ([value] if isinstance(value, str) else value)}
+    unknown = names - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown method(s) {sorted(unknown)}")
+    return value
+
+
+def regex(value: str | None) -> str | None:
+    """Refuse a regular expression that does not compile."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except (re.error, RecursionError, OverflowError) as error:
+            raise ValueError(f"invalid regular expression ({error})"[:300]) from None
+    return value
 Seed = Annotated[int, Field(ge=-BIGINT, le=BIGINT)]
 
 
@@ -164,6 +188,82 @@ class InjectedError(Request):
         return self
 
 
+OVERRIDE_BODY_MAX_BYTES = 65_536
+JSON_MAX_DEPTH = 32
+# Headers an override may not set: the server frames the answer itself.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
+                             "upgrade", "trailer", "te", "proxy-connection"})
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
+
+
+def json_value(value: Any, depth: int = 0) -> Any:
+    """Refuse in a free JSON value what JSON columns and clients cannot take: nesting
+    deeper than 32, non-finite numbers, lone surrogates and NUL (in keys too)."""
+    if depth > JSON_MAX_DEPTH:
+        raise ValueError(f"nested deeper than {JSON_MAX_DEPTH} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and ±Infinity are not JSON numbers")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > BIGINT:
+        raise ValueError("integers must fit in 64 bits")
+    if isinstance(value, str):
+        encodable(value)
+    elif isinstance(value, list):
+        for item in value:
+            json_value(item, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            encodable(key)
+            json_value(item, depth + 1)
+    return value
+
+
+JsonValue = Annotated[Any, AfterValidator(json_value)]
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class OverrideResponse(Request):
+    """The answer an override rule gives instead of the real handler."""
+
+    status: int = Field(200, ge=200, le=599,
+                        description="HTTP status (200-599; 204 and 304 take no body)")
+    body: JsonValue = Field(None, description="JSON body of the answer (null: none); 64 KiB "
+                            "at most once encoded", examples=[{"codeRetour": 20001,
+                                                              "libelle": "Flux introuvable"}])
+    headers: dict[Text, Text] = Field(default_factory=dict, max_length=20,
+                                      description="Extra headers (not the framing ones)")
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name[:40]!r} is not a header name")
+            if name.lower() in FRAMING_HEADERS:
+                raise ValueError(f"{name!r} is set by the server, not by an override")
+            if len(text) > 1000 or not text.isprintable() or not _latin1(text):
+                raise ValueError(f"the value of {name!r} must be printable Latin-1 text of at "
+                                 "most 1000 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _body(self) -> OverrideResponse:
+        if self.body is not None:
+            if self.status in (204, 205, 304):
+                raise ValueError(f"a {self.status} answer has no body")
+            size = len(json.dumps(self.body, ensure_ascii=False).encode())
+            if size > OVERRIDE_BODY_MAX_BYTES:
+                raise ValueError(f"body: {size} bytes once encoded, at most "
+                                 f"{OVERRIDE_BODY_MAX_BYTES}")
+        return self
+
+
 class FaultRule(Request):
     method: Text | list[Text] | None = Field(
         None, description="Method(s) targeted; absent or '*' = any")
@@ -173,17 +273,22 @@ class FaultRule(Request):
     probability: float = Field(1.0, ge=0, le=1)
     latency: Latency | None = None
     error: InjectedError | None = None
+    response: OverrideResponse | None = Field(
+        None, description="Override: answer this instead of the real handler")
+    bodyPartial: JsonValue = Field(
+        None, description="Only requests whose JSON (or form) body contains this (subset "
+        "match: objects may have more keys, arrays more items)")
+    times: int | None = Field(None, ge=1, le=1_000_000,
+                              description="Fire for the next N matching requests only "
+                              "(counted across every worker)")
+    name: Text | None = Field(None, pattern=r"^[ -~]{1,100}$",
+                              description="A label, printable ASCII (journal, "
+                              "X-Sandbox-Override header)")
 
     @field_validator("method")
     @classmethod
     def _known_methods(cls, value: str | list[str] | None) -> str | list[str] | None:
-        if value is None or value == "*":
-            return value
-        names = {m.upper() for m in ([value] if isinstance(value, str) else value)}
-        unknown = names - set(METHODS)
-        if unknown:
-            raise ValueError(f"unknown method(s) {sorted(unknown)}")
-        return value
+        return known_methods(value)
 
     @field_validator("path")
     @classmethod
@@ -195,19 +300,16 @@ class FaultRule(Request):
     @field_validator("pathRegex")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"invalid regular expression ({error})") from None
-        return value
+        return regex(value)
 
     @model_validator(mode="after")
     def _complete(self) -> FaultRule:
         if self.path is not None and self.pathRegex is not None:
             raise ValueError("give 'path' (glob) or 'pathRegex', not both")
-        if self.latency is None and self.error is None:
-            raise ValueError("give 'latency', 'error' or both")
+        if self.latency is None and self.error is None and self.response is None:
+            raise ValueError("give 'latency', 'error' or 'response' (an override)")
+        if self.error is not None and self.response is not None:
+            raise ValueError("'error' and 'response' exclude each other")
         return self
 
 
@@ -222,6 +324,8 @@ class FaultsView(Answer):
     rules: list[dict[str, Any]]
     maintenance: bool
     revision: str | None
+    used: list[int | None] = Field(
+        default_factory=list, description="Per rule: requests it fired for, when it has 'times'")
 
 
 # --- journal, mails, captcha, data sets --------------------------------------------
@@ -253,12 +357,114 @@ class JournalEntry(Answer):
     fault: str | None
     requestBody: str | None = None
     responseBody: str | None = None
+    headers: dict[str, str] | None = Field(None, description="Request headers (secrets masked)")
+    body: Any = Field(None, description="The request's JSON or form body, parsed, secrets "
+                      "masked, strings over 2,000 characters shortened")
+    bodyOmitted: str | None = Field(None, description="Why no body was kept")
+    unmatched: bool | None = Field(None, description="true: no route answered it")
+    override: str | None = Field(None, description="The override rule that answered")
 
 
 class JournalView(Answer):
     size: int
     count: int
     requests: list[JournalEntry]
+
+
+class StringMatcher(Request):
+    """Exactly one of: ``equalTo``, ``contains``, ``matches`` (full-match regex), ``absent``."""
+
+    equalTo: Text | None = Field(None, max_length=4000)
+    contains: Text | None = Field(None, max_length=4000)
+    matches: Text | None = Field(None, max_length=1000)
+    absent: bool | None = Field(None, description="true: not sent; false: sent (any value)")
+
+    @field_validator("matches")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return regex(value)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StringMatcher:
+        if len(self.given()) != 1:
+            raise ValueError("give exactly one of equalTo, contains, matches, absent")
+        return self
+
+
+Matcher = Text | StringMatcher  # a bare string means equalTo
+
+
+class RequestMatcher(Request):
+    """Which journaled requests count (every field optional; all given must hold)."""
+
+    method: Text | list[Text] | None = Field(None, description="Method(s); absent or '*' = any")
+    path: Text | None = Field(None, max_length=2000, description="Exact path")
+    pathGlob: Text | None = Field(None, max_length=2000, description="Glob on the path")
+    pathRegex: Text | None = Field(None, max_length=2000, description="Full-match regex")
+    query: dict[Text, Matcher] | None = Field(None, max_length=50,
+                                              description="Query parameters")
+    headers: dict[Text, Matcher] | None = Field(
+        None, max_length=50, description="Request headers (names in any case)")
+    bodyPartial: JsonValue = Field(None, description="The JSON/form body contains this")
+    bodyEqual: JsonValue = Field(None, description="The JSON/form body equals this")
+    status: int | None = Field(None, ge=0, le=599, description="Status answered")
+    clientId: Text | None = Field(None, max_length=200)
+    account: Text | None = Field(None, max_length=320, description="cpro-account login")
+    since: float | Text | None = Field(
+        None, description="Only requests received at or after this instant (epoch seconds "
+        "or ISO 8601; real time, not the sandbox clock)")
+    limit: int = Field(100, ge=0, le=10_000, description="Matching requests returned "
+                       "(newest); count is always the total")
+
+    @field_validator("method")
+    @classmethod
+    def _known_methods(cls, value: str | list[str] | None) -> str | list[str] | None:
+        return known_methods(value)
+
+    @field_validator("pathRegex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return regex(value)
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, str):
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("an ISO 8601 instant or epoch seconds") from None
+        elif value is not None and not 0 <= value <= 1e11:
+            raise ValueError("epoch seconds between 0 and 1e11")
+        return value
+
+    @model_validator(mode="after")
+    def _one_path(self) -> RequestMatcher:
+        if len(self.given() & {"path", "pathGlob", "pathRegex"}) > 1:
+            raise ValueError("give one of path, pathGlob, pathRegex")
+        return self
+
+
+class NearMiss(Answer):
+    request: JournalEntry
+    mismatches: list[str]
+
+
+class VerifyView(Answer):
+    count: int = Field(description="Requests that matched")
+    requests: list[JournalEntry] = Field(description="The newest 'limit' of them, oldest first")
+    nearMisses: list[NearMiss] = Field(description="Up to 3 other requests closest to the "
+                                       "matcher, with what differs")
+
+
+class UnmatchedEntry(JournalEntry):
+    closest: list[str] = Field(default_factory=list,
+                               description="Routes of the API with a similar path")
+
+
+class UnmatchedView(Answer):
+    count: int
+    requests: list[UnmatchedEntry]
 
 
 class MailQuery(Request):

@@ -3,14 +3,17 @@ captcha answers, credentials and data sets (the state shortcuts are in shortcuts
 
 from __future__ import annotations
 
+import difflib
+
 from flask import current_app, g
 from sqlalchemy import select
 
 from sandbox import clock, db, seeding
-from sandbox.control import journal, operations
+from sandbox.control import journal, matching, operations
 from sandbox.control import schemas as sc
 from sandbox.control.api import ControlError, operation
 from sandbox.control.timeparse import parse_duration, parse_instant
+from sandbox.cpro.api import registry as api_registry
 from sandbox.models import OutboxMail, User
 from sandbox.portal import captcha
 from sandbox.seeding.dataset import parse_dataset_csv
@@ -108,6 +111,33 @@ def get_requests(query: sc.JournalQuery) -> dict:
     if query.limit is not None:
         items = items[-query.limit:] if query.limit else []
     return {"size": settings.journal_size, "count": len(items), "requests": items}
+
+
+@operation("POST", "/requests/verify", tag="Journal", body=sc.RequestMatcher,
+           answer=sc.VerifyView, errors=(400,),
+           summary="How many journaled requests match (method, path, query, headers, body)")
+def verify_requests(body: sc.RequestMatcher) -> dict:
+    """Count the journaled requests that match, return the newest of them and the near
+    misses (the other requests closest to the matcher, with what differs), as WireMock's
+    ``POST /__admin/requests/count`` and near misses do."""
+    settings = _settings()
+    entries = journal.entries(current_app.config["SANDBOX_JOURNAL_DIR"], settings.journal_size)
+    return matching.verify(body, entries)
+
+
+@operation("GET", "/requests/unmatched", tag="Journal", answer=sc.UnmatchedView,
+           summary="Journaled requests that matched no route (404/405, API route_inconnue)")
+def get_unmatched() -> dict:
+    """The journaled requests no route answered: no portal page or API path (404), a
+    method the path does not take (405), an API call of no operation (403
+    ``route_inconnue``). Each names the closest API routes."""
+    settings = _settings()
+    entries = journal.entries(current_app.config["SANDBOX_JOURNAL_DIR"], settings.journal_size)
+    routes = [f"{op.method} {op.path}" for op in api_registry()]
+    found = [{**entry, "closest": difflib.get_close_matches(
+                 f"{entry['method']} {entry['path']}", routes, n=3, cutoff=0.6)}
+             for entry in entries if entry.get("unmatched")]
+    return {"count": len(found), "requests": found}
 
 
 @operation("DELETE", "/requests", summary="Clear the journal", tag="Journal", status=204)

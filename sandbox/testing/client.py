@@ -1,7 +1,8 @@
 """Drive a running sandbox from tests: control plane, signup through the portal, API client.
 
 ``SandboxClient(url, mailpit_url)`` wraps the control plane (``reset``, ``set_clock``,
-``inject_fault``, ``maintenance``, ``requests_journal``, ``mails``) and performs whole
+``inject_fault``, ``override``, ``maintenance``, ``requests_journal``, ``verify``,
+``assert_received``, ``unmatched``, ``mails``) and performs whole
 user actions over HTTP: ``signup(...)`` (form, CSRF, captcha answer from the control
 plane, activation mail read from Mailpit, password chosen) and
 ``technical_client(...)`` (a ``requests.Session`` with a PISTE token and the
@@ -12,10 +13,14 @@ from __future__ import annotations
 
 import base64
 import html as html_lib
+import json
 import random
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin
 
@@ -67,6 +72,84 @@ class BaseUrlSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 30)
         return super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+
+
+class Override:
+    """An override rule in force (``SandboxClient.override``); ``with`` removes it."""
+
+    def __init__(self, client: SandboxClient, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def used(self) -> int:
+        """How many requests it answered, if it has ``times`` (else 0)."""
+        faults = self.client.faults()
+        for rule, used in zip(faults["rules"], faults["used"], strict=True):
+            if rule.get("name") == self.name:
+                return used or 0
+        return 0
+
+    def remove(self) -> None:
+        """Take the rule out (the other rules stay)."""
+        self.client.remove_rule(self.name)
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.remove()
+
+
+def _target(path: str, path_regex: str | None, method: str | list[str] | None,
+            probability: float) -> dict[str, Any]:
+    """The targeting part of a fault or override rule."""
+    rule: dict[str, Any] = {"probability": probability}
+    if path_regex is not None:
+        rule["pathRegex"] = path_regex
+    else:
+        rule["path"] = path
+    if method is not None:
+        rule["method"] = method
+    return rule
+
+
+_MATCHER_FIELDS = {"path_glob": "pathGlob", "path_regex": "pathRegex",
+                   "body_partial": "bodyPartial", "body_equal": "bodyEqual",
+                   "client_id": "clientId"}
+
+
+def _matcher(**given: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        body[_MATCHER_FIELDS.get(name, name)] = value
+    return body
+
+
+def _line(entry: dict) -> str:
+    text = f"{entry.get('method')} {entry.get('path')}"
+    if entry.get("query"):
+        text += f"?{entry['query']}"
+    text += f" -> {entry.get('status')}"
+    if entry.get("body") is not None:
+        text += f" body={json.dumps(entry['body'], ensure_ascii=False)[:200]}"
+    return text
+
+
+def _verify_report(wanted: str, matcher: dict, answer: dict) -> str:
+    lines = [f"expected {wanted} request(s) matching "
+             f"{json.dumps(_matcher(**matcher), ensure_ascii=False)}, received {answer['count']}"]
+    lines += [f"  matched: {_line(entry)}" for entry in answer["requests"][-10:]]
+    for miss in answer["nearMisses"]:
+        lines.append(f"  near miss: {_line(miss['request'])}")
+        lines += [f"    - {why}" for why in miss["mismatches"]]
+    if not answer["requests"] and not answer["nearMisses"]:
+        lines.append("  (the journal holds no request since then)")
+    return "\n".join(lines)
 
 
 @dataclass
@@ -137,13 +220,7 @@ class SandboxClient:
                      latency_ms: float | tuple[float, float] | None = None,
                      path_regex: str | None = None, seed: int | None = None) -> dict:
         """Add a fault rule (beside those in force); return the faults document."""
-        rule: dict[str, Any] = {"probability": probability}
-        if path_regex is not None:
-            rule["pathRegex"] = path_regex
-        else:
-            rule["path"] = path
-        if method is not None:
-            rule["method"] = method
+        rule = _target(path, path_regex, method, probability)
         if drop:
             rule["error"] = {"drop": True}
         elif status is not None:
@@ -152,10 +229,50 @@ class SandboxClient:
             rule["latency"] = {"minMs": latency_ms[0], "maxMs": latency_ms[1]}
         elif latency_ms is not None:
             rule["latency"] = {"ms": latency_ms}
+        return self._append_rule(rule, seed)
+
+    def _append_rule(self, rule: dict, seed: int | None = None) -> dict:
         current = self.faults()
         body = {"rules": [*current["rules"], rule],
                 "seed": current["seed"] if seed is None else seed}
         return self._control("PUT", "faults", json=body)
+
+    def override(self, path: str = "*", *, method: str | list[str] | None = None,
+                 status: int = 200, body: Any = None, headers: dict[str, str] | None = None,
+                 body_partial: Any = None, times: int | None = None,
+                 probability: float = 1.0, path_regex: str | None = None,
+                 name: str | None = None) -> Override:
+        """Make matching requests answer ``status``, the JSON ``body`` and ``headers``
+        instead of the real handler (beside the rules in force). ``body_partial``: only
+        requests whose JSON/form body contains it; ``times``: the next N only (every
+        worker counts). Returns an ``Override``: a context manager that removes it."""
+        name = name or f"override-{uuid.uuid4().hex[:12]}"
+        response: dict[str, Any] = {"status": status}
+        if body is not None:
+            response["body"] = body
+        if headers:
+            response["headers"] = headers
+        rule = {"name": name, "response": response,
+                **_target(path, path_regex, method, probability)}
+        if body_partial is not None:
+            rule["bodyPartial"] = body_partial
+        if times is not None:
+            rule["times"] = times
+        self._append_rule(rule)
+        return Override(self, name)
+
+    def remove_rule(self, name: str) -> dict:
+        """Remove the fault or override rules labelled ``name``; return the faults."""
+        return self._keep_rules(lambda rule: rule.get("name") != name)
+
+    def clear_overrides(self) -> dict:
+        """Remove every override (the other fault rules stay); return the faults."""
+        return self._keep_rules(lambda rule: "response" not in rule)
+
+    def _keep_rules(self, keep: Callable[[dict], bool]) -> dict:
+        current = self.faults()
+        kept = [rule for rule in current["rules"] if keep(rule)]
+        return self._control("PUT", "faults", json={"rules": kept, "seed": current["seed"]})
 
     def clear_faults(self) -> None:
         """Remove every fault and leave maintenance."""
@@ -168,6 +285,42 @@ class SandboxClient:
     def requests_journal(self, **filters: str) -> list[dict]:
         """Journaled requests (filters: method, path, status, clientId, account)."""
         return self._control("GET", "requests", params=filters)["requests"]
+
+    def verify(self, method: str | list[str] | None = None, path: str | None = None, *,
+               path_glob: str | None = None, path_regex: str | None = None,
+               query: dict[str, Any] | None = None, headers: dict[str, Any] | None = None,
+               body_partial: Any = None, body_equal: Any = None, status: int | None = None,
+               client_id: str | None = None, account: str | None = None,
+               since: float | str | datetime | None = None, limit: int = 100) -> dict:
+        """``POST /_sandbox/requests/verify``: ``{"count", "requests", "nearMisses"}``.
+
+        ``query``/``headers`` values are a string (equal) or a matcher
+        (``{"contains": ...}``, ``{"matches": regex}``, ``{"absent": True}``);
+        ``body_partial`` is a JSON subset of the body; ``since`` an epoch time, an ISO
+        8601 instant or an aware ``datetime``."""
+        return self._control("POST", "requests/verify", json=_matcher(
+            method=method, path=path, path_glob=path_glob, path_regex=path_regex, query=query,
+            headers=headers, body_partial=body_partial, body_equal=body_equal, status=status,
+            client_id=client_id, account=account, since=since, limit=limit))
+
+    def assert_received(self, count: int | None = None, *, at_least: int | None = None,
+                        **matcher: Any) -> list[dict]:
+        """Assert how many requests matching ``matcher`` (``verify``'s arguments) the
+        sandbox received: exactly ``count``, else ``at_least`` (default: at least one).
+        Returns them; raises ``SandboxError`` naming what was received and the near
+        misses (what differs) otherwise."""
+        answer = self.verify(**matcher)
+        found = answer["count"]
+        if count is not None and found == count:
+            return answer["requests"]
+        if count is None and found >= (1 if at_least is None else at_least):
+            return answer["requests"]
+        wanted = f"exactly {count}" if count is not None else f"at least {at_least or 1}"
+        raise SandboxError(_verify_report(wanted, matcher, answer))
+
+    def unmatched(self) -> list[dict]:
+        """Journaled requests that matched no route (with the closest API routes)."""
+        return self._control("GET", "requests/unmatched")["requests"]
 
     def mails(self, to: str) -> list[dict]:
         """What the sandbox sent to ``to`` (newest first), with state and link."""

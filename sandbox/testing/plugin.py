@@ -10,7 +10,8 @@ Fixtures:
 - ``chorus_credentials``: the seeded default accounts (gestionnaire, technical
   account, OAuth client), as ``GET /_sandbox/credentials`` gives them.
 - ``chorus``: a ``SandboxClient`` (control plane, ``signup``, ``technical_client``,
-  ``set_clock``, ``inject_fault``); clock and faults are put back after the test.
+  ``set_clock``, ``inject_fault``, ``override``, ``verify``, ``assert_received``);
+  clock, faults and overrides are put back after the test.
 - ``chorus_reset``: the same, after a reset to the seeded baseline (function scope).
 
 A stack that cannot start (no Mailpit, a misspelt setting, a port taken) is reported
