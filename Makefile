@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := $(CURDIR)/.tools/bin
 MAILPIT_VERSION ?= v1.33.1
-MAILPIT := $(TOOLS)/mailpit
 # Written by the build beside the binary: with or without the web UI (sandbox/mail/build.py).
 MAILPIT_BUILD := $(TOOLS)/mailpit.build
 # MAILPIT_UI=--no-ui builds Mailpit without its web UI (no npm).

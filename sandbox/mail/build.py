@@ -144,12 +144,17 @@ def _run(command: list[str], cwd: Path, log: IO[str], timeout: float,
 
 
 def build_ui(source: Path, log: IO[str], npm: str = "npm",
-             seconds: dict[str, float] | None = None) -> dict[str, dict[str, str | None]]:
-    """Build ``server/ui/dist`` in a writable copy of the module; UIBuildFailed if not."""
+             seconds: dict[str, float] | None = None,
+             changes: dict[str, dict[str, str | None]] | None = None) -> None:
+    """Build ``server/ui/dist`` in a writable copy of the module; UIBuildFailed if not.
+
+    ``seconds`` and ``changes`` (the package.json changes made) are filled as it goes.
+    """
     seconds = {} if seconds is None else seconds
+    changes = {} if changes is None else changes
     if shutil.which(npm) is None:
         raise UIBuildFailed(f"`{npm}` is not installed")
-    changes = patch_package_json(source / "package.json")
+    changes.update(patch_package_json(source / "package.json"))
     log.write(f"package.json changes: {json.dumps(changes)}\n")
     started = time.monotonic()
     _run([npm, *NPM_INSTALL_ARGS], source, log, NPM_TIMEOUT)
@@ -161,7 +166,6 @@ def build_ui(source: Path, log: IO[str], npm: str = "npm",
     missing = [name for name in BUNDLE_FILES if not (dist / name).is_file()]
     if missing:
         raise UIBuildFailed(f"the UI build made no {', '.join(missing)}")
-    return changes
 
 
 def _make_writable(root: Path) -> None:
@@ -199,6 +203,7 @@ def build_mailpit(target: Path, version: str = MAILPIT_VERSION, ui: bool = True,
             "Go is needed to build Mailpit; install Go, or put a mailpit binary "
             "on PATH, or set SANDBOX_MAILPIT_BIN"
         )
+    began = time.monotonic()
     target.mkdir(parents=True, exist_ok=True)
     binary = target / "mailpit"
     log_path = target / "mailpit.build.log"
@@ -211,7 +216,7 @@ def build_mailpit(target: Path, version: str = MAILPIT_VERSION, ui: bool = True,
         if ui:
             echo(f"Building Mailpit {version}'s web UI with npm (log: {log_path}) ...")
             try:
-                changes = build_ui(source, log, npm, seconds)
+                build_ui(source, log, npm, seconds, changes)
                 note = "web UI built from the module's sources with npm and esbuild"
             except UIBuildFailed as failure:
                 ui = False
@@ -225,10 +230,13 @@ def build_mailpit(target: Path, version: str = MAILPIT_VERSION, ui: bool = True,
         partial = target / f".mailpit.{os.getpid()}.tmp"
         try:
             go_build(source, partial, version, log, go)
+            # No record while the binary changes: an interrupted build is built again by make.
+            build_record_path(binary).unlink(missing_ok=True)
             partial.replace(binary)
         finally:
             partial.unlink(missing_ok=True)
         seconds["goBuild"] = round(time.monotonic() - started, 1)
+    seconds["total"] = round(time.monotonic() - began, 1)  # with the copy and its clean-up
     record = BuildRecord(version=version, ui=ui, note=note, seconds=seconds,
                          package_json_changes=changes)
     build_record_path(binary).write_text(json.dumps(record.as_json(), indent=2) + "\n")
