@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -102,13 +103,17 @@ def test_when_npm_fails_the_build_gives_a_working_mailpit_without_ui_and_says_so
         env=env, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "The web UI could not be built (`npm install` failed (exit 1))" in done.stdout
+    # (A machine without npm at all takes the same way, for another reason.)
+    reason = "`npm install` failed (exit 1)" if shutil.which("npm") else "`npm` is not installed"
+    assert f"The web UI could not be built ({reason})" in done.stdout
     assert f"built WITHOUT its web UI: {target / 'mailpit'}" in done.stdout
     record = json.loads((target / "mailpit.build").read_text())
     assert record["ui"] is False
-    assert record["note"].startswith("no web UI: `npm install` failed (exit 1); see ")
+    assert record["note"].startswith(f"no web UI: {reason}; see ")
     assert read_build_record(target / "mailpit")["ui"] is False
-    assert "ECONNREFUSED" in (target / "mailpit.build.log").read_text()
+    if shutil.which("npm"):
+        assert "ECONNREFUSED" in (target / "mailpit.build.log").read_text()
+        assert record["packageJsonChanges"]["dependencies"] == {"rapidoc": "^12.0.0 -> 9.3.8"}
     mailpit = Mailpit(str(target / "mailpit"), smtp_port=free_port(), http_port=free_port(),
                       log_path=str(tmp_path / "mailpit.log"))
     try:
