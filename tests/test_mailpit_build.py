@@ -17,6 +17,7 @@ import requests
 
 from sandbox.mail.binary import read_build_record
 from sandbox.stack import Mailpit, free_port
+from sandbox.testing.harness import suite_database_server
 
 
 def _record(chorus_sandbox) -> dict:
@@ -94,7 +95,9 @@ def test_when_npm_fails_the_build_gives_a_working_mailpit_without_ui_and_says_so
     """The real build with a real npm that cannot reach its registry (a closed loopback
     port, an empty cache): the fallback is the same `go build` without the bundle (its
     packages come from the Go build cache, so this costs a compile of one package and a
-    link, not a Mailpit build)."""
+    link, not a Mailpit build). No database in it: the SQLite pass of `make test` runs it."""
+    if suite_database_server():
+        pytest.skip("database-independent; run by the SQLite pass")
     target = tmp_path / "bin"
     env = dict(os.environ, npm_config_registry=f"http://127.0.0.1:{free_port()}/",
                npm_config_cache=str(tmp_path / "npm-cache"), npm_config_fetch_retries="0")
