@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := $(CURDIR)/.tools/bin
 MAILPIT_VERSION ?= v1.33.1
-MAILPIT := $(TOOLS)/mailpit
+# Written by the build beside the binary: with or without the web UI (sandbox/mail/build.py).
+MAILPIT_BUILD := $(TOOLS)/mailpit.build
+# MAILPIT_UI=--no-ui builds Mailpit without its web UI (no npm).
+MAILPIT_UI ?= --ui
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 RUN_ARGS ?=
@@ -17,6 +20,7 @@ CHAOS_ARGS ?=
 
 help:
 	@echo "make run      install what is missing, start Mailpit and the sandbox (http://127.0.0.1:8080)"
+	@echo "             Mailpit's web UI: http://127.0.0.1:8025 (make mailpit builds it; MAILPIT_UI=--no-ui)"
 	@echo "             options: make run RUN_ARGS=\"--port 9090 --mailpit-http-port 9025\""
 	@echo "make lint     ruff check (the configured rules) and mypy over sandbox/"
 	@echo "make test     install what is missing, run the whole test suite on SQLite, then on PostgreSQL"
@@ -34,15 +38,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) $(MAILPIT)
+install: $(STAMP) $(MAILPIT_BUILD)
 
-$(MAILPIT):
-	@command -v go >/dev/null || { echo "Go is needed to build Mailpit (go install)"; exit 1; }
-	GOBIN=$(TOOLS) go install \
-	  -ldflags "-X github.com/axllent/mailpit/config.Version=$(MAILPIT_VERSION)" \
-	  github.com/axllent/mailpit@$(MAILPIT_VERSION)
+# Mailpit from its Go module source: its web UI bundle built with npm (from the module's
+# package.json and lock), then `go build`; without the UI if npm cannot build it. The
+# record (and a binary built before it existed, without one) is what make follows.
+$(MAILPIT_BUILD): | $(STAMP)
+	@command -v go >/dev/null || { echo "Go is needed to build Mailpit"; exit 1; }
+	$(BIN)/chorus-sandbox install-mailpit --dir $(TOOLS) --version $(MAILPIT_VERSION) $(MAILPIT_UI)
 
-mailpit: $(MAILPIT)
+mailpit: $(MAILPIT_BUILD)
 
 # Browser tests drive Debian's chromium (never `playwright install`).
 chromium:

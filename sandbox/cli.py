@@ -106,7 +106,8 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
             server.start()
         except (RuntimeError, TimeoutError) as error:
             raise click.ClickException(str(error)) from error
-        _banner(server.url, supervisor.mailpit.url if supervisor else None, env)
+        _banner(server.url, supervisor.mailpit.url if supervisor else None, env,
+                supervisor.build if supervisor else None)
         while not stopping.wait(0.5):
             if server.process.poll() is not None:
                 raise click.ClickException(
@@ -122,7 +123,8 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
         click.echo("Stopped.")
 
 
-def _banner(url: str, mailpit_url: str | None, env: dict[str, str]) -> None:
+def _banner(url: str, mailpit_url: str | None, env: dict[str, str],
+            mailpit_build: dict | None) -> None:
     click.echo("")
     click.echo("Chorus Pro Sandbox is running (qualification simulator)")
     click.echo(f"  Portal            {url}/")
@@ -131,7 +133,14 @@ def _banner(url: str, mailpit_url: str | None, env: dict[str, str]) -> None:
     click.echo(f"  Control plane     {url}/_sandbox/")
     click.echo(f"  Health            {url}/health")
     if mailpit_url:
+        build = mailpit_build or {}
+        if build.get("ui") is not False:
+            known = "" if build.get("ui") else f"  (if this binary has it: {build.get('note')})"
+            click.echo(f"  Mailpit (web UI)  {mailpit_url}/{known}")
         click.echo(f"  Mailpit (API)     {mailpit_url}/api/v1/messages")
+        if build.get("ui") is False:
+            click.echo(f"  Mailpit has no web UI here ({build.get('note')}); "
+                       "README, \"Mailpit's web UI\", says how to build it")
     try:
         from sandbox.seeding import default_credentials_text
 

@@ -24,6 +24,7 @@ import requests
 
 # Re-exported: the binary's search order lives in sandbox.mail.binary.
 from sandbox.mail.binary import find_mailpit as find_mailpit
+from sandbox.mail.binary import read_build_record
 
 MAILPIT_VERSION = "v1.33.1"
 
@@ -266,8 +267,9 @@ class MailpitSupervisor:
 
     The sandbox goes on serving while Mailpit is away (mail waits in the outbox).
     Each exit is logged with its cause and the log's path; the supervisor's view
-    (state, pid, restarts, last exit) is written to ``state_path`` as JSON, which
-    ``/health`` reports (``SANDBOX_SUPERVISOR_STATE``). The wait before a restart
+    (state, pid, restarts, last exit, and what the binary's build record says: with or
+    without its web UI) is written to ``state_path`` as JSON, which ``/health`` reports
+    (``SANDBOX_SUPERVISOR_STATE``). The wait before a restart
     starts at ``initial_delay`` and doubles, up to ``max_delay``, while Mailpit keeps
     dying within ``steady_seconds`` of its start.
     """
@@ -284,8 +286,10 @@ class MailpitSupervisor:
     delay: float = 0.0
     _restart_at: float = 0.0
     _started_at: float = 0.0
+    build: dict = field(default_factory=dict)
 
     def start(self) -> None:
+        self.build = read_build_record(self.mailpit.binary)
         self.mailpit.start()
         self._started_at = time.monotonic()
         self.delay = self.initial_delay
@@ -335,6 +339,8 @@ class MailpitSupervisor:
             "nextRestartInSeconds": (round(max(0.0, self._restart_at - time.monotonic()), 1)
                                      if self.state == "restarting" else None),
             "log": self.mailpit.log_path,
+            "build": self.build,
+            "webUi": f"{self.mailpit.url}/" if self.build.get("ui") else None,
         }
 
     def write(self) -> None:

@@ -17,7 +17,8 @@ import psutil
 import requests
 from mail_support import copies_in_mailpit
 
-from sandbox.stack import free_port, wait_until
+from sandbox.mail.binary import read_build_record
+from sandbox.stack import find_mailpit, free_port, wait_until
 from sandbox.testing.client import SandboxClient
 
 
@@ -100,6 +101,16 @@ def test_run_starts_mailpit_and_sandbox_and_ctrl_c_stops_both(tmp_path):
         assert health["mailpit"]["state"] == "running" and health["mailpit"]["restarts"] == 0
         ready = requests.get(f"{run.mailpit_url}/readyz", timeout=10)
         assert ready.status_code == 200
+        # With or without its web UI, as the binary's build record says (banner, /health).
+        record = read_build_record(find_mailpit())
+        assert health["mailpit"]["build"]["ui"] == record["ui"]
+        bundle = requests.get(f"{run.mailpit_url}/dist/app.js", timeout=10)
+        if record["ui"]:
+            assert health["mailpit"]["webUi"] == f"{run.mailpit_url}/"
+            assert bundle.status_code == 200
+            assert 'id="app"' in requests.get(f"{run.mailpit_url}/", timeout=10).text
+        elif record["ui"] is False:
+            assert health["mailpit"]["webUi"] is None and bundle.status_code == 404
         assert (run.var / "sandbox.db").exists()
         assert (run.var / "mailpit.db").exists()
         run.process.send_signal(signal.SIGINT)
@@ -107,6 +118,10 @@ def test_run_starts_mailpit_and_sandbox_and_ctrl_c_stops_both(tmp_path):
         output = run.output
     assert run.process.returncode == 0, output
     assert f"http://127.0.0.1:{run.port}/" in output
+    if record["ui"]:
+        assert f"Mailpit (web UI)  {run.mailpit_url}/\n" in output
+    elif record["ui"] is False:
+        assert f"Mailpit has no web UI here ({record['note']})" in output
     assert "Stopped." in output
     assert not _port_open(run.port)
     assert not _port_open(run.http_port)

@@ -52,7 +52,8 @@ def counts() -> dict:
 
 
 def latest_mailpit_messages(mailpit_url: str, limit: int = 10) -> tuple[list[dict], str | None]:
-    """The newest messages in Mailpit with their /view/{ID}.html links."""
+    """The newest messages in Mailpit, each with its page in Mailpit's web UI
+    (``/view/{ID}``, when this Mailpit serves its UI) and its HTML body (``/view/{ID}.html``)."""
     try:
         answer = requests.get(
             f"{mailpit_url}/api/v1/messages", params={"limit": limit}, timeout=2
@@ -61,15 +62,25 @@ def latest_mailpit_messages(mailpit_url: str, limit: int = 10) -> tuple[list[dic
         messages = answer.json().get("messages", [])
     except (requests.RequestException, ValueError) as problem:
         return [], str(problem)[:200]
+    ui = bool(messages) and mailpit_serves_ui(mailpit_url)
     return [
         {
             "subject": m.get("Subject"),
             "to": ", ".join(t.get("Address", "") for t in m.get("To") or []),
             "created": m.get("Created"),
-            "url": f"{mailpit_url}/view/{m.get('ID')}.html",
+            "url": f"{mailpit_url}/view/{m.get('ID')}" if ui else None,
+            "html": f"{mailpit_url}/view/{m.get('ID')}.html",
         }
         for m in messages
     ], None
+
+
+def mailpit_serves_ui(mailpit_url: str) -> bool:
+    """Whether this Mailpit has its web UI bundle (a Mailpit built without it has none)."""
+    try:
+        return requests.head(f"{mailpit_url}/dist/app.css", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 @operation("GET", "/", summary="Dashboard (HTML)", tag="Sandbox", html=True)

@@ -4,15 +4,16 @@ The sandbox needs a real Mailpit (docs/pytest-plugin.md). A pip user has no Make
 so the binary is looked for, in order: an explicit path, ``$SANDBOX_MAILPIT_BIN``,
 ``PATH``, the project's ``.tools/bin`` (a checkout), and a per-user cache
 (``$XDG_CACHE_HOME/chorus-sandbox/bin``, default ``~/.cache/...``) where
-``chorus-sandbox install-mailpit`` builds it with Go. When none is there the error
-lists every way at once.
+``chorus-sandbox install-mailpit`` builds it (sandbox.mail.build: with its web UI when
+npm can build it). When none is there the error lists every way at once. What a build
+made is written beside the binary (``mailpit.build``, read by ``read_build_record``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 MAILPIT_MODULE = "github.com/axllent/mailpit"
@@ -49,27 +50,26 @@ def find_mailpit(explicit: str | None = None) -> str:
             return path
     raise MailpitNotFound(
         "Mailpit binary not found. Any one of these gives the sandbox a Mailpit: "
-        "`chorus-sandbox install-mailpit` (builds it with Go into "
+        "`chorus-sandbox install-mailpit` (builds it with Go, and its web UI with npm, into "
         f"{user_cache_bin()}); `make mailpit` in a checkout (.tools/bin); a `mailpit` on PATH; "
         "SANDBOX_MAILPIT_BIN=/path/to/mailpit; or a sandbox already running, with "
         "`pytest --chorus-url http://127.0.0.1:8080` (its own Mailpit is used)."
     )
 
 
-def install_mailpit(target: Path | None = None, version: str = MAILPIT_VERSION) -> Path:
-    """Build Mailpit with ``go install`` into ``target`` (the user cache by default)."""
-    go = shutil.which("go")
-    if go is None:
-        raise RuntimeError(
-            "Go is needed to build Mailpit (go install); install Go, or put a mailpit binary "
-            "on PATH, or set SANDBOX_MAILPIT_BIN"
-        )
-    target = target or user_cache_bin()
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [go, "install", "-ldflags", f"-X {MAILPIT_MODULE}/config.Version={version}",
-         f"{MAILPIT_MODULE}@{version}"],
-        env={**os.environ, "GOBIN": str(target)},
-        check=True,
-    )
-    return target / "mailpit"
+def build_record_path(binary: str | Path) -> Path:
+    """Where the build (sandbox.mail.build) says what it built: ``mailpit.build`` beside it."""
+    return Path(binary).with_name(Path(binary).name + ".build")
+
+
+def read_build_record(binary: str | Path) -> dict:
+    """What was built (``ui``, ``version``, ``note``), or ``ui: None`` with why it is unknown."""
+    path = build_record_path(binary)
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {"ui": None, "note": f"no build record ({path.name}): not built by "
+                                    "`chorus-sandbox install-mailpit` / `make mailpit`"}
+    except (OSError, ValueError) as error:
+        return {"ui": None, "note": f"unreadable build record {path}: {error}"[:300]}
+    return {key: record.get(key) for key in ("ui", "version", "note", "builtAt")}
