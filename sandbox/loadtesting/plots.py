@@ -45,16 +45,17 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _bucketed(per_second: dict[int, tuple[list[float], int]], start: float,
-              width: int) -> dict[int, tuple[list[float], int]]:
-    buckets: dict[int, tuple[list[float], int]] = {}
+              width: int, into: dict[int, list] | None = None) -> dict[int, list]:
+    """{interval index: [response times, failures]}, added to ``into`` when given."""
+    buckets: dict[int, list] = into if into is not None else {}
     for second, (times, failures) in per_second.items():
-        index = max(0, int((second - start) // width))
-        old_times, old_failures = buckets.get(index, ([], 0))
-        buckets[index] = (old_times + times, old_failures + failures)
+        bucket = buckets.setdefault(max(0, int((second - start) // width)), [[], 0])
+        bucket[0].extend(times)
+        bucket[1] += failures
     return buckets
 
 
-def _request_series(buckets: dict[int, tuple[list[float], int]], width: int) -> dict:
+def _request_series(buckets: dict[int, list], width: int) -> dict:
     series: dict[str, list] = {"x": [], "count": [], "failures": [], "p50": [], "p95": [],
                                "p99": [], "max": []}
     for index in sorted(buckets):
@@ -80,8 +81,10 @@ def _sampled_series(sampled: dict) -> tuple[dict, dict]:
         cpu["x"].append(round((before["t"] + after["t"]) / 2, 2))
         for key in ("server", "mailpit", "locust", "machine"):
             a, b = before.get(key), after.get(key)
-            # A process that appeared or went (Locust starts after the sampler) is a gap.
-            usable = a is not None and b is not None and a > 0 and b >= a
+            # A process that appeared, went or was replaced (Locust starts after the sampler,
+            # the chaos run restarts Mailpit) is a gap.
+            same = (before.get("pids") or {}).get(key) == (after.get("pids") or {}).get(key)
+            usable = same and a is not None and b is not None and a > 0 and b >= a
             cpu[key].append(round(100.0 * (b - a) / elapsed, 1) if usable else None)
     queues = {"x": [s["t"] for s in samples], "queued": [s.get("queued") for s in samples],
               "retrying": [s.get("retrying") for s in samples],
@@ -99,18 +102,15 @@ def build_series(timeline_dir: Path, sampled: dict, meta: dict) -> dict:
                        default=0.0)
     run_seconds = max(last_sample, last_request, 1.0)
     width = interval_seconds(run_seconds)
-    http: dict[int, tuple[list[float], int]] = {}
+    http: dict[int, list] = {}
     endpoints, other = {}, {}
     for (kind, name), per_second in sorted(timeline.items()):
-        buckets = _bucketed(per_second, start, width)
-        series = _request_series(buckets, width)
+        series = _request_series(_bucketed(per_second, start, width), width)
         if kind in NOT_HTTP:
             other[name] = series
             continue
         endpoints[f"{kind} {name}"] = series
-        for index, (times, failures) in buckets.items():
-            old_times, old_failures = http.get(index, ([], 0))
-            http[index] = (old_times + times, old_failures + failures)
+        _bucketed(per_second, start, width, into=http)
     overall = _request_series(http, width)
     overall["rps"] = [round(count / width, 2) for count in overall["count"]]
     overall["failPerS"] = [round(failures / width, 2) for failures in overall["failures"]]

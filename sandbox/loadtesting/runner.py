@@ -325,8 +325,8 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         creds = credentials(stack.env)
         command = locust_command(opts, stack.url, stack.mailpit_url, out, creds)
         bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
-        sampler = Sampler(stack.database_url, {"server": _pid(stack.server),
-                                               "mailpit": _pid(stack.mailpit)}).start()
+        sampler = Sampler(stack.database_url, {"server": lambda: _pid(stack.server),
+                                               "mailpit": lambda: _pid(stack.mailpit)}).start()
         try:
             exit_code = run_locust(command, out, bound,
                                    on_start=lambda pid: sampler.watch("locust", pid))

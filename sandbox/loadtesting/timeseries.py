@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,9 @@ class Sampler:
     """Samples CPU and queue depths every ``interval`` seconds in a thread of its own."""
 
     database_url: str
-    pids: dict[str, int | None]  # "server", "mailpit", "locust" (set when Locust starts)
+    # "server", "mailpit", "locust" (added when Locust starts): the current pid of each, asked
+    # at every sample (the chaos run restarts Mailpit: a new pid, a gap in its CPU line).
+    pids: dict[str, Callable[[], int | None]]
     interval: float = 1.0
     limit: int = MAX_SAMPLES
     samples: list[dict] = field(default_factory=list)
@@ -60,7 +63,7 @@ class Sampler:
 
     def watch(self, name: str, pid: int | None) -> None:
         """Sample one more process tree from now on (Locust, once it has started)."""
-        self.pids = {**self.pids, name: pid}
+        self.pids = {**self.pids, name: lambda: pid}
 
     def stop(self, timeout: float = 10.0) -> dict:
         """Stop the thread; return the samples and the sampler's own cost."""
@@ -96,7 +99,9 @@ class Sampler:
         sample: dict = {"t": round(time.time() - self._started, 3),
                         "machine": round(machine_busy_seconds(), 3)}
         children = children_map()  # one scan of /proc for the three trees
-        for name, pid in self.pids.items():
+        sample["pids"] = {}
+        for name, current in self.pids.items():
+            pid = sample["pids"][name] = current()
             sample[name] = round(tree_cpu_seconds(pid, children), 3) if pid else None
         sample.update(self._queues(engine))
         self.samples.append(sample)
@@ -130,7 +135,7 @@ def read_timeline(folder: Path) -> dict[tuple[str, str], dict[int, tuple[list[fl
                 row = json.loads(line)
             except json.JSONDecodeError:  # a process killed mid-line
                 continue
-            per_second = found[(row["type"], row["name"])]
-            times, failures = per_second.get(row["t"], ([], 0))
-            per_second[row["t"]] = (times + row["ms"], failures + row["fail"])
+            times, failures = found[(row["type"], row["name"])].setdefault(row["t"], ([], 0))
+            times.extend(row["ms"])
+            found[(row["type"], row["name"])][row["t"]] = (times, failures + row["fail"])
     return dict(found)

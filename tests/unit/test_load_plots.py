@@ -20,9 +20,10 @@ def write_timeline(folder, name: str, rows: list[dict]) -> None:
 
 
 def sample(t: float, server: float | None, machine: float = 0.0, queued: int | None = 0,
-           locust: float | None = None) -> dict:
+           locust: float | None = None, server_pid: int = 10) -> dict:
     return {"t": t, "machine": machine, "server": server, "mailpit": 0.5, "locust": locust,
-            "queued": queued, "retrying": 0, "flux": 0}
+            "queued": queued, "retrying": 0, "flux": 0,
+            "pids": {"server": server_pid, "mailpit": 20, "locust": None}}
 
 
 def test_nearest_rank_percentiles() -> None:
@@ -53,7 +54,8 @@ def test_processes_are_merged_per_second_and_metrics_kept_apart(tmp_path) -> Non
     ])
     sampled = {"startedAt": START, "interval": 1.0, "ownCpuMsPerS": 2.0, "dropped": 0,
                "errors": [], "samples": [sample(0, 1.0, 10.0), sample(1, 1.5, 11.0),
-                                         sample(2, 1.5, 11.5, queued=3)]}
+                                         sample(2, 1.5, 11.5, queued=3),
+                                         sample(3, 1.7, 12.0, server_pid=11)]}
     series = build_series(folder, sampled, {"label": "unit", "cores": 2})
 
     assert series["interval"] == 1
@@ -66,11 +68,12 @@ def test_processes_are_merged_per_second_and_metrics_kept_apart(tmp_path) -> Non
     assert series["async"] == {"mail readable": {
         "x": [1.5], "count": [1], "failures": [0], "p50": [400], "p95": [400], "p99": [400],
         "max": [400]}}
-    # CPU in % of one core per sampling interval; a tree not sampled yet is a gap.
-    assert series["cpu"]["server"] == [50.0, 0.0]
-    assert series["cpu"]["machine"] == [100.0, 50.0]
-    assert series["cpu"]["locust"] == [None, None]
-    assert series["queues"]["queued"] == [0, 0, 3]
+    # CPU in % of one core per sampling interval; a tree not sampled yet, or replaced by
+    # another process (a restarted Mailpit or server), is a gap.
+    assert series["cpu"]["server"] == [50.0, 0.0, None]
+    assert series["cpu"]["machine"] == [100.0, 50.0, 50.0]
+    assert series["cpu"]["locust"] == [None, None, None]
+    assert series["queues"]["queued"] == [0, 0, 3, 0]
 
 
 def test_page_of_a_run_without_requests_still_draws_five_plots(tmp_path) -> None:
