@@ -257,6 +257,7 @@ def test_run_draws_a_self_contained_page_of_plots(load_stack, tmp_path) -> None:
     assert sum(consulter["count"]) == rows["/cpro/structures/v1/consulter"]["requests"]
     assert all(p50 <= p95 <= p99 for p50, p95, p99 in
                zip(consulter["p50"], consulter["p95"], consulter["p99"], strict=True))
+    assert max(data["users"]["count"]) == 2  # Locust's user count, from its stats history
     assert max(v for v in data["cpu"]["server"] if v is not None) > 0
     assert max(v for v in data["cpu"]["locust"] if v is not None) > 0
     queues = data["queues"]

@@ -10,6 +10,7 @@ id="series">``) for whoever wants to redraw or compare them.
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import json
@@ -92,8 +93,23 @@ def _sampled_series(sampled: dict) -> tuple[dict, dict]:
     return cpu, queues
 
 
-def build_series(timeline_dir: Path, sampled: dict, meta: dict) -> dict:
-    """Every series of the page, from the Locust timeline and the sampler's samples."""
+def user_counts(history: Path | None, start: float) -> dict:
+    """Locust's running users per second, from its ``locust_stats_history.csv``."""
+    users: dict[str, list] = {"x": [], "count": []}
+    if history is None or not history.exists():
+        return users
+    with history.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("Name") == "Aggregated" and row.get("User Count", "").isdigit():
+                users["x"].append(round(int(row["Timestamp"]) - start, 1))
+                users["count"].append(int(row["User Count"]))
+    return users
+
+
+def build_series(timeline_dir: Path, sampled: dict, meta: dict,
+                 history: Path | None = None) -> dict:
+    """Every series of the page, from the Locust timeline, Locust's stats history (user
+    counts) and the sampler's samples."""
     timeline = read_timeline(timeline_dir)
     start = float(sampled.get("startedAt") or min(
         (second for rows in timeline.values() for second in rows), default=0))
@@ -119,8 +135,8 @@ def build_series(timeline_dir: Path, sampled: dict, meta: dict) -> dict:
             "startedAt": datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds"),
             "sampler": {k: sampled.get(k) for k in ("interval", "dropped", "errors",
                                                      "ownCpuMsPerS")},
-            "http": overall, "endpoints": endpoints, "async": other, "cpu": cpu,
-            "queues": queues}
+            "http": overall, "users": user_counts(history, start), "endpoints": endpoints,
+            "async": other, "cpu": cpu, "queues": queues}
 
 
 # --------------------------------------------------------------------------- drawing
@@ -145,8 +161,9 @@ def _figure(height: float = 3.4):
 
 
 def _finish(figure, axes, series: dict, ylabel: str, empty: str = "",
-            from_zero: bool = True) -> str:
-    """Axes, labels and legend; ``empty`` is written across a plot with no data."""
+            from_zero: bool = True, legend_at: float = 1.01) -> str:
+    """Axes, labels and legend (``legend_at`` past a right axis); ``empty`` is written
+    across a plot with no data."""
     if empty:
         axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center", va="center",
                   color="#777777")
@@ -156,7 +173,7 @@ def _finish(figure, axes, series: dict, ylabel: str, empty: str = "",
     axes.set_xlabel("seconds since the start of the run")
     axes.set_ylabel(ylabel)
     if axes.get_legend_handles_labels()[0]:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False,
+        axes.legend(loc="upper left", bbox_to_anchor=(legend_at, 1.0), fontsize=7.5, frameon=False,
                     borderaxespad=0)
     return _svg(figure)
 
@@ -181,7 +198,16 @@ def plot_throughput(series: dict) -> str:
     http = series["http"]
     axes.plot(http["x"], http["rps"], color="#1f77b4", label="HTTP requests/s")
     axes.plot(http["x"], http["failPerS"], color="#d62728", label="failures/s")
-    return _finish(figure, axes, series, "per second",
+    users = series.get("users") or {}
+    if users.get("x"):
+        right = axes.twinx()
+        right.step(users["x"], users["count"], where="post", color="#9467bd", linewidth=1.2,
+                   linestyle="--")
+        right.set_ylabel("users", color="#9467bd")
+        right.set_ylim(bottom=0)
+        right.spines["top"].set_visible(False)
+        axes.plot([], [], color="#9467bd", linestyle="--", label="Locust users (right axis)")
+    return _finish(figure, axes, series, "per second", legend_at=1.09 if users.get("x") else 1.01,
                    empty="" if http["x"] else "no HTTP request in this run")
 
 
@@ -267,7 +293,8 @@ def _colours(count: int) -> list:
 _HOW_TO_READ = {
     "throughput": ("Throughput",
                    "HTTP requests completed per second in each interval, and those that failed "
-                   "(any failure Locust counted: status, content, connection). A dip with a "
+                   "(any failure Locust counted: status, content, connection); dashed, the "
+                   "users Locust was running (the load shape). A dip with a "
                    "latency rise below is the server saturating; a dip alone is fewer users "
                    "(a load shape) or Locust short of CPU (see the CPU plot)."),
     "latency": ("HTTP latency per endpoint",
@@ -353,7 +380,8 @@ p.how {{ font-size: .85rem; color: #444; margin: .2rem 0 .4rem; max-width: 75em;
 
 def write_plots(out: Path, timeline_dir: Path, sampled: dict, meta: dict) -> Path:
     """Write ``out/plots.html`` and return its path."""
-    page = render_page(build_series(timeline_dir, sampled, meta))
+    page = render_page(build_series(timeline_dir, sampled, meta,
+                                    history=out / "locust_stats_history.csv"))
     target = out / "plots.html"
     target.write_text(page, encoding="utf-8")
     return target
