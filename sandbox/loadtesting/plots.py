@@ -276,6 +276,9 @@ def plot_queues(series: dict) -> str:
                                ("flux", "#2ca02c", "flux waiting for integration")):
         values = [math.nan if value is None else value for value in queues[key]]
         axes.step(queues["x"], values, where="post", color=colour, linewidth=1.5, label=label)
+    deepest = max((v for key in ("queued", "retrying", "flux") for v in queues[key]
+                    if v is not None), default=0)
+    axes.set_ylim(0, max(deepest, 1) * 1.15)  # whole items: at least 0..1 when all are 0
     axes.yaxis.get_major_locator().set_params(integer=True)
     return _finish(figure, axes, series, "items waiting",
                    empty="" if queues["x"] else "no sample")
