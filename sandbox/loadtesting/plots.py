@@ -24,7 +24,7 @@ from sandbox.loadtesting.timeseries import read_timeline
 
 TARGET_POINTS = 60  # about this many intervals per plot, whatever the run's length
 MAX_ENDPOINTS = 14  # endpoint lines drawn (the slowest by p95); all are in the JSON
-LABEL_CHARS = 58  # what the legend's column holds at its font size
+LABEL_CHARS = 54  # what the legend's column holds at its font size
 PLOTS = ("throughput", "latency", "async", "cpu", "queues")
 
 
@@ -131,7 +131,10 @@ def build_series(timeline_dir: Path, sampled: dict, meta: dict,
     overall["rps"] = [round(count / width, 2) for count in overall["count"]]
     overall["failPerS"] = [round(failures / width, 2) for failures in overall["failures"]]
     cpu, queues = _sampled_series(sampled)
+    marks = [{"x": round(mark["at"] - start, 2), "label": mark["label"],
+              "seconds": mark.get("seconds") or 0.0} for mark in meta.get("marks") or []]
     return {"meta": meta, "interval": width, "runSeconds": round(run_seconds, 1),
+            "marks": marks,
             "startedAt": datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds"),
             "sampler": {k: sampled.get(k) for k in ("interval", "dropped", "errors",
                                                      "ownCpuMsPerS")},
@@ -169,6 +172,11 @@ def _finish(figure, axes, series: dict, ylabel: str, empty: str = "",
                   color="#777777")
     if from_zero:
         axes.set_ylim(bottom=0)
+    for mark in series.get("marks") or []:  # the chaos run's faults, on every plot
+        axes.axvline(mark["x"], color="#555555", linewidth=0.8, linestyle=":")
+        if mark.get("seconds"):  # how long Mailpit was down or paused
+            axes.axvspan(mark["x"], mark["x"] + mark["seconds"], color="#000000", alpha=0.06,
+                         linewidth=0)
     axes.set_xlim(0, max(series["runSeconds"], 1.0))
     axes.set_xlabel("seconds since the start of the run")
     axes.set_ylabel(ylabel)
@@ -207,6 +215,9 @@ def plot_throughput(series: dict) -> str:
         right.set_ylim(bottom=0)
         right.spines["top"].set_visible(False)
         axes.plot([], [], color="#9467bd", linestyle="--", label="Locust users (right axis)")
+    for mark in series.get("marks") or []:
+        axes.text(mark["x"], 1.0, f" {mark['label']}", transform=axes.get_xaxis_transform(),
+                  rotation=90, va="top", ha="right", fontsize=7, color="#555555")
     return _finish(figure, axes, series, "per second", legend_at=1.09 if users.get("x") else 1.01,
                    empty="" if http["x"] else "no HTTP request in this run")
 

@@ -309,11 +309,13 @@ def new_run_dir(reports_dir: str, label: str) -> Path:
 
 
 def run_load(opts: LoadOptions, stack: RunningStack | None = None,
-             out: Path | None = None) -> dict:
+             out: Path | None = None,
+             marks: Callable[[], list[dict]] | None = None) -> dict:
     """One load run; return its summary (also written to ``summary.json``).
 
     With ``stack`` the run uses that stack (bench, tests); otherwise it starts a
-    fresh one in the load profile and stops it afterwards.
+    fresh one in the load profile and stops it afterwards. ``marks`` gives moments to
+    mark on the plots, ``[{"at": epoch seconds, "label": ...}]`` (the chaos run's faults).
     """
     out = out or new_run_dir(opts.reports_dir, opts.label)
     own_stack = stack is None
@@ -346,7 +348,7 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         if own_stack:
             stack.stop()
     thresholds = evaluate_thresholds(opts, rows, totals)
-    plots = _write_plots(out, sampled, opts)
+    plots = _write_plots(out, sampled, opts, marks() if marks else [])
     ran = exit_code in (0, 1) and totals["requests"] > 0
     passed = ran and all(c.ok for c in checks) and all(t["ok"] for t in thresholds)
     summary = {
@@ -379,12 +381,13 @@ def _pid(service) -> int | None:
     return process.pid if process is not None else None
 
 
-def _write_plots(out: Path, sampled: dict, opts: LoadOptions) -> dict[str, str]:
+def _write_plots(out: Path, sampled: dict, opts: LoadOptions,
+                 marks: list[dict]) -> dict[str, str]:
     """plots.html beside Locust's report; a drawing error is reported, the run stands."""
     from sandbox.loadtesting.plots import write_plots
 
     facts = machine()
-    meta = {"label": opts.label, "cores": facts["cores"],
+    meta = {"label": opts.label, "cores": facts["cores"], "marks": marks,
             "load": f"{opts.users} users (spawn {opts.spawn_rate:g}/s), {opts.duration}, "
                     f"shape {opts.shape}, mix {opts.mix or '-'}",
             "server": f"{opts.server_workers} workers × {opts.server_threads} threads",
@@ -437,6 +440,16 @@ def _redact(command: list[str]) -> list[str]:
     return shown
 
 
+def print_plots(summary: dict, echo=print) -> None:
+    """Where plots.html is, and what the sampling cost (or why the page is missing)."""
+    reports = summary["reports"]
+    if reports.get("plots"):
+        echo(f"  Plots over time (latency per endpoint, mail, CPU, queues): {reports['plots']} "
+             f"(sampler {summary['sampler']['ownCpuMsPerS']:.1f} CPU-ms/s, not the server's)")
+    elif reports.get("plotsError"):
+        echo(f"  Plots not drawn: {reports['plotsError']}")
+
+
 def print_summary(summary: dict, echo=print) -> None:
     """A short human-readable account of a run."""
     totals = summary["totals"]
@@ -456,10 +469,5 @@ def print_summary(summary: dict, echo=print) -> None:
              f"(measured {threshold['value']:.3g})")
     echo(f"  Locust exit code {summary['locust']['exitCode']}; reports in "
          f"{Path(summary['reports']['html']).parent}")
-    reports = summary["reports"]
-    if reports.get("plots"):
-        echo(f"  Plots over time (latency per endpoint, mail, CPU, queues): {reports['plots']} "
-             f"(sampler {summary['sampler']['ownCpuMsPerS']:.1f} CPU-ms/s, not the server's)")
-    elif reports.get("plotsError"):
-        echo(f"  Plots not drawn: {reports['plotsError']}")
+    print_plots(summary, echo)
     echo("PASSED" if summary["passed"] else "FAILED")

@@ -56,7 +56,8 @@ def test_processes_are_merged_per_second_and_metrics_kept_apart(tmp_path) -> Non
                "errors": [], "samples": [sample(0, 1.0, 10.0), sample(1, 1.5, 11.0),
                                          sample(2, 1.5, 11.5, queued=3),
                                          sample(3, 1.7, 12.0, server_pid=11)]}
-    series = build_series(folder, sampled, {"label": "unit", "cores": 2})
+    series = build_series(folder, sampled, {"label": "unit", "cores": 2, "marks": [
+        {"at": START + 1.25, "label": "mailpit-stop", "seconds": 2.0}]})
 
     assert series["interval"] == 1
     assert series["http"]["x"] == [0.5, 1.5]
@@ -74,6 +75,9 @@ def test_processes_are_merged_per_second_and_metrics_kept_apart(tmp_path) -> Non
     assert series["cpu"]["machine"] == [100.0, 50.0, 50.0]
     assert series["cpu"]["locust"] == [None, None, None]
     assert series["queues"]["queued"] == [0, 0, 3, 0]
+    # The chaos run's faults: at their time since the start, named on the throughput plot.
+    assert series["marks"] == [{"x": 1.25, "label": "mailpit-stop", "seconds": 2.0}]
+    assert "mailpit-stop" in render_page(series)
 
 
 def test_page_of_a_run_without_requests_still_draws_five_plots(tmp_path) -> None:
