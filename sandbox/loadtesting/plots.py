@@ -222,6 +222,11 @@ def plot_throughput(series: dict) -> str:
                    empty="" if http["x"] else "no HTTP request in this run")
 
 
+def _positive(values: list[float]) -> list[float]:
+    """A log scale has no 0: a response under 0.1 ms is drawn at 0.1 ms."""
+    return [max(value, 0.1) for value in values]
+
+
 def plot_latency(series: dict) -> str:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -231,11 +236,12 @@ def plot_latency(series: dict) -> str:
     colours = _colours(len(slowest))
     for (name, points), colour in zip(slowest, colours, strict=True):
         label = name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…"
-        axes.plot(points["x"], points["p95"], color=colour, linewidth=1.0, marker=".",
+        axes.plot(points["x"], _positive(points["p95"]), color=colour, linewidth=1.0, marker=".",
                   markersize=3, label=f"p95 {label}")
     http = series["http"]
-    axes.plot(http["x"], http["p95"], color="black", linewidth=2.2, label="p95 all HTTP")
-    axes.plot(http["x"], http["p50"], color="black", linewidth=1.6, linestyle="--",
+    axes.plot(http["x"], _positive(http["p95"]), color="black", linewidth=2.2,
+              label="p95 all HTTP")
+    axes.plot(http["x"], _positive(http["p50"]), color="black", linewidth=1.6, linestyle="--",
               label="p50 all HTTP")
     if http["x"]:
         axes.set_yscale("log")
