@@ -62,6 +62,9 @@ def _options(parser) -> None:
     group.add_argument("--api-skip", default="", env_var="LOCUST_API_SKIP",
                        help="API user tasks left out, comma-separated (e.g. "
                             "'rechercher_par_raison_sociale' for a lookups-only mix).")
+    group.add_argument("--timeline-dir", default="", env_var="LOCUST_TIMELINE_DIR",
+                       help="Folder where each Locust process writes its response times per "
+                            "second (the run's plots.html).")
     group.add_argument("--ceiling-path", default="/_sandbox/ping", env_var="LOCUST_CEILING_PATH",
                        help="The trivial GET measured by the ceiling probe (ceiling.py).")
 
@@ -121,6 +124,67 @@ def _count_server_errors(request_type, name, response=None, **_kw) -> None:
 
 
 _ENVIRONMENT: dict = {}
+
+# --------------------------------------------------------------------------- timeline
+
+
+class Timeline:
+    """Every response time of this process, grouped by second, for the run's plots.
+
+    One JSON line per (second, type, name) once that second is over: ``{"t": second,
+    "type", "name", "ms": [response times], "fail": failures}``. Each process writes
+    its own file (``timeline-<host>-<pid>.jsonl``), like the ledger; the runner
+    computes per-interval percentiles from these after the run. The cost is an append
+    per request and one write per second.
+    """
+
+    def __init__(self) -> None:
+        self._file = None
+        self._second: int | None = None
+        self._rows: dict[tuple[str, str], list] = {}
+
+    def record(self, environment, request_type: str, name: str, response_time,
+               failed: bool) -> None:
+        folder = getattr(options(environment), "timeline_dir", "") or ""
+        if not folder or response_time is None:
+            return
+        second = int(time.time())
+        if self._second is not None and second != self._second:
+            self.flush(folder)
+        self._second = second
+        row = self._rows.setdefault((request_type, name), [[], 0])
+        row[0].append(round(response_time, 1))
+        row[1] += int(failed)
+
+    def flush(self, folder: str) -> None:
+        if not self._rows or self._second is None:
+            return
+        if self._file is None:
+            os.makedirs(folder, exist_ok=True)
+            name = f"timeline-{socket.gethostname()}-{os.getpid()}.jsonl"
+            self._file = open(os.path.join(folder, name), "a", encoding="utf-8")
+        for (request_type, name), (times, failures) in self._rows.items():
+            self._file.write(json.dumps({"t": self._second, "type": request_type, "name": name,
+                                         "ms": times, "fail": failures}) + "\n")
+        self._file.flush()
+        self._rows = {}
+
+
+TIMELINE = Timeline()
+
+
+@events.request.add_listener
+def _record_timeline(request_type, name, response_time=None, exception=None, **_kw) -> None:
+    environment = _ENVIRONMENT.get("env")
+    if environment is not None:
+        TIMELINE.record(environment, request_type, name, response_time, exception is not None)
+
+
+@events.test_stop.add_listener
+@events.quitting.add_listener
+def _flush_timeline(environment, **_kw) -> None:
+    TIMELINE.flush(getattr(options(environment), "timeline_dir", "") or "")
+
 
 
 @events.init.add_listener

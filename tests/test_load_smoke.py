@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -210,3 +211,56 @@ def test_shapes_give_the_documented_user_counts() -> None:
     assert counts["Ramp"] == [1, 7, 10, 14, 20]
     assert counts["Step"] == [5, 10, 15, 15, 20]
     assert counts["Spike"] == [4, 4, 20, 4, 4]
+
+
+PLOT_SECTIONS = ("throughput", "latency", "async", "cpu", "queues")
+
+
+@needs_portal
+@needs_api
+def test_run_draws_a_self_contained_page_of_plots(load_stack, tmp_path) -> None:
+    """plots.html beside Locust's report: five inline SVG plots drawn from real series."""
+    summary = smoke(load_stack, tmp_path, mix="signup=1,api=1", users=2, duration="6s")
+    assert summary["passed"], (tmp_path / "locust.log").read_text()[-2000:]
+    page_path = tmp_path / "plots.html"
+    assert summary["reports"]["plots"] == str(page_path)
+    page = page_path.read_text(encoding="utf-8")
+
+    # Self-contained: no URL leaves the page, no script runs, the one link is relative.
+    assert "http://" not in page and "https://" not in page
+    assert re.search(r"\bsrc\s*=", page) is None
+    assert re.search(r"<script(?![^>]*application/json)", page) is None
+    assert "@import" not in page and re.search(r"url\((?!#)", page) is None  # url(#clip)
+    hrefs = set(re.findall(r'href="([^"]*)"', page))
+    assert {h for h in hrefs if not h.startswith("#")} == {"report.html"}
+
+    # Each plot is an SVG with its legend's series in it.
+    sections = dict(re.findall(r'<section id="(\w+)">(.*?)</section>', page, re.DOTALL))
+    assert tuple(sections) == PLOT_SECTIONS
+    for key, body in sections.items():
+        assert body.count("<svg") == 1 and "line2d_" in body, key
+    assert "p95 all HTTP" in sections["latency"]
+    assert "p95 POST /creer-un-compte [structure]" in sections["latency"]
+    assert "p95 submitted → activation mail readable" in sections["async"]
+    assert "server (gunicorn master + workers)" in sections["cpu"]
+    assert "outbox: queued mails" in sections["queues"]
+
+    # The embedded series hold the run's data, not placeholders.
+    data = json.loads(re.search(r'<script type="application/json" id="series">(.*?)</script>',
+                                page, re.DOTALL).group(1))
+    rows = by_name(summary)
+    assert sum(data["http"]["count"]) == summary["totals"]["httpRequests"]
+    mail = data["async"]["submitted → activation mail readable"]
+    assert sum(mail["count"]) == rows["submitted → activation mail readable"]["requests"] >= 1
+    assert all(p95 > 0 for p95 in mail["p95"])
+    consulter = data["endpoints"]["POST /cpro/structures/v1/consulter"]
+    assert sum(consulter["count"]) == rows["/cpro/structures/v1/consulter"]["requests"]
+    assert all(p50 <= p95 <= p99 for p50, p95, p99 in
+               zip(consulter["p50"], consulter["p95"], consulter["p99"], strict=True))
+    assert max(data["users"]["count"]) == 2  # Locust's user count, from its stats history
+    assert max(v for v in data["cpu"]["server"] if v is not None) > 0
+    assert max(v for v in data["cpu"]["locust"] if v is not None) > 0
+    queues = data["queues"]
+    assert len(queues["x"]) >= 5 and None not in queues["queued"] + queues["flux"]
+    assert summary["sampler"]["samples"] == len(queues["x"])
+    assert summary["sampler"]["errors"] == []

@@ -27,7 +27,12 @@ from pathlib import Path
 
 import requests
 
-from sandbox.loadtesting.benchreport import RESET_MAX_STRUCTURES, append_entry, markdown
+from sandbox.loadtesting.benchreport import (
+    RESET_MAX_STRUCTURES,
+    append_entry,
+    markdown,
+    plots_section,
+)
 from sandbox.loadtesting.procstat import CpuMeter, per_unit_ms, server_rss_mib
 from sandbox.loadtesting.runner import (
     DEFAULT_HASH_METHOD,
@@ -264,6 +269,8 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
         meter.start()
         summary = run_load(LoadOptions(**base), stack=stack, out=run_out)
         summary["cpu"] = dict(meter.stop(), server_idle_ms_per_s=round(idle, 2))
+        if summary["reports"].get("plots"):
+            results.setdefault("plots", {})[label] = f"{label}/plots.html"
         per_request = per_unit_ms(summary["cpu"], summary["totals"].get("httpRequests", 0))
         echo(f"  {label}: HTTP {summary['totals'].get('httpRps', 0):.1f} req/s, "
              f"p95 {summary['totals'].get('httpP95', 0):.0f} ms, "
@@ -422,10 +429,11 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
     results["finishedAt"] = datetime.now(UTC).isoformat()
     (out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     table = markdown(results)
-    (out / "bench.md").write_text(table)
+    (out / "bench.md").write_text(table + plots_section(results))
     echo(table)
     if opts.docs:
         append_entry(Path(opts.docs), results, table, out)
         echo(f"Entry appended to {opts.docs}")
-    echo(f"Reports in {out}")
+    linked = " (bench.md links each run's plots.html)" if results.get("plots") else ""
+    echo(f"Reports in {out}{linked}")
     return results

@@ -153,6 +153,17 @@ def markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def plots_section(results: dict) -> str:
+    """Links to each run's plots.html (bench.md only: reports/ is not committed)."""
+    plots = results.get("plots") or {}
+    if not plots:
+        return ""
+    lines = ["", "Each run over time (latency per endpoint, signup→mail readable, CPU, queue "
+             "depths; how to read them: docs/load.md):", ""]
+    lines += [f"- [{label}]({path})" for label, path in plots.items()]
+    return "\n".join(lines) + "\n"
+
+
 def append_entry(path: Path, results: dict, table: str, out: Path) -> None:
     """Append a dated entry (figures against targets) to docs/performance.md."""
     path.parent.mkdir(parents=True, exist_ok=True)

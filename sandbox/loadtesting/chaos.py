@@ -29,6 +29,7 @@ from sandbox.loadtesting.runner import (
     LoadOptions,
     duration_seconds,
     new_run_dir,
+    print_plots,
     profile_settings,
     run_load,
 )
@@ -199,7 +200,10 @@ def run_chaos(opts: ChaosOptions, echo=print) -> dict:
     monkey = Monkey(stack, schedule, opts.server_workers)
     try:
         monkey.start()
-        summary = run_load(load, stack=stack, out=out)
+        summary = run_load(load, stack=stack, out=out, marks=lambda: [
+            {"at": entry["at"], "label": entry["action"],
+             "seconds": entry.get("downSeconds") or entry.get("pausedSeconds")}
+            for entry in monkey.timeline])
         monkey.stop()
         monkey.join(timeout=120)
         db.init_engine(stack.database_url)
@@ -245,7 +249,7 @@ def run_chaos(opts: ChaosOptions, echo=print) -> dict:
         "schedule": [asdict(f) for f in schedule],
         "timeline": monkey.timeline,
         "checks": [c.as_dict() for c in checks],
-        "load": {k: summary[k] for k in ("totals", "stats", "ledger", "reports")},
+        "load": {k: summary[k] for k in ("totals", "stats", "ledger", "reports", "sampler")},
         "folder": str(out),
     }
     (out / "chaos.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -272,4 +276,5 @@ def print_chaos(result: dict, echo=print) -> None:
         for example in check["examples"][:5]:
             echo(f"        {example}")
     echo(f"  reports in {Path(result['folder'])}")
+    print_plots(result["load"], echo)
     echo("PASSED" if result["passed"] else "FAILED")

@@ -17,7 +17,8 @@ from pathlib import Path
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _children_map() -> dict[int, list[int]]:
+def children_map() -> dict[int, list[int]]:
+    """{parent pid: [child pids]} of every process, read once from ``/proc``."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -29,11 +30,15 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def process_tree(pid: int | None) -> set[int]:
-    """``pid`` and every live descendant (gunicorn master and workers, say)."""
+def process_tree(pid: int | None, children: dict[int, list[int]] | None = None) -> set[int]:
+    """``pid`` and every live descendant (gunicorn master and workers, say).
+
+    ``children`` (from ``children_map()``) saves a scan of ``/proc`` per tree when
+    several trees are read at once."""
     if pid is None:
         return set()
-    pids, children, frontier = {pid}, _children_map(), [pid]
+    pids, frontier = {pid}, [pid]
+    children = children if children is not None else children_map()
     while frontier:
         for child in children.get(frontier.pop(), []):
             if child not in pids:
@@ -55,14 +60,14 @@ def server_rss_mib(pid: int | None) -> float:
     return total_kib / 1024
 
 
-def tree_cpu_seconds(pid: int | None) -> float:
+def tree_cpu_seconds(pid: int | None, children: dict[int, list[int]] | None = None) -> float:
     """CPU seconds (user + system) spent by ``pid`` and its descendants so far.
 
     Live processes' ``utime + stime`` from ``/proc/<pid>/stat``, plus the root's
     ``cutime + cstime`` (descendants already reaped, e.g. a restarted worker).
     """
     total = 0
-    for item in process_tree(pid):
+    for item in process_tree(pid, children):
         try:
             fields_ = Path(f"/proc/{item}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

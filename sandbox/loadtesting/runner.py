@@ -18,6 +18,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from sandbox import db
 from sandbox.loadtesting.checks import ledger_counts, run_checks
+from sandbox.loadtesting.timeseries import Sampler
 from sandbox.testing.harness import RunningStack, start_stack
 
 # The documented load profile (docs/load.md): what a load run changes, and why.
@@ -203,6 +205,7 @@ def locust_command(opts: LoadOptions, url: str, mailpit_url: str, out: Path,
         "--loglevel", "WARNING",
         "--mailpit-url", mailpit_url,
         "--ledger-dir", str(out / "ledger"),
+        "--timeline-dir", str(out / "timeline"),
         "--wait-min", str(opts.wait_min),
         "--wait-max", str(opts.wait_max),
         "--mail-timeout", str(opts.mail_timeout),
@@ -276,11 +279,16 @@ def summarise_stats(entries: list[dict]) -> tuple[list[dict], dict]:
     return sorted(rows, key=lambda r: (r["type"], r["name"])), totals
 
 
-def run_locust(command: list[str], out: Path, timeout: float) -> int:
-    """Run Locust to the end (bounded by ``timeout``); its output goes to locust.log."""
+def run_locust(command: list[str], out: Path, timeout: float,
+               on_start: Callable[[int], None] | None = None) -> int:
+    """Run Locust to the end (bounded by ``timeout``); its output goes to locust.log.
+
+    ``on_start`` gets Locust's pid once it runs (the sampler follows its CPU)."""
     with open(out / "locust.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                                    start_new_session=True)
+        if on_start is not None:
+            on_start(process.pid)
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -301,11 +309,13 @@ def new_run_dir(reports_dir: str, label: str) -> Path:
 
 
 def run_load(opts: LoadOptions, stack: RunningStack | None = None,
-             out: Path | None = None) -> dict:
+             out: Path | None = None,
+             marks: Callable[[], list[dict]] | None = None) -> dict:
     """One load run; return its summary (also written to ``summary.json``).
 
     With ``stack`` the run uses that stack (bench, tests); otherwise it starts a
-    fresh one in the load profile and stops it afterwards.
+    fresh one in the load profile and stops it afterwards. ``marks`` gives moments to
+    mark on the plots, ``[{"at": epoch seconds, "label": ...}]`` (the chaos run's faults).
     """
     out = out or new_run_dir(opts.reports_dir, opts.label)
     own_stack = stack is None
@@ -317,7 +327,13 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         creds = credentials(stack.env)
         command = locust_command(opts, stack.url, stack.mailpit_url, out, creds)
         bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
-        exit_code = run_locust(command, out, bound)
+        sampler = Sampler(stack.database_url, {"server": lambda: _pid(stack.server),
+                                               "mailpit": lambda: _pid(stack.mailpit)}).start()
+        try:
+            exit_code = run_locust(command, out, bound,
+                                   on_start=lambda pid: sampler.watch("locust", pid))
+        finally:
+            sampled = sampler.stop()
         stats_path = out / "locust.json"
         entries = json.loads(stats_path.read_text()) if stats_path.exists() else []
         rows, totals = summarise_stats(entries)
@@ -332,6 +348,7 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         if own_stack:
             stack.stop()
     thresholds = evaluate_thresholds(opts, rows, totals)
+    plots = _write_plots(out, sampled, opts, marks() if marks else [])
     ran = exit_code in (0, 1) and totals["requests"] > 0
     passed = ran and all(c.ok for c in checks) and all(t["ok"] for t in thresholds)
     summary = {
@@ -350,10 +367,37 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         "thresholds": thresholds,
         "passed": passed,
         "reports": {"html": str(out / "report.html"), "csv": str(out / "locust_stats.csv"),
-                    "json": str(out / "locust.json"), "log": str(out / "locust.log")},
+                    "json": str(out / "locust.json"), "log": str(out / "locust.log"),
+                    **plots},
+        "sampler": {"samples": len(sampled["samples"]), "dropped": sampled["dropped"],
+                    "ownCpuMsPerS": sampled["ownCpuMsPerS"], "errors": sampled["errors"]},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return summary
+
+
+def _pid(service) -> int | None:
+    process = getattr(service, "process", None)
+    return process.pid if process is not None else None
+
+
+def _write_plots(out: Path, sampled: dict, opts: LoadOptions,
+                 marks: list[dict]) -> dict[str, str]:
+    """plots.html beside Locust's report; a drawing error is reported, the run stands."""
+    from sandbox.loadtesting.plots import write_plots
+
+    facts = machine()
+    meta = {"label": opts.label, "cores": facts["cores"], "marks": marks,
+            "load": f"{opts.users} users (spawn {opts.spawn_rate:g}/s), {opts.duration}, "
+                    f"shape {opts.shape}, mix {opts.mix or '-'}",
+            "server": f"{opts.server_workers} workers × {opts.server_threads} threads",
+            "machine": f"{facts['cpu']} ({facts['cores']} cores), load average at the end "
+                       + (f"{facts['load1']:.2f}" if facts["load1"] is not None else "-")}
+    (out / "samples.json").write_text(json.dumps(sampled))  # the raw samples, to redraw
+    try:
+        return {"plots": str(write_plots(out, out / "timeline", sampled, meta))}
+    except Exception as error:  # the figures and checks stand without their drawing
+        return {"plotsError": f"{type(error).__name__}: {error}"[:500]}
 
 
 def count_exceptions(path: Path) -> int:
@@ -396,6 +440,16 @@ def _redact(command: list[str]) -> list[str]:
     return shown
 
 
+def print_plots(summary: dict, echo=print) -> None:
+    """Where plots.html is, and what the sampling cost (or why the page is missing)."""
+    reports = summary["reports"]
+    if reports.get("plots"):
+        echo(f"  Plots over time (latency per endpoint, mail, CPU, queues): {reports['plots']} "
+             f"(sampler {summary['sampler']['ownCpuMsPerS']:.1f} CPU-ms/s, not the server's)")
+    elif reports.get("plotsError"):
+        echo(f"  Plots not drawn: {reports['plotsError']}")
+
+
 def print_summary(summary: dict, echo=print) -> None:
     """A short human-readable account of a run."""
     totals = summary["totals"]
@@ -415,4 +469,5 @@ def print_summary(summary: dict, echo=print) -> None:
              f"(measured {threshold['value']:.3g})")
     echo(f"  Locust exit code {summary['locust']['exitCode']}; reports in "
          f"{Path(summary['reports']['html']).parent}")
+    print_plots(summary, echo)
     echo("PASSED" if summary["passed"] else "FAILED")
