@@ -11,6 +11,7 @@ touching files other workers hold open. ``journal_size = 0`` turns it off.
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import glob
 import hashlib
@@ -60,6 +61,17 @@ def prune(folder: Path) -> int:
 
 def _open(path: Path) -> Any:
     return open(path, "a", encoding="utf-8", buffering=1)
+
+
+@atexit.register
+def _close() -> None:
+    """Close this process's journal file at exit (no ResourceWarning at shutdown)."""
+    with _lock:
+        handle = _writer.get("file")
+        if handle is not None and _writer.get("pid") == os.getpid():
+            handle.close()
+            _writer["file"] = None
+            _writer["pid"] = None
 
 
 def record(folder: Path, size: int, entry: dict) -> None:
