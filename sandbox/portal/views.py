@@ -39,7 +39,7 @@ from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.accounts.second_factor import start_second_factor, verify_second_factor
 from sandbox.accounts.signup import signup
 from sandbox.models import Rattachement, Structure, User
-from sandbox.portal import auth, captcha, countries
+from sandbox.portal import auth, captcha
 from sandbox.portal.forms import (
     ActivationForm,
     CodeForm,
@@ -48,7 +48,6 @@ from sandbox.portal.forms import (
     NewLinkForm,
     PostForm,
     SignupForm,
-    choice,
 )
 from sandbox.portal.pages import CSRF_MESSAGE, no_store
 from sandbox.portal.pages import csrf_failed as _csrf_failed
@@ -159,7 +158,6 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
         captcha_id = captcha.new_challenge()
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
-    form.pays.choices = [choice(code, name) for code, name in countries.choices()]
     chosen = (form.type_identifiant.data or "").upper()
     return (
         render_template(
