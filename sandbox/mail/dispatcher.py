@@ -193,8 +193,6 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
     """
     now = clock.real_utcnow_naive()
     lease_end = now + timedelta(seconds=settings.mail_lease_seconds)
-    won: list[int] = []
-    orphans: set[int] = set()
     with db.new_session() as s:
         due = s.execute(
             select(OutboxMail.id, OutboxMail.claimed_until)
@@ -210,20 +208,21 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
         if not due:
             return [], set(), lease_end
         db.begin_write(s)
-        for mail_id, claimed_until in due:
-            result = s.execute(
-                update(OutboxMail)
+        won = sorted(
+            s.scalars(  # one conditional UPDATE for the batch: a mail another holder took
+                update(OutboxMail)  # meanwhile (or that was delivered) is not returned
                 .where(
-                    OutboxMail.id == mail_id,
+                    OutboxMail.id.in_([mail_id for mail_id, _ in due]),
                     OutboxMail.state != MailState.DELIVERED,
                     or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
                 )
                 .values(claimed_by=holder, claimed_until=lease_end)
-            )
-            if result.rowcount == 1:
-                won.append(mail_id)
-                if claimed_until is not None:
-                    orphans.add(mail_id)
+                .returning(OutboxMail.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        orphans = {mail_id for mail_id, claimed_until in due
+                   if claimed_until is not None and mail_id in won}
         s.commit()
         if not won:
             return [], set(), lease_end
