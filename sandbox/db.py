@@ -207,23 +207,37 @@ def read_session() -> Session:
     committed data; SQLite gets no ``BEGIN``) and without the pool's reset on return (no
     rollback per request). Never write through it: ``before_flush`` refuses.
     """
+    return _read_factory()()
+
+
+def read_engine() -> Engine:
+    """The engine of ``read_session`` (autocommit, no reset on return) for a Core read;
+    this process's engine for an in-memory SQLite (another connection would see another
+    database)."""
+    main = engine()
+    if main.dialect.name == "sqlite" and main.url.database in (None, "", ":memory:"):
+        return main
+    return _read_factory().kw["bind"]
+
+
+def _read_factory() -> sessionmaker[Session]:
     key = (os.getpid(), _engine_url)
     if _read["key"] != key:
         with _lock:
             if _read["key"] != key:
                 main = engine()
-                read_engine = create_engine(
+                autocommit = create_engine(
                     main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                     **({"connect_args": {"timeout": 30, "check_same_thread": False},
                         "pool_size": 20, "max_overflow": 20}
                        if main.dialect.name == "sqlite" else
                        {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}))
                 if main.dialect.name == "sqlite":
-                    event.listen(read_engine, "connect", _sqlite_pragmas)
-                factory = sessionmaker(bind=read_engine, expire_on_commit=False)
+                    event.listen(autocommit, "connect", _sqlite_pragmas)
+                factory = sessionmaker(bind=autocommit, expire_on_commit=False)
                 event.listen(factory, "before_flush", _refuse_flush)
                 _read.update(key=key, factory=factory)
-    return _read["factory"]()
+    return _read["factory"]
 
 
 def _refuse_flush(session: Session, _context, _instances) -> None:

@@ -142,7 +142,7 @@ def refresh() -> SandboxState:
     with _seen_lock:  # before the read: what is read now is at least this new
         _seen["generation"] += 1
         mine = _seen["generation"]
-    with db.engine().connect() as conn:
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
         values = conn.execute(_STATE_ROW).mappings().first()
     if values is None:  # first start: create the row
         with db.new_session() as s:

@@ -10,9 +10,11 @@ An account whose only rattachement is pending or refused cannot be activated.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sandbox import clock, db, security
 from sandbox.accounts import validation
@@ -66,10 +68,15 @@ def password_policy(settings: Settings) -> list[str]:
     return validation.password_rules(settings.password_min_length)
 
 
-def new_activation_link(s: Session, settings: Settings, user: User, lifetime: timedelta) -> str:
-    """Revoke the user's live activation links, create one and mail it (no commit)."""
+def new_activation_link(
+    s: Session, settings: Settings, user: User, lifetime: timedelta, *, first: bool = False
+) -> str:
+    """Revoke the user's live activation links, create one and mail it (no commit).
+
+    ``first``: the user was created in this transaction, so has no link to revoke."""
     now = clock.utcnow_naive()
-    revoke_live_tokens(s, user.id, TokenPurpose.ACTIVATION, now)
+    if not first:
+        revoke_live_tokens(s, user.id, TokenPurpose.ACTIVATION, now)
     token = security.token_urlsafe(32)
     s.add(
         ActionToken(
@@ -185,57 +192,79 @@ def check_rattachements(s: Session, user: User) -> None:
         raise RattachementRefusedError(refused[-1])
 
 
-def activate(s: Session, settings: Settings, token: str, password: str) -> User:
+@cache
+def _activation_statements():  # noqa: ANN202
+    """(use the link once, activate its pending user): built once, values bound at each
+    run (building them cost more CPU than running them)."""
+    now = bindparam("now", type_=ActionToken.__table__.c.expires_at.type)
+    use_link = (
+        update(ActionToken)
+        .where(
+            ActionToken.token_hash == bindparam("link_hash"),
+            ActionToken.purpose == TokenPurpose.ACTIVATION,
+            ActionToken.used_at.is_(None),
+            ActionToken.revoked_at.is_(None),
+            ActionToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    activate_user = (
+        update(User)
+        .where(User.id == bindparam("user_id", type_=Integer()),
+               User.statut == StatutUtilisateur.EN_ATTENTE_ACTIVATION)
+        .values(
+            password_hash=bindparam("new_hash", type_=User.__table__.c.password_hash.type),
+            statut=StatutUtilisateur.ACTIF,
+            activated_at=now,
+            failed_logins=0,
+            locked_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return use_link, activate_user
+
+
+def activate(
+    s: Session, settings: Settings, token: str, password: str, checked: User | None = None
+) -> User:
     """Set the password and activate the account of a valid, unused activation link.
 
     Raises ``UnknownLinkError``, ``ExpiredLinkError``, ``UsedLinkError`` (its
     subclass ``RevokedLinkError`` for a superseded link), ``RattachementPendingError``
-    / ``RattachementRefusedError`` and ``WeakPasswordError``.
+    / ``RattachementRefusedError`` and ``WeakPasswordError``. ``checked``: the user
+    ``check_activation_link`` and ``check_rattachements`` just accepted for this token in
+    ``s``'s open transaction (the page's own check), not read again. Under the write lock
+    the link and the rattachements are checked again whatever the caller did.
     """
     try:
-        user = check_activation_link(s, token)
-        check_rattachements(s, user)
+        user = checked
+        if user is None:
+            user = check_activation_link(s, token)
+            check_rattachements(s, user)
         problems = validation.password_problems(
             password, user.login, settings.password_min_length
         )
         if problems:
             raise WeakPasswordError(problems)
     finally:
-        s.rollback()  # end the read transaction: hashing takes a while
+        s.commit()  # end the read transaction (nothing written; ``user`` stays loaded)
     password_hash = security.hash_password(password, settings.password_hash_method)
+    use_link, activate_user = _activation_statements()
     with db.unit_of_work(s):
         now = clock.utcnow_naive()
-        won = s.execute(
-            update(ActionToken)
-            .where(
-                ActionToken.token_hash == security.token_hash(token),
-                ActionToken.purpose == TokenPurpose.ACTIVATION,
-                ActionToken.used_at.is_(None),
-                ActionToken.revoked_at.is_(None),
-                ActionToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = s.execute(use_link, {"link_hash": security.token_hash(token), "now": now}).rowcount
         if won != 1:
             s.rollback()
             check_activation_link(s, token)  # raises the precise error
             raise UsedLinkError(user.id)
         check_rattachements(s, user)  # a refusal may have raced us
         activated = s.execute(
-            update(User)
-            .where(User.id == user.id, User.statut == StatutUtilisateur.EN_ATTENTE_ACTIVATION)
-            .values(
-                password_hash=password_hash,
-                statut=StatutUtilisateur.ACTIF,
-                activated_at=now,
-                failed_logins=0,
-                locked_until=None,
-            )
-            .execution_options(synchronize_session=False)
+            activate_user, {"user_id": user.id, "new_hash": password_hash, "now": now}
         ).rowcount
         if activated != 1:
             raise UsedLinkError(user.id)
-    s.refresh(user)
-    s.commit()
+    for name, value in (("password_hash", password_hash), ("statut", StatutUtilisateur.ACTIF),
+                        ("activated_at", now), ("failed_logins", 0), ("locked_until", None)):
+        set_committed_value(user, name, value)  # what the UPDATE wrote, without a re-read
     return user

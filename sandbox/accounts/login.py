@@ -10,10 +10,13 @@ in to the portal. ``set_account_state`` is the control plane's shortcut to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sandbox import clock, db, security
 from sandbox.accounts import validation
@@ -90,10 +93,11 @@ def set_account_state(
 
 def _loginable(s: Session, login: str) -> User:
     """The account ``login`` if it may try a password now, else the reason (read only)."""
-    user = s.scalar(select(User).where(User.login == login)) if login else None
+    user = s.scalar(  # populate_existing: the row as it is now, even if already loaded
+        select(User).where(User.login == login).execution_options(populate_existing=True)
+    ) if login else None
     if user is None:
         raise InvalidCredentialsError()
-    s.refresh(user)
     if user.is_technical:
         raise TechnicalAccountLoginError()
     if user.locked_until is not None and user.locked_until > clock.utcnow_naive():
@@ -105,9 +109,42 @@ def _loginable(s: Session, login: str) -> User:
     return user
 
 
-def _open(now: datetime):  # noqa: ANN202
-    """SQL: the account is not locked at ``now``."""
+def _open(now):  # noqa: ANN001, ANN202
+    """SQL: the account is not locked at ``now`` (a datetime or a bound parameter)."""
     return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+# The login's statements are built once, their values bound at each run: building the
+# reservation's UPDATE cost more CPU than running it (docs/performance.md).
+_NOW = bindparam("now", type_=User.__table__.c.locked_until.type)
+_USER_ID = bindparam("user_id", type_=Integer())
+_LIMIT = bindparam("limit", type_=Integer())
+
+
+@cache
+def _reserve_statement():  # noqa: ANN202
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= _NOW)
+    return (
+        update(User)
+        .where(User.id == _USER_ID, _open(_NOW), or_(expired, User.failed_logins < _LIMIT))
+        .values(failed_logins=case((expired, 1), else_=User.failed_logins + 1),
+                locked_until=case((expired, None), else_=User.locked_until))
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _settle_statements():  # noqa: ANN202
+    """(right password: restart the count, wrong one: lock at the limit)."""
+    right = (update(User).where(User.id == _USER_ID, _open(_NOW))
+             .values(failed_logins=0)
+             .execution_options(synchronize_session=False))
+    wrong = (update(User)
+             .where(User.id == _USER_ID, _open(_NOW), User.failed_logins >= _LIMIT)
+             .values(failed_logins=0, locked_until=bindparam("until", type_=_NOW.type))
+             .execution_options(synchronize_session=False))
+    return right, wrong
 
 
 def reserve_attempt(s: Session, settings: Settings, user_id: int) -> int | None:
@@ -119,58 +156,57 @@ def reserve_attempt(s: Session, settings: Settings, user_id: int) -> int | None:
     account is locked or all its attempts are taken (the caller answers "locked").
     An expired lock starts a new count. Shared by the portal and the API gateway.
     """
-    now = clock.utcnow_naive()
-    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    values = {"now": clock.utcnow_naive(), "user_id": user_id,
+              "limit": settings.login_max_failures}
     with db.unit_of_work(s):
-        row = s.execute(
-            update(User)
-            .where(User.id == user_id, _open(now),
-                   or_(expired, User.failed_logins < settings.login_max_failures))
-            .values(failed_logins=case((expired, 1), else_=User.failed_logins + 1),
-                    locked_until=case((expired, None), else_=User.locked_until))
-            .returning(User.failed_logins)
-            .execution_options(synchronize_session=False)
-        ).first()
+        row = s.execute(_reserve_statement(), values).first()
     return None if row is None else row.failed_logins
 
 
-def settle_attempt(s: Session, settings: Settings, user_id: int, ok: bool) -> datetime | None:
+def settle_attempt(
+    s: Session,
+    settings: Settings,
+    user_id: int,
+    ok: bool,
+    then: Callable[[Session], None] | None = None,
+) -> datetime | None:
     """After the check of a reserved attempt: a right password restarts the count unless
     the account got locked meanwhile (a success never clears a lock); a wrong one locks
     the account when the reserved count reached the limit. Returns the lock's end if the
-    account is locked, else None."""
+    account is locked, else None. ``then`` runs in the same transaction after a success
+    that settled (what a login writes besides: one write transaction, not two)."""
     now = clock.utcnow_naive()
-    until = lock_until(settings, now)
+    right, wrong = _settle_statements()
     with db.unit_of_work(s):
         if ok:
-            done = s.execute(
-                update(User).where(User.id == user_id, _open(now))
-                .values(failed_logins=0)
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]  # a CursorResult
+            result = s.execute(right, {"user_id": user_id, "now": now})
+            done = result.rowcount  # type: ignore[attr-defined]  # a CursorResult
+            if done == 1:
+                if then is not None:
+                    then(s)
+                return None
         else:
-            s.execute(
-                update(User)
-                .where(User.id == user_id, _open(now),
-                       User.failed_logins >= settings.login_max_failures)
-                .values(failed_logins=0, locked_until=until)
-                .execution_options(synchronize_session=False)
-            )
-            done = 0
+            s.execute(wrong, {"user_id": user_id, "now": now, "until": lock_until(settings, now),
+                              "limit": settings.login_max_failures})
         locked = s.scalar(select(User.locked_until).where(User.id == user_id))
-    if ok and done == 1:
-        return None
     return locked if locked is not None and locked > now else None
 
 
-def authenticate(s: Session, settings: Settings, login: str, password: str) -> User:
+def authenticate(
+    s: Session,
+    settings: Settings,
+    login: str,
+    password: str,
+    on_success: Callable[[Session, User], None] | None = None,
+) -> User:
     """Check a login and password; count failures and lock the account at the limit.
 
     Raises ``InvalidCredentialsError``, ``AccountLockedError``,
     ``AccountNotActivatedError``, ``TechnicalAccountLoginError``. An attempt is
     reserved before the password is checked (``reserve_attempt``) and settled after
     (``settle_attempt``). An unknown login costs one password hash too (a dummy one,
-    same method) and gets the same words as a wrong password.
+    same method) and gets the same words as a wrong password. ``on_success(s, user)``
+    writes in the transaction that settles a right password (the portal's session row).
     """
     login = validation.text(login).lower()
     if validation.has_forbidden_characters(login) or len(login) > 254:
@@ -183,19 +219,21 @@ def authenticate(s: Session, settings: Settings, login: str, password: str) -> U
         security.verify_password(_dummy_hash(settings), password)  # the same work
         raise _wrong(settings) from None
     finally:
-        s.rollback()
+        s.commit()  # end the read (nothing was written) and keep ``user`` loaded
     if reserve_attempt(s, settings, user.id) is None:
         raise AccountLockedError(paris_time(lock_until(settings, clock.utcnow_naive())))
     ok = not validation.has_forbidden_characters(password) and security.verify_password(
         user.password_hash, password
     )
-    locked = settle_attempt(s, settings, user.id, ok)
+    then = None if on_success is None else (lambda session: on_success(session, user))
+    locked = settle_attempt(s, settings, user.id, ok, then)
     if locked is not None:
         raise AccountLockedError(paris_time(locked))
     if not ok:
         raise _wrong(settings)
-    s.refresh(user)
-    s.commit()
+    # What the reservation and the settlement wrote: the count restarted, no lock.
+    set_committed_value(user, "failed_logins", 0)
+    set_committed_value(user, "locked_until", None)
     return user
 
 

@@ -180,7 +180,7 @@ def _signup_once(s: Session, settings: Settings, data: dict[str, Any]) -> Signup
                 structure.type_identifiant
             ],
         )
-        link = new_activation_link(s, settings, user, lifetime)
+        link = new_activation_link(s, settings, user, lifetime, first=True)
         mails = [summary.kind, "activation"]
         if gestionnaire is not None:
             demande = send_rattachement_request_email(s, settings, gestionnaire, user, structure)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from flask import g, redirect, request, session, url_for
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security
 from sandbox.models import PortalSession, User
@@ -24,15 +25,19 @@ _SESSION_KEY = "uid"
 _SID_KEY = "sid"
 
 
-def _live(user_id: int, sid: str | None) -> bool:
+def _live_user(user_id: int, sid: str | None) -> User | None:
+    """The user of a portal session that was not ended (one query), or None."""
     if not sid:
-        return False
-    found = db.session().scalar(
-        select(PortalSession.user_id).where(
-            PortalSession.id == security.token_hash(sid), PortalSession.ended_at.is_(None)
+        return None
+    return db.session().scalar(
+        select(User)
+        .join(PortalSession, PortalSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            PortalSession.id == security.token_hash(sid),
+            PortalSession.ended_at.is_(None),
         )
     )
-    return found == user_id
 
 
 def current_user() -> User | None:
@@ -42,8 +47,7 @@ def current_user() -> User | None:
     user = None
     user_id = session.get(_SESSION_KEY)
     if user_id is not None:
-        live = _live(user_id, session.get(_SID_KEY))
-        candidate = db.session().get(User, user_id) if live else None
+        candidate = _live_user(user_id, session.get(_SID_KEY))
         if (
             candidate is not None
             and candidate.statut == StatutUtilisateur.ACTIF
@@ -57,14 +61,25 @@ def current_user() -> User | None:
     return user
 
 
-def login_user(user: User) -> None:
-    """Open a portal session for ``user`` (a fresh session: nothing carried over)."""
-    session.clear()
+def add_session_row(s: Session, user: User) -> str:
+    """Add the ``portal_sessions`` row of a new login in ``s``'s transaction (the caller
+    commits: the login's own write, see ``authenticate``'s ``on_success``); return its id."""
     sid = security.token_urlsafe()
-    s = db.session()
-    with db.unit_of_work(s):
-        s.add(PortalSession(id=security.token_hash(sid), user_id=user.id,
-                            created_at=clock.utcnow_naive()))
+    s.add(PortalSession(id=security.token_hash(sid), user_id=user.id,
+                        created_at=clock.utcnow_naive()))
+    return sid
+
+
+def login_user(user: User, sid: str | None = None) -> None:
+    """Open a portal session for ``user`` (a fresh session: nothing carried over).
+
+    ``sid``: the id ``add_session_row`` gave, its row already committed; else the row
+    is written here."""
+    session.clear()
+    if sid is None:
+        s = db.session()
+        with db.unit_of_work(s):
+            sid = add_session_row(s, user)
     session[_SESSION_KEY] = user.id
     session[_SID_KEY] = sid
     g.portal_user = user

@@ -7,15 +7,20 @@ server checks everything even without JavaScript.
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
+    Form,
     HiddenField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import Select, html_params
 
 from sandbox.accounts.validation import (
     LIBELLES_TYPE_IDENTIFIANT,
@@ -23,6 +28,7 @@ from sandbox.accounts.validation import (
     MAX_LENGTHS,
 )
 from sandbox.models import TYPES_IDENTIFIANT, TYPES_STRUCTURE
+from sandbox.portal import countries
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -33,6 +39,41 @@ except ImportError:  # pragma: no cover - older WTForms
 def choice(value: str, label: str):
     """A select option in the form the installed WTForms prefers."""
     return SelectChoice(value, label) if SelectChoice else (value, label)
+
+
+class _CountryList(Form):
+    pays = SelectField(validate_choice=False)
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries.choices())
+
+
+@cache  # one entry per country code, and one for "none selected"
+def _country_options(selected: str | None) -> str:
+    """The ``<option>`` tags of the country list with ``selected`` chosen, rendered once
+    by WTForms' own widget."""
+    form = _CountryList(data={"pays": selected})
+    form.pays.choices = [choice(code, name) for code, name in countries.choices()]
+    rendered = str(form.pays())
+    return rendered[rendered.index(">") + 1 : -len("</select>")]
+
+
+class CountrySelect(Select):
+    """WTForms' ``Select`` showing the country list (``countries.choices()``, whatever the
+    field's ``choices``): its 250 options are rendered once per selected code instead of on
+    every page (they were most of the signup page's CPU)."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        selected = field.data if field.data in _country_codes() else None
+        head = f"<select {html_params(name=field.name, **kwargs)}>"
+        return Markup(f"{head}{_country_options(selected)}</select>")
 
 
 def _bounded(label: str, name: str, **kwargs) -> StringField:
@@ -72,7 +113,7 @@ class SignupForm(FlaskForm):
     complement_adresse_2 = _bounded("Complément d'adresse 2", "complement_adresse_2")
     code_postal = _bounded("Code postal", "code_postal")
     ville = _bounded("Ville", "ville")
-    pays = SelectField("Pays", default="FR", validate_choice=False)
+    pays = SelectField("Pays", default="FR", validate_choice=False, widget=CountrySelect())
     accepte_conditions = BooleanField(
         "J'accepte que mes données personnelles soient transmises au ministre chargé du "
         "budget pour la gestion de mon compte Chorus Pro."

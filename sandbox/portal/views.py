@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sandbox import db
 from sandbox.accounts import errors, rights, validation
@@ -39,7 +40,7 @@ from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.accounts.second_factor import start_second_factor, verify_second_factor
 from sandbox.accounts.signup import signup
 from sandbox.models import Rattachement, Structure, User
-from sandbox.portal import auth, captcha, countries
+from sandbox.portal import auth, captcha
 from sandbox.portal.forms import (
     ActivationForm,
     CodeForm,
@@ -48,7 +49,6 @@ from sandbox.portal.forms import (
     NewLinkForm,
     PostForm,
     SignupForm,
-    choice,
 )
 from sandbox.portal.pages import CSRF_MESSAGE, no_store
 from sandbox.portal.pages import csrf_failed as _csrf_failed
@@ -159,7 +159,6 @@ def _render_signup(form: SignupForm, field_errors: dict[str, str], status: int =
         captcha_id = captcha.new_challenge()
         form.captcha_id.data = captcha_id
         form.captcha.data = ""
-    form.pays.choices = [choice(code, name) for code, name in countries.choices()]
     chosen = (form.type_identifiant.data or "").upper()
     return (
         render_template(
@@ -307,7 +306,7 @@ def activation(token: str):
             token, user, form, ["Les deux mots de passe saisis sont différents."], 400
         )
     try:
-        user = activate(s, settings, token, password)
+        user = activate(s, settings, token, password, checked=user)
     except errors.WeakPasswordError as error:
         return _render_activation(token, user, form, error.problems, 400)
     except (errors.LinkError, errors.RattachementPendingError,
@@ -382,8 +381,14 @@ def connexion():
                                next=next_url), 400
     settings = _settings()
     s = db.session()
+    opened: list[str] = []  # the portal session's id, written with the login's settlement
+
+    def open_session(session_: Session, user_: User) -> None:
+        opened.append(auth.add_session_row(session_, user_))
+
     try:
-        user = authenticate(s, settings, form.login.data or "", form.password.data or "")
+        user = authenticate(s, settings, form.login.data or "", form.password.data or "",
+                            on_success=None if settings.two_factor else open_session)
     except errors.AuthenticationError as error:
         status = 423 if isinstance(error, errors.AccountLockedError) else 401
         return render_template("portal/connexion.html", form=form, error=error.message,
@@ -395,7 +400,7 @@ def connexion():
         session["2fa_uid"] = user.id
         session["2fa_next"] = _safe_next(next_url)
         return redirect(url_for("portal.code_connexion"), 303)
-    auth.login_user(user)
+    auth.login_user(user, opened[0] if opened else None)
     return redirect(_safe_next(next_url), 303)
 
 
