@@ -16,15 +16,12 @@ its exchange system cannot process a flux.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
 from sandbox import clock, db
+from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
 from sandbox.factures import integration
 from sandbox.factures.formats import ReadFlux, read_flux
@@ -42,19 +39,12 @@ INCIDENT = {
     "natureErreur": "BLOQUANTE",
 }
 
-_wake = threading.Event()
-_stop = threading.Event()
-_thread: threading.Thread | None = None
-_thread_pid: int | None = None
+_loop = BackgroundLoop("factures", log)
 
 
 def wake() -> None:
     """Ask this process's worker to look for due flux now."""
-    _wake.set()
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    _loop.wake()
 
 
 def _free_lease(now):
@@ -185,36 +175,21 @@ def _policies(settings: Settings) -> None:
         apply(settings)
 
 
-def _run(settings: Settings) -> None:
+def start(settings: Settings) -> None:
+    """Start this process's worker thread (once per process)."""
     from sandbox import state
 
     holder = holder_name()
-    while not _stop.is_set():
-        _wake.clear()
-        try:
-            state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
-            while run_pass(settings, holder):
-                pass
-            _policies(settings)
-        except Exception:  # the loop must survive a database hiccup
-            log.exception("factures worker pass failed")
-        _wake.wait(settings.factures_poll_interval)
 
+    def integrate_all() -> None:
+        state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
+        while run_pass(settings, holder):
+            pass
+        _policies(settings)
 
-def start(settings: Settings) -> None:
-    """Start this process's worker thread (once per process)."""
-    global _thread, _thread_pid
-    if _thread is not None and _thread_pid == os.getpid() and _thread.is_alive():
-        return
-    _stop.clear()
-    _thread = threading.Thread(target=_run, args=(settings,), name="factures", daemon=True)
-    _thread_pid = os.getpid()
-    _thread.start()
+    _loop.start(integrate_all, settings.factures_poll_interval)
 
 
 def stop() -> None:
     """Stop this process's worker thread."""
-    _stop.set()
-    _wake.set()
-    if _thread is not None and _thread_pid == os.getpid():
-        _thread.join(timeout=10)
+    _loop.stop()

@@ -35,9 +35,7 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
-import socket
 import threading
-import uuid
 from datetime import datetime, timedelta
 from email.header import Header
 from email.message import Message
@@ -49,21 +47,19 @@ import requests
 from sqlalchemy import or_, select, update
 
 from sandbox import clock, db
+from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
 from sandbox.models import OutboxMail
 from sandbox.vocabulary import MailState
 
 log = logging.getLogger("sandbox.mail")
 
-_wake = threading.Event()
-_thread: threading.Thread | None = None
-_thread_pid: int | None = None
-_stop = threading.Event()
+_loop = BackgroundLoop("outbox", log)
 
 
 def wake() -> None:
     """Ask this process's dispatcher to look at the outbox now."""
-    _wake.set()
+    _loop.wake()
 
 
 def build_message(mail: OutboxMail, settings: Settings) -> Message:
@@ -314,17 +310,13 @@ def already_delivered(settings: Settings, message_id: str) -> bool | None:
     return any((m.get("MessageID") or "").strip("<>") == bare for m in found)
 
 
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def deliver_due(settings: Settings, holder: str | None = None) -> int:
     """Claim and send what is due once; return how many mails were delivered.
 
     The mails SMTP accepted are marked delivered together at the end of the pass
     (also when the pass fails half-way); their lease is renewed until then.
     """
-    holder = holder or _holder()
+    holder = holder or holder_name()
     mails, orphans, lease_end = claim(settings, holder)
     if not mails:
         return 0
@@ -380,35 +372,20 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
     return len(sent)
 
 
-def _run(settings: Settings) -> None:
-    holder = _holder()
-    while not _stop.is_set():
-        _wake.clear()
-        try:
-            while deliver_due(settings, holder):
-                pass
-        except Exception:  # the loop must survive a database hiccup
-            log.exception("outbox dispatcher pass failed")
-        _wake.wait(settings.mail_poll_interval)
-
-
 def start(settings: Settings) -> None:
     """Start this process's dispatcher thread (once per process)."""
-    global _thread, _thread_pid
-    if _thread is not None and _thread_pid == os.getpid() and _thread.is_alive():
-        return
-    _stop.clear()
-    _thread = threading.Thread(target=_run, args=(settings,), name="outbox", daemon=True)
-    _thread_pid = os.getpid()
-    _thread.start()
+    holder = holder_name()
+
+    def deliver_all() -> None:
+        while deliver_due(settings, holder):
+            pass
+
+    _loop.start(deliver_all, settings.mail_poll_interval)
 
 
 def stop() -> None:
     """Stop this process's dispatcher thread."""
-    _stop.set()
-    _wake.set()
-    if _thread is not None and _thread_pid == os.getpid():
-        _thread.join(timeout=10)
+    _loop.stop()
 
 
 def pending_count() -> int:
@@ -430,7 +407,7 @@ def run_for(settings: Settings, seconds: float, holder: str | None = None) -> No
     """Deliver what is due, pass after pass, for ``seconds`` (a dispatcher process)."""
     import time
 
-    holder = holder or _holder()
+    holder = holder or holder_name()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         while deliver_due(settings, holder):
