@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-MAX_BACKOFF = 30.0
+MAX_BACKOFF = 10.0
 REPEAT_LOG_SECONDS = 60.0
 
 
