@@ -62,6 +62,16 @@ def pieces_jointes(s: Session, facture: Facture) -> list[PieceJointe]:
     )
 
 
+def _numero(line: dict, position: int) -> dict:
+    """``lignePosteNumero`` as the integer the API gives (go-choruspro decodes it into an
+    int; soumettre takes one): a flux line keeps its XML ID when that is a number, its
+    position otherwise (UBL ``cbc:ID`` and CII ``LineID`` are free text)."""
+    if "lignePosteNumero" not in line:
+        return {}
+    value = str(line["lignePosteNumero"]).strip()
+    return {"lignePosteNumero": int(value) if value.isdigit() else position}
+
+
 def facture_detail(s: Session, f: Facture) -> dict:
     """The ``facture`` object of consulter/fournisseur and consulter/recipiendaire."""
     dest = s.get(Structure, f.destinataire_id)
@@ -70,7 +80,10 @@ def facture_detail(s: Session, f: Facture) -> dict:
     four_service = s.get(Service, f.fournisseur_service_id) if f.fournisseur_service_id else None
     pjs = pieces_jointes(s, f)
     principale = next((p for p in pjs if p.role == "principale"), None)
-    lignes = [{k: line.get(k) for k in LIGNE_KEYS if k in line} for line in f.lignes or []]
+    lignes = [
+        {k: line.get(k) for k in LIGNE_KEYS if k in line} | _numero(line, i)
+        for i, line in enumerate(f.lignes or [], start=1)
+    ]
     tva = [{k: line.get(k) for k in TVA_KEYS if k in line} for line in f.lignes_tva or []]
     return {
         "identifiantFactureCPP": f.id,

@@ -64,11 +64,32 @@ ATTESTED: dict[str, list[str]] = {
     "transverses/rechercher/pj/structure": ["go-choruspro"],
     "transverses/telecharger/pieceJointe": ["go-choruspro"],
     "transverses/detacherPieceJointe": ["piste-gouv-fr"],
+    # Factures (factures-reference.md 2: the clients that call each operation)
+    "factures/deposer/flux": ["tryton", "pastell"],
+    "factures/deposer/pdf": ["piste-gouv-fr", "pastell"],
+    "factures/soumettre": ["go-choruspro", "piste-gouv-fr", "pastell"],
+    "factures/rechercher/fournisseur": [],
+    "factures/consulter/fournisseur": [],
+    "factures/rechercher/recipiendaire": ["go-choruspro"],
+    "factures/consulter/recipiendaire": ["go-choruspro"],
+    "factures/traiter/recue": ["go-choruspro"],
+    "factures/traiterRejet": ["go-choruspro"],
+    "factures/completer": ["go-choruspro"],
+    "factures/recycler": ["go-choruspro"],
+    "factures/consulter/historique": [],
+    "factures/telecharger/groupe": ["go-choruspro", "pastell"],
+    "factures/rechercher/valideur": ["go-choruspro"],
+    "factures/consulter/valideur": ["go-choruspro"],
+    "factures/traiter/factureAValider": ["go-choruspro"],
+    "factures/corriger/valideur/facture": ["go-choruspro"],
+    "factures/recuperer/statutsFactureVisibles/valideur": ["go-choruspro"],
+    "factures/rechercher/demandePaiement": ["go-choruspro (not on qualification)"],
 }
 BASES = {
     "structures": "/cpro/structures/v1",
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
+    "factures": "/cpro/factures/v1",
 }
 START, END = "<!-- conformance:start -->", "<!-- conformance:end -->"
 
@@ -89,8 +110,14 @@ def record(client: str, index: int, case: dict, status: int | None, problems: li
 
 
 def _registered() -> set[str]:
+    """The attested operations the sandbox declares: every area's operation modules are
+    imported as the app does (``create_app``), not only those this process happened to
+    load (the Factures ones register when ``sandbox.factures`` is set up)."""
+    import sandbox.cpro  # noqa: F401 (declares Structures, Utilisateurs, Transverses)
     from sandbox.cpro.api import OPERATIONS
+    from sandbox.factures import register_operations
 
+    register_operations()
     paths = {path for _method, path in OPERATIONS}
     found = set()
     for operation in ATTESTED:

@@ -30,6 +30,15 @@ GO_LAYOUTS = {"Datetime": "%Y-%m-%d %H:%M", "Date": "%Y-%m-%d"}
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
+def _parses(text: str, layout: str) -> bool:
+    """``datetime.strptime(text, layout)`` succeeds (no trailing text, as in Python)."""
+    try:
+        datetime.strptime(text, layout)
+    except ValueError:
+        return False
+    return True
+
+
 def _go_layout(text: str, layout: str) -> bool:
     try:
         return datetime.strptime(text, layout).strftime(layout) == text
@@ -130,7 +139,8 @@ def php_decode(value, spec, path: str = "$", top: bool = True) -> list[str]:  # 
 def reads(answer, paths: list[str]) -> list[str]:  # noqa: ANN001
     """Check the paths a dict-indexing client reads: ``a.b[].c:int`` (``?`` after a
     name: read with ``.get``, may be absent; the type after ``:`` is the Python type
-    the client's code needs: int, str, bool, dict, list, num)."""
+    the client's code needs: int, str, bool, dict, list, num; ``date``: a str that
+    ``datetime.strptime(value, "%Y-%m-%d")`` parses, as Tryton does)."""
     types = {"int": int, "str": str, "bool": bool, "dict": dict, "list": list,
              "num": (int, float)}
     problems = []
@@ -160,7 +170,11 @@ def reads(answer, paths: list[str]) -> list[str]:  # noqa: ANN001
                 else:
                     nxt.append((f"{where}.{name}", child))
             nodes = nxt
-        if kind:
+        if kind == "date":
+            problems += [f"{where}: {node!r} does not parse as %Y-%m-%d"
+                         for where, node in nodes
+                         if not isinstance(node, str) or not _parses(node, "%Y-%m-%d")]
+        elif kind:
             wanted = types[kind]
             for where, node in nodes:
                 bad = isinstance(node, bool) and kind in ("int", "num")

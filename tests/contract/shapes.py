@@ -211,3 +211,186 @@ READS = {
     ("pastell", "transverses/recuperer/structures/actives/destinataire"): [
         "listeStructures[].idStructureCPP:int", "listeStructures[].designationStructure:str"],
 }
+
+# --- Factures (flux deposit, CR, supplier search and history) -------------------------
+
+S = "string"
+GO_ERREUR_DP = {"identifiantDestinataire": S, "identifiantFournisseur": S,
+                "libelleErreurDP": S, "numeroDP": S}
+GO.update({
+    # factures_depots.go DeposerFluxFactureResponse
+    "factures/deposer/flux": {"codeRetour": "int", "dateDepot": "*Date", "libelle": S,
+                              "numeroFluxDepot": S, "syntaxeFlux": S},
+    # transverses_flux.go CompteRendu
+    "transverses/consulterCR": {
+        "codeAppliPartenaire": S, "codeInterfaceFlux": S, "codeRetour": "int",
+        "dateDepotFlux": "*time.Time", "dateHeureEtatCourantFlux": "*time.Time",
+        "designationPartenaire": S, "etatCourantFlux": S, "fichierCR": S, "libelle": S,
+        "nomFichierFlux": S, "numeroFluxDepot": S},
+    # transverses_flux.go CompteRenduDetaille, ErreurDemandePaiement, ErreurTechnique
+    "transverses/consulterCRDetaille": {
+        "codeInterfaceDepotFlux": S, "codeRetour": "int32", "dateDepotFlux": "*time.Time",
+        "dateHeureEtatCourantFlux": "*time.Time", "etatCourantDepotFlux": S, "libelle": S,
+        "nomFichier": S, "listeErreurDP": [GO_ERREUR_DP],
+        "listeErreurTechnique": [{"codeErreur": S, "libelleErreur": S, "natureErreur": S}]},
+    # factures_recherches.go RechercherFactureParFournisseurResponse, FactureParFournisseur
+    "factures/rechercher/fournisseur": {**RET, "parametresRetour": PAGE, "listeFactures": [{
+        **{k: S for k in (
+            "affactureurCode", "affactureurRaisonSociale", "affactureurTypeIdentifiant",
+            "codeDestinataire", "codeFournisseur", "codeServiceExecutant",
+            "codeServiceFournisseur", "codeValideur1", "codeValideur2",
+            "commentaireEtatCourant", "designationDestinataire", "designationFournisseur",
+            "devise", "modeDepot", "nomPrenomUtilisateurCreateur", "nomServiceExecutant",
+            "nomServiceFournisseur", "nomValideur1", "nomValideur2", "numeroBonCommande",
+            "numeroFacture", "numeroFactureOrigine", "numeroFluxDepot", "numeroMarche",
+            "prenomValideur1", "prenomValideur2", "raisonSocialeValideur1",
+            "raisonSocialeValideur2", "statut", "typeDemandePaiement", "typeFacture",
+            "typeIdentifiantFournisseur", "typeIdentifiantValideur1",
+            "typeIdentifiantValideur2")},
+        "dateDepot": "*Date", "dateFacture": "*Date", "dateHeureEtatCourant": "*time.Time",
+        "dateValidation1": "*Date", "dateValidation2": "*Date", "idDestinataire": "int64",
+        "idServiceExecutant": "int64", "identifiantFactureCPP": "int64",
+        "montantAPayer": "float32", "montantHT": "float32", "montantTTC": "float32",
+        "rejetTraite": "bool", "taille": "int64"}]},
+    # factures_consultations.go ConsulterFactureResponse / Facture (typed fields)
+    "factures/consulter/fournisseur": {"codeRetour": "int", "libelle": S, "facture": {
+        "identifiantFactureCPP": "int", "numeroFacture": S, "statutFacture": S,
+        "modeDepot": S, "commentaire": S,
+        "cadreDeFacturation": {"codeCadreFacturation": S, "dateValidation1": "*Date",
+                               "dateValidation2": "*Date", "idMoa": "int64",
+                               "idMoe": "int64", "idValideur1": "int64",
+                               "idValideur2": "int64"},
+        "destinataire": {"adresseDestinataireId": "int", "codeDestinataire": S,
+                         "codeServiceExecutant": S, "idDestinataire": "int",
+                         "idServiceExecutant": "int", "libelleDestinataire": S},
+        "fournisseur": {"adresseFournisseurId": "int64", "codeFournisseur": S,
+                        "coordBancairesFournisseurId": "int64", "idFournisseur": "int64",
+                        "idServiceFournisseur": "int64", "designationFournisseur": S,
+                        "affactureur": {"affactureurId": "int64", "affactureurCode": S}},
+        "montantTotal": {"montantAPayer": "float32", "montantHtTotal": "float32",
+                         "montantRemiseGlobaleTTC": "float32", "montantTVA": "float32",
+                         "montantTtcAvantRemiseGlobalTTC": "float32",
+                         "montantTtcTotal": "float32", "motifRemiseGlobaleTTC": S},
+        "references": {"codeDeviseFacture": S, "dateCreationFacture": "*Datetime",
+                       "dateDepot": "*Date", "dateEcheancePaiement": "*Date",
+                       "dateFacture": "*Date", "modePaiement": S,
+                       "tailleTotalePiecesJointes": "float32", "typeFacture": S,
+                       "typeTva": S},
+        "lignesDePoste": {"lignePoste": [{
+            "lignePosteDenomination": S, "lignePosteMontantHtApresRemise": "float32",
+            "lignePosteMontantRemiseHT": "float32", "lignePosteMontantTva": "float32",
+            "lignePosteMontantUnitaireHT": "float32", "lignePosteNumero": "int",
+            "lignePosteQuantite": "float32", "lignePosteTauxTva": S,
+            "lignePosteUniteCode": "int", "lignePosteUniteLibelle": S}],
+            "nbResultatsParPageLignesPoste": "int64", "pageCouranteLignesPoste": "int64",
+            "pagesLignesPoste": "int64", "totalLignesPoste": "int64"},
+        "recapitulatifDeTva": {"ligneTva": [{
+            "ligneTvaMontantBaseHtParTaux": "float32", "ligneTvaMontantTvaParTaux": "float32",
+            "ligneTvaTauxRefCode": S, "ligneTvaTauxRefId": "int",
+            "ligneTvaTauxRefValeur": "float32"}]},
+        "listeDesPiecesJointes": {"pieceJointe": [{
+            "pieceJointeDesignation": S, "pieceJointeId": "int", "pieceJointeIdLiaison": "int",
+            "pieceJointeNumeroLigneFacture": "int", "pieceJointeTypeCode": S}]},
+        "pieceJointePrincipale": {"idLiaisonPieceJointePrincipale": "int",
+                                  "idPieceJointePrincipale": "int"}}},
+    # factures_depots.go SoumettreFactureResponse
+    "factures/soumettre": {"codeRetour": "int", "dateDepot": "*Date",
+                           "empreinteCertificatDepot": S, "identifiantFactureCPP": "int64",
+                           "identifiantStructure": S, "libelle": S, "numeroFacture": S,
+                           "statutFacture": S},
+    # factures_consultations.go ConsulterHistoriqueFactureResponse
+    "factures/consulter/historique": {
+        "codeRetour": "int32", "libelle": S, "idFacture": "int64", "modeDepot": S,
+        "numeroFacture": S, "statutCourantCode": S,
+        "derniereAction": {"derniereActionCode": S, "derniereActionId": "int64"},
+        "historiquesDesStatuts": {"histoStatut": [{
+            "histoStatutCode": S, "histoStatutCommentaire": S,
+            "histoStatutDatePassage": "*Datetime", "histoStatutId": "int32",
+            "histoStatutUtilisateurEmail": S, "histoStatutUtilisateurNom": S,
+            "histoStatutUtilisateurPrenom": S, "histoStatutUtilisateurTelephone": S}],
+            "nbResultatsParPageHistoStatut": "int32", "pageCouranteHistoStatut": "int32",
+            "pagesHistoStatut": "int32", "totalHistoStatut": "int32"},
+        "historiquesDesActionsUtilisateurs": {"histoAction": [{
+            "histoActionCode": S, "histoActionDateHeure": "*Datetime", "histoActionId": "int32",
+            "histoActionUtilisateurEmail": S, "histoActionUtilisateurNom": S}],
+            "nbResultatsParPageHistoAction": "int32", "pageCouranteHistoAction": "int32",
+            "pagesHistoAction": "int32", "totalHistoAction": "int32"},
+        "historiquesDesEvenementsComplementaires": {"evenement": [{
+            "evenementDateHeure": "*Datetime", "evenementId": "int64",
+            "evenementLibelle": S, "evenementQui": S}],
+            "nbResultatsParPageEvenement": "int32", "pageCouranteEvenement": "int32",
+            "pagesEvenement": "int32", "totalEvenement": "int32"}},
+})
+
+SYNTAXES_PHP = ["IN_DP_E1_UBL_INVOICE", "IN_DP_E1_CII", "IN_DP_E1_PES_FACTURE", "IN_DP_E1_XCBL",
+                "IN_DP_E1_CII_16B", "IN_DP_E2_UBL_INVOICE_MIN", "IN_DP_E2_CII_MIN",
+                "IN_DP_E2_PES_FACTURE_MIN", "IN_DP_E2_CPP_FACTURE_MIN", "IN_DP_E2_CII_FACTURX",
+                "IN_DP_E2_CII_MIN_16B"]
+MODES_DEPOT_PHP = ["SAISIE_WEB", "PORTAIL_PDF", "EDI_XML_STRUCT", "EDI_MIXTE", "EDI_PDF_ARCHIVE",
+                   "SAISIE_PORTAIL", "SAISIE_API", "DEPOT_PDF_PORTAIL",
+                   "DEPOT_PDF_SIGNE_PORTAIL", "DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API", "EDI",
+                   "UPLOAD_PORTAIL", "UPLOAD_API", "EDI_NUMERISATION"]
+PHP.update({
+    # WsRetourDeposerFluxFacture
+    "factures/deposer/flux": {"numeroFluxDepot": ("string", False),
+                              "dateDepot": ("datetime", False),
+                              "syntaxeFlux": ("string", False, SYNTAXES_PHP)},
+    # WsRetourConsulterCR
+    "transverses/consulterCR": {
+        **{k: ("string", False) for k in (
+            "codeAppliPartenaire", "codeInterfaceFlux", "designationPartenaire",
+            "etatCourantFlux", "fichierCR", "nomFichierFlux", "numeroFluxDepot")},
+        "dateDepotFlux": ("datetime", False), "dateHeureEtatCourantFlux": ("datetime", False)},
+    # WsRetourConsulterCRDetaille (+ ErreurDP, ErreurTechnique)
+    "transverses/consulterCRDetaille": {
+        "nomFichier": ("string", False), "dateDepotFlux": ("datetime", False),
+        "codeInterfaceDepotFlux": ("string", False), "etatCourantDepotFlux": ("string", False),
+        "dateHeureEtatCourantFlux": ("datetime", False),
+        "listeErreurDP": ("[object]", False, {k: ("string", False) for k in (
+            "identifiantFournisseur", "identifiantDestinataire", "numeroDP",
+            "libelleErreurDP")}),
+        "listeErreurTechnique": ("[object]", False, {k: ("string", False) for k in (
+            "codeErreur", "libelleErreur", "natureErreur")})},
+    # WsRetourConsulterHistoriqueFacture: historiquesDes* declared as [object]
+    "factures/consulter/historique": {
+        "idFacture": ("int", False), "numeroFacture": ("string", False),
+        "modeDepot": ("string", False, MODES_DEPOT_PHP),
+        "statutCourantCode": ("string", False),
+        "historiquesDesStatuts": ("[object]", False, {}),
+        "historiquesDesEvenementsComplementaires": ("[object]", False, {}),
+        "historiquesDesActionsUtilisateurs": ("[object]", False, {}),
+        "derniereAction": ("object", False, {})},
+})
+
+READS.update({
+    # chorus-api responses/api_response.py: .get everywhere, lists mapped item.get(...)
+    ("chorus-api", "factures/deposer/flux"): ["codeRetour?:int", "numeroFluxDepot?:str"],
+    ("chorus-api", "factures/rechercher/fournisseur"): ["codeRetour?:int",
+                                                        "listeFactures?[]:dict"],
+    ("chorus-api", "transverses/consulterCR"): ["codeRetour?:int", "etatCourantFlux?:str"],
+    ("chorus-api", "transverses/consulterCRDetaille"): [
+        "codeRetour?:int", "listeErreurDP?[]:dict", "listeErreurTechnique?[]:dict"],
+    # OCA account_move.py / wizard: numeroFluxDepot is the flow's name
+    ("oca", "factures/deposer/flux"): ["numeroFluxDepot:str"],
+    # OCA chorus_flow.py _chorus_api_consulter_cr (isinstance(list) checks, .get reads)
+    ("oca", "transverses/consulterCRDetaille"): [
+        "etatCourantDepotFlux?:str", "libelle?:str", "listeErreurTechnique?[].libelleErreur?:str",
+        "listeErreurDP?[].numeroDP?:str", "listeErreurDP?[].libelleErreurDP?:str"],
+    # OCA chorus_flow.py _chorus_api_rechercher_fournisseur
+    ("oca", "factures/rechercher/fournisseur"): [
+        "listeFactures?[].numeroFacture?:str", "listeFactures?[].identifiantFactureCPP?:int",
+        "listeFactures?[].statut?:str"],
+    # OCA account_move.py chorus_api_consulter_historique (idFacture compared, see "echo")
+    ("oca", "factures/consulter/historique"): ["idFacture:int", "statutCourantCode:str"],
+    # Tryton account.py InvoiceChorus.send: resp['codeRetour'], ['numeroFluxDepot'],
+    # datetime.strptime(resp['dateDepot'], '%Y-%m-%d')
+    ("tryton", "factures/deposer/flux"): ["codeRetour:int", "numeroFluxDepot:str",
+                                          "dateDepot:date"],
+    # Tryton account.py InvoiceChorus.update: resp['codeRetour'], resp['etatCourantFlux']
+    ("tryton", "transverses/consulterCR"): ["codeRetour:int", "etatCourantFlux:str"],
+    # Pastell CPPWrapper::getInfoByNumeroFluxDepot: $result['listeFactures'][0]
+    ("pastell", "factures/rechercher/fournisseur"): ["listeFactures[]:dict"],
+    # Pastell CPPWrapper::rechercheFactureParRecipiendaire: 20000 ends the loop, else
+    # pageCourante and pages must be set (checked in decode(), see test module)
+    ("pastell", "factures/telecharger/groupe"): ["fichierResultat:str"],
+})
