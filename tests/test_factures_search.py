@@ -93,6 +93,11 @@ def test_sorting_and_the_items_fields(api, flux, world):
         ({"montantTTCMax": 2800}, 4),
         ({"typeFacture": "AVOIR"}, 0),
         ({"cadreFacturation": "A1_FACTURE_FOURNISSEUR"}, COUNT),
+        ({"cadreFacturation": "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE"}, 0),
+        # go-choruspro marshals the Swagger's CadreDeFacturation object ({} when unset).
+        ({"cadreFacturation": {"codeCadreFacturation": "A1_FACTURE_FOURNISSEUR"}}, COUNT),
+        ({"cadreFacturation": {"codeCadreFacturation": "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE"}}, 0),
+        ({"cadreFacturation": {}}, COUNT),
         ({"periodeDateFactureDu": "2024-01-15", "periodeDateFactureAu": "2024-01-15"}, COUNT),
         ({"periodeDateFactureDu": "2024-01-16"}, 0),
     ],

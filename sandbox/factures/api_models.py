@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.cpro.schemas import Pagination, ParametresRetour, Request, Response
-from sandbox.factures.suivi_schemas import OptId, OptStatut, OptStr
+from sandbox.factures.suivi_schemas import Blank, CadreCritereTexte, OptId, OptStatut, OptStr
 from sandbox.vocabulary import EtatFlux, SyntaxeFlux
 
 # An id inside a list criterion: any 64-bit value (one that matches nothing is no error),
@@ -101,6 +101,9 @@ class ConsulterCRDetailleRetour(Response):
 
 # --- rechercher/fournisseur ----------------------------------------------------------
 
+OptAmount = Annotated[float | None, Blank]
+OptBool = Annotated[bool | None, Blank]
+
 
 class DestinataireCritere(Request):
     idDestinataire: OptId = None
@@ -117,6 +120,9 @@ class PaginationFournisseur(Pagination):
 
 
 class RechercherFactureParFournisseurParam(Request):
+    """Criteria (all optional, combined with AND); absent, null, "", 0 and false mean no
+    criterion, as everywhere in the API (go-choruspro sends every one at its zero value)."""
+
     numeroFluxDepot: OptStr = None
     numeroFacture: OptStr = None
     numeroFactureOrigine: OptStr = None
@@ -126,17 +132,17 @@ class RechercherFactureParFournisseurParam(Request):
     idServiceFournisseur: OptId = None
     idUtilisateurCreateur: list[ListId] | None = None
     listeDestinataire: list[DestinataireCritere] | None = None
-    cadreFacturation: OptStr = None
+    cadreFacturation: CadreCritereTexte = None
     modeDepot: OptStr = None
     typeFacture: OptStr = None
     statutCourant: list[OptStatut] | None = None
-    rejetTraite: bool | None = None
-    montantHTMin: float | None = None
-    montantHTMax: float | None = None
-    montantTTCMin: float | None = None
-    montantTTCMax: float | None = None
-    montantApayerMin: float | None = None
-    montantApayerMax: float | None = None
+    rejetTraite: OptBool = None
+    montantHTMin: OptAmount = None
+    montantHTMax: OptAmount = None
+    montantTTCMin: OptAmount = None
+    montantTTCMax: OptAmount = None
+    montantApayerMin: OptAmount = None
+    montantApayerMax: OptAmount = None
     periodeDateDepotDu: OptStr = None
     periodeDateDepotAu: OptStr = None
     periodeDateFactureDu: OptStr = None

@@ -32,6 +32,19 @@ OptStr = Annotated[str | None, Blank]
 OptStatut = Annotated[StatutFacture | None, Blank]
 
 
+def _cadre(value: Any) -> Any:
+    """A billing-framework criterion: its code, or the Swagger's ``CadreDeFacturation``
+    object that go-choruspro marshals (``{"codeCadreFacturation": ...}``, ``{}`` when
+    unset); a blank code or an empty object means no criterion."""
+    if isinstance(value, dict):
+        value = value.get("codeCadreFacturation")
+    return _blank(value)
+
+
+CadreCritere = Annotated[CadreFacturation | None, BeforeValidator(_cadre)]
+CadreCritereTexte = Annotated[str | None, BeforeValidator(_cadre)]
+
+
 def opt_text(max_length: int):
     """An optional text of at most ``max_length`` characters (blank = absent)."""
     return Annotated[Annotated[str, Field(max_length=max_length)] | None, Blank]
@@ -155,7 +168,7 @@ class RechercherFactureParRecipiendaireParam(Request):
         Field(None, description="One status or a list of statuses."),
     ] = None
     listeTypeFacture: Annotated[list[TypeFacture] | None, BeforeValidator(_as_list)] = None
-    cadreFacturation: Annotated[CadreFacturation | None, Blank] = None
+    cadreFacturation: CadreCritere = None
     factureTelechargeeParDestinataire: bool | None = Field(
         None, description="true: downloaded ones only; false or absent: no criterion."
     )
