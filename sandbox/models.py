@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sandbox import vocabulary as v
@@ -388,3 +389,63 @@ class SandboxState(Base):
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     seed: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- the raison sociale search index (issue #13.5) -----------------------------------
+#
+# ``rechercher`` matches raisonSocialeStructure anywhere in the name, case-insensitively.
+# SQLite: an FTS5 table with the ``trigram`` tokenizer (case-insensitive by default, SQLite
+# >= 3.34) holds a copy of each name under the structure's id as its rowid; triggers keep it
+# in step with every write to ``structures`` (ORM, the seeder's bulk inserts, reset, raw SQL
+# alike). PostgreSQL: a ``pg_trgm`` GIN index on ``lower(raison_sociale)`` serves
+# ``LIKE '%…%'``. Neither can be declared as a SQLAlchemy ``Index``: ``install_name_search``
+# creates them, on a new database as on one created before they existed (``create_schema``).
+
+NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale)
+NAME_SEARCH_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL: GIN (pg_trgm)
+
+_SQLITE_NAME_SEARCH = (
+    f"CREATE VIRTUAL TABLE {NAME_SEARCH_TABLE} USING fts5(raison_sociale, tokenize='trigram')",
+    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
+    "SELECT id, raison_sociale FROM structures",
+    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_insert AFTER INSERT ON structures "
+    f"BEGIN INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
+    "VALUES (new.id, new.raison_sociale); END",
+    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_delete AFTER DELETE ON structures "
+    f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; END",
+    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_update "
+    "AFTER UPDATE OF id, raison_sociale ON structures "
+    f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; "
+    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
+    "VALUES (new.id, new.raison_sociale); END",
+)
+_POSTGRESQL_NAME_SEARCH = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS {NAME_SEARCH_INDEX} ON structures "
+    "USING gin (lower(raison_sociale) gin_trgm_ops)",
+)
+
+
+def install_name_search(conn: Connection) -> bool:
+    """Create the raison sociale search index if it is missing (filled from the rows
+    already there); return whether it was created. ``conn`` is in a transaction that the
+    caller commits (on SQLite a writing one, so that two processes cannot both fill it)."""
+    statements: tuple[str, ...]
+    if conn.dialect.name == "sqlite":
+        present = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (NAME_SEARCH_TABLE,)).first()
+        if present:
+            return False
+        statements = _SQLITE_NAME_SEARCH
+    elif conn.dialect.name == "postgresql":
+        present = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_indexes WHERE indexname = %(name)s",
+            {"name": NAME_SEARCH_INDEX}).first()
+        if present:
+            return False
+        statements = _POSTGRESQL_NAME_SEARCH
+    else:  # another database: rechercher falls back to a scan
+        return False
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    return True

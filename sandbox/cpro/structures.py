@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, column, func, literal_column, select, table
 
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
@@ -27,6 +27,7 @@ from sandbox.cpro.common import (
     type_structure_column,
     visibility,
 )
+from sandbox.models import NAME_SEARCH_TABLE as NAMES
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
 from sandbox.vocabulary import StatutService, TypeStructure
 
@@ -45,18 +46,48 @@ _SEARCH_COLUMNS = (
 )
 
 
+# The raison sociale search (docs/api.md, "Search semantics"): a substring, any case.
+# SQLite: 3 characters or more through the FTS5 trigram table (rowid = structures.id);
+# shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
+_NAMES = table(NAMES, column("rowid"))
+NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
+# A name search counts at most this many matches and pages through at most these:
+# ``total`` (and ``pages``) say "this many or more"; refine the search to see the rest.
+NAME_SEARCH_MAX = 1000
+
+
+def name_search_params(value: str, dialect: str) -> dict:
+    """The bound values of a raison sociale search for ``value``, taken literally."""
+    if dialect == "sqlite" and len(value) >= NAME_SEARCH_MIN:
+        return {"rs_match": '"' + value.replace('"', '""') + '"'}  # one FTS5 string
+    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return {"rs_like": f"%{escaped}%"}
+
+
 @lru_cache(maxsize=4096)
 def _search_statements(
     names: tuple[str, ...], type_structure: str | None, selective: bool, tri: str | None,
-    descending: bool, has_ids: bool,
+    descending: bool, has_ids: bool, dialect: str,
 ) -> tuple[Select, Select]:
     """The page and count statements of one shape of ``rechercher`` (which criteria,
     type, order), values bound at run time: built once per process and shape."""
     where = [getattr(Structure, name) == bindparam(name) for name in names
-             if name not in ("rs_low", "rs_high", "ids")]
-    if "rs_low" in names:
-        where += [Structure.raison_sociale >= bindparam("rs_low"),
-                  Structure.raison_sociale < bindparam("rs_high")]
+             if name not in ("rs_match", "rs_like", "ids")]
+    source = None
+    order = paging.STRUCTURES.order(tri)
+    if "rs_match" in names:
+        # The FTS table drives the join; in the id order it hands its rowids already sorted
+        # and the page stops after its rows.
+        source = _NAMES.join(Structure, Structure.id == _NAMES.c.rowid)
+        where.append(literal_column(NAMES).op("MATCH")(bindparam("rs_match")))
+        if tri is None:
+            order = [_NAMES.c.rowid]
+    if "rs_like" in names:
+        if dialect == "postgresql":  # the form the GIN index is built on
+            where.append(func.lower(Structure.raison_sociale).like(
+                func.lower(bindparam("rs_like")), escape="/"))
+        else:  # SQLite's LIKE ignores the case of ASCII letters
+            where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
     ids = bindparam("ids", expanding=True)
     count_base = None
     if type_structure == TypeStructure.PRIVEE:
@@ -83,8 +114,11 @@ def _search_statements(
         stmt = select(*_SEARCH_COLUMNS).where(visibility(ordered_scan, ids, has_ids), *where)
         if not selective:
             count_base = select(Structure.id).where(visibility(False, ids, has_ids), *where)
-    page = paging.ordered_page(stmt, paging.STRUCTURES.order(tri), descending)
-    return page, paging.count_of(count_base if count_base is not None else stmt)
+    if source is not None:
+        stmt = stmt.select_from(source)
+    bound = NAME_SEARCH_MAX if {"rs_match", "rs_like"} & set(names) else None
+    page = paging.ordered_page(stmt, order, descending)
+    return page, paging.count_of(count_base if count_base is not None else stmt, bound)
 
 
 @operation(
@@ -99,12 +133,14 @@ def _search_statements(
 )
 def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     """Every criterion is optional and they combine with AND. Identifier, postcode, city,
-    libellé, nom, prénom and country are exact matches; the raison sociale matches its
-    beginning. Private structures appear only to users attached to them."""
+    libellé, nom, prénom and country are exact matches; the raison sociale matches
+    anywhere in the name, whatever the case (at most 1,000 matches counted and paged).
+    Private structures appear only to users attached to them."""
     c = p.structure or sc.StructureCriteres()
-    selective = any(
-        (c.identifiantStructure, c.raisonSocialeStructure, c.adresseCodePostal, c.adresseVille)
-    )
+    name = c.raisonSocialeStructure
+    dialect = ctx.s.get_bind().dialect.name
+    selective = any((c.identifiantStructure, c.adresseCodePostal, c.adresseVille)) or bool(
+        name and len(name) >= NAME_SEARCH_MIN)
     values = {
         "identifiant": c.identifiantStructure,
         "type_identifiant": c.typeIdentifiantStructure,
@@ -119,17 +155,21 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         "est_moa_uniquement": c.estMOAUniquement,
     }
     params = {name: value for name, value in values.items() if value is not None}
-    if c.raisonSocialeStructure:
-        params.update(rs_low=c.raisonSocialeStructure,
-                      rs_high=c.raisonSocialeStructure + "\U0010ffff")  # see common.prefix
+    if name:
+        params.update(name_search_params(name, dialect))
+    if name and "\x00" in name:  # no name holds one (and SQLite's LIKE would stop there)
+        rows, retour = paging.empty_page(p.parametres)
+        return {"codeRetour": 0, "libelle": errors.LIBELLE_RECHERCHE_OK, "listeStructures": [],
+                "parametresRetour": retour}
     ids = ctx.caller.structure_ids(ctx.s)
     if c.typeStructure != TypeStructure.PUBLIQUE:
         params["ids"] = sorted(ids)
     tri = paging.tri_colonne(p.parametres)
     descending = paging.page_request(p.parametres)[2]
     page_stmt, count_stmt = _search_statements(
-        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids))
-    rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres)
+        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids), dialect)
+    rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres,
+                                       bound=NAME_SEARCH_MAX if name else None)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,
