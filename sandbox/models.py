@@ -449,3 +449,15 @@ def install_name_search(conn: Connection) -> bool:
     for statement in statements:
         conn.exec_driver_sql(statement)
     return True
+
+
+def drop_name_search(conn: Connection) -> None:
+    """SQLite: drop the search table and its triggers before a bulk load, so that
+    ``install_name_search`` fills it in one statement afterwards instead of a trigger per
+    row (a database left without it, e.g. by an interrupted seed, gets it back from its
+    rows at the next start). PostgreSQL keeps its index: dropping it would lock
+    ``structures`` against readers until the load commits."""
+    if conn.dialect.name == "sqlite":
+        for name in ("insert", "delete", "update"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {NAME_SEARCH_TABLE}_{name}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NAME_SEARCH_TABLE}")
