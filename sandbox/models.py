@@ -419,6 +419,11 @@ _SQLITE_NAME_SEARCH = (
     f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
     "VALUES (new.id, new.raison_sociale); END",
 )
+_SQLITE_DROP_NAME_SEARCH = (
+    *(f"DROP TRIGGER IF EXISTS {NAME_SEARCH_TABLE}_{name}"
+      for name in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {NAME_SEARCH_TABLE}",
+)
 _POSTGRESQL_NAME_SEARCH = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {NAME_SEARCH_INDEX} ON structures "
@@ -458,6 +463,5 @@ def drop_name_search(conn: Connection) -> None:
     rows at the next start). PostgreSQL keeps its index: dropping it would lock
     ``structures`` against readers until the load commits."""
     if conn.dialect.name == "sqlite":
-        for name in ("insert", "delete", "update"):
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {NAME_SEARCH_TABLE}_{name}")
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NAME_SEARCH_TABLE}")
+        for statement in _SQLITE_DROP_NAME_SEARCH:
+            conn.exec_driver_sql(statement)
