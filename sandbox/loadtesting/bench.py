@@ -425,6 +425,10 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
             "lookups_rechercher_p95": row(lookups, RECHERCHER)["p95"],
             "lookups_consulter_p95": row(lookups, CONSULTER)["p95"],
             "lookups_rps": lookups["totals"].get("httpRps", 0.0),
+            # Every operation of the full mix (issue #13.5: each p95 within 1.5x of 10k's).
+            "operations": {item["name"]: {"requests": item["requests"], "p50": item["p50"],
+                                          "p95": item["p95"]}
+                           for item in summary["stats"] if item.get("requests")},
             "cpu": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
         }
 
