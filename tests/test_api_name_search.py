@@ -13,15 +13,15 @@ from datetime import datetime
 
 import pytest
 from api_factories import make_structure
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, table, text
 
 from sandbox import db
 from sandbox.config import load_settings
 from sandbox.cpro.structures import NAME_SEARCH_MAX
-from sandbox.models import NAME_SEARCH_TABLE, Structure
+from sandbox.models import NAME_SEARCH_INDEX, NAME_SEARCH_TABLE, Structure, drop_name_search
 from sandbox.seeding.fixtures import load_fixture
 from sandbox.testing.client import SandboxClient
-from sandbox.testing.harness import RunningStack, start_stack, suite_database_server
+from sandbox.testing.harness import RunningStack, start_stack
 
 SEARCH = "/cpro/structures/v1/rechercher"
 SETTINGS = {"seed_structures": "30", "password_hash_method": "scrypt:1024:8:1"}
@@ -173,32 +173,33 @@ def test_total_and_paging_stop_at_the_bound(own):
     assert _search(api, marker)["parametresRetour"]["total"] == 0
 
 
-@pytest.mark.skipif(suite_database_server() is not None,
-                    reason="drops the SQLite search table of a database file")
+_DROP_POSTGRESQL_INDEX = text(f"DROP INDEX {NAME_SEARCH_INDEX}")
+_POSTGRESQL_INDEX_PRESENT = text("SELECT count(*) FROM pg_indexes WHERE indexname = :name")
+
+
 def test_an_older_database_gains_the_index_on_start(tmp_path, chorus_sandbox):
-    """A database created before the index (no FTS table, no triggers) gets it, filled
-    from the rows already there, when the sandbox starts on it."""
-    first = start_stack(tmp_path / "first", settings=SETTINGS)
-    url = first.database_url
-    first.stop()
+    """A database created before the index (SQLite: no FTS table, no triggers; PostgreSQL:
+    no GIN index) gets it, filled from the rows already there, when the sandbox starts."""
+    stack = start_stack(tmp_path / "older", settings=SETTINGS)
     try:
-        db.init_engine(url)
+        db.init_engine(stack.database_url)
         with db.transaction() as s:
-            for name in ("insert", "delete", "update"):
-                s.execute(text(f"DROP TRIGGER {NAME_SEARCH_TABLE}_{name}"))
-            s.execute(text(f"DROP TABLE {NAME_SEARCH_TABLE}"))
+            if s.get_bind().dialect.name == "sqlite":
+                drop_name_search(s.connection())
+            else:
+                s.execute(_DROP_POSTGRESQL_INDEX)
             s.execute(Structure.__table__.update().where(
                 Structure.raison_sociale == "Destinataire Etat").values(
                 raison_sociale="Destinataire Etat renommé"))
-        again = start_stack(tmp_path / "again", settings={**SETTINGS, "database_url": url})
-        try:
-            api = SandboxClient(again.url, again.mailpit_url).technical_client()
-            assert _names(api, "etat renomm") == ["Destinataire Etat renommé"]
-            with db.new_session() as s:
-                assert s.scalar(select(text("count(*)")).select_from(
-                    text(NAME_SEARCH_TABLE))) == s.scalar(select(text("count(*)")).select_from(
-                        Structure.__table__))
-        finally:
-            again.stop()
+        stack.restart_server()
+        api = SandboxClient(stack.url, stack.mailpit_url).technical_client()
+        assert _names(api, "etat renomm") == ["Destinataire Etat renommé"]
+        with db.new_session() as s:
+            if s.get_bind().dialect.name == "sqlite":
+                indexed = s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE)))
+                assert indexed == s.scalar(select(func.count()).select_from(Structure))
+            else:
+                assert s.scalar(_POSTGRESQL_INDEX_PRESENT, {"name": NAME_SEARCH_INDEX}) == 1
     finally:
+        stack.stop()
         db.init_engine(chorus_sandbox.database_url)
