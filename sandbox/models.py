@@ -401,23 +401,27 @@ class SandboxState(Base):
 # ``LIKE '%…%'``. Neither can be declared as a SQLAlchemy ``Index``: ``install_name_search``
 # creates them, on a new database as on one created before they existed (``create_schema``).
 
-NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale)
+NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale, …)
 NAME_SEARCH_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL: GIN (pg_trgm)
 
+# ``type_structure`` rides along, not indexed: the visibility test (public, or one of the
+# caller's) is then answered from the FTS table's own small rows, and only the structures
+# that pass it are read from the wide ``structures`` rows.
 _SQLITE_NAME_SEARCH = (
-    f"CREATE VIRTUAL TABLE {NAME_SEARCH_TABLE} USING fts5(raison_sociale, tokenize='trigram')",
-    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
-    "SELECT id, raison_sociale FROM structures",
+    f"CREATE VIRTUAL TABLE {NAME_SEARCH_TABLE} "
+    "USING fts5(raison_sociale, type_structure UNINDEXED, tokenize='trigram')",
+    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
+    "SELECT id, raison_sociale, type_structure FROM structures",
     f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_insert AFTER INSERT ON structures "
-    f"BEGIN INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
-    "VALUES (new.id, new.raison_sociale); END",
+    f"BEGIN INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); END",
     f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_delete AFTER DELETE ON structures "
     f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; END",
     f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_update "
-    "AFTER UPDATE OF id, raison_sociale ON structures "
+    "AFTER UPDATE OF id, raison_sociale, type_structure ON structures "
     f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; "
-    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale) "
-    "VALUES (new.id, new.raison_sociale); END",
+    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); END",
 )
 _SQLITE_DROP_NAME_SEARCH = (
     *(f"DROP TRIGGER IF EXISTS {NAME_SEARCH_TABLE}_{name}"

@@ -112,6 +112,10 @@ def test_signup_rename_and_reset_show_at_once(own, stack, tmp_path):
     assert report["updated"] == 1
     assert _names(api, f"quibble {marker}") == []
     assert _names(api, f"ZEPHYR {marker}") == [f"Forge Zephyr {marker}"]
+    assert _names(api, f"zephyr {marker}", typeStructure="PRIVEE") == [f"Forge Zephyr {marker}"]
+    assert _names(api, f"zephyr {marker}", typeStructure="PUBLIQUE") == []
+    # A private structure: not found by those who are not attached to it.
+    assert _names(own.technical_client(), f"zephyr {marker}") == []
 
     own.reset()
     seeded = own.technical_client()

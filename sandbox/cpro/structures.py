@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, column, func, literal_column, select, table
+from sqlalchemy import Select, bindparam, column, func, literal_column, or_, select, table
 
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
@@ -49,7 +49,7 @@ _SEARCH_COLUMNS = (
 # The raison sociale search (docs/api.md, "Search semantics"): a substring, any case.
 # SQLite: 3 characters or more through the FTS5 trigram table (rowid = structures.id);
 # shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
-_NAMES = table(NAMES, column("rowid"))
+_NAMES = table(NAMES, column("rowid"), column("type_structure"))
 NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
 # A name search counts at most this many matches and pages through at most these:
 # ``total`` (and ``pages``) say "this many or more"; refine the search to see the rest.
@@ -73,15 +73,8 @@ def _search_statements(
     type, order), values bound at run time: built once per process and shape."""
     where = [getattr(Structure, name) == bindparam(name) for name in names
              if name not in ("rs_match", "rs_like", "ids")]
-    source = None
-    order = paging.STRUCTURES.order(tri)
     if "rs_match" in names:
-        # The FTS table drives the join; in the id order it hands its rowids already sorted
-        # and the page stops after its rows.
-        source = _NAMES.join(Structure, Structure.id == _NAMES.c.rowid)
-        where.append(literal_column(NAMES).op("MATCH")(bindparam("rs_match")))
-        if tri is None:
-            order = [_NAMES.c.rowid]
+        return _name_statements(where, type_structure, tri, descending, has_ids)
     if "rs_like" in names:
         if dialect == "postgresql":  # the form the GIN index is built on
             where.append(func.lower(Structure.raison_sociale).like(
@@ -114,11 +107,34 @@ def _search_statements(
         stmt = select(*_SEARCH_COLUMNS).where(visibility(ordered_scan, ids, has_ids), *where)
         if not selective:
             count_base = select(Structure.id).where(visibility(False, ids, has_ids), *where)
-    if source is not None:
-        stmt = stmt.select_from(source)
-    bound = NAME_SEARCH_MAX if {"rs_match", "rs_like"} & set(names) else None
-    page = paging.ordered_page(stmt, order, descending)
+    bound = NAME_SEARCH_MAX if "rs_like" in names else None
+    page = paging.ordered_page(stmt, paging.STRUCTURES.order(tri), descending)
     return page, paging.count_of(count_base if count_base is not None else stmt, bound)
+
+
+def _name_statements(
+    where: list, type_structure: str | None, tri: str | None, descending: bool, has_ids: bool,
+) -> tuple[Select, Select]:
+    """``_search_statements`` for a raison sociale served by the SQLite FTS table: it
+    drives the join, hands its rowids in the id order (the page stops after its rows) and
+    answers the visibility test from its own small rows (``type_structure`` rides along);
+    only the structures that pass are read. The count reads the FTS table alone unless
+    other criteria need the structures' columns."""
+    ids = bindparam("ids", expanding=True)
+    kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
+    if type_structure == TypeStructure.PRIVEE:
+        visible = [kind == TypeStructure.PRIVEE, rowid.in_(ids)]
+    elif type_structure == TypeStructure.PUBLIQUE or not has_ids:
+        visible = [kind == TypeStructure.PUBLIQUE]
+    else:
+        visible = [or_(kind == TypeStructure.PUBLIQUE, rowid.in_(ids))]
+    match = [literal_column(NAMES).op("MATCH")(bindparam("rs_match")), *visible]
+    stmt = select(*_SEARCH_COLUMNS).select_from(
+        _NAMES.join(Structure, Structure.id == rowid)).where(*match, *where)
+    order = [rowid] if tri is None else paging.STRUCTURES.order(tri)
+    page = paging.ordered_page(stmt, order, descending)
+    counted = stmt if where else select(rowid).where(*match)
+    return page, paging.count_of(counted, NAME_SEARCH_MAX)
 
 
 @operation(

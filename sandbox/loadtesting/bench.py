@@ -127,7 +127,8 @@ def ensure_indexes(database_url: str) -> list[str]:
             with conn.begin():
                 if install_name_search(conn):
                     added.append(NAME_SEARCH_TABLE)
-            if added and conn.dialect.name == "sqlite":  # into the file before it is copied
+        if added and engine.dialect.name == "sqlite":  # into the file before it is copied
+            with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
