@@ -402,32 +402,46 @@ class SandboxState(Base):
 # creates them, on a new database as on one created before they existed (``create_schema``).
 
 NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale, …)
+NAME_SEARCH_PUBLIC = "structures_rs_public"  # SQLite: the same, public structures only
 NAME_SEARCH_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL: GIN (pg_trgm)
 
 # ``type_structure`` rides along, not indexed: the visibility test (public, or one of the
 # caller's) is then answered from the FTS table's own small rows, and only the structures
-# that pass it are read from the wide ``structures`` rows.
+# that pass it are read from the wide ``structures`` rows. A second table holds the public
+# structures alone: the bounded count walks their matches only, not the thousands of private
+# ones a common surname has at 1,000,000 structures (the caller's few are counted by id).
+_T, _P = NAME_SEARCH_TABLE, NAME_SEARCH_PUBLIC
 _SQLITE_NAME_SEARCH = (
-    f"CREATE VIRTUAL TABLE {NAME_SEARCH_TABLE} "
+    f"CREATE VIRTUAL TABLE {_T} "
     "USING fts5(raison_sociale, type_structure UNINDEXED, tokenize='trigram')",
-    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
+    f"CREATE VIRTUAL TABLE {_P} USING fts5(raison_sociale, tokenize='trigram')",
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
     "SELECT id, raison_sociale, type_structure FROM structures",
-    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_insert AFTER INSERT ON structures "
-    f"BEGIN INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
-    "VALUES (new.id, new.raison_sociale, new.type_structure); END",
-    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_delete AFTER DELETE ON structures "
-    f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; END",
-    f"CREATE TRIGGER IF NOT EXISTS {NAME_SEARCH_TABLE}_update "
-    "AFTER UPDATE OF id, raison_sociale, type_structure ON structures "
-    f"BEGIN DELETE FROM {NAME_SEARCH_TABLE} WHERE rowid = old.id; "
-    f"INSERT INTO {NAME_SEARCH_TABLE} (rowid, raison_sociale, type_structure) "
-    "VALUES (new.id, new.raison_sociale, new.type_structure); END",
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT id, raison_sociale FROM structures WHERE type_structure = 'PUBLIQUE'",
+    f"CREATE TRIGGER {_T}_insert AFTER INSERT ON structures BEGIN "
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); "
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT new.id, new.raison_sociale WHERE new.type_structure = 'PUBLIQUE'; END",
+    f"CREATE TRIGGER {_T}_delete AFTER DELETE ON structures BEGIN "
+    f"DELETE FROM {_T} WHERE rowid = old.id; DELETE FROM {_P} WHERE rowid = old.id; END",
+    f"CREATE TRIGGER {_T}_update "
+    "AFTER UPDATE OF id, raison_sociale, type_structure ON structures BEGIN "
+    f"DELETE FROM {_T} WHERE rowid = old.id; DELETE FROM {_P} WHERE rowid = old.id; "
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); "
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT new.id, new.raison_sociale WHERE new.type_structure = 'PUBLIQUE'; END",
 )
 _SQLITE_DROP_NAME_SEARCH = (
-    *(f"DROP TRIGGER IF EXISTS {NAME_SEARCH_TABLE}_{name}"
-      for name in ("insert", "delete", "update")),
-    f"DROP TABLE IF EXISTS {NAME_SEARCH_TABLE}",
+    *(f"DROP TRIGGER IF EXISTS {_T}_{name}" for name in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {_T}",
+    f"DROP TABLE IF EXISTS {_P}",
 )
+_SQLITE_NAME_SEARCH_PRESENT = (
+    f"SELECT count(*) FROM sqlite_master WHERE name IN ('{_T}', '{_P}', '{_T}_insert', "
+    f"'{_T}_delete', '{_T}_update')")
 _POSTGRESQL_NAME_SEARCH = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {NAME_SEARCH_INDEX} ON structures "
@@ -441,11 +455,10 @@ def install_name_search(conn: Connection) -> bool:
     caller commits (on SQLite a writing one, so that two processes cannot both fill it)."""
     statements: tuple[str, ...]
     if conn.dialect.name == "sqlite":
-        present = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE name = ?", (NAME_SEARCH_TABLE,)).first()
-        if present:
+        if conn.exec_driver_sql(_SQLITE_NAME_SEARCH_PRESENT).scalar() == 5:
             return False
-        statements = _SQLITE_NAME_SEARCH
+        # Missing, or only in part (an older layout): rebuilt whole from the rows.
+        statements = _SQLITE_DROP_NAME_SEARCH + _SQLITE_NAME_SEARCH
     elif conn.dialect.name == "postgresql":
         present = conn.exec_driver_sql(
             "SELECT 1 FROM pg_indexes WHERE indexname = %(name)s",

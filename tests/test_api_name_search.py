@@ -147,6 +147,12 @@ def test_paging_and_total_agree(own):
     assert [s["designationStructure"] for s in by_name["listeStructures"]] == [
         f"Mairie {marker} {i:02d}" for i in (22, 21, 20, 19, 18)]
     assert by_name["parametresRetour"]["total"] == 23
+    # The count (a full first page) agrees with the rows, the caller's private ones included.
+    assert "Démo Fournisseur SAS" in _names(api, "fournisseur")  # private, the caller's own
+    for typed in ("fournisseur", "destinataire", "commune", marker):
+        every = _search(api, typed)
+        counted = _search(api, typed, parametres={"nbResultatsParPage": 1})
+        assert counted["parametresRetour"]["total"] == len(every["listeStructures"]), typed
 
 
 def test_total_and_paging_stop_at_the_bound(own):

@@ -27,6 +27,7 @@ from sandbox.cpro.common import (
     type_structure_column,
     visibility,
 )
+from sandbox.models import NAME_SEARCH_PUBLIC as PUBLIC_NAMES
 from sandbox.models import NAME_SEARCH_TABLE as NAMES
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
 from sandbox.vocabulary import StatutService, TypeStructure
@@ -50,6 +51,7 @@ _SEARCH_COLUMNS = (
 # SQLite: 3 characters or more through the FTS5 trigram table (rowid = structures.id);
 # shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
 _NAMES = table(NAMES, column("rowid"), column("type_structure"))
+_PUBLIC_NAMES = table(PUBLIC_NAMES, column("rowid"))
 NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
 # A name search counts at most this many matches and pages through at most these:
 # ``total`` (and ``pages``) say "this many or more"; refine the search to see the rest.
@@ -118,8 +120,9 @@ def _name_statements(
     """``_search_statements`` for a raison sociale served by the SQLite FTS table: it
     drives the join, hands its rowids in the id order (the page stops after its rows) and
     answers the visibility test from its own small rows (``type_structure`` rides along);
-    only the structures that pass are read. The count reads the FTS table alone unless
-    other criteria need the structures' columns."""
+    only the structures that pass are read. Without other criteria the count reads the
+    FTS tables alone: the public matches from the public-only table (up to the bound), plus
+    the caller's private ones by id."""
     ids = bindparam("ids", expanding=True)
     kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
     if type_structure == TypeStructure.PRIVEE:
@@ -133,8 +136,15 @@ def _name_statements(
         _NAMES.join(Structure, Structure.id == rowid)).where(*match, *where)
     order = [rowid] if tri is None else paging.STRUCTURES.order(tri)
     page = paging.ordered_page(stmt, order, descending)
-    counted = stmt if where else select(rowid).where(*match)
-    return page, paging.count_of(counted, NAME_SEARCH_MAX)
+    if where or type_structure == TypeStructure.PRIVEE:
+        return page, paging.count_of(stmt, NAME_SEARCH_MAX)
+    public = select(_PUBLIC_NAMES.c.rowid).where(
+        literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match"))).limit(NAME_SEARCH_MAX)
+    total = select(func.count()).select_from(public.subquery()).scalar_subquery()
+    if type_structure is None and has_ids:
+        total = total + select(func.count()).select_from(_NAMES).where(
+            match[0], kind == TypeStructure.PRIVEE, rowid.in_(ids)).scalar_subquery()
+    return page, select(func.min(total, NAME_SEARCH_MAX))
 
 
 @operation(
