@@ -100,12 +100,11 @@ class ApiUser(FastHttpUser):
         )
         for item in (found or {}).get("listeStructures") or []:
             _KNOWN["structures"].append(item["idStructureCPP"])
-            # The API matches raisonSocialeStructure as a prefix: keep the beginning of a
-            # real name as a person types it (one word, two when the first is short).
-            words = (item.get("designationStructure") or "").split()
-            if words:
-                start = " ".join(words[:2]) if len(words[0]) < 4 else words[0]
-                _KNOWN["words"].append(start)
+            # The API matches raisonSocialeStructure anywhere, in any case: keep the words
+            # of real names as a person types one ("hospitalier", "dupont").
+            _KNOWN["words"].extend(
+                word.lower() for word in (item.get("designationStructure") or "").split()
+                if len(word) >= 3)
             if item.get("identifiantStructure"):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
@@ -127,8 +126,8 @@ class ApiUser(FastHttpUser):
 
     @task(1)
     def rechercher_par_raison_sociale(self) -> None:
-        # The beginning of a real name, as a person types it (not one letter matching half the
-        # base).
+        # A word of a real name, in lower case, as a person types it (not one letter matching
+        # half the base).
         if not _KNOWN["words"]:
             return self.discover()
         self.call("/cpro/structures/v1/rechercher",

@@ -160,9 +160,15 @@ def create_schema() -> None:
     # Imported here, not at the top: db is the engine layer below the tables, and
     # importing it (from a CLI command, a test helper) must not load the models.
     from sandbox.factures import models as _factures  # noqa: F401 (registers the Factures tables)
-    from sandbox.models import Base
+    from sandbox.models import Base, install_name_search
 
     Base.metadata.create_all(engine())
+    # The raison sociale search index is no SQLAlchemy Index (an FTS5 table and triggers on
+    # SQLite, a pg_trgm GIN index on PostgreSQL): created here on new and older databases.
+    with engine().connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            install_name_search(conn)
 
 
 def init_app(app: Flask) -> None:

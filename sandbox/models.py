@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sandbox import vocabulary as v
@@ -399,3 +400,96 @@ class FaultRuleUse(Base):
 
     rule_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     uses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+# --- the raison sociale search index (issue #13.5) -----------------------------------
+#
+# ``rechercher`` matches raisonSocialeStructure anywhere in the name, case-insensitively.
+# SQLite: an FTS5 table with the ``trigram`` tokenizer (case-insensitive by default, SQLite
+# >= 3.34) holds a copy of each name under the structure's id as its rowid; triggers keep it
+# in step with every write to ``structures`` (ORM, the seeder's bulk inserts, reset, raw SQL
+# alike). PostgreSQL: a ``pg_trgm`` GIN index on ``lower(raison_sociale)`` serves
+# ``LIKE '%…%'``. Neither can be declared as a SQLAlchemy ``Index``: ``install_name_search``
+# creates them, on a new database as on one created before they existed (``create_schema``).
+
+NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale, …)
+NAME_SEARCH_PUBLIC = "structures_rs_public"  # SQLite: the same, public structures only
+NAME_SEARCH_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL: GIN (pg_trgm)
+
+# ``type_structure`` rides along, not indexed: the visibility test (public, or one of the
+# caller's) is then answered from the FTS table's own small rows, and only the structures
+# that pass it are read from the wide ``structures`` rows. A second table holds the public
+# structures alone: the bounded count walks their matches only, not the thousands of private
+# ones a common surname has at 1,000,000 structures (the caller's few are counted by id).
+_T, _P = NAME_SEARCH_TABLE, NAME_SEARCH_PUBLIC
+_SQLITE_NAME_SEARCH = (
+    f"CREATE VIRTUAL TABLE {_T} "
+    "USING fts5(raison_sociale, type_structure UNINDEXED, tokenize='trigram')",
+    f"CREATE VIRTUAL TABLE {_P} USING fts5(raison_sociale, tokenize='trigram')",
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "SELECT id, raison_sociale, type_structure FROM structures",
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT id, raison_sociale FROM structures WHERE type_structure = 'PUBLIQUE'",
+    f"CREATE TRIGGER {_T}_insert AFTER INSERT ON structures BEGIN "
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); "
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT new.id, new.raison_sociale WHERE new.type_structure = 'PUBLIQUE'; END",
+    f"CREATE TRIGGER {_T}_delete AFTER DELETE ON structures BEGIN "
+    f"DELETE FROM {_T} WHERE rowid = old.id; DELETE FROM {_P} WHERE rowid = old.id; END",
+    f"CREATE TRIGGER {_T}_update "
+    "AFTER UPDATE OF id, raison_sociale, type_structure ON structures BEGIN "
+    f"DELETE FROM {_T} WHERE rowid = old.id; DELETE FROM {_P} WHERE rowid = old.id; "
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "VALUES (new.id, new.raison_sociale, new.type_structure); "
+    f"INSERT INTO {_P} (rowid, raison_sociale) "
+    "SELECT new.id, new.raison_sociale WHERE new.type_structure = 'PUBLIQUE'; END",
+)
+_SQLITE_DROP_NAME_SEARCH = (
+    *(f"DROP TRIGGER IF EXISTS {_T}_{name}" for name in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {_T}",
+    f"DROP TABLE IF EXISTS {_P}",
+)
+_SQLITE_NAME_SEARCH_PRESENT = (
+    f"SELECT count(*) FROM sqlite_master WHERE name IN ('{_T}', '{_P}', '{_T}_insert', "
+    f"'{_T}_delete', '{_T}_update')")
+_POSTGRESQL_NAME_SEARCH = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS {NAME_SEARCH_INDEX} ON structures "
+    "USING gin (lower(raison_sociale) gin_trgm_ops)",
+)
+
+
+def install_name_search(conn: Connection) -> bool:
+    """Create the raison sociale search index if it is missing (filled from the rows
+    already there); return whether it was created. ``conn`` is in a transaction that the
+    caller commits (on SQLite a writing one, so that two processes cannot both fill it)."""
+    statements: tuple[str, ...]
+    if conn.dialect.name == "sqlite":
+        if conn.exec_driver_sql(_SQLITE_NAME_SEARCH_PRESENT).scalar() == 5:
+            return False
+        # Missing, or only in part (an older layout): rebuilt whole from the rows.
+        statements = _SQLITE_DROP_NAME_SEARCH + _SQLITE_NAME_SEARCH
+    elif conn.dialect.name == "postgresql":
+        present = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_indexes WHERE indexname = %(name)s",
+            {"name": NAME_SEARCH_INDEX}).first()
+        if present:
+            return False
+        statements = _POSTGRESQL_NAME_SEARCH
+    else:  # another database: rechercher falls back to a scan
+        return False
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    return True
+
+
+def drop_name_search(conn: Connection) -> None:
+    """SQLite: drop the search table and its triggers before a bulk load, so that
+    ``install_name_search`` fills it in one statement afterwards instead of a trigger per
+    row (a database left without it, e.g. by an interrupted seed, gets it back from its
+    rows at the next start). PostgreSQL keeps its index: dropping it would lock
+    ``structures`` against readers until the load commits."""
+    if conn.dialect.name == "sqlite":
+        for statement in _SQLITE_DROP_NAME_SEARCH:
+            conn.exec_driver_sql(statement)

@@ -108,21 +108,30 @@ def ordered_page(stmt: Select, order: list, descending: bool) -> Select:
         bindparam("page_offset"))
 
 
-def count_of(stmt: Select) -> Select:
-    """``SELECT count(*)`` over the rows of ``stmt`` (built once per shape, like the page)."""
-    return select(func.count()).select_from(stmt.order_by(None).subquery())
+def count_of(stmt: Select, bound: int | None = None) -> Select:
+    """``SELECT count(*)`` over the rows of ``stmt`` (built once per shape, like the page);
+    with ``bound``, over its first ``bound`` rows only (a count that stops)."""
+    rows = stmt.order_by(None)
+    if bound is not None:
+        rows = rows.limit(bound)
+    return select(func.count()).select_from(rows.subquery())
 
 
 def run_prepared(
-    s: Session, page_stmt: Select, count_stmt: Select, params: dict, p: Pagination | None
+    s: Session, page_stmt: Select, count_stmt: Select, params: dict, p: Pagination | None,
+    bound: int | None = None,
 ) -> tuple[list, dict]:
     """``run_paged`` for statements built once (``ordered_page``, ``count_of``): building a
     statement costs more CPU than running it, so the hot searches reuse theirs and only
-    bind values. The count is skipped as in ``run_paged``."""
+    bind values. The count is skipped as in ``run_paged``.
+
+    ``bound``: the search pages through its first ``bound`` matches only (a page past them
+    is empty), and ``count_stmt`` must count at most as many (``count_of(..., bound)``)."""
     page, size, _ = page_request(p)
     skipped = (page - 1) * size
-    rows = [] if skipped > MAX_OFFSET else s.execute(
-        page_stmt, {**params, "page_limit": size, "page_offset": skipped}).all()
+    limit = size if bound is None else max(0, min(size, bound - skipped))
+    rows = [] if skipped > MAX_OFFSET or not limit else s.execute(
+        page_stmt, {**params, "page_limit": limit, "page_offset": skipped}).all()
     if 0 < len(rows) < size or (not rows and page == 1):
         return rows, parametres_retour(page, size, skipped + len(rows))
     total = s.execute(count_stmt, params).scalar() or 0

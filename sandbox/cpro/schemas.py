@@ -136,7 +136,8 @@ class StructureCriteres(Request):
     identifiantStructure: Maybe[str] = Field(None, max_length=80, description="Exact identifier.")
     typeIdentifiantStructure: Maybe[TypeIdentifiant] = None
     raisonSocialeStructure: Maybe[str] = Field(
-        None, max_length=255, description="Beginning of the raison sociale (case-sensitive)."
+        None, max_length=255,
+        description="Part of the raison sociale, any case (accents count)."
     )
     libelleStructure: Maybe[str] = Field(None, max_length=255, description="Exact libellé.")
     nomStructure: Maybe[str] = Field(None, max_length=100, description="Exact nom (Particulier).")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, column, func, literal_column, or_, select, table
 
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
@@ -27,6 +27,8 @@ from sandbox.cpro.common import (
     type_structure_column,
     visibility,
 )
+from sandbox.models import NAME_SEARCH_PUBLIC as PUBLIC_NAMES
+from sandbox.models import NAME_SEARCH_TABLE as NAMES
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
 from sandbox.vocabulary import StatutService, TypeStructure
 
@@ -45,18 +47,42 @@ _SEARCH_COLUMNS = (
 )
 
 
+# The raison sociale search (docs/api.md, "Search semantics"): a substring, any case.
+# SQLite: 3 characters or more through the FTS5 trigram table (rowid = structures.id);
+# shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
+_NAMES = table(NAMES, column("rowid"), column("type_structure"))
+_PUBLIC_NAMES = table(PUBLIC_NAMES, column("rowid"))
+NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
+# A name search counts at most this many matches and pages through at most these:
+# ``total`` (and ``pages``) say "this many or more"; refine the search to see the rest.
+NAME_SEARCH_MAX = 1000
+
+
+def name_search_params(value: str, dialect: str) -> dict:
+    """The bound values of a raison sociale search for ``value``, taken literally."""
+    if dialect == "sqlite" and len(value) >= NAME_SEARCH_MIN:
+        return {"rs_match": '"' + value.replace('"', '""') + '"'}  # one FTS5 string
+    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return {"rs_like": f"%{escaped}%"}
+
+
 @lru_cache(maxsize=4096)
 def _search_statements(
     names: tuple[str, ...], type_structure: str | None, selective: bool, tri: str | None,
-    descending: bool, has_ids: bool,
+    descending: bool, has_ids: bool, dialect: str,
 ) -> tuple[Select, Select]:
     """The page and count statements of one shape of ``rechercher`` (which criteria,
     type, order), values bound at run time: built once per process and shape."""
     where = [getattr(Structure, name) == bindparam(name) for name in names
-             if name not in ("rs_low", "rs_high", "ids")]
-    if "rs_low" in names:
-        where += [Structure.raison_sociale >= bindparam("rs_low"),
-                  Structure.raison_sociale < bindparam("rs_high")]
+             if name not in ("rs_match", "rs_like", "ids")]
+    if "rs_match" in names:
+        return _name_statements(where, type_structure, tri, descending, has_ids)
+    if "rs_like" in names:
+        if dialect == "postgresql":  # the form the GIN index is built on
+            where.append(func.lower(Structure.raison_sociale).like(
+                func.lower(bindparam("rs_like")), escape="/"))
+        else:  # SQLite's LIKE ignores the case of ASCII letters
+            where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
     ids = bindparam("ids", expanding=True)
     count_base = None
     if type_structure == TypeStructure.PRIVEE:
@@ -83,8 +109,42 @@ def _search_statements(
         stmt = select(*_SEARCH_COLUMNS).where(visibility(ordered_scan, ids, has_ids), *where)
         if not selective:
             count_base = select(Structure.id).where(visibility(False, ids, has_ids), *where)
+    bound = NAME_SEARCH_MAX if "rs_like" in names else None
     page = paging.ordered_page(stmt, paging.STRUCTURES.order(tri), descending)
-    return page, paging.count_of(count_base if count_base is not None else stmt)
+    return page, paging.count_of(count_base if count_base is not None else stmt, bound)
+
+
+def _name_statements(
+    where: list, type_structure: str | None, tri: str | None, descending: bool, has_ids: bool,
+) -> tuple[Select, Select]:
+    """``_search_statements`` for a raison sociale served by the SQLite FTS table: it
+    drives the join, hands its rowids in the id order (the page stops after its rows) and
+    answers the visibility test from its own small rows (``type_structure`` rides along);
+    only the structures that pass are read. Without other criteria the count reads the
+    FTS tables alone: the public matches from the public-only table (up to the bound), plus
+    the caller's private ones by id."""
+    ids = bindparam("ids", expanding=True)
+    kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
+    if type_structure == TypeStructure.PRIVEE:
+        visible = [kind == TypeStructure.PRIVEE, rowid.in_(ids)]
+    elif type_structure == TypeStructure.PUBLIQUE or not has_ids:
+        visible = [kind == TypeStructure.PUBLIQUE]
+    else:
+        visible = [or_(kind == TypeStructure.PUBLIQUE, rowid.in_(ids))]
+    match = [literal_column(NAMES).op("MATCH")(bindparam("rs_match")), *visible]
+    stmt = select(*_SEARCH_COLUMNS).select_from(
+        _NAMES.join(Structure, Structure.id == rowid)).where(*match, *where)
+    order = [rowid] if tri is None else paging.STRUCTURES.order(tri)
+    page = paging.ordered_page(stmt, order, descending)
+    if where or type_structure == TypeStructure.PRIVEE:
+        return page, paging.count_of(stmt, NAME_SEARCH_MAX)
+    public = select(_PUBLIC_NAMES.c.rowid).where(
+        literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match"))).limit(NAME_SEARCH_MAX)
+    total = select(func.count()).select_from(public.subquery()).scalar_subquery()
+    if type_structure is None and has_ids:
+        total = total + select(func.count()).select_from(_NAMES).where(
+            match[0], kind == TypeStructure.PRIVEE, rowid.in_(ids)).scalar_subquery()
+    return page, select(func.min(total, NAME_SEARCH_MAX))
 
 
 @operation(
@@ -99,12 +159,14 @@ def _search_statements(
 )
 def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     """Every criterion is optional and they combine with AND. Identifier, postcode, city,
-    libellé, nom, prénom and country are exact matches; the raison sociale matches its
-    beginning. Private structures appear only to users attached to them."""
+    libellé, nom, prénom and country are exact matches; the raison sociale matches
+    anywhere in the name, whatever the case (at most 1,000 matches counted and paged).
+    Private structures appear only to users attached to them."""
     c = p.structure or sc.StructureCriteres()
-    selective = any(
-        (c.identifiantStructure, c.raisonSocialeStructure, c.adresseCodePostal, c.adresseVille)
-    )
+    name = c.raisonSocialeStructure
+    dialect = ctx.s.get_bind().dialect.name
+    selective = any((c.identifiantStructure, c.adresseCodePostal, c.adresseVille)) or bool(
+        name and len(name) >= NAME_SEARCH_MIN)
     values = {
         "identifiant": c.identifiantStructure,
         "type_identifiant": c.typeIdentifiantStructure,
@@ -119,17 +181,21 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         "est_moa_uniquement": c.estMOAUniquement,
     }
     params = {name: value for name, value in values.items() if value is not None}
-    if c.raisonSocialeStructure:
-        params.update(rs_low=c.raisonSocialeStructure,
-                      rs_high=c.raisonSocialeStructure + "\U0010ffff")  # see common.prefix
+    if name:
+        params.update(name_search_params(name, dialect))
+    if name and "\x00" in name:  # no name holds one (and SQLite's LIKE would stop there)
+        rows, retour = paging.empty_page(p.parametres)
+        return {"codeRetour": 0, "libelle": errors.LIBELLE_RECHERCHE_OK, "listeStructures": [],
+                "parametresRetour": retour}
     ids = ctx.caller.structure_ids(ctx.s)
     if c.typeStructure != TypeStructure.PUBLIQUE:
         params["ids"] = sorted(ids)
     tri = paging.tri_colonne(p.parametres)
     descending = paging.page_request(p.parametres)[2]
     page_stmt, count_stmt = _search_statements(
-        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids))
-    rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres)
+        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids), dialect)
+    rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres,
+                                       bound=NAME_SEARCH_MAX if name else None)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_RECHERCHE_OK,

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 from sandbox import db
 from sandbox.config import Settings
 from sandbox.factures.seed import seed_invoices
-from sandbox.models import Base, SandboxState, Service, Structure
+from sandbox.models import (
+    Base,
+    SandboxState,
+    Service,
+    Structure,
+    drop_name_search,
+    install_name_search,
+)
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.vocabulary import TypeIdentifiant
 
@@ -97,10 +104,12 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
     world = baseline(seed, settings.seed_structures)
     with db.transaction() as s:
         conn = s.connection()
+        drop_name_search(conn)  # rebuilt in one statement after the bulk insert
         clear(conn)
         insert_batch(conn, world)
         seed_invoices(conn, seed)
         _fix_sequences(conn)
+        install_name_search(conn)
         _record_seed(s, seed)
     counts = world.count()
     return {
@@ -129,6 +138,7 @@ def seed_world(
     totals = dict.fromkeys(TABLES, 0)
     with db.transaction() as s:
         conn = s.connection()
+        drop_name_search(conn)  # rebuilt after the last batch (install_name_search)
         clear(conn)
         fixed = generator.fixed()
         insert_batch(conn, fixed)
@@ -145,6 +155,7 @@ def seed_world(
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
         _fix_sequences(s.connection())
+        install_name_search(s.connection())
     elapsed = time.perf_counter() - started
     return {
         "seed": seed,
