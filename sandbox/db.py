@@ -7,14 +7,17 @@ of a request, a new one that the caller must close (``with new_session() as s``)
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import Flask, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -155,6 +158,35 @@ def transaction(write: bool = True) -> Iterator[Session]:
         yield s
 
 
+T = TypeVar("T")
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was chosen
+# as the victim of a conflict and rolled back; running it again is the remedy.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is a transaction rolled back by a conflict (worth a retry)."""
+    return isinstance(error, OperationalError) and (
+        getattr(error.orig, "sqlstate", None) in CONFLICT_SQLSTATES)
+
+
+def retry_on_conflict(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``work`` (a whole transaction) again when PostgreSQL rolled it back as the
+    victim of a deadlock or a serialization conflict; other errors pass through.
+
+    A reset deletes every row while the background loops update some (a lifecycle
+    policy moves invoices, the dispatcher claims mails): their locks may be taken in
+    opposite orders, and PostgreSQL then aborts one of the two transactions."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except OperationalError as error:
+            if attempt == attempts or not is_conflict(error):
+                raise
+    raise AssertionError("unreachable")
+
+
 def create_schema() -> None:
     """Create every table that is missing."""
     # Imported here, not at the top: db is the engine layer below the tables, and
@@ -231,6 +263,9 @@ def _read_factory() -> sessionmaker[Session]:
     if _read["key"] != key:
         with _lock:
             if _read["key"] != key:
+                previous = _read["factory"]
+                if previous is not None and _read["key"][0] == os.getpid():
+                    previous.kw["bind"].dispose()  # its pooled connections, closed now
                 main = engine()
                 autocommit = create_engine(
                     main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
@@ -248,3 +283,12 @@ def _read_factory() -> sessionmaker[Session]:
 
 def _refuse_flush(session: Session, _context, _instances) -> None:
     raise RuntimeError("a read-only session (db.read_session) cannot write")
+
+
+@atexit.register
+def _dispose_engines() -> None:
+    """Close this process's pooled connections at exit (no unclosed-connection warning)."""
+    if _read["factory"] is not None and _read["key"][0] == os.getpid():
+        _read["factory"].kw["bind"].dispose()
+    if _engine is not None and _engine_pid == os.getpid():
+        _engine.dispose()

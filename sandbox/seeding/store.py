@@ -102,15 +102,19 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
     if settings.seed_structures > CACHE_LIMIT:
         return seed_world(settings, seed, settings.seed_structures)
     world = baseline(seed, settings.seed_structures)
-    with db.transaction() as s:
-        conn = s.connection()
-        drop_name_search(conn)  # rebuilt in one statement after the bulk insert
-        clear(conn)
-        insert_batch(conn, world)
-        seed_invoices(conn, seed)
-        _fix_sequences(conn)
-        install_name_search(conn)
-        _record_seed(s, seed)
+
+    def replace_content() -> None:
+        with db.transaction() as s:
+            conn = s.connection()
+            drop_name_search(conn)  # rebuilt in one statement after the bulk insert
+            clear(conn)
+            insert_batch(conn, world)
+            seed_invoices(conn, seed)
+            _fix_sequences(conn)
+            install_name_search(conn)
+            _record_seed(s, seed)
+
+    db.retry_on_conflict(replace_content)  # the background loops may hold row locks
     counts = world.count()
     return {
         "seed": seed,
