@@ -25,7 +25,7 @@ import common
 from api_users import ApiUser
 from locust import FastHttpUser
 
-from sandbox.factures.examples import Example, ubl
+from sandbox.seeding.invoice_examples import Example, ubl
 
 RECIPIENT, SERVICE = "11000201100044", "SFACETAT"  # the permanent "Destinataire Etat"
 TERMINAL = {"IN_INTEGRE", "IN_INTEGRE_PARTIEL", "IN_REJETE", "IN_INCIDENTE"}

@@ -8,13 +8,34 @@ from typing import Any
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from sandbox.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Create the WSGI application: portal, PISTE API and control plane on one origin."""
-    from sandbox import db, state
+    """Create the WSGI application: portal, PISTE API and control plane on one origin.
+
+    The areas are imported here, by name, as flaskr's factory does: importing the
+    ``sandbox`` package (for its settings, say) loads no area, and a missing area is an
+    ImportError at start, never a silent skip.
+    """
+    from sandbox import (
+        control,
+        cpro,
+        db,
+        factures,
+        health,
+        piste,
+        portal,
+        resilience,
+        schema,
+        seeding,
+        state,
+        web,
+    )
     from sandbox.config import load_settings
+    from sandbox.mail import dispatcher
 
     settings = load_settings(overrides)
     app = Flask(__name__)
@@ -30,39 +51,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("sandbox").setLevel(settings.log_level)
 
     db.init_app(app)
-    db.create_schema()
+    schema.create_schema()
     state.init_app(app)
-
-    from sandbox import health, resilience
-
     app.register_blueprint(health.bp)
     resilience.init_app(app)
-    _register_optional_blueprints(app)
+    # Each area registers its routes and hooks; the order is the hooks' order.
+    for area in (web, portal, seeding, piste, cpro, factures, control):
+        area.init_app(app)
 
     if settings.mail_dispatcher:
-        from sandbox.mail import dispatcher
-
         dispatcher.start(settings)
     return app
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Register each area of the product (every area registers its own routes)."""
-    import importlib
-
-    for module_name in (
-        "sandbox.web",
-        "sandbox.portal",
-        "sandbox.seeding",
-        "sandbox.piste",
-        "sandbox.cpro",
-        "sandbox.factures",
-        "sandbox.control",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue
-            raise
-        module.init_app(app)

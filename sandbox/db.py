@@ -187,22 +187,6 @@ def retry_on_conflict(work: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def create_schema() -> None:
-    """Create every table that is missing."""
-    # Imported here, not at the top: db is the engine layer below the tables, and
-    # importing it (from a CLI command, a test helper) must not load the models.
-    from sandbox.factures import models as _factures  # noqa: F401 (registers the Factures tables)
-    from sandbox.models import Base, install_name_search
-
-    Base.metadata.create_all(engine())
-    # The raison sociale search index is no SQLAlchemy Index (an FTS5 table and triggers on
-    # SQLite, a pg_trgm GIN index on PostgreSQL): created here on new and older databases.
-    with engine().connect() as conn:
-        conn = conn.execution_options(sqlite_immediate=True)
-        with conn.begin():
-            install_name_search(conn)
-
-
 def init_app(app: Flask) -> None:
     """Bind the engine to the app and close request sessions at teardown."""
     init_engine(app.config["SANDBOX"].database_url)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 
-from sandbox import __version__, clock, db
+from sandbox import clock, db
 from sandbox.models import OutboxMail
-from sandbox.stack import read_supervisor_state
+from sandbox.version import __version__
 
 bp = Blueprint("health", __name__)
 
@@ -61,3 +63,11 @@ def health():
         },
     }
     return jsonify(body), 200 if ok else 503
+
+
+def read_supervisor_state(path: str) -> dict:
+    """What ``MailpitSupervisor.write`` last wrote, or why it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        return {"supervised": True, "state": "unknown", "error": str(error)[:200]}

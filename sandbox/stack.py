@@ -23,6 +23,7 @@ from typing import IO
 import requests
 
 # Re-exported: the binary's search order lives in sandbox.mail.binary.
+from sandbox.config import load_settings
 from sandbox.mail.binary import find_mailpit as find_mailpit
 from sandbox.mail.binary import read_build_record
 
@@ -355,31 +356,20 @@ class MailpitSupervisor:
         self.write()
 
 
-def read_supervisor_state(path: str) -> dict:
-    """What ``MailpitSupervisor.write`` last wrote, or why it cannot be read."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as error:
-        return {"supervised": True, "state": "unknown", "error": str(error)[:200]}
-
-
 def prepare_database(env: Mapping[str, str]) -> dict:
     """Create the schema and seed an empty database, before workers start.
 
     Returns what seeding reported (empty if the database was seeded already).
     """
-    from sandbox import db
-    from sandbox.config import load_settings
+    # why: the schema and the seeding load every model (seconds); the pytest plugin
+    # imports this module at each pytest start, before any stack is asked for
+    from sandbox import db, schema, seeding
 
     merged = dict(os.environ)
     merged.update(env)
     settings = load_settings(environ=merged)
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     if not settings.seed_on_start:
         return {}
-    try:
-        from sandbox.seeding import ensure_seeded
-    except ImportError:
-        return {}
-    return ensure_seeded(settings) or {}
+    return seeding.ensure_seeded(settings) or {}

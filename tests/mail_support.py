@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from sandbox import clock, db
 from sandbox.loadtesting.checks import mailpit_messages
-from sandbox.mail import enqueue
+from sandbox.mail.outbox import enqueue
 from sandbox.models import OutboxMail
 
 ROOT = Path(__file__).resolve().parent.parent

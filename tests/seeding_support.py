@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from stdnum import luhn
 
-from sandbox import db
+from sandbox import db, schema
 from sandbox.config import Settings, load_settings
 from sandbox.seeding.dataset import parse_dataset_csv
 from sandbox.testing.harness import create_database, drop_database, suite_database_server
@@ -27,7 +27,7 @@ def private_db(tmp_path) -> Iterator[Settings]:
     url = create_database(server, "sandbox_seed") if server else f"sqlite:///{tmp_path / 'seed.db'}"
     settings = load_settings({"database_url": url})
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     try:
         yield settings
     finally:

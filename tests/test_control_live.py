@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sandbox import db
-from sandbox.mail import enqueue
+from sandbox.mail.outbox import enqueue
 from sandbox.stack import wait_until
 
 

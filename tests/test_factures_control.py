@@ -10,8 +10,8 @@ import uuid
 import pytest
 import requests
 
-from sandbox.factures import examples as ex
-from sandbox.factures.example_cases import ETAT
+from sandbox.seeding import invoice_examples as ex
+from sandbox.seeding.invoice_cases import ETAT
 from sandbox.stack import wait_until
 
 CONTROL = "/_sandbox/factures"

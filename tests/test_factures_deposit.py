@@ -29,9 +29,9 @@ from factures_flux import (
 from sqlalchemy import func, select
 
 from sandbox.config import load_settings
-from sandbox.factures.example_cases import cases, write_fixtures
 from sandbox.factures.formats import read_flux
 from sandbox.factures.models import Flux
+from sandbox.seeding.invoice_cases import cases, write_fixtures
 from sandbox.vocabulary import EtatFlux, StatutFacture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "factures"

@@ -22,8 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sandbox import clock, db
 from sandbox.config import load_settings
-from sandbox.factures import examples, worker
-from sandbox.factures.example_cases import ETAT
+from sandbox.factures import worker
 from sandbox.factures.models import (
     FLUX_COUNTER_BASE,
     Facture,
@@ -31,6 +30,8 @@ from sandbox.factures.models import (
     Flux,
     numero_flux_depot,
 )
+from sandbox.seeding import invoice_examples as examples
+from sandbox.seeding.invoice_cases import ETAT
 from sandbox.vocabulary import EtatFlux, SyntaxeFlux
 
 FUTURE = datetime(2100, 1, 1)

@@ -15,8 +15,8 @@ from factures_support import build_scene, make_facture
 from sqlalchemy import select
 
 from sandbox import db
-from sandbox.factures import lifecycle
 from sandbox.factures.models import Facture, FactureStatut
+from sandbox.factures.rules import lifecycle
 from sandbox.vocabulary import StatutFacture as F
 
 FAC = "/cpro/factures/v1"

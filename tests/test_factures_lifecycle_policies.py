@@ -18,9 +18,9 @@ from factures_support import build_scene, make_facture
 from sqlalchemy import select
 
 from sandbox import clock, db, state
-from sandbox.factures import errors, lifecycle, policies
-from sandbox.factures.models import Facture, FactureStatut
-from sandbox.factures.policy_table import LifecyclePolicy
+from sandbox.factures import errors
+from sandbox.factures.models import Facture, FactureStatut, LifecyclePolicy
+from sandbox.factures.rules import lifecycle, policies
 
 FAC = "/cpro/factures/v1"
 DAY = 86400

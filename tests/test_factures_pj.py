@@ -11,8 +11,11 @@ import pytest
 from factures_support import build_scene, make_facture
 
 from sandbox import db
-from sandbox.factures.depot_schemas import RechercherPjMonCompteRetour, RechercherPjStructureRetour
 from sandbox.factures.models import PieceJointe
+from sandbox.factures.schemas.pieces_jointes import (
+    RechercherPjMonCompteRetour,
+    RechercherPjStructureRetour,
+)
 
 TRA = "/cpro/transverses/v1"
 FAC = "/cpro/factures/v1"

@@ -16,9 +16,9 @@ from api_factories import attach
 from sqlalchemy import select
 
 from sandbox import db
-from sandbox.factures import examples as ex
-from sandbox.factures.example_cases import ETAT
 from sandbox.models import Structure, User
+from sandbox.seeding import invoice_examples as ex
+from sandbox.seeding.invoice_cases import ETAT
 from sandbox.stack import wait_until
 from sandbox.testing.portal import PortalClient, find_form
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sandbox import db
 from sandbox.factures.models import Facture, FactureAction
-from sandbox.factures.suivi_schemas import (
+from sandbox.factures.schemas.recipient import (
     ConsulterFactureRecipiendaireRetour,
     RechercherFactureParRecipiendaireRetour,
 )

@@ -22,8 +22,8 @@ from factures_flux import (
 
 from sandbox import db
 from sandbox.config import load_settings
-from sandbox.factures import examples
-from sandbox.factures.example_cases import ETAT, SANS_PARAM
+from sandbox.seeding import invoice_examples as examples
+from sandbox.seeding.invoice_cases import ETAT, SANS_PARAM
 from sandbox.vocabulary import EtatFlux, SyntaxeFlux
 
 COUNT = 12

@@ -7,7 +7,7 @@ import pytest
 from api_factories import ApiClient
 from factures_flux import HISTORIQUE, RECHERCHER
 
-from sandbox.factures import seed
+from sandbox.seeding import invoices as seed
 from sandbox.seeding.generator import default_structure_siret
 
 

@@ -14,8 +14,8 @@ from fpdf import FPDF
 from sqlalchemy import select
 
 from sandbox import db
-from sandbox.factures.depot_schemas import SoumettreFactureRetour
 from sandbox.factures.models import Facture, FactureStatut, PieceJointe
+from sandbox.factures.schemas.soumettre import SoumettreFactureRetour
 from sandbox.models import Structure
 
 FAC = "/cpro/factures/v1"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from sandbox import db
 from sandbox.config import load_settings, settings_table
-from sandbox.mail import dispatcher, enqueue
+from sandbox.mail import dispatcher
+from sandbox.mail.outbox import enqueue
 from sandbox.models import OutboxMail
 from sandbox.stack import wait_until
 from sandbox.testing.harness import start_stack

@@ -152,7 +152,7 @@ def test_reset_restores_the_baseline_and_empties_the_outbox(private_db):  # noqa
         s.execute(delete(User).where(User.login == "gestionnaire.demo@example.com"))
         s.add(Structure(type_identifiant="SIRET", identifiant="29900001800018",
                         raison_sociale="Ajout", created_at=SEED_EPOCH, updated_at=SEED_EPOCH))
-        from sandbox.mail import enqueue
+        from sandbox.mail.outbox import enqueue
 
         enqueue(s, "activation", "x@example.com",
                 {"prenom": "A", "nom": "B", "login": "x", "link": "http://l", "validity": "1 h"})

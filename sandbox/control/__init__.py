@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-# dashboard, shortcuts and views register their operations on api.bp when imported;
-# guard adds the access check to it, openapi serves the document of the registry.
-from sandbox.control import dashboard, guard, hooks, hosts, openapi, shortcuts, views  # noqa: F401
+# dashboard, factures, shortcuts and views register their operations on api.bp when
+# imported; guard adds the access check to it, openapi serves the document of the registry.
+from sandbox.control import (  # noqa: F401
+    dashboard,
+    factures,
+    guard,
+    hooks,
+    hosts,
+    openapi,
+    shortcuts,
+    views,
+)
 from sandbox.control.api import bp
 
 

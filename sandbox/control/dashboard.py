@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sandbox import clock, db
-from sandbox.control import journal, operations
+from sandbox.control import factures, journal, operations
 from sandbox.control.api import bp, describe, operation
 from sandbox.control.schemas import FaultDocument
 from sandbox.control.timeparse import parse_duration
@@ -105,17 +105,8 @@ def dashboard() -> Response:
         mailpit_error=mailpit_error,
         mailpit_url=settings.mailpit_url,
         notice=request.args.get("notice"),
-        factures=_factures_panel(),
+        factures=factures.dashboard_panel(),
     ), mimetype="text/html")
-
-
-def _factures_panel() -> dict | None:
-    """The Factures area's latest flux and invoices (None without that area)."""
-    try:
-        from sandbox.factures.control import dashboard_panel
-    except ModuleNotFoundError:
-        return None
-    return dashboard_panel()
 
 
 @bp.post("/dashboard/reset")

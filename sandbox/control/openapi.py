@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from flask import Response, jsonify
 
-from sandbox import __version__
 from sandbox.control import schemas as sc
 from sandbox.control.api import CONTROL, bp
 from sandbox.registry import Operation
+from sandbox.version import __version__
 
 REF = "#/components/schemas/{model}"
 DESCRIPTION = (

@@ -13,10 +13,10 @@ from functools import lru_cache
 import flask_swagger_ui
 from flask import Blueprint, Flask, jsonify, render_template, request, send_from_directory
 
-from sandbox import __version__
 from sandbox.cpro import schemas as sc
 from sandbox.cpro.api import registry
 from sandbox.registry import Registry
+from sandbox.version import __version__
 
 bp = Blueprint("cpro_openapi", __name__)
 docs = Blueprint(

@@ -1,52 +1,40 @@
 """Factures: deposited flux, their compte rendu, invoices and their lifecycle (issue #11).
 
-``models`` holds the tables. The operations register themselves in the cpro
-operation registry (``sandbox/cpro/api.py``) when their modules are imported:
-``init_app`` imports every module of ``OPERATION_MODULES`` (a missing one is
-skipped), raises the body limit of ``deposer/flux`` and starts this process's
-integration worker (``worker.py``) when ``SANDBOX_FACTURES_WORKER`` is on.
+The area's rooms (docs/architecture.md says what each may import):
+
+* ``models.py`` — the tables (flux, invoices, their history, attachments, policies);
+* ``errors.py`` — every business error of the area (``codeRetour``/``libelle``);
+* ``rules/`` — the platform's rules, no Flask, no registry, no request context: they take
+  a session, settings, a user, bytes (``lifecycle``, ``policies``, ``flux``, ``deposit``,
+  ``integration``, ``routing``, ``visibility``, ``pdf_reading``);
+* ``formats/`` — reading deposited files (containers, XSD, UBL, CII, Factur-X), pure;
+* ``documents.py`` — what a consultation or a download shows of an invoice (dict, PDF, PIVOT);
+* ``api/`` — the PISTE handlers, registered in the cpro registry; ``schemas/`` — their
+  request and response models, one module per handler module, by the same name;
+* ``worker.py`` — the integration worker (and the automatic lifecycle policies);
+* ``pages.py`` — the portal's pages ("Factures émises", "Déposer", "Factures reçues").
+
+The control plane's routes of the area are ``sandbox/control/factures.py``; its seed and
+example invoices are ``sandbox/seeding/invoices.py``, ``invoice_examples.py`` and
+``invoice_cases.py``.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
-
-OPERATION_MODULES = (
-    "deposit",
-    "cr",
-    "search",
-    "lifecycle",
-    "recipient",
-    "followups",
-    "soumettre",
-    "pieces_jointes",
-)
-
-
-def register_operations() -> None:
-    """Import the operation modules (each registers its operations once)."""
-    for name in OPERATION_MODULES:
-        module_name = f"{__name__}.{name}"
-        try:
-            importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
 
 
 def init_app(app: Flask) -> None:
-    """Register the Factures operations and start the integration worker."""
-    register_operations()
-    # The control-plane routes register on the control blueprint, registered after us.
-    from sandbox.factures import control, deposit, pieces_jointes, worker  # noqa: F401
+    """Declare the Factures operations (importing ``api``), register the portal pages and
+    the operations' body limits, and start this process's integration worker when
+    ``SANDBOX_FACTURES_WORKER`` is on."""
+    # why: assembled here by name, as create_app does (flaskr): importing a rules module
+    # or the tables (the schema, the seeding) must not load the API and its pages
+    from sandbox.factures import api, pages, worker
 
-    deposit.init_app(app)
-    from sandbox.factures import portal
-
-    app.register_blueprint(portal.bp)
-    pieces_jointes.init_app(app)
+    api.flux.init_app(app)
+    app.register_blueprint(pages.bp)
+    api.pieces_jointes.init_app(app)
     settings = app.config["SANDBOX"]
     if settings.factures_worker:
         worker.start(settings)

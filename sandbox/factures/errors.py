@@ -6,13 +6,19 @@ Real codes where the reference has them (factures-reference.md §5.2, §6.1, CPR
 10 Mo, 20000 "TRA_MSG_00.015 - La recherche n'a retourné aucun résultat" for an empty
 recipient search. The real codes of everything else (invalid transitions, soumettre's
 20303-20305, recycler's 20004-20014) are unpublished: ours are in the 205xx range so they
-never collide with a real one (docs/decisions.md); deposer/flux's own are in
-``flux_errors.py`` (204xx).
+never collide with a real one (docs/decisions.md).
+
+The flux services (``deposer/flux``, ``consulterCR``, ``consulterCRDetaille``): "Flux
+introuvable" is attested verbatim (factures-reference.md §4.4); the ``deposer/flux``
+envelope codes (20400-20403) are the sandbox's choice, the reference having none.
 """
 
 from __future__ import annotations
 
 from sandbox.cpro.errors import BusinessError
+
+LIBELLE_DEPOT_OK = "GCU_MSG_01_000"
+LIBELLE_CR_OK = "TRA_MSG_00.000"
 
 
 class DemandePaiementInconnue(BusinessError):
@@ -104,3 +110,41 @@ class ModeDepotNonAutorise(BusinessError):
 class ParametreFactureManquant(BusinessError):
     code = 20511
     libelle = "Paramètre obligatoire manquant."
+
+
+# --- the flux services (deposer/flux: 204xx, ours) -----------------------------------
+
+
+class FluxIntrouvable(BusinessError):
+    """consulterCR / consulterCRDetaille: unknown flux, or another account's."""
+
+    code = 20001
+    libelle = "POQ_MSG_01.003 - Flux introuvable."
+
+
+class FichierNonBase64(BusinessError):
+    code = 20400
+    libelle = (
+        "Le contenu du fichier (fichierFlux) n'est pas un encodage base64 valide "
+        "(RFC 4648, sans espace ni retour à la ligne)."
+    )
+
+
+class FichierVide(BusinessError):
+    code = 20401
+    libelle = "Le fichier du flux (fichierFlux) est vide."
+
+
+class NomFichierInvalide(BusinessError):
+    code = 20402
+    libelle = (
+        "Le nom du fichier (nomFichier) doit comporter au plus 200 caractères et une "
+        "extension (par exemple facture.xml, facture.pdf, lot.tar.gz)."
+    )
+
+
+class FluxTropVolumineux(BusinessError):
+    """deposer/flux: the flux's file over ``factures_max_file_bytes``."""
+
+    code = 20403
+    libelle = "Le fichier du flux dépasse la taille maximale autorisée."

@@ -29,6 +29,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -328,7 +329,7 @@ def append_status(
     """Set ``facture``'s current status to ``statut`` at ``at`` and append the history row.
 
     ``at`` is a naive-UTC sandbox-clock datetime. The caller owns the transaction
-    (and the transition rules: see ``sandbox.factures.lifecycle``).
+    (and the transition rules: see ``sandbox.factures.rules.lifecycle``).
     """
     facture.statut = str(statut)
     facture.date_heure_etat_courant = at
@@ -351,5 +352,23 @@ def append_status(
     return row
 
 
-# The automatic lifecycle policies (sandbox/factures/policies.py) live in their own table.
-from sandbox.factures.policy_table import LifecyclePolicy  # noqa: E402,F401 (registers the table)
+# The automatic lifecycle policies (rules: sandbox/factures/rules/policies.py).
+ANY = "*"
+
+
+class LifecyclePolicy(Base):
+    """One automatic move: recipient (or ``*``), from status, to status, delay."""
+
+    __tablename__ = "facture_policies"
+    __table_args__ = (UniqueConstraint("scope", "from_statut", name="uq_facture_policy"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # "*" or the structure id
+    destinataire_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE")
+    )
+    from_statut: Mapped[str] = mapped_column(String(60))
+    to_statut: Mapped[str] = mapped_column(String(60))
+    delay_seconds: Mapped[float] = mapped_column(Float)
+    motif: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -20,24 +20,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from sandbox import clock, db
+from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
-from sandbox.factures import integration
 from sandbox.factures.formats import ReadFlux, read_flux
 from sandbox.factures.models import Flux
-from sandbox.vocabulary import EtatFlux
+from sandbox.factures.rules import flux as flux_rules
+from sandbox.factures.rules import integration, policies
+from sandbox.factures.rules.flux import WAITING
 
 log = logging.getLogger("sandbox.factures")
 
-WAITING = EtatFlux.IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP
 BATCH = 20
-INCIDENT = {
-    "codeErreur": "ERR_TECHNIQUE_001",
-    "libelleErreur": "Le flux n'a pas pu etre traite par le systeme d'echange : "
-    "il doit etre depose a nouveau.",
-    "natureErreur": "BLOQUANTE",
-}
 
 _loop = BackgroundLoop("factures", log)
 
@@ -83,21 +77,6 @@ def claim(
         return won
 
 
-def _forced(flux: Flux) -> integration.Outcome | None:
-    """The control plane's forced outcome of a flux, if any."""
-    forced = flux.forced_outcome or {}
-    etat = forced.get("etat")
-    if etat == EtatFlux.IN_INCIDENTE:
-        return integration.Outcome(EtatFlux.IN_INCIDENTE, erreurs_techniques=[INCIDENT])
-    if etat == EtatFlux.IN_REJETE:
-        return integration.Outcome(
-            EtatFlux.IN_REJETE,
-            erreurs_dp=list(forced.get("listeErreurDP") or []),
-            erreurs_techniques=list(forced.get("listeErreurTechnique") or []),
-        )
-    return None
-
-
 def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None) -> bool:
     """Integrate (or end) one claimed flux in one write transaction; False if lost."""
     with db.transaction() as s:
@@ -109,19 +88,15 @@ def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None
         if still_ours != 1:
             return False
         flux = s.get(Flux, flux_id)
+        assert flux is not None  # just updated under our claim
         at = clock.utcnow_naive()
-        outcome = _forced(flux)
+        outcome = flux_rules.forced_outcome(flux)
         if outcome is None and read is None:  # out of attempts
-            outcome = integration.Outcome(EtatFlux.IN_INCIDENTE, erreurs_techniques=[INCIDENT])
+            outcome = flux_rules.incident()
         if outcome is None:
+            assert read is not None
             outcome = integration.integrate(s, flux, read, at)
-        flux.etat = outcome.etat
-        flux.erreurs_dp = outcome.erreurs_dp
-        flux.erreurs_techniques = outcome.erreurs_techniques
-        flux.date_etat_courant = at
-        flux.integrated_at = at
-        flux.lease_until = None
-        flux.last_error = None
+        flux_rules.end(flux, outcome, at)
     log.info("flux %s -> %s", flux_id, outcome.etat)
     return True
 
@@ -167,25 +142,16 @@ def run_pass(settings: Settings, holder: str | None = None) -> int:
     return done
 
 
-def _policies(settings: Settings) -> None:
-    from sandbox.factures import lifecycle
-
-    apply = getattr(lifecycle, "apply_policies", None)
-    if apply is not None:
-        apply(settings)
-
-
 def start(settings: Settings) -> None:
-    """Start this process's worker thread (once per process)."""
-    from sandbox import state
-
+    """Start this process's worker thread (once per process): it integrates the due flux,
+    then runs the automatic lifecycle policies (``rules/policies.py``)."""
     holder = holder_name()
 
     def integrate_all() -> None:
         state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
         while run_pass(settings, holder):
             pass
-        _policies(settings)
+        policies.apply_policies()
 
     _loop.start(integrate_all, settings.factures_poll_interval)
 

@@ -27,24 +27,26 @@ from pathlib import Path
 
 import requests
 
+from sandbox.db import build_engine
 from sandbox.loadtesting.benchreport import (
     RESET_MAX_STRUCTURES,
     append_entry,
     markdown,
     plots_section,
 )
+from sandbox.loadtesting.options import duration_seconds
 from sandbox.loadtesting.procstat import CpuMeter, per_unit_ms, server_rss_mib
 from sandbox.loadtesting.runner import (
     DEFAULT_HASH_METHOD,
     LOAD_PROFILE,
     LOADTESTS,
     LoadOptions,
-    duration_seconds,
     machine,
     new_run_dir,
     run_load,
     start_load_stack,
 )
+from sandbox.models import NAME_SEARCH_TABLE, Base, install_name_search
 
 UNROUTED = "/_load/unrouted"  # answers 404: every per-request hook, no view
 RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
@@ -94,8 +96,6 @@ def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
     cli = str(Path(sys.executable).parent / "chorus-sandbox")
     subprocess.run([cli, "seed", "--structures", str(count)], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    from sandbox.db import build_engine
-
     engine = build_engine(f"sqlite:///{partial.resolve()}")
     with engine.connect() as conn:  # fold the WAL into the file before it is copied around
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -113,9 +113,6 @@ def ensure_indexes(database_url: str) -> list[str]:
     database itself, not on its copy, so that it is built once.
     """
     from sqlalchemy import inspect
-
-    from sandbox.db import build_engine
-    from sandbox.models import NAME_SEARCH_TABLE, Base, install_name_search
 
     engine = build_engine(database_url)
     added = []

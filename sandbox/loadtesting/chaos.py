@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 
 from sandbox import db
 from sandbox.loadtesting.checks import read_ledgers, run_checks, smtp_copies, smtp_once_check
+from sandbox.loadtesting.options import duration_seconds
 from sandbox.loadtesting.runner import (
     LoadOptions,
-    duration_seconds,
     new_run_dir,
     print_plots,
     profile_settings,

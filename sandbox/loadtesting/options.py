@@ -31,3 +31,17 @@ def parse_mix(text: str, known: tuple[str, ...] = LOAD_USERS) -> dict[str, int]:
     if weights and not any(weights.values()):
         raise ValueError("--mix leaves no user class with a weight above 0")
     return weights
+
+
+def duration_seconds(text: str) -> float:
+    """'90', '90s', '2m', '1h30m' -> seconds."""
+    total, number = 0.0, ""
+    for char in str(text).strip():
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in "hms" and number:
+            total += float(number) * {"h": 3600, "m": 60, "s": 1}[char]
+            number = ""
+        else:
+            raise ValueError(f"bad duration {text!r} (use e.g. 90s, 2m, 1h30m)")
+    return total + (float(number) if number else 0.0)

@@ -19,8 +19,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sandbox.loadtesting.runner import NOT_HTTP
-from sandbox.loadtesting.timeseries import read_timeline
+from sandbox.loadtesting.timeseries import NOT_HTTP, read_timeline
 
 TARGET_POINTS = 60  # about this many intervals per plot, whatever the run's length
 MAX_ENDPOINTS = 14  # endpoint lines drawn (the slowest by p95); all are in the JSON

@@ -25,8 +25,13 @@ from importlib import metadata
 from pathlib import Path
 
 from sandbox import db
+from sandbox.config import load_settings
 from sandbox.loadtesting.checks import ledger_counts, run_checks
-from sandbox.loadtesting.timeseries import Sampler
+from sandbox.loadtesting.options import duration_seconds
+from sandbox.loadtesting.plots import write_plots
+from sandbox.loadtesting.timeseries import NOT_HTTP, Sampler
+from sandbox.seeding import default_credentials
+from sandbox.stack import MAILPIT_VERSION
 from sandbox.testing.harness import RunningStack, start_stack
 
 # The documented load profile (docs/load.md): what a load run changes, and why.
@@ -39,7 +44,6 @@ LOAD_PROFILE = {
 DEFAULT_HASH_METHOD = "scrypt:32768:8:1"
 SHAPES = ("steady", "ramp", "step", "spike")
 # Custom metrics that are not HTTP requests: mail delivery, flux integration, checks.
-NOT_HTTP = ("EMAIL", "FLUX", "CHECK")
 REPO = Path(__file__).resolve().parents[2]
 LOADTESTS = REPO / "loadtests"
 
@@ -81,34 +85,11 @@ def profile_settings(extra: dict[str, str] | None = None) -> dict[str, str]:
     return merged
 
 
-def duration_seconds(text: str) -> float:
-    """'90', '90s', '2m', '1h30m' -> seconds."""
-    total, number = 0.0, ""
-    for char in str(text).strip():
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in "hms" and number:
-            total += float(number) * {"h": 3600, "m": 60, "s": 1}[char]
-            number = ""
-        else:
-            raise ValueError(f"bad duration {text!r} (use e.g. 90s, 2m, 1h30m)")
-    return total + (float(number) if number else 0.0)
-
-
 def credentials(env: dict[str, str] | None = None) -> dict[str, str]:
     """The seeded OAuth client and technical account of the stack whose ``env`` is given."""
     found: dict[str, str] = {}
-    try:
-        from sandbox.seeding import default_credentials
-    except ImportError:
-        return found
-    from sandbox.config import load_settings
-
     settings = load_settings(environ={**os.environ, **(env or {})})
-    try:
-        creds = default_credentials(settings)
-    except TypeError:  # an older signature without settings
-        creds = default_credentials()
+    creds = default_credentials(settings)
 
     def walk(node: object, path: str) -> None:
         if isinstance(node, dict):
@@ -151,8 +132,6 @@ def machine() -> dict:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             return "-"
-
-    from sandbox.stack import MAILPIT_VERSION
 
     return {
         "host": platform.node(),
@@ -384,8 +363,6 @@ def _pid(service) -> int | None:
 def _write_plots(out: Path, sampled: dict, opts: LoadOptions,
                  marks: list[dict]) -> dict[str, str]:
     """plots.html beside Locust's report; a drawing error is reported, the run stands."""
-    from sandbox.loadtesting.plots import write_plots
-
     facts = machine()
     meta = {"label": opts.label, "cores": facts["cores"], "marks": marks,
             "load": f"{opts.users} users (spawn {opts.spawn_rate:g}/s), {opts.duration}, "

@@ -24,10 +24,15 @@ from pathlib import Path
 import psutil
 from sqlalchemy import func, select
 
+from sandbox.db import build_engine
+from sandbox.factures.models import Flux
 from sandbox.loadtesting.procstat import children_map, tree_cpu_seconds
+from sandbox.models import OutboxMail
 from sandbox.vocabulary import ETATS_FLUX_TERMINAUX, EtatFlux, MailState
 
 MAX_SAMPLES = 4 * 3600  # four hours at one per second; later samples are dropped (and said)
+# Rows of the Locust report that are no HTTP request (mail delivery, flux, checks).
+NOT_HTTP = ("EMAIL", "FLUX", "CHECK")
 FLUX_WAITING = tuple(sorted(set(EtatFlux) - ETATS_FLUX_TERMINAUX))
 
 
@@ -76,8 +81,6 @@ class Sampler:
                 "ownCpuMsPerS": round(1000.0 * self.own_cpu_s / seconds, 2)}
 
     def _run(self) -> None:
-        from sandbox.db import build_engine
-
         engine = build_engine(self.database_url)
         started_cpu = time.thread_time()
         try:
@@ -107,9 +110,6 @@ class Sampler:
         self.samples.append(sample)
 
     def _queues(self, engine) -> dict:
-        from sandbox.factures.models import Flux
-        from sandbox.models import OutboxMail
-
         try:
             with engine.connect() as conn:
                 states = dict(conn.execute(

@@ -1,5 +1,11 @@
-"""E-mail: French templates, a transactional outbox, and its SMTP dispatcher."""
+"""E-mail: French templates, a transactional outbox, and its SMTP dispatcher.
 
-from sandbox.mail.outbox import enqueue
+* ``outbox`` — ``enqueue`` a mail in the caller's transaction;
+* ``render`` — the templates (``templates/<kind>.txt`` and ``.html``);
+* ``senders`` — one ``send_*_email`` per mail;
+* ``dispatcher`` — SMTP delivery to Mailpit (lease renewed while it works);
+* ``binary``, ``build`` — where the Mailpit binary is, and building it from its Go module.
 
-__all__ = ["enqueue"]
+The package imports none of them, so that ``binary`` (read by the tools at every start)
+stays light.
+"""

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from sandbox import clock
+from sandbox.mail import dispatcher
 from sandbox.mail.render import render
 from sandbox.models import OutboxMail
 
@@ -52,8 +53,6 @@ def enqueue(
 @event.listens_for(Session, "after_commit")
 def _wake_dispatcher(s: Session) -> None:
     if s.info.pop(_WAKE_KEY, False):
-        from sandbox.mail import dispatcher
-
         dispatcher.wake()
 
 

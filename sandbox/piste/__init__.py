@@ -3,21 +3,16 @@ the portal pages about API access (Raccordements, compte technique)."""
 
 from __future__ import annotations
 
-import importlib.util
-
 from flask import Flask
+
+from sandbox.piste import oauth, views
 
 
 def init_app(app: Flask) -> None:
-    """Register the token endpoint, and the portal pages when the portal is there."""
-    from sandbox.piste import oauth
-
+    """Register the token endpoint and the portal pages (Raccordements, compte technique)."""
     app.register_blueprint(oauth.bp)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # API clients send no CSRF token (the portal's CSRFProtect)
         csrf.exempt(oauth.bp)
-    if importlib.util.find_spec("sandbox.portal") is not None:
-        from sandbox.piste import views
-
-        app.register_blueprint(views.bp)
+    app.register_blueprint(views.bp)
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.fr import tva as fr_tva
 
-from sandbox import clock, db
+from sandbox import clock, db, schema
 from sandbox.accounts import rights
 from sandbox.builders import new_structure
 from sandbox.config import Settings, load_settings
@@ -446,7 +446,7 @@ def load_fixture(path: str | Path, settings: Settings | None = None) -> dict:
     spec, lines = read_fixture(path)
     label = str(resolve_path(path))
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     with db.transaction() as s:
         return _apply(s, spec, lines, label, settings)
 

@@ -19,9 +19,8 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from sandbox import db
+from sandbox import db, schema
 from sandbox.config import Settings
-from sandbox.factures.seed import seed_invoices
 from sandbox.models import (
     Base,
     SandboxState,
@@ -31,6 +30,7 @@ from sandbox.models import (
     install_name_search,
 )
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
+from sandbox.seeding.invoices import seed_invoices
 from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
@@ -98,7 +98,7 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
     seed = settings.seed if seed is None else seed
     started = time.perf_counter()
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     if settings.seed_structures > CACHE_LIMIT:
         return seed_world(settings, seed, settings.seed_structures)
     world = baseline(seed, settings.seed_structures)
@@ -136,7 +136,7 @@ def seed_world(
     ``on_batch(n)`` is called after each committed batch of ``n`` structures.
     """
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     started = time.perf_counter()
     generator = WorldGenerator(seed, structures, users)
     totals = dict.fromkeys(TABLES, 0)
@@ -172,7 +172,7 @@ def seed_world(
 def ensure_seeded(settings: Settings) -> dict:
     """Seed an empty database; on a seeded one, only restore missing permanent recipients."""
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     with db.new_session() as s:
         seeded = s.scalar(select(Structure.id).limit(1)) is not None
     if not seeded:

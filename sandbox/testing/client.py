@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 
 import requests
 
+from sandbox.config import load_settings
 from sandbox.stack import wait_until
 from sandbox.testing.portal import PortalClient
 
@@ -470,8 +471,6 @@ class SandboxClient:
 
     def factures_delay(self) -> float:
         """The sandbox's integration delay (``SANDBOX_FACTURES_INTEGRATION_DELAY``)."""
-        from sandbox.config import load_settings
-
         return load_settings().factures_integration_delay
 
     def technical_client(self, account: Account | None = None, *, login: str | None = None,

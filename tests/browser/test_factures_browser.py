@@ -14,9 +14,9 @@ from sqlalchemy import select
 from test_portal_browser import browser, page_factory  # noqa: F401 (fixtures)
 
 from sandbox import db
-from sandbox.factures import examples as ex
-from sandbox.factures.example_cases import ETAT
 from sandbox.models import Structure, User
+from sandbox.seeding import invoice_examples as ex
+from sandbox.seeding.invoice_cases import ETAT
 from sandbox.stack import wait_until
 
 pytestmark = pytest.mark.browser

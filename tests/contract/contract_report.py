@@ -114,10 +114,8 @@ def _registered() -> set[str]:
     imported as the app does (``create_app``), not only those this process happened to
     load (the Factures ones register when ``sandbox.factures`` is set up)."""
     import sandbox.cpro  # noqa: F401 (declares Structures, Utilisateurs, Transverses)
+    import sandbox.factures.api  # noqa: F401 (declares the Factures operations)
     from sandbox.cpro.api import OPERATIONS
-    from sandbox.factures import register_operations
-
-    register_operations()
     paths = {path for _method, path in OPERATIONS}
     found = set()
     for operation in ATTESTED:

@@ -29,7 +29,7 @@ from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
 from shapes import GO, PHP, READS
 
 from sandbox.config import load_settings
-from sandbox.factures.example_cases import cases as example_cases
+from sandbox.seeding.invoice_cases import cases as example_cases
 
 HERE = Path(__file__).parent
 BASES = {

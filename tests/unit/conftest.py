@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from sandbox import clock, db, security
+from sandbox import clock, db, schema, security
 from sandbox.accounts.signup import SignupResult, signup
 from sandbox.config import Settings, load_settings
 from sandbox.seeding.identifiers import siren_from_body, siret_from
@@ -35,7 +35,7 @@ def session(settings) -> Iterator[Session]:
     """A session on a new database with the schema; the clock starts at offset 0."""
     previous_url, previous_offset = db._engine_url, clock.offset()
     db.init_engine(settings.database_url)
-    db.create_schema()
+    schema.create_schema()
     clock.set_offset(0)
     s = db.new_session()
     try:

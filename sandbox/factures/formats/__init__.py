@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandbox.factures.formats import containers, xmlread
 from sandbox.factures.formats.model import InvoiceData, TechnicalError
 from sandbox.vocabulary import SyntaxeFlux
 
@@ -51,8 +52,6 @@ class ReadFlux:
 
 def read_flux(syntaxe: str, nom_fichier: str, content: bytes) -> ReadFlux:
     """Read every invoice of a deposited file (see the module docstring)."""
-    from sandbox.factures.formats import containers, xmlread
-
     if syntaxe not in SUPPORTED_SYNTAXES:
         return ReadFlux(errors=[TechnicalError.syntaxe_non_prise_en_charge(syntaxe)])
     entries, errors = containers.unpack(nom_fichier, content)

@@ -1,0 +1,179 @@
+"""The portal's Factures pages (French, issue #11 §6): "Factures émises" (the invoices of
+the user's structures as supplier, with their history, and the user's deposits with
+their compte rendu), "Déposer une facture" (the same envelope checks and flux creation
+as ``deposer/flux``: ``rules/deposit.py``, on the uploaded bytes) and "Factures reçues"
+(the invoices of the user's structures as recipient, with the ``traiter`` moves the
+lifecycle allows — ``lifecycle.transition``, the one function that changes a status);
+who sees what is ``rules/visibility.py``'s, as for the API.
+
+Plain forms with CSRF (Flask-WTF), no JavaScript needed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import or_, select
+from wtforms import SelectField, StringField
+from wtforms.validators import Length
+
+from sandbox import db
+from sandbox.accounts.rights import usable_structure_ids
+from sandbox.cpro.errors import BusinessError
+from sandbox.factures import errors, worker
+from sandbox.factures.models import Facture, FactureStatut, Flux
+from sandbox.factures.rules import deposit, visibility
+from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
+from sandbox.models import Structure
+from sandbox.portal.auth import current_user, login_required
+from sandbox.portal.pages import csrf_failed, form_expired, no_store
+from sandbox.vocabulary import StatutFacture, SyntaxeFlux
+
+bp = Blueprint("factures_portal", __name__, template_folder="templates")
+bp.after_request(no_store)
+LIMIT = 100
+SYNTAXES = [(s.value, s.value) for s in SyntaxeFlux]
+
+
+class DepotForm(FlaskForm):
+    fichier = FileField("Fichier de factures", validators=[FileRequired("Choisissez un fichier.")])
+    syntaxe = SelectField("Syntaxe du flux", choices=SYNTAXES,
+                          default=SyntaxeFlux.IN_DP_E1_UBL_INVOICE.value)
+
+
+class TraiterForm(FlaskForm):
+    nouveau_statut = SelectField("Nouveau statut", validate_choice=False)
+    motif = StringField("Motif", validators=[Length(max=2000)])
+
+
+# The portal's French labels (the others: the code, de-underscored).
+LIBELLES = {
+    "DEPOSEE": "Déposée", "EN_COURS_ACHEMINEMENT": "En cours d'acheminement",
+    "MISE_A_DISPOSITION": "Mise à disposition", "REJETEE": "Rejetée", "SUSPENDUE": "Suspendue",
+    "COMPLETEE": "Complétée", "SERVICE_FAIT": "Service fait", "MANDATEE": "Mandatée",
+    "MISE_EN_PAIEMENT": "Mise en paiement", "COMPTABILISEE": "Comptabilisée",
+    "MISE_A_DISPOSITION_COMPTABLE": "Mise à disposition comptable", "A_RECYCLER": "À recycler",
+}
+
+
+def _libelle(statut: str) -> str:
+    return LIBELLES.get(statut, statut.replace("_", " ").capitalize())
+
+
+bp.add_app_template_filter(_libelle, "libelle_statut")
+
+
+def _history(s, ids: list[int]) -> dict[int, list[FactureStatut]]:
+    rows: dict[int, list[FactureStatut]] = {}
+    if ids:
+        for h in s.scalars(select(FactureStatut).where(FactureStatut.facture_id.in_(ids))
+                           .order_by(FactureStatut.id)):
+            rows.setdefault(h.facture_id, []).append(h)
+    return rows
+
+
+def _names(s, factures: list[Facture]) -> dict[int, Structure]:
+    ids = {x for f in factures for x in (f.fournisseur_id, f.destinataire_id)}
+    if not ids:
+        return {}
+    return {st.id: st for st in s.scalars(select(Structure).where(Structure.id.in_(ids)))}
+
+
+@bp.get("/factures/emises")
+@login_required
+def emises():
+    """Factures émises: invoices of the user's structures as supplier, and his deposits."""
+    user = current_user()
+    s = db.session()
+    mine = usable_structure_ids(s, user)
+    factures = list(s.scalars(select(Facture).where(Facture.fournisseur_id.in_(mine))
+                              .order_by(Facture.id.desc()).limit(LIMIT))) if mine else []
+    owner = Flux.depositor_user_id == user.id
+    if mine:
+        owner = or_(owner, Flux.depositor_structure_id.in_(mine))
+    flux = list(s.scalars(select(Flux).where(owner).order_by(Flux.id.desc()).limit(LIMIT)))
+    return render_template("factures/emises.html", factures=factures, flux=flux,
+                           history=_history(s, [f.id for f in factures]),
+                           structures=_names(s, factures))
+
+
+@bp.route("/factures/deposer", methods=["GET", "POST"])
+@login_required
+def deposer():
+    """Déposer une facture: a file and its syntax, checked as deposer/flux does."""
+    form = DepotForm()
+    if request.method == "POST":
+        valid = form.validate()
+        if csrf_failed(form):
+            return form_expired()
+        if valid:
+            error = _deposit(form)
+            if error is None:
+                return redirect(url_for("factures_portal.emises"), 303)
+            form.fichier.errors = [error]
+        return render_template("factures/deposer.html", form=form), 400
+    return render_template("factures/deposer.html", form=form)
+
+
+def _deposit(form: DepotForm) -> str | None:
+    """Create the flux; return the French error if the envelope is refused."""
+    upload = form.fichier.data
+    content = upload.read()
+    nom = (upload.filename or "").strip() or "facture.xml"
+    settings = current_app.config["SANDBOX"]
+    try:
+        deposit.check_envelope(settings, nom, content)
+    except BusinessError as refusal:
+        return refusal.libelle
+    flux = deposit.create_flux(db.session(write=True), settings, current_user(),
+                               form.syntaxe.data, nom, content, False)
+    worker.wake()
+    flash(f"Flux {flux.numero_flux_depot} déposé : il est en attente de traitement.", "success")
+    return None
+
+
+@bp.get("/factures/recues")
+@login_required
+def recues():
+    """Factures reçues: invoices of the user's structures as recipient, with their moves."""
+    user = current_user()
+    s = db.session()
+    mine = usable_structure_ids(s, user)
+    factures = list(s.scalars(
+        select(Facture).where(*visibility.received_by(mine))
+        .order_by(Facture.id.desc()).limit(LIMIT))) if mine else []
+    targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut) if t != f.statut]
+               for f in factures}
+    return render_template("factures/recues.html", factures=factures, targets=targets,
+                           history=_history(s, [f.id for f in factures]),
+                           structures=_names(s, factures), motif_required=MOTIF_REQUIRED,
+                           form=TraiterForm())
+
+
+@bp.post("/factures/recues/<int:facture_id>/traiter")
+@login_required
+def traiter(facture_id: int):
+    """Give a received invoice one of the statuses the lifecycle allows."""
+    form = TraiterForm()
+    if not form.validate() and csrf_failed(form):
+        return form_expired()
+    user = current_user()
+    s = db.session(write=True)
+    try:
+        facture = visibility.received_invoice(s, user, facture_id)
+    except (errors.DemandePaiementInconnue, errors.HabilitationInsuffisante):
+        flash("Cette facture n'existe pas ou ne vous est pas adressée.", "error")
+        return redirect(url_for("factures_portal.recues"), 303)
+    statut = form.nouveau_statut.data or ""
+    try:
+        if statut not in {x.value for x in StatutFacture}:
+            raise errors.TransitionInterdite("Choisissez un nouveau statut dans la liste.")
+        transition(s, facture, statut, actor=Actor.RECIPIENT, motif=form.motif.data, user=user)
+        s.commit()
+        flash(f"La facture {facture.numero_facture} est passée au statut "
+              f"{_libelle(statut)}.", "success")
+    except BusinessError as refusal:
+        s.rollback()
+        flash(refusal.libelle, "error")
+    return redirect(url_for("factures_portal.recues"), 303)

@@ -1,0 +1,260 @@
+"""The invoice lifecycle: who may move an invoice from which status to which, as data.
+
+factures-reference.md §6.3-6.4. Three actors move invoices on the real platform:
+
+* the **platform**: ``DEPOSEE`` -> ``EN_COURS_ACHEMINEMENT`` -> ``MISE_A_DISPOSITION``;
+* the **recipient** (``traiter/recue``): from ``MISE_A_DISPOSITION`` to the targets the
+  official ``recuperer/etats/traitement`` sample lists, plus ``SERVICE_FAIT`` (Pastell
+  offers it); from the optional statuses onwards (docs/decisions.md: what the reference
+  leaves open);
+* the **supplier**: ``completer`` (``SUSPENDUE`` -> ``COMPLETEE``), ``recycler``
+  (``A_RECYCLER`` -> ``DEPOSEE``, then the platform routes it again).
+
+``REJETEE`` and ``MISE_EN_PAIEMENT`` are final. A motif is required to reject or
+suspend. ``transition`` is the one function that changes a status: it refuses a
+forbidden move with a business error, changes the row with a conditional UPDATE (two
+concurrent moves cannot both win) and appends the history (``models.append_status``).
+The control plane (and the automatic policies of ``policies.py``) may go further in one
+call, but only along these transitions (``path_to``).
+
+A rules module: no Flask, no registry, no request context; the caller gives the session
+and owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from sandbox import clock
+from sandbox.factures import errors
+from sandbox.factures.models import Facture, FactureAction, append_status, user_row
+from sandbox.models import User
+from sandbox.vocabulary import StatutFacture as F
+
+
+class Actor(StrEnum):
+    """Who asks for a move."""
+
+    PLATFORM = "PLATFORM"
+    RECIPIENT = "RECIPIENT"
+    SUPPLIER = "SUPPLIER"
+    CONTROL = "CONTROL"  # the control plane and the automatic policies
+
+
+PLATFORM_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    F.DEPOSEE: (F.EN_COURS_ACHEMINEMENT,),
+    F.EN_COURS_ACHEMINEMENT: (F.MISE_A_DISPOSITION,),
+}
+
+# The official recuperer/etats/traitement answer for MISE_A_DISPOSITION, in its order,
+# then SERVICE_FAIT (a target in Pastell's model, absent from that sample).
+_FROM_MISE_A_DISPOSITION = (
+    F.MISE_A_DISPOSITION,
+    F.SUSPENDUE,
+    F.REJETEE,
+    F.MANDATEE,
+    F.MISE_EN_PAIEMENT,
+    F.COMPTABILISEE,
+    F.MISE_A_DISPOSITION_COMPTABLE,
+    F.A_RECYCLER,
+    F.SERVICE_FAIT,
+)
+
+RECIPIENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    F.MISE_A_DISPOSITION: _FROM_MISE_A_DISPOSITION,
+    # Completed by the supplier: back in the recipient's hands, as on arrival.
+    F.COMPLETEE: _FROM_MISE_A_DISPOSITION,
+    # After the optional steps the invoice only goes forward, or is rejected.
+    F.SERVICE_FAIT: (
+        F.SUSPENDUE,
+        F.REJETEE,
+        F.MANDATEE,
+        F.MISE_EN_PAIEMENT,
+        F.COMPTABILISEE,
+        F.MISE_A_DISPOSITION_COMPTABLE,
+    ),
+    F.MANDATEE: (F.REJETEE, F.MISE_EN_PAIEMENT, F.COMPTABILISEE, F.MISE_A_DISPOSITION_COMPTABLE),
+    F.MISE_A_DISPOSITION_COMPTABLE: (F.REJETEE, F.MISE_EN_PAIEMENT, F.COMPTABILISEE),
+    F.COMPTABILISEE: (F.MISE_EN_PAIEMENT,),
+}
+
+SUPPLIER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    F.SUSPENDUE: (F.COMPLETEE,),
+    F.A_RECYCLER: (F.DEPOSEE,),
+}
+
+TRANSITIONS: dict[Actor, dict[str, tuple[str, ...]]] = {
+    Actor.PLATFORM: PLATFORM_TRANSITIONS,
+    Actor.RECIPIENT: RECIPIENT_TRANSITIONS,
+    Actor.SUPPLIER: SUPPLIER_TRANSITIONS,
+}
+
+MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE})
+FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT})
+# Statuses in which the recipient sees the invoice (it has been made available once).
+NOT_YET_RECEIVED = frozenset({F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR})
+CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
+
+
+def allowed_targets(actor: Actor, statut: str) -> tuple[str, ...]:
+    """The statuses ``actor`` may move an invoice in ``statut`` to (the control plane:
+    whatever any actor may)."""
+    if actor is Actor.CONTROL:
+        seen: list[str] = []
+        for table in TRANSITIONS.values():
+            seen += [t for t in table.get(statut, ()) if t not in seen]
+        return tuple(seen)
+    return TRANSITIONS[actor].get(statut, ())
+
+
+def is_allowed(actor: Actor, current: str, new: str) -> bool:
+    return new in allowed_targets(actor, current)
+
+
+def path_to(current: str, target: str) -> list[str] | None:
+    """The shortest chain of allowed moves (any actor) from ``current`` to ``target``,
+    excluding ``current``; ``[]`` if already there, None if unreachable."""
+    if current == target:
+        return []
+    previous: dict[str, str] = {current: current}
+    queue = deque([current])
+    while queue:
+        statut = queue.popleft()
+        for nxt in allowed_targets(Actor.CONTROL, statut):
+            if nxt in previous:
+                continue
+            previous[nxt] = statut
+            if nxt == target:
+                chain = [nxt]
+                while previous[chain[-1]] != current:
+                    chain.append(previous[chain[-1]])
+                return chain[::-1]
+            queue.append(nxt)
+    return None
+
+
+def transition(
+    s: Session,
+    facture: Facture,
+    new_status: str,
+    *,
+    actor: Actor,
+    motif: str | None = None,
+    user: User | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Move ``facture`` to ``new_status`` for ``actor`` and append the history row.
+
+    Raises ``TransitionInterdite`` for a move the table does not allow (or when
+    another request moved the invoice meanwhile) and ``MotifObligatoire`` when
+    rejecting or suspending without a motif. The caller owns the (writing) transaction.
+    """
+    current = facture.statut
+    if not is_allowed(actor, current, new_status):
+        raise errors.TransitionInterdite(refusal(actor, current, new_status))
+    motif = (motif or "").strip() or None
+    if new_status in MOTIF_REQUIRED and motif is None:
+        raise errors.MotifObligatoire(
+            f"Le motif est obligatoire pour passer une facture au statut {new_status}."
+        )
+    at = at or clock.utcnow_naive()
+    won = s.execute(
+        update(Facture)
+        .where(Facture.id == facture.id, Facture.statut == current)
+        .values(statut=str(new_status), date_heure_etat_courant=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        s.refresh(facture)
+        raise errors.TransitionInterdite(
+            f"La facture a changé de statut entre-temps (statut courant {facture.statut})."
+        )
+    append_status(s, facture, new_status, at=at, commentaire=motif, user=user)
+
+
+def record_action(
+    s: Session, facture: Facture, code: str, user: User, *, at: datetime | None = None
+) -> FactureAction:
+    """Append a user action (historiquesDesActionsUtilisateurs): TELECHARGEMENT_FACTURE..."""
+    user = user_row(s, user) or user
+    action = FactureAction(
+        facture_id=facture.id,
+        code=code,
+        date_heure=at or clock.utcnow_naive(),
+        user_id=user.id,
+        user_nom=user.nom,
+        user_prenom=user.prenom,
+        user_email=user.email_contact or user.login,
+    )
+    s.add(action)
+    return action
+
+
+def refusal(actor: Actor, current: str, new: str) -> str:
+    """The libellé of a refused move: what is allowed from ``current``."""
+    targets = allowed_targets(actor, current)
+    possible = ", ".join(targets) if targets else "aucun"
+    return (
+        f"Le passage du statut {current} au statut {new} n'est pas autorisé "
+        f"(statuts possibles : {possible})."
+    )
+
+
+def route(s: Session, facture: Facture, *, at: datetime | None = None) -> None:
+    """What the platform does with a ``DEPOSEE`` invoice, at once: ``EN_COURS_ACHEMINEMENT``
+    then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is synchronous)."""
+    at = at or clock.utcnow_naive()
+    transition(s, facture, F.EN_COURS_ACHEMINEMENT, actor=Actor.PLATFORM, at=at)
+    transition(s, facture, F.MISE_A_DISPOSITION, actor=Actor.PLATFORM, at=at)
+
+
+def enter_deposee_and_route(
+    s: Session, facture: Facture, *, at: datetime, user: User | None = None
+) -> None:
+    """A new invoice (a flux integration, a ``soumettre``): its first status, ``DEPOSEE``
+    with its history row, then routed to the recipient at once (``route``)."""
+    append_status(s, facture, F.DEPOSEE, at=at, user=user)
+    route(s, facture, at=at)
+
+
+def move_invoice(
+    s: Session,
+    facture_id: int,
+    statut: str,
+    *,
+    motif: str | None = None,
+    user: User | None = None,
+    at: datetime | None = None,
+) -> list[str]:
+    """Control plane: move an invoice to ``statut`` along allowed transitions, one history
+    row per step (``motif`` or a default one where a motif is required).
+
+    Returns the statuses passed through. Raises ``DemandePaiementInconnue`` and
+    ``TransitionInterdite`` (unreachable from the current status). The caller commits.
+    """
+    facture = s.get(Facture, facture_id)
+    if facture is None:
+        raise errors.DemandePaiementInconnue()
+    chain = path_to(facture.statut, statut)
+    if chain is None:
+        raise errors.TransitionInterdite(
+            f"Le statut {statut} n'est pas atteignable depuis le statut {facture.statut} "
+            "par des transitions autorisées."
+        )
+    at = at or clock.utcnow_naive()
+    for step in chain:
+        transition(
+            s,
+            facture,
+            step,
+            actor=Actor.CONTROL,
+            motif=(motif or CONTROL_MOTIF) if step in MOTIF_REQUIRED else motif,
+            user=user,
+            at=at,
+        )
+    return chain

@@ -1,0 +1,183 @@
+"""Automatic lifecycle policies: "better than the real thing" (issue #11 §5).
+
+The qualification environment has no buyer who ever moves an invoice on. A policy says,
+for one recipient structure (or ``*``: every recipient without a policy of its own for
+that status), "an invoice in status A moves to status B once it has been in A for D
+seconds of the sandbox clock" — e.g. ``MISE_A_DISPOSITION`` -> ``MISE_EN_PAIEMENT`` after
+2 days, so a client's polling loop can be tested end to end by advancing the clock.
+
+* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A)``): one step per policy;
+  chains of policies follow each other.
+* ``apply_policies`` is run by the factures worker on each pass (every process): the move
+  itself is ``lifecycle.transition``'s conditional UPDATE, so two workers never move one
+  invoice twice, and a pass that finds nothing due changes nothing (idempotent). The
+  history row is dated when the move was due (entered A + D), not when the pass ran.
+
+Python contract for the control plane: ``set_policy``, ``delete_policy``,
+``list_policies`` here, ``lifecycle.move_invoice`` (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, not_, select
+from sqlalchemy.orm import Session
+
+from sandbox import clock, db
+from sandbox.factures import errors
+from sandbox.factures.models import ANY, Facture, LifecyclePolicy
+from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
+from sandbox.models import Structure
+from sandbox.vocabulary import StatutFacture
+
+log = logging.getLogger("sandbox.factures.policies")
+
+POLICY_MOTIF = "Politique automatique de cycle de vie du bac à sable"
+BATCH = 200
+MAX_ROUNDS = 20  # chained policies with zero delays: bounded work per pass
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be: unknown structure or status, a move not allowed."""
+
+
+def _as_dict(p: LifecyclePolicy) -> dict:
+    return {
+        "id": p.id,
+        "destinataire": p.scope,
+        "idDestinataire": p.destinataire_id,
+        "statutDepart": p.from_statut,
+        "statutArrivee": p.to_statut,
+        "delaiSecondes": p.delay_seconds,
+        "motif": p.motif,
+    }
+
+
+def set_policy(
+    s: Session,
+    *,
+    destinataire_id: int | None,
+    from_statut: str,
+    to_statut: str,
+    delay_seconds: float,
+    motif: str | None = None,
+) -> dict:
+    """Create or replace the policy of ``destinataire_id`` (None: ``*``) for ``from_statut``.
+
+    Raises ``PolicyError``. The caller commits."""
+    known = {x.value for x in StatutFacture}
+    for statut in (from_statut, to_statut):
+        if statut not in known:
+            raise PolicyError(f"Unknown invoice status {statut!r}.")
+    if to_statut == from_statut or to_statut not in allowed_targets(Actor.CONTROL, from_statut):
+        possible = ", ".join(
+            t for t in allowed_targets(Actor.CONTROL, from_statut) if t != from_statut
+        )
+        raise PolicyError(
+            f"{from_statut} -> {to_statut} is not an allowed move (from {from_statut}: "
+            f"{possible or 'none'})."
+        )
+    if delay_seconds < 0:
+        raise PolicyError("The delay must be zero or positive.")
+    if destinataire_id is not None and s.get(Structure, destinataire_id) is None:
+        raise PolicyError(f"Unknown structure {destinataire_id}.")
+    scope = ANY if destinataire_id is None else str(destinataire_id)
+    policy = s.scalars(
+        select(LifecyclePolicy).where(
+            LifecyclePolicy.scope == scope, LifecyclePolicy.from_statut == from_statut
+        )
+    ).first()
+    if policy is None:
+        policy = LifecyclePolicy(
+            scope=scope, destinataire_id=destinataire_id, from_statut=from_statut
+        )
+        s.add(policy)
+    policy.to_statut = to_statut
+    policy.delay_seconds = float(delay_seconds)
+    policy.motif = motif
+    policy.created_at = clock.utcnow_naive()
+    s.flush()
+    return _as_dict(policy)
+
+
+def list_policies(s: Session, destinataire_id: int | None = None) -> list[dict]:
+    """Every policy, or those that apply to one recipient (its own and the ``*`` ones it
+    has no own policy for)."""
+    rows = list(s.scalars(select(LifecyclePolicy).order_by(LifecyclePolicy.id)))
+    if destinataire_id is not None:
+        own = {p.from_statut for p in rows if p.destinataire_id == destinataire_id}
+        rows = [
+            p
+            for p in rows
+            if p.destinataire_id == destinataire_id or (p.scope == ANY and p.from_statut not in own)
+        ]
+    return [_as_dict(p) for p in rows]
+
+
+def delete_policy(s: Session, policy_id: int) -> bool:
+    """Remove one policy; tell whether it existed. The caller commits."""
+    return s.execute(delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)).rowcount == 1
+
+
+def _due(
+    s: Session, policy: LifecyclePolicy, specific: dict[str, set[int]], now: datetime
+) -> list[int]:
+    threshold = now - timedelta(seconds=policy.delay_seconds)
+    query = select(Facture.id).where(
+        Facture.statut == policy.from_statut, Facture.date_heure_etat_courant <= threshold
+    )
+    if policy.scope == ANY:
+        own = specific.get(policy.from_statut, set())
+        if own:
+            query = query.where(not_(Facture.destinataire_id.in_(own)))
+    else:
+        query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
+
+
+def apply_policies(now: datetime | None = None) -> int:
+    """Move every invoice a policy makes due; return how many moves were made."""
+    moved = 0
+    for _ in range(MAX_ROUNDS):
+        now = now or clock.utcnow_naive()
+        with db.new_session() as s:
+            policies = list(s.scalars(select(LifecyclePolicy).order_by(LifecyclePolicy.id)))
+            specific: dict[str, set[int]] = {}
+            for p in policies:
+                if p.scope != ANY:
+                    specific.setdefault(p.from_statut, set()).add(p.destinataire_id)
+            work = [(p, _due(s, p, specific, now)) for p in policies]
+        work = [(p, ids) for p, ids in work if ids]
+        if not work:
+            break
+        round_moves = 0
+        with db.transaction() as s:
+            for policy, ids in work:
+                for facture_id in ids:
+                    facture = s.get(Facture, facture_id)
+                    if facture is None or facture.statut != policy.from_statut:
+                        continue  # moved meanwhile
+                    at = facture.date_heure_etat_courant + timedelta(seconds=policy.delay_seconds)
+                    motif = policy.motif or (
+                        POLICY_MOTIF if policy.to_statut in MOTIF_REQUIRED else None
+                    )
+                    try:
+                        transition(
+                            s,
+                            facture,
+                            policy.to_statut,
+                            actor=Actor.CONTROL,
+                            motif=motif,
+                            at=min(at, now),
+                        )
+                    except errors.TransitionInterdite:  # another worker won the race
+                        continue
+                    round_moves += 1
+        moved += round_moves
+        if round_moves == 0:
+            break
+    if moved:
+        log.info("lifecycle policies moved %d invoice(s)", moved)
+    return moved

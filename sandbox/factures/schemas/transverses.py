@@ -1,0 +1,28 @@
+"""Request and response models of ``transverses/v1/recuperer/etats/traitement``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sandbox.cpro.schemas import Request, Response
+from sandbox.factures.schemas.common import (
+    OptStatut,
+    Out,
+)
+from sandbox.vocabulary import (
+    StatutFacture,
+)
+
+
+class RecupererEtatsTraitementParam(Request):
+    """Input of recupererEtatsPossiblesPourTraitement."""
+
+    statutCourant: OptStatut = Field(None, description="Current status of the invoice.")
+
+
+class StatutPossible(Out):
+    statutPossiblePourTraitement: StatutFacture
+
+
+class RecupererEtatsTraitementRetour(Response):
+    listeStatutsPossiblesPourTraitement: list[StatutPossible] = []

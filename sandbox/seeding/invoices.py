@@ -1,0 +1,164 @@
+"""The qualification data set's invoices, seeded with the world (reference §8).
+
+The default structure ("Démo Fournisseur SAS", the data set's "Fournisseur") has
+issued one invoice per cadre de facturation, numbered ``QUAL_00000001110661``... with
+ids from 4 878 981, in the statuses the real data set shows them (A2
+``MISE_EN_PAIEMENT``, A9 ``COMPLETEE``, A4/A7/A13/A14 ``A_ASSOCIER_MOE``...), plus a
+few plain A1 invoices along the recipient's lifecycle (``SUSPENDUE``, ``REJETEE``,
+``A_RECYCLER``, ``MANDATEE``...), each with the history that leads there. All go to
+the permanent recipient "Destinataire Etat" (11000201100044, service SFACETAT).
+Everything derives from the seed; rows are built once per seed and cached, so a
+reset only pays the bulk insert.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert, select
+
+from sandbox.factures.models import Facture, FactureStatut
+from sandbox.models import Service, Structure, User
+from sandbox.seeding import invoice_examples as examples
+from sandbox.seeding.generator import DEFAULT_GP_LOGIN, default_structure_siret
+from sandbox.vocabulary import CadreFacturation, ModeDepot
+from sandbox.vocabulary import StatutFacture as F
+
+FIRST_ID = 4_878_981
+FIRST_NUMBER = 1_110_661
+FIRST_HISTORY_ID = 9_100_001
+RECIPIENT = "11000201100044"
+RECIPIENT_SERVICE = "SFACETAT"
+EPOCH = datetime(2023, 11, 6, 9, 30)
+
+# The data set's status per cadre (A1, A3, A11, A21 unlisted: MISE_A_DISPOSITION).
+_BY_CADRE = {
+    "A2": F.MISE_EN_PAIEMENT, "A9": F.COMPLETEE, "A12": F.MISE_A_DISPOSITION,
+    "A4": F.A_ASSOCIER_MOE, "A7": F.A_ASSOCIER_MOE, "A13": F.A_ASSOCIER_MOE,
+    "A14": F.A_ASSOCIER_MOE, "A5": F.A_ASSOCIER_MOA, "A15": F.ASSOCIEE, "A20": F.ASSOCIEE,
+    "A18": F.A_ASSOCIER_FOURNISSEUR, "A10": F.MISE_A_DISPOSITION_MOE,
+}
+# Plain invoices along the recipient's lifecycle: (target, the statuses after routing).
+_LIFECYCLE = (
+    (F.SUSPENDUE, (F.SUSPENDUE,)),
+    (F.REJETEE, (F.REJETEE,)),
+    (F.A_RECYCLER, (F.A_RECYCLER,)),
+    (F.SERVICE_FAIT, (F.SERVICE_FAIT,)),
+    (F.MANDATEE, (F.SERVICE_FAIT, F.MANDATEE)),
+    (F.MISE_EN_PAIEMENT, (F.SERVICE_FAIT, F.MANDATEE, F.MISE_EN_PAIEMENT)),
+    (F.COMPTABILISEE, (F.MANDATEE, F.MISE_A_DISPOSITION_COMPTABLE, F.COMPTABILISEE)),
+    (F.DEPOSEE, ()),
+)
+_MOTIFS = {F.SUSPENDUE: "Pièce justificative manquante (bon de livraison).",
+           F.REJETEE: "Montant erroné : ne correspond pas au bon de commande.",
+           F.A_RECYCLER: "Service exécutant erroné."}
+ROUTED = (F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION)
+
+_cache: dict[tuple[int, str, int, int], tuple[list[dict], list[dict]]] = {}
+_lock = threading.Lock()
+
+
+def _history(target: str, cadre_status: bool, after: tuple[str, ...]) -> list[str]:
+    if target == F.DEPOSEE:
+        return [F.DEPOSEE]
+    if cadre_status and target not in (F.MISE_A_DISPOSITION, F.MISE_EN_PAIEMENT, F.COMPLETEE):
+        return [F.DEPOSEE, target]  # works frameworks: routed to a MOE/MOA, not the recipient
+    steps = list(ROUTED)
+    if target == F.COMPLETEE:
+        steps += [F.SUSPENDUE, F.COMPLETEE]
+    elif target == F.MISE_EN_PAIEMENT and not after:
+        steps += [F.MISE_EN_PAIEMENT]
+    steps += list(after)
+    return steps
+
+
+def _plan(seed: int) -> list[tuple[str, str, tuple[str, ...] | None]]:
+    """(cadre, target status, explicit after-routing steps or None) per invoice."""
+    plan = []
+    for cadre in CadreFacturation:
+        short = cadre.value.split("_", 1)[0]
+        plan.append((cadre.value, _BY_CADRE.get(short, F.MISE_A_DISPOSITION), None))
+    for target, after in _LIFECYCLE:
+        plan.append((CadreFacturation.A1_FACTURE_FOURNISSEUR.value, target, after))
+    return plan
+
+
+def build_rows(
+    seed: int, supplier_siret: str, supplier_id: int, recipient_id: int, service_id: int | None,
+    creator: dict | None,
+) -> tuple[list[dict], list[dict]]:
+    """The invoice and history rows of ``seed`` (pure: no database)."""
+    rng = random.Random(f"factures:{seed}")
+    factures, history = [], []
+    history_id = FIRST_HISTORY_ID
+    for i, (cadre, target, after) in enumerate(_plan(seed)):
+        numero = f"QUAL_{FIRST_NUMBER + i:014d}"
+        day = EPOCH + timedelta(days=3 * i, minutes=rng.randrange(0, 600))
+        lines = (
+            examples.Line("QUAL-" + str(i), "Prestation de qualification",
+                          Decimal(rng.randrange(1, 20)), Decimal(rng.randrange(5000, 90000)) / 100),
+        )
+        example = examples.Example(
+            numero, supplier_siret, RECIPIENT, service=RECIPIENT_SERVICE,
+            engagement=f"{rng.randrange(10**9, 10**10):010d}" if i % 3 == 0 else None,
+            cadre=cadre.split("_", 1)[0], date_facture=date(day.year, day.month, day.day),
+            destinataire_nom="Destinataire Etat", lines=lines,
+        )
+        steps = _history(target, after is None, after or ())
+        moments = [day + timedelta(minutes=5 * k) if k < 3 else day + timedelta(days=k)
+                   for k in range(len(steps))]
+        facture_id = FIRST_ID + 2 * i
+        factures.append({
+            "id": facture_id, "flux_id": None, "numero_facture": numero,
+            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
+            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
+            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": None,
+            "createur_user_id": creator["id"] if creator else None,
+            "mode_depot": ModeDepot.SAISIE_API if i % 2 else ModeDepot.UPLOAD_API,
+            "type_facture": "FACTURE", "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
+            "cadre_facturation": cadre, "numero_engagement": example.engagement,
+            "numero_marche": None, "numero_facture_origine": None,
+            "montant_ht": example.ht, "montant_tva": example.tva, "montant_ttc": example.ttc,
+            "montant_a_payer": example.ttc, "devise": "EUR",
+            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
+            "statut": steps[-1], "date_heure_etat_courant": moments[-1],
+            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
+            "lignes": [], "lignes_tva": [], "source_xml": examples.ubl(example),
+            "source_pdf": None, "source_nom": f"{numero}.xml",
+        })
+        for statut, moment in zip(steps, moments, strict=True):
+            history.append({
+                "id": history_id, "facture_id": facture_id, "statut": statut,
+                "date_passage": moment, "commentaire": _MOTIFS.get(statut),
+                "user_id": None, "user_nom": None, "user_prenom": None,
+                "user_email": None, "user_telephone": None,
+            })
+            history_id += 1
+    return factures, history
+
+
+def seed_invoices(conn: Connection, seed: int) -> int:
+    """Insert the seed's invoices (the world's structures must be there); return how many."""
+
+    siret = default_structure_siret(seed)
+    supplier_id = conn.scalar(select(Structure.id).where(Structure.identifiant == siret))
+    recipient_id = conn.scalar(select(Structure.id).where(Structure.identifiant == RECIPIENT))
+    if supplier_id is None or recipient_id is None:
+        return 0
+    service_id = conn.scalar(select(Service.id).where(
+        Service.structure_id == recipient_id, Service.code == RECIPIENT_SERVICE))
+    creator = conn.execute(select(User.id).where(User.login == DEFAULT_GP_LOGIN)).mappings().first()
+    key = (seed, siret, supplier_id, recipient_id)
+    with _lock:
+        rows = _cache.get(key)
+        if rows is None:
+            rows = build_rows(seed, siret, supplier_id, recipient_id, service_id,
+                              dict(creator) if creator else None)
+            _cache[key] = rows
+    factures, history = rows
+    conn.execute(insert(Facture.__table__), factures)
+    conn.execute(insert(FactureStatut.__table__), history)
+    return len(factures)

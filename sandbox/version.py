@@ -1,0 +1,3 @@
+"""The sandbox's version (pyproject.toml's), for /health and both OpenAPI documents."""
+
+__version__ = "0.1.0"
