@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from sandbox import surfaces
+from sandbox.vocabulary import INT64_MAX
 
 log = logging.getLogger("sandbox.resilience")
 
@@ -164,9 +165,6 @@ def render_control_error(error: HTTPException) -> Response:
     return response
 
 
-BIGINT_MAX = 2**63 - 1
-
-
 class BoundedIntegerConverter(IntegerConverter):
     """``<int:...>`` in URLs, at most the largest id a database column holds.
 
@@ -176,7 +174,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
                  max: int | None = None, signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
+        super().__init__(map, fixed_digits, min, INT64_MAX if max is None else max, signed)
 
 
 def init_app(app: Flask) -> None:

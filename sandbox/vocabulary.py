@@ -7,16 +7,32 @@ where the reference is silent, docs/decisions.md says what we chose.
 
 Because they are `StrEnum`s, `TypeIdentifiant.SIRET == "SIRET"` and they bind to
 SQL as plain strings: no migration, no conversion at the edges.
+
+It holds the ids' domain too: ``INT64_MAX``, the one 64-bit bound, and ``Id64``, an id
+in a request body.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """Return the enum's values in declaration order (for CHECKs, selects, docs)."""
     return tuple(member.value for member in enum)
+
+
+# --- Ids --------------------------------------------------------------------------
+
+# The largest integer a BIGINT column holds: the bound of every id (and of every integer
+# a request may carry to the database). A larger one names nothing and could not be bound.
+INT64_MAX = 2**63 - 1
+
+# An id in a request body (pydantic): 1 to INT64_MAX; no Chorus id is 0 or negative.
+Id64 = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
 
 # --- Structures -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pycountry
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siret as fr_siret
 
-from sandbox.vocabulary import TypeIdentifiant, TypeStructure
+from sandbox.vocabulary import INT64_MAX, TypeIdentifiant, TypeStructure
 
 # Labels shown in the portal, per API value (reference §1.5).
 LIBELLES_TYPE_IDENTIFIANT: dict[str, str] = {
@@ -114,12 +114,9 @@ EU_MEMBER_VAT_PREFIXES = {
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
-
-
 def valid_id(value: Any) -> bool:
     """Whether ``value`` can be a row id (a positive 64-bit integer)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT64_MAX
 
 
 def has_forbidden_characters(value: str) -> bool:

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from sandbox import clock, db
 from sandbox.control.api import ControlError, operation
-from sandbox.control.schemas import BIGINT, Answer, Request, Text
+from sandbox.control.schemas import Answer, Request, Text
 from sandbox.control.timeparse import parse_duration
 from sandbox.factures import errors, worker
 from sandbox.factures.models import Facture, FactureStatut, Flux
@@ -42,7 +42,6 @@ from sandbox.models import Structure
 from sandbox.vocabulary import EtatFlux, StatutFacture
 
 TAG = "Factures"
-Id = Annotated[int, Field(ge=1, le=BIGINT)]
 Limit = Annotated[int, Field(ge=1, le=500)]
 Statut = Annotated[StatutFacture, Strict(False)]  # enum values from JSON strings
 

@@ -27,9 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from sandbox.vocabulary import MailState, StatutRattachement
+from sandbox.vocabulary import INT64_MAX, MailState, StatutRattachement
 
-BIGINT = 2**63 - 1  # the largest id or seed a database column holds
 TEN_YEARS_SECONDS = 3650 * 86400  # clock offsets and link lifetimes: dates stay representable
 LATENCY_MAX_MS = 120_000
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -69,7 +68,7 @@ def regex(value: str | None) -> str | None:
         except (re.error, RecursionError, OverflowError) as error:
             raise ValueError(f"invalid regular expression ({error})"[:300]) from None
     return value
-Seed = Annotated[int, Field(ge=-BIGINT, le=BIGINT)]
+Seed = Annotated[int, Field(ge=-INT64_MAX, le=INT64_MAX)]
 
 
 class Request(BaseModel):
@@ -203,7 +202,7 @@ def json_value(value: Any, depth: int = 0) -> Any:
         raise ValueError(f"nested deeper than {JSON_MAX_DEPTH} levels")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("NaN and ±Infinity are not JSON numbers")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > BIGINT:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
         raise ValueError("integers must fit in 64 bits")
     if isinstance(value, str):
         encodable(value)

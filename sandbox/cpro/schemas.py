@@ -71,7 +71,6 @@ MaybePage = Annotated[Annotated[int, Field(ge=1)] | None, BeforeValidator(zero_t
 MaybePageSize = Annotated[
     Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, BeforeValidator(zero_to_none)
 ]
-Id64 = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # A Swagger ``format: date-time`` answer field: ISO 8601 / RFC 3339 with milliseconds and
 # the Paris offset (2017-01-03T10:55:48.859+01:00), which Go's time.Time also decodes.
 IsoDateTime = Annotated[AwareDatetime, Field(description="ISO 8601 date-time (RFC 3339).")]
