@@ -100,6 +100,12 @@ def test_sorting_and_the_items_fields(api, flux, world):
         ({"cadreFacturation": {}}, COUNT),
         ({"periodeDateFactureDu": "2024-01-15", "periodeDateFactureAu": "2024-01-15"}, COUNT),
         ({"periodeDateFactureDu": "2024-01-16"}, 0),
+        ({"rejetTraite": True}, 0),
+        # The zero value of each field's own type is no criterion (sandbox/cpro/zero.py).
+        ({"montantTTCMax": 0, "montantHTMin": 0.0, "idFournisseur": 0, "numeroFacture": "",
+          "typeFacture": " ", "statutCourant": [""], "rejetTraite": False}, COUNT),
+        ({"rejetTraite": 0}, COUNT),
+        ({"rejetTraite": "false"}, COUNT),
     ],
 )
 def test_criteria_combine_with_the_flux_number(api, flux, criteria, count):
@@ -110,6 +116,19 @@ def test_criteria_combine_with_the_flux_number(api, flux, criteria, count):
                         "libelle": "TRA_MSG_00.015 - La recherche n'a retourné aucun résultat"}
     else:
         assert body["parametresRetour"]["total"] == count
+
+
+@pytest.mark.parametrize(
+    ("criteria", "champ"),
+    [({"idFournisseur": False}, "idFournisseur"), ({"montantHTMax": False}, "montantHTMax"),
+     ({"numeroFacture": 0}, "numeroFacture"), ({"statutCourant": [False]}, "statutCourant.0")],
+)
+def test_a_zero_of_another_type_is_a_wrong_type(api, flux, criteria, champ):
+    """false is no number and 0 no text: a 400 that names the field, not "no criterion"."""
+    numero, _ = flux
+    answer = api.post(RECHERCHER, {"numeroFluxDepot": numero, **criteria})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["erreurs"][0]["champ"] == champ
 
 
 def test_by_invoice_number_and_recipient(api, flux):

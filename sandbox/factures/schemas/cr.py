@@ -8,10 +8,8 @@ from typing import Annotated
 from pydantic import Field
 
 from sandbox.cpro.schemas import Request, Response
-from sandbox.factures.schemas.common import (
-    OptStr,
-    Out,
-)
+from sandbox.cpro.zero import Maybe
+from sandbox.factures.schemas.common import Out
 from sandbox.vocabulary import (
     EtatFlux,
 )
@@ -19,8 +17,8 @@ from sandbox.vocabulary import (
 
 class ConsulterCRParam(Request):
     numeroFluxDepot: Annotated[str, Field(min_length=1, max_length=50)]
-    syntaxeFlux: OptStr = None
-    dateDepot: OptStr = None
+    syntaxeFlux: Maybe[str] = None
+    dateDepot: Maybe[str] = None
 
 
 class ConsulterCRRetour(Response):
@@ -37,7 +35,7 @@ class ConsulterCRRetour(Response):
 
 class ConsulterCRDetailleParam(Request):
     numeroFluxDepot: Annotated[str, Field(min_length=1, max_length=50)]
-    syntaxeFlux: OptStr = None
+    syntaxeFlux: Maybe[str] = None
 
 
 class ErreurDP(Out):

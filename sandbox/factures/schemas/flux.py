@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sandbox.cpro.schemas import Request, Response
+from sandbox.cpro.zero import MaybeId
 from sandbox.vocabulary import (
     SyntaxeFlux,
 )
@@ -24,7 +25,7 @@ class DeposerFluxParam(Request):
     )
     syntaxeFlux: SyntaxeFlux = Field(description="The flux syntax (13 values).")
     avecSignature: bool | None = Field(None, description="Optional; accepted and stored.")
-    idUtilisateurCourant: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = Field(
+    idUtilisateurCourant: MaybeId = Field(
         None, description="Optional (absent or 0: the account of cpro-account)."
     )
 

@@ -8,9 +8,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from sandbox.cpro.schemas import Request, Response
+from sandbox.cpro.zero import Maybe, MaybeId
 from sandbox.factures.schemas.common import (
-    OptId,
-    OptStr,
     PieceJointeComplementaireItem,
     Text2000,
     as_list,
@@ -21,7 +20,7 @@ from sandbox.vocabulary import (
 
 
 class CompleterFactureParam(Request):
-    identifiantFactureCPP: OptId = None
+    identifiantFactureCPP: MaybeId = None
     commentaire: Text2000 = None
     pieceJointeComplementaire: Annotated[
         list[PieceJointeComplementaireItem] | None, BeforeValidator(as_list)
@@ -35,17 +34,17 @@ class CompleterFactureRetour(Response):
 
 
 class RecyclerDestinataire(Request):
-    codeDestinataire: OptStr = None
-    codeServiceExecutant: OptStr = None
+    codeDestinataire: Maybe[str] = None
+    codeServiceExecutant: Maybe[str] = None
 
 
 class RecyclerReference(Request):
-    numeroBonCommande: OptStr = None
-    numeroMarche: OptStr = None
+    numeroBonCommande: Maybe[str] = None
+    numeroMarche: Maybe[str] = None
 
 
 class RecyclerFactureParam(Request):
-    identifiantFactureCPP: OptId = None
+    identifiantFactureCPP: MaybeId = None
     destinataire: RecyclerDestinataire | None = None
     reference: RecyclerReference | None = None
     commentaire: Text2000 = None
@@ -59,7 +58,7 @@ class RecyclerFactureRetour(Response):
 
 
 class DemandePaiementItem(Request):
-    idDemandePaiement: OptId = None
+    idDemandePaiement: MaybeId = None
 
 
 class TraiterRejetParam(Request):

@@ -4,30 +4,22 @@ piste-gouv-fr ``detacherPieceJointe``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import BeforeValidator, Field
 
 from sandbox.cpro.paging import Tri
 from sandbox.cpro.schemas import Pagination, Request, Response
+from sandbox.cpro.zero import Maybe, MaybeId
 from sandbox.factures.models import PieceJointe
-from sandbox.factures.schemas.common import (
-    Blank,
-    OptId,
-    OptStr,
-    Out,
-    as_list,
-    opt_text,
-)
-
-Text200 = opt_text(200)
+from sandbox.factures.schemas.common import Out, Text200, as_list
 
 
 class DeposerPdfFactureParam(Request):
-    fichierFacture: OptStr = Field(None, description="The PDF, base64.")
-    formatDepot: Annotated[
-        Literal["PDF_NON_SIGNE", "PDF_SIGNE_PADES", "PDF_SIGNE_XADES"] | None, Blank
-    ] = Field(None, description="Default PDF_NON_SIGNE.")
+    fichierFacture: Maybe[str] = Field(None, description="The PDF, base64.")
+    formatDepot: Maybe[Literal["PDF_NON_SIGNE", "PDF_SIGNE_PADES", "PDF_SIGNE_XADES"]] = Field(
+        None, description="Default PDF_NON_SIGNE."
+    )
     nomFichier: Text200 = None
 
 
@@ -49,10 +41,10 @@ class DeposerPdfFactureRetour(Response):
 
 
 class AjouterFichierParam(Request):
-    pieceJointeFichier: OptStr = Field(None, description="The file, base64 (≤ 10 Mo decoded).")
-    pieceJointeNom: OptStr = Field(None, description="≤ 50 characters including the extension.")
-    pieceJointeTypeMime: OptStr = None
-    pieceJointeExtension: OptStr = None
+    pieceJointeFichier: Maybe[str] = Field(None, description="The file, base64 (≤ 10 Mo decoded).")
+    pieceJointeNom: Maybe[str] = Field(None, description="≤ 50 characters including the extension.")
+    pieceJointeTypeMime: Maybe[str] = None
+    pieceJointeExtension: Maybe[str] = None
 
 
 class AjouterFichierRetour(Response):
@@ -68,16 +60,20 @@ PIECES_JOINTES = Tri(
     },
     PieceJointe.id,
 )
+if TYPE_CHECKING:
+    TriPiecesJointes: TypeAlias = str  # what the field holds; pydantic reads the Literal
+else:
+    TriPiecesJointes = PIECES_JOINTES.colonne
 
 
 class ParametresRecherchePj(Pagination):
-    triColonne: Annotated[PIECES_JOINTES.colonne | None, Blank] = None
+    triColonne: Maybe[TriPiecesJointes] = None
 
 
 class RechercherPjMonCompteParam(Request):
-    pieceJointeDesignation: OptStr = None
-    pieceJointeTypeId: OptId = None
-    codeLangue: OptStr = None
+    pieceJointeDesignation: Maybe[str] = None
+    pieceJointeTypeId: MaybeId = None
+    codeLangue: Maybe[str] = None
     parametresRecherche: ParametresRecherchePj | None = None
 
 
@@ -97,7 +93,7 @@ class RechercherPjMonCompteRetour(Response):
 
 
 class RechercherPjStructureParam(RechercherPjMonCompteParam):
-    idStructureCPP: OptId = None
+    idStructureCPP: MaybeId = None
 
 
 class PieceJointeStructure(PieceJointeMonCompte):
@@ -112,17 +108,17 @@ class RechercherPjStructureRetour(Response):
 
 
 class TelechargerPjDemandePaiement(Request):
-    avecPiecesJointesComplementaires: OptStr = None
-    format: OptStr = None
+    avecPiecesJointesComplementaires: Maybe[str] = None
+    format: Maybe[str] = None
     listeFacture: Annotated[list[dict] | None, BeforeValidator(as_list)] = None
 
 
 class TelechargerPieceJointeParam(Request):
-    objetPieceJointe: OptStr = Field(
+    objetPieceJointe: Maybe[str] = Field(
         None, description="DEMANDE_PAIEMENT (the invoices' attachments) or UTILISATEUR."
     )
     demandePaiement: TelechargerPjDemandePaiement | None = None
-    pieceJointeId: OptId = Field(None, description="Sandbox extension: one attachment by id.")
+    pieceJointeId: MaybeId = Field(None, description="Sandbox extension: one attachment by id.")
 
 
 class TelechargerPieceJointeRetour(Response):
@@ -130,7 +126,7 @@ class TelechargerPieceJointeRetour(Response):
 
 
 class DetacherPieceJointeParam(Request):
-    idPieceJointeObjet: OptId = Field(None, description="pieceJointeId of the attachment.")
+    idPieceJointeObjet: MaybeId = Field(None, description="pieceJointeId of the attachment.")
 
 
 class DetacherPieceJointeRetour(Response):

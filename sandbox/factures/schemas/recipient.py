@@ -5,19 +5,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from sandbox.cpro.paging import MAX_PAGE_SIZE, Tri
-from sandbox.cpro.schemas import Pagination, Request, Response
+from sandbox.cpro.paging import Tri
+from sandbox.cpro.schemas import MaybePage, MaybePageSize, Pagination, Request, Response
+from sandbox.cpro.zero import Maybe, MaybeAmount, MaybeFlag, MaybeId
 from sandbox.factures.models import Facture
 from sandbox.factures.schemas.common import (
-    Blank,
     CadreCritere,
-    OptId,
-    OptStatut,
-    OptStr,
+    ListId,
     Out,
     Text50,
     Text2000,
@@ -34,8 +32,8 @@ class TraiterFactureRecueParam(Request):
     """Input of traiterFactureRecue (``NumeroDPMandat``, the official sample's spelling,
     is accepted too)."""
 
-    idFacture: OptId = Field(None, description="identifiantFactureCPP of a received invoice.")
-    nouveauStatut: OptStatut = Field(
+    idFacture: MaybeId = Field(None, description="identifiantFactureCPP of a received invoice.")
+    nouveauStatut: Maybe[StatutFacture] = Field(
         None, description="Target status (recuperer/etats/traitement)."
     )
     motif: Text2000 = Field(
@@ -75,33 +73,33 @@ RECIPIENDAIRE = Tri(
     },
     Facture.id,
 )
+if TYPE_CHECKING:
+    TriRecipiendaire: TypeAlias = str  # what the field holds; pydantic reads the Literal
+else:
+    TriRecipiendaire = RECIPIENDAIRE.colonne
 
 
 class ParamRechercheRecipiendaire(Pagination):
     """paramRecherche: paging and sorting (Pastell also sends nbResultatsMaximum, ignored)."""
 
-    nbResultatsParPage: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Blank] = (
-        None
-    )
-    pageResultatDemandee: Annotated[Annotated[int, Field(ge=1)] | None, Blank] = None
-    triColonne: Annotated[RECIPIENDAIRE.colonne | None, Blank] = None
+    nbResultatsParPage: MaybePageSize = None
+    pageResultatDemandee: MaybePage = None
+    triColonne: Maybe[TriRecipiendaire] = None
 
 
 class FournisseurCritere(Request):
-    idFournisseur: OptId = None
-    listeIdService: Annotated[
-        list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None, BeforeValidator(as_list)
-    ] = None
+    idFournisseur: MaybeId = None
+    listeIdService: Annotated[list[ListId] | None, BeforeValidator(as_list)] = None
 
 
 class RechercherFactureParRecipiendaireParam(Request):
     """Criteria of rechercherFactureParRecipiendaire (all optional, combined with AND)."""
 
-    typeDemandePaiement: Annotated[Literal["FACTURE", "FACTURE_TRAVAUX"] | None, Blank] = None
-    idDestinataire: OptId = None
-    idServiceExecutant: OptId = None
-    listeFournisseurs: Annotated[list[FournisseurCritere] | None, Blank] = None
-    numeroFacture: OptStr = None
+    typeDemandePaiement: Maybe[Literal["FACTURE", "FACTURE_TRAVAUX"]] = None
+    idDestinataire: MaybeId = None
+    idServiceExecutant: MaybeId = None
+    listeFournisseurs: Maybe[list[FournisseurCritere]] = None
+    numeroFacture: Maybe[str] = None
     statutCourant: Annotated[
         list[StatutFacture] | None,
         BeforeValidator(as_list),
@@ -109,21 +107,21 @@ class RechercherFactureParRecipiendaireParam(Request):
     ] = None
     listeTypeFacture: Annotated[list[TypeFacture] | None, BeforeValidator(as_list)] = None
     cadreFacturation: CadreCritere = None
-    factureTelechargeeParDestinataire: bool | None = Field(
+    factureTelechargeeParDestinataire: MaybeFlag = Field(
         None, description="true: downloaded ones only; false or absent: no criterion."
     )
-    numeroMarche: OptStr = None
-    numeroBonCommande: OptStr = None
-    periodeDateDepotDu: OptStr = None
-    periodeDateDepotAu: OptStr = None
-    periodeDateFactureDu: OptStr = None
-    periodeDateFactureAu: OptStr = None
-    periodeDateHeureEtatCourantDu: OptStr = None
-    periodeDateHeureEtatCourantAu: OptStr = None
-    montantHTMin: Annotated[float | None, Blank] = None
-    montantHTMax: Annotated[float | None, Blank] = None
-    montantTTCMin: Annotated[float | None, Blank] = None
-    montantTTCMax: Annotated[float | None, Blank] = None
+    numeroMarche: Maybe[str] = None
+    numeroBonCommande: Maybe[str] = None
+    periodeDateDepotDu: Maybe[str] = None
+    periodeDateDepotAu: Maybe[str] = None
+    periodeDateFactureDu: Maybe[str] = None
+    periodeDateFactureAu: Maybe[str] = None
+    periodeDateHeureEtatCourantDu: Maybe[str] = None
+    periodeDateHeureEtatCourantAu: Maybe[str] = None
+    montantHTMin: MaybeAmount = None
+    montantHTMax: MaybeAmount = None
+    montantTTCMin: MaybeAmount = None
+    montantTTCMax: MaybeAmount = None
     paramRecherche: ParamRechercheRecipiendaire | None = None
 
 
@@ -170,9 +168,9 @@ class RechercherFactureParRecipiendaireRetour(Response):
 
 
 class ConsulterFactureRecipiendaireParam(Request):
-    identifiantFactureCPP: OptId = None
-    idFacture: OptId = Field(None, description="Accepted as a synonym of identifiantFactureCPP.")
-    codeLangue: OptStr = None
+    identifiantFactureCPP: MaybeId = None
+    idFacture: MaybeId = Field(None, description="Accepted as a synonym of identifiantFactureCPP.")
+    codeLangue: Maybe[str] = None
 
 
 class ConsulterFactureRecipiendaireRetour(Response):
@@ -184,18 +182,18 @@ class ConsulterFactureRecipiendaireRetour(Response):
 
 
 class IdFactureItem(Request):
-    idFacture: OptId = None
+    idFacture: MaybeId = None
 
 
 class TelechargerGroupeFactureParam(Request):
-    format: Annotated[FormatTelechargement | None, Blank] = Field(
+    format: Maybe[FormatTelechargement] = Field(
         None, description="PDF (default) or PIVOT."
     )
-    avecPiecesJointesComplementaires: Annotated[str | None, Blank] = Field(
+    avecPiecesJointesComplementaires: Maybe[str] = Field(
         None, description="OUI/NON (PDF only)."
     )
     listeFacture: Annotated[list[IdFactureItem] | None, BeforeValidator(as_list)] = None
-    idEspace: OptId = None
+    idEspace: MaybeId = None
 
 
 class TelechargerGroupeFactureRetour(Response):

@@ -1,7 +1,8 @@
 """Request and response models of ``soumettre`` (factures-reference.md §5; go-choruspro
 ``factures_depots.go``).
 
-Numbers are JSON numbers (clients send floats); blank values mean absent (``common.Blank``).
+Numbers are JSON numbers (clients send floats); blank values and zeros mean absent (the
+zero rule, ``sandbox/cpro/zero.py``).
 The object-or-list fields (``pieceJointePrincipale``: a list in the samples, one object in
 go-choruspro) accept both.
 """
@@ -13,15 +14,14 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from sandbox.cpro.schemas import Request, Response
+from sandbox.cpro.zero import Maybe, MaybeAmount, MaybeId, MaybeInt
 from sandbox.factures.schemas.common import (
-    Blank,
-    OptId,
-    OptStr,
     PieceJointeComplementaireItem,
+    Text40,
     Text50,
+    Text200,
     Text2000,
     as_list,
-    opt_text,
 )
 from sandbox.vocabulary import (
     CadreFacturation,
@@ -32,88 +32,80 @@ from sandbox.vocabulary import (
     TypeTva,
 )
 
-Montant = Annotated[float | None, Blank]
-
-
-Text200 = opt_text(200)
-
-
-Text40 = opt_text(40)
-
 
 class SoumettreDestinataire(Request):
-    codeDestinataire: OptStr = Field(None, description="SIRET of the recipient (14 digits).")
-    codeServiceExecutant: OptStr = None
+    codeDestinataire: Maybe[str] = Field(None, description="SIRET of the recipient (14 digits).")
+    codeServiceExecutant: Maybe[str] = None
 
 
 class SoumettreFournisseur(Request):
-    idFournisseur: OptId = Field(None, description="idStructureCPP of the supplier structure.")
-    idServiceFournisseur: OptId = None
-    codeCoordonneesBancairesFournisseur: OptId = None
+    idFournisseur: MaybeId = Field(None, description="idStructureCPP of the supplier structure.")
+    idServiceFournisseur: MaybeId = None
+    codeCoordonneesBancairesFournisseur: MaybeId = None
 
 
 class SoumettreCadre(Request):
-    codeCadreFacturation: Annotated[CadreFacturation | None, Blank] = None
-    codeStructureValideur: OptStr = None
-    codeServiceValideur: OptStr = None
+    codeCadreFacturation: Maybe[CadreFacturation] = None
+    codeStructureValideur: Maybe[str] = None
+    codeServiceValideur: Maybe[str] = None
 
 
 class SoumettreReferences(Request):
-    deviseFacture: Annotated[Annotated[str, Field(min_length=3, max_length=3)] | None, Blank] = None
-    typeFacture: Annotated[TypeFacture | None, Blank] = None
-    typeTva: Annotated[TypeTva | None, Blank] = None
-    motifExonerationTva: OptStr = None
+    deviseFacture: Maybe[Annotated[str, Field(min_length=3, max_length=3)]] = None
+    typeFacture: Maybe[TypeFacture] = None
+    typeTva: Maybe[TypeTva] = None
+    motifExonerationTva: Maybe[str] = None
     numeroMarche: Text50 = None
     numeroBonCommande: Text50 = Field(None, description="Legal commitment (EJ) number.")
     numeroFactureOrigine: Text40 = None
-    modePaiement: Annotated[ModePaiement | None, Blank] = None
+    modePaiement: Maybe[ModePaiement] = None
 
 
 class SoumettreLignePoste(Request):
-    lignePosteNumero: Annotated[int | None, Blank] = None
-    lignePosteReference: OptStr = None
-    lignePosteDenomination: OptStr = None
-    lignePosteQuantite: Montant = None
-    lignePosteUnite: OptStr = None
-    lignePosteMontantUnitaireHT: Montant = None
-    lignePosteMontantRemiseHT: Montant = None
-    lignePosteTauxTva: OptStr = Field(
+    lignePosteNumero: MaybeInt = None
+    lignePosteReference: Maybe[str] = None
+    lignePosteDenomination: Maybe[str] = None
+    lignePosteQuantite: MaybeAmount = None
+    lignePosteUnite: Maybe[str] = None
+    lignePosteMontantUnitaireHT: MaybeAmount = None
+    lignePosteMontantRemiseHT: MaybeAmount = None
+    lignePosteTauxTva: Maybe[str] = Field(
         None, description="A rate code (recuperer/tauxtva), e.g. TVA20."
     )
-    lignePosteTauxTvaManuel: Montant = None
+    lignePosteTauxTvaManuel: MaybeAmount = None
 
 
 class SoumettreLigneTva(Request):
-    ligneTvaTaux: OptStr = None
-    ligneTvaTauxManuel: Montant = None
-    ligneTvaMontantBaseHtParTaux: Montant = None
-    ligneTvaMontantTvaParTaux: Montant = None
+    ligneTvaTaux: Maybe[str] = None
+    ligneTvaTauxManuel: MaybeAmount = None
+    ligneTvaMontantBaseHtParTaux: MaybeAmount = None
+    ligneTvaMontantTvaParTaux: MaybeAmount = None
 
 
 class SoumettreMontantTotal(Request):
-    montantHtTotal: Montant = None
-    montantTVA: Montant = None
-    montantTtcTotal: Montant = None
-    montantRemiseGlobaleTTC: Montant = None
-    motifRemiseGlobaleTTC: OptStr = None
-    montantAPayer: Montant = None
+    montantHtTotal: MaybeAmount = None
+    montantTVA: MaybeAmount = None
+    montantTtcTotal: MaybeAmount = None
+    montantRemiseGlobaleTTC: MaybeAmount = None
+    motifRemiseGlobaleTTC: Maybe[str] = None
+    montantAPayer: MaybeAmount = None
 
 
 class SoumettrePieceJointePrincipale(Request):
-    pieceJointePrincipaleDesignation: OptStr = None
-    pieceJointePrincipaleId: OptId = None
+    pieceJointePrincipaleDesignation: Maybe[str] = None
+    pieceJointePrincipaleId: MaybeId = None
 
 
 class SoumettreFactureParam(Request):
     """Input of soumettreFacture (SAISIE_API, DEPOT_PDF_API, DEPOT_PDF_SIGNE_API)."""
 
-    modeDepot: Annotated[ModeDepot | None, Blank] = None
+    modeDepot: Maybe[ModeDepot] = None
     numeroFactureSaisi: Text200 = Field(
         None,
         description="Supplier's number (≤ 20: letters, digits, - _ / +); null in SAISIE_API: "
         "the sandbox numbers it.",
     )
-    dateFacture: OptStr = Field(None, description="YYYY-MM-DD (default: the deposit day).")
+    dateFacture: Maybe[str] = Field(None, description="YYYY-MM-DD (default: the deposit day).")
     destinataire: SoumettreDestinataire | None = None
     fournisseur: SoumettreFournisseur | None = None
     cadreDeFacturation: SoumettreCadre | None = None

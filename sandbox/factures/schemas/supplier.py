@@ -1,8 +1,9 @@
 """Request and response models of the supplier side: ``rechercher/fournisseur``,
 ``consulter/fournisseur``, ``consulter/historique`` (factures-reference.md §6.1).
 
-Criteria are all optional; absent, null, ``""``, ``0`` and ``false`` mean no criterion, as
-everywhere in the API (go-choruspro sends every one at its zero value).
+Criteria are all optional; absent, null, blank text and the zero of the field's own type
+(``0`` for ids and amounts, ``false`` for ``rejetTraite``) mean no criterion, as everywhere
+in the API (go-choruspro sends every one at its zero value: ``sandbox/cpro/zero.py``).
 """
 
 from __future__ import annotations
@@ -12,26 +13,19 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from sandbox.cpro.schemas import Pagination, ParametresRetour, Request, Response
-from sandbox.factures.schemas.common import (
-    CadreCritereTexte,
-    ListId,
-    OptAmount,
-    OptBool,
-    OptId,
-    OptStatut,
-    OptStr,
-    Out,
-)
+from sandbox.cpro.zero import Maybe, MaybeAmount, MaybeFlag, MaybeId
+from sandbox.factures.schemas.common import CadreCritereTexte, ListId, Out
+from sandbox.vocabulary import Id64, StatutFacture
 
 
 class DestinataireCritere(Request):
-    idDestinataire: OptId = None
+    idDestinataire: MaybeId = None
     listeIdServiceExecutant: list[ListId] | None = None
-    raisonSocialeStuctDmd: OptStr = None
+    raisonSocialeStuctDmd: Maybe[str] = None
 
 
 class PaginationFournisseur(Pagination):
-    triColonne: OptStr = Field(
+    triColonne: Maybe[str] = Field(
         None,
         description="IdentifiantFactureCPP (default), NumeroFacture, DateDepot, DateFacture, "
         "MontantTTC, Statut.",
@@ -39,35 +33,35 @@ class PaginationFournisseur(Pagination):
 
 
 class RechercherFactureParFournisseurParam(Request):
-    """Criteria (all optional, combined with AND); absent, null, "", 0 and false mean no
-    criterion, as everywhere in the API (go-choruspro sends every one at its zero value)."""
+    """Criteria (all optional, combined with AND); absent, null, blank and zero values mean
+    no criterion, as everywhere in the API (go-choruspro sends every one at its zero value)."""
 
-    numeroFluxDepot: OptStr = None
-    numeroFacture: OptStr = None
-    numeroFactureOrigine: OptStr = None
-    numeroBonCommande: OptStr = None
-    numeroMarche: OptStr = None
-    idFournisseur: OptId = None
-    idServiceFournisseur: OptId = None
+    numeroFluxDepot: Maybe[str] = None
+    numeroFacture: Maybe[str] = None
+    numeroFactureOrigine: Maybe[str] = None
+    numeroBonCommande: Maybe[str] = None
+    numeroMarche: Maybe[str] = None
+    idFournisseur: MaybeId = None
+    idServiceFournisseur: MaybeId = None
     idUtilisateurCreateur: list[ListId] | None = None
     listeDestinataire: list[DestinataireCritere] | None = None
     cadreFacturation: CadreCritereTexte = None
-    modeDepot: OptStr = None
-    typeFacture: OptStr = None
-    statutCourant: list[OptStatut] | None = None
-    rejetTraite: OptBool = None
-    montantHTMin: OptAmount = None
-    montantHTMax: OptAmount = None
-    montantTTCMin: OptAmount = None
-    montantTTCMax: OptAmount = None
-    montantApayerMin: OptAmount = None
-    montantApayerMax: OptAmount = None
-    periodeDateDepotDu: OptStr = None
-    periodeDateDepotAu: OptStr = None
-    periodeDateFactureDu: OptStr = None
-    periodeDateFactureAu: OptStr = None
-    periodeDateHeureEtatCourantDu: OptStr = None
-    periodeDateHeureEtatCourantAu: OptStr = None
+    modeDepot: Maybe[str] = None
+    typeFacture: Maybe[str] = None
+    statutCourant: list[Maybe[StatutFacture]] | None = None
+    rejetTraite: MaybeFlag = None
+    montantHTMin: MaybeAmount = None
+    montantHTMax: MaybeAmount = None
+    montantTTCMin: MaybeAmount = None
+    montantTTCMax: MaybeAmount = None
+    montantApayerMin: MaybeAmount = None
+    montantApayerMax: MaybeAmount = None
+    periodeDateDepotDu: Maybe[str] = None
+    periodeDateDepotAu: Maybe[str] = None
+    periodeDateFactureDu: Maybe[str] = None
+    periodeDateFactureAu: Maybe[str] = None
+    periodeDateHeureEtatCourantDu: Maybe[str] = None
+    periodeDateHeureEtatCourantAu: Maybe[str] = None
     rechercheFactureParFournisseur: PaginationFournisseur | None = None
 
 
@@ -109,9 +103,9 @@ class RechercherFactureParFournisseurRetour(Response):
 
 
 class ConsulterFactureParFournisseurParam(Request):
-    identifiantFactureCPP: Annotated[int, Field(ge=1, le=2**63 - 1)]
-    codeLangue: OptStr = None
-    idUtilisateurCourant: OptId = None
+    identifiantFactureCPP: Id64
+    codeLangue: Maybe[str] = None
+    idUtilisateurCourant: MaybeId = None
     pLignesPoste: Any = None
     pListePiecesJointes: Any = None
     pLigneRecapTva: Any = None
@@ -124,9 +118,9 @@ class ConsulterFactureParFournisseurRetour(Response):
 
 
 class ConsulterHistoriqueParam(Request):
-    idFacture: Annotated[int, Field(ge=1, le=2**63 - 1)]
-    idEspace: OptId = None
-    idUtilisateurCourant: OptId = None
+    idFacture: Id64
+    idEspace: MaybeId = None
+    idUtilisateurCourant: MaybeId = None
     nbResultatsMaximum: Annotated[int, Field(ge=0, le=10_000)] | None = None
     paramRechercheHistoStatuts: Any = None
     paramRechercheHistoActionsUtilisateurs: Any = None

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from sandbox.cpro.schemas import Request, Response
-from sandbox.factures.schemas.common import (
-    OptStatut,
-    Out,
-)
+from sandbox.cpro.zero import Maybe
+from sandbox.factures.schemas.common import Out
 from sandbox.vocabulary import (
     StatutFacture,
 )
@@ -17,7 +15,7 @@ from sandbox.vocabulary import (
 class RecupererEtatsTraitementParam(Request):
     """Input of recupererEtatsPossiblesPourTraitement."""
 
-    statutCourant: OptStatut = Field(None, description="Current status of the invoice.")
+    statutCourant: Maybe[StatutFacture] = Field(None, description="Current status of the invoice.")
 
 
 class StatutPossible(Out):
