@@ -120,35 +120,39 @@ def _resolve(modules: dict[str, Path], package: str, node: ast.ImportFrom) -> li
     return targets
 
 
+def _read_module(house: House, module: str, path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = (child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                     else function)
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                if isinstance(child, ast.ImportFrom):
+                    targets = _resolve(house.modules, package, child)
+                else:
+                    targets = [alias.name for alias in child.names]
+                for target in targets:
+                    found = Import(module, target, child.lineno, function,
+                                   _why(lines, child.lineno))
+                    if target.split(".")[0] == house.src.name:
+                        house.imports.append(found)
+                    else:
+                        house.third_party.append(found)
+            visit(child, inner)
+
+    visit(ast.parse(text, filename=str(path)), None)
+
+
 def read_house(src: Path = SRC) -> House:
     """Read every module under ``src`` (a ``sandbox`` package directory)."""
     house = House(src)
     for path in sorted(src.rglob("*.py")):
         house.modules[module_name(src, path)] = path
     for module, path in house.modules.items():
-        text = path.read_text(encoding="utf-8")
-        lines = text.splitlines()
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-
-        def visit(node: ast.AST, function: str | None) -> None:
-            for child in ast.iter_child_nodes(node):
-                inner = (child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-                         else function)
-                if isinstance(child, ast.Import | ast.ImportFrom):
-                    if isinstance(child, ast.ImportFrom):
-                        targets = _resolve(house.modules, package, child)
-                    else:
-                        targets = [alias.name for alias in child.names]
-                    for target in targets:
-                        found = Import(module, target, child.lineno, function,
-                                       _why(lines, child.lineno))
-                        if target.split(".")[0] == src.name:
-                            house.imports.append(found)
-                        else:
-                            house.third_party.append(found)
-                visit(child, inner)
-
-        visit(ast.parse(text, filename=str(path)), None)
+        _read_module(house, module, path)
     return house
 
 

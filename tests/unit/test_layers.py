@@ -79,7 +79,11 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> layers.House:
 def test_a_circle_hidden_in_a_function_is_found(tmp_path: Path) -> None:
     house = _tree(tmp_path, {
         "factures/a.py": "from sandbox.factures import b\n",
-        "factures/b.py": "def f():\n    # why: to hide the circle\n    from sandbox.factures import a\n",
+        "factures/b.py": """\
+            def f():
+                # why: to hide the circle
+                from sandbox.factures import a
+            """,
     })
     assert layers.file_circles(house) == [["sandbox.factures.a", "sandbox.factures.b"]]
 
