@@ -66,12 +66,13 @@ def claim(
         db.begin_write(s)
         won = []
         for flux_id in ids:
-            result = s.execute(
+            claimed = db.changed_rows(
+                s,
                 update(Flux)
                 .where(Flux.id == flux_id, Flux.etat == WAITING, _free_lease(real_now))
-                .values(claimed_by=holder, lease_until=lease_end, attempts=Flux.attempts + 1)
+                .values(claimed_by=holder, lease_until=lease_end, attempts=Flux.attempts + 1),
             )
-            if result.rowcount == 1:
+            if claimed == 1:
                 won.append(flux_id)
         s.commit()
         return won
@@ -80,11 +81,12 @@ def claim(
 def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None) -> bool:
     """Integrate (or end) one claimed flux in one write transaction; False if lost."""
     with db.transaction() as s:
-        still_ours = s.execute(
+        still_ours = db.changed_rows(
+            s,
             update(Flux)
             .where(Flux.id == flux_id, Flux.claimed_by == holder, Flux.etat == WAITING)
-            .values(claimed_by=holder)
-        ).rowcount
+            .values(claimed_by=holder),
+        )
         if still_ours != 1:
             return False
         flux = s.get(Flux, flux_id)

@@ -11,6 +11,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import requests
 from sqlalchemy import func, select
@@ -19,6 +20,11 @@ from sandbox import db
 from sandbox.factures.models import Facture, FactureStatut, Flux
 from sandbox.models import OutboxMail, User
 from sandbox.vocabulary import ETATS_FLUX_TERMINAUX, EtatFlux, MailState, StatutFacture
+
+if TYPE_CHECKING:  # SQLAlchemy 2.1's Row is generic over its columns' types (2.0's is not)
+    from sqlalchemy import Row
+
+    FluxRow: TypeAlias = Row[int, str | None, str]  # Flux.id, numero_flux_depot, etat
 
 
 @dataclass
@@ -276,9 +282,9 @@ def _chunks(items: list) -> list[list]:
     return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
-def _flux_rows(numeros: list[str]) -> list:
+def _flux_rows(numeros: list[str]) -> list[FluxRow]:
     with db.new_session() as s:
-        rows = []
+        rows: list[FluxRow] = []
         for chunk in _chunks(numeros):
             rows += s.execute(
                 select(Flux.id, Flux.numero_flux_depot, Flux.etat)
@@ -287,7 +293,7 @@ def _flux_rows(numeros: list[str]) -> list:
         return rows
 
 
-def wait_flux_terminal(numeros: list[str], timeout: float) -> list:
+def wait_flux_terminal(numeros: list[str], timeout: float) -> list[FluxRow]:
     """The flux rows of ``numeros`` once none is waiting (or at the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -309,8 +315,9 @@ def flux_checks(deposits: dict[str, str], timeout: float = 60.0) -> list[Check]:
 
     ids = {r.id: r for r in rows}
     with db.new_session() as s:
-        invoices: Counter[int] = Counter()
-        deposees: Counter[int] = Counter()
+        # Keyed by Facture.flux_id, a nullable column (the WHERE keeps non-null ones).
+        invoices: Counter[int | None] = Counter()
+        deposees: Counter[int | None] = Counter()
         for chunk in _chunks(list(ids)):
             for flux_id, count in s.execute(
                 select(Facture.flux_id, func.count()).where(Facture.flux_id.in_(chunk))

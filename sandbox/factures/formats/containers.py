@@ -42,7 +42,8 @@ def _is_tar(content: bytes) -> bool:
 
 
 def _from_zip(content: bytes) -> list[Entry]:
-    entries, total = [], 0
+    entries: list[Entry] = []
+    total = 0
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for info in archive.infolist():
             if info.is_dir() or not info.filename.lower().endswith(KEPT_EXTENSIONS):
@@ -55,7 +56,8 @@ def _from_zip(content: bytes) -> list[Entry]:
 
 
 def _from_tar(content: bytes) -> list[Entry]:
-    entries, total = [], 0
+    entries: list[Entry] = []
+    total = 0
     with tarfile.open(fileobj=io.BytesIO(content), mode="r:*") as archive:
         for member in archive:
             if not member.isreg() or not member.name.lower().endswith(KEPT_EXTENSIONS):

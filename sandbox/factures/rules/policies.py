@@ -118,7 +118,7 @@ def list_policies(s: Session, destinataire_id: int | None = None) -> list[dict]:
 
 def delete_policy(s: Session, policy_id: int) -> bool:
     """Remove one policy; tell whether it existed. The caller commits."""
-    return s.execute(delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)).rowcount == 1
+    return db.changed_rows(s, delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)) == 1
 
 
 def _due(
@@ -146,7 +146,7 @@ def apply_policies(now: datetime | None = None) -> int:
             policies = list(s.scalars(select(LifecyclePolicy).order_by(LifecyclePolicy.id)))
             specific: dict[str, set[int]] = {}
             for p in policies:
-                if p.scope != ANY:
+                if p.destinataire_id is not None:  # a recipient's own (scope: its id, not ANY)
                     specific.setdefault(p.from_statut, set()).add(p.destinataire_id)
             work = [(p, _due(s, p, specific, now)) for p in policies]
         work = [(p, ids) for p, ids in work if ids]
