@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sandbox.accounts.rights import Account
 from sandbox.models import Base, BigId, User
 from sandbox.vocabulary import EtatFlux, StatutFacture, SyntaxeFlux
 
@@ -309,12 +310,13 @@ event.listen(
 )
 
 
-def user_row(s: Session, user: object | None) -> User | None:
+def user_row(s: Session, user: Account | None) -> User | None:
     """The ``users`` row of ``user``: the gateway hands handlers a cached ``Account``
-    snapshot (id, login, rights fields), not the row with the names history needs."""
+    snapshot (id, login, rights fields), not the row with the names history needs.
+    None when there is no user, or no row any more (deleted since the gateway read it)."""
     if user is None or isinstance(user, User):
         return user
-    return s.get(User, user.id)  # type: ignore[attr-defined]
+    return s.get(User, user.id)
 
 
 def append_status(
@@ -324,7 +326,7 @@ def append_status(
     *,
     at: datetime,
     commentaire: str | None = None,
-    user: User | None = None,
+    user: Account | None = None,
 ) -> FactureStatut:
     """Set ``facture``'s current status to ``statut`` at ``at`` and append the history row.
 
@@ -336,17 +338,17 @@ def append_status(
     if facture.id is None:
         s.add(facture)
         s.flush()
-    user = user_row(s, user)
+    who = user_row(s, user)
     row = FactureStatut(
         facture_id=facture.id,
         statut=str(statut),
         date_passage=at,
         commentaire=commentaire,
-        user_id=user.id if user is not None else None,
-        user_nom=user.nom if user is not None else None,
-        user_prenom=user.prenom if user is not None else None,
-        user_email=(user.email_contact or user.login) if user is not None else None,
-        user_telephone=user.telephone if user is not None else None,
+        user_id=who.id if who is not None else None,
+        user_nom=who.nom if who is not None else None,
+        user_prenom=who.prenom if who is not None else None,
+        user_email=(who.email_contact or who.login) if who is not None else None,
+        user_telephone=who.telephone if who is not None else None,
     )
     s.add(row)
     return row

@@ -26,7 +26,7 @@ from sandbox.factures.models import Facture, FactureStatut, Flux
 from sandbox.factures.rules import deposit, visibility
 from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
 from sandbox.models import Structure
-from sandbox.portal.auth import current_user, login_required
+from sandbox.portal.auth import logged_in_user, login_required
 from sandbox.portal.pages import csrf_failed, form_expired, no_store
 from sandbox.vocabulary import StatutFacture, SyntaxeFlux
 
@@ -84,7 +84,7 @@ def _names(s, factures: list[Facture]) -> dict[int, Structure]:
 @login_required
 def emises():
     """Factures émises: invoices of the user's structures as supplier, and his deposits."""
-    user = current_user()
+    user = logged_in_user()
     s = db.session()
     mine = usable_structure_ids(s, user)
     factures = list(s.scalars(select(Facture).where(Facture.fournisseur_id.in_(mine))
@@ -126,7 +126,7 @@ def _deposit(form: DepotForm) -> str | None:
         deposit.check_envelope(settings, nom, content)
     except BusinessError as refusal:
         return refusal.libelle
-    flux = deposit.create_flux(db.session(write=True), settings, current_user(),
+    flux = deposit.create_flux(db.session(write=True), settings, logged_in_user(),
                                form.syntaxe.data, nom, content, False)
     worker.wake()
     flash(f"Flux {flux.numero_flux_depot} déposé : il est en attente de traitement.", "success")
@@ -137,7 +137,7 @@ def _deposit(form: DepotForm) -> str | None:
 @login_required
 def recues():
     """Factures reçues: invoices of the user's structures as recipient, with their moves."""
-    user = current_user()
+    user = logged_in_user()
     s = db.session()
     mine = usable_structure_ids(s, user)
     factures = list(s.scalars(
@@ -158,7 +158,7 @@ def traiter(facture_id: int):
     form = TraiterForm()
     if not form.validate() and csrf_failed(form):
         return form_expired()
-    user = current_user()
+    user = logged_in_user()
     s = db.session(write=True)
     try:
         facture = visibility.received_invoice(s, user, facture_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db
+from sandbox.accounts.rights import Account
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import date_minute
@@ -22,7 +23,7 @@ from sandbox.factures.rules import routing as checks
 from sandbox.factures.rules import visibility
 from sandbox.factures.rules.lifecycle import Actor, record_action, route, transition
 from sandbox.factures.schemas import followups as sc
-from sandbox.models import Structure, User
+from sandbox.models import Structure
 from sandbox.vocabulary import ActionFacture
 from sandbox.vocabulary import StatutFacture as F
 
@@ -36,7 +37,7 @@ def supplier_invoice(ctx: Context, facture_id: int | None) -> Facture:
 
 
 def attach_pieces(
-    s: Session, facture: Facture, user: User, items: list[sc.PieceJointeComplementaireItem]
+    s: Session, facture: Facture, user: Account, items: list[sc.PieceJointeComplementaireItem]
 ) -> None:
     """Tie uploaded attachments (ajouter/fichier) of ``user`` to ``facture``."""
     for item in items:
@@ -159,7 +160,8 @@ def recycler(ctx: Context, p: sc.RecyclerFactureParam) -> dict:
 
 
 def _identifiant(ctx: Context, structure_id: int) -> str:
-    return ctx.s.get(Structure, structure_id).identifiant
+    """The identifiant of an invoice's party (it exists while the invoice does)."""
+    return ctx.s.get_one(Structure, structure_id).identifiant
 
 
 @operation(

@@ -17,11 +17,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db
+from sandbox.accounts.rights import Account
 from sandbox.config import Settings
 from sandbox.factures import errors
 from sandbox.factures.models import FLUX_COUNTER_BASE, Flux, numero_flux_depot
 from sandbox.factures.rules.flux import WAITING
-from sandbox.models import User
 
 # A file name: something, a dot, an extension of letters/digits (".tar.gz" included).
 _NAME = re.compile(r"[^/\\]*[^./\\]\.[A-Za-z0-9]{1,10}")
@@ -53,7 +53,7 @@ def check_envelope(settings: Settings, nom_fichier: str, content: bytes) -> None
 def create_flux(
     s: Session,
     settings: Settings,
-    user: User,
+    user: Account,
     syntaxe: str,
     nom_fichier: str,
     content: bytes,

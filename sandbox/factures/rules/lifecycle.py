@@ -30,10 +30,10 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
+from sandbox.accounts.rights import Account
 from sandbox.factures import errors
 from sandbox.factures.models import Facture, FactureAction, append_status, user_row
-from sandbox.models import User
 from sandbox.vocabulary import StatutFacture as F
 
 
@@ -145,7 +145,7 @@ def transition(
     *,
     actor: Actor,
     motif: str | None = None,
-    user: User | None = None,
+    user: Account | None = None,
     at: datetime | None = None,
 ) -> None:
     """Move ``facture`` to ``new_status`` for ``actor`` and append the history row.
@@ -163,12 +163,13 @@ def transition(
             f"Le motif est obligatoire pour passer une facture au statut {new_status}."
         )
     at = at or clock.utcnow_naive()
-    won = s.execute(
+    won = db.changed_rows(
+        s,
         update(Facture)
         .where(Facture.id == facture.id, Facture.statut == current)
         .values(statut=str(new_status), date_heure_etat_courant=at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if won != 1:
         s.refresh(facture)
         raise errors.TransitionInterdite(
@@ -178,18 +179,19 @@ def transition(
 
 
 def record_action(
-    s: Session, facture: Facture, code: str, user: User, *, at: datetime | None = None
+    s: Session, facture: Facture, code: str, user: Account, *, at: datetime | None = None
 ) -> FactureAction:
-    """Append a user action (historiquesDesActionsUtilisateurs): TELECHARGEMENT_FACTURE..."""
-    user = user_row(s, user) or user
+    """Append a user action (historiquesDesActionsUtilisateurs): TELECHARGEMENT_FACTURE...
+    The names are the ``users`` row's (none if the account was deleted meanwhile)."""
+    who = user_row(s, user)
     action = FactureAction(
         facture_id=facture.id,
         code=code,
         date_heure=at or clock.utcnow_naive(),
         user_id=user.id,
-        user_nom=user.nom,
-        user_prenom=user.prenom,
-        user_email=user.email_contact or user.login,
+        user_nom=who.nom if who is not None else None,
+        user_prenom=who.prenom if who is not None else None,
+        user_email=(who.email_contact or who.login) if who is not None else None,
     )
     s.add(action)
     return action
@@ -214,7 +216,7 @@ def route(s: Session, facture: Facture, *, at: datetime | None = None) -> None:
 
 
 def enter_deposee_and_route(
-    s: Session, facture: Facture, *, at: datetime, user: User | None = None
+    s: Session, facture: Facture, *, at: datetime, user: Account | None = None
 ) -> None:
     """A new invoice (a flux integration, a ``soumettre``): its first status, ``DEPOSEE``
     with its history row, then routed to the recipient at once (``route``)."""
@@ -228,7 +230,7 @@ def move_invoice(
     statut: str,
     *,
     motif: str | None = None,
-    user: User | None = None,
+    user: Account | None = None,
     at: datetime | None = None,
 ) -> list[str]:
     """Control plane: move an invoice to ``statut`` along allowed transitions, one history

@@ -13,11 +13,10 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from sandbox.accounts.rights import usable_structure_ids
+from sandbox.accounts.rights import Account, usable_structure_ids
 from sandbox.factures import errors
 from sandbox.factures.models import Facture
 from sandbox.factures.rules.lifecycle import NOT_YET_RECEIVED
-from sandbox.models import User
 
 
 def is_received(facture: Facture) -> bool:
@@ -30,7 +29,7 @@ def received_by(structure_ids: set[int]) -> list[ColumnElement[bool]]:
     return [Facture.destinataire_id.in_(structure_ids), Facture.statut.not_in(NOT_YET_RECEIVED)]
 
 
-def received_invoice(s: Session, user: User, facture_id: int | None) -> Facture:
+def received_invoice(s: Session, user: Account, facture_id: int | None) -> Facture:
     """The invoice ``facture_id`` as received by one of ``user``'s structures.
 
     Raises ``ParametreFactureManquant`` (no id), ``DemandePaiementInconnue`` (unknown or not
@@ -49,7 +48,7 @@ def received_invoice(s: Session, user: User, facture_id: int | None) -> Facture:
     return facture
 
 
-def supplier_invoice(s: Session, user: User, facture_id: int | None) -> Facture:
+def supplier_invoice(s: Session, user: Account, facture_id: int | None) -> Facture:
     """The invoice ``facture_id`` issued by a structure ``user`` may act for.
 
     Raises ``ParametreFactureManquant``, ``DemandePaiementInconnue``,
