@@ -74,8 +74,9 @@ def _numero(line: dict, position: int) -> dict:
 
 def facture_detail(s: Session, f: Facture) -> dict:
     """The ``facture`` object of consulter/fournisseur and consulter/recipiendaire."""
-    dest = s.get(Structure, f.destinataire_id)
-    four = s.get(Structure, f.fournisseur_id)
+    # An invoice's parties exist while it does (NOT NULL foreign keys, ON DELETE CASCADE).
+    dest = s.get_one(Structure, f.destinataire_id)
+    four = s.get_one(Structure, f.fournisseur_id)
     service = s.get(Service, f.destinataire_service_id) if f.destinataire_service_id else None
     four_service = s.get(Service, f.fournisseur_service_id) if f.fournisseur_service_id else None
     pjs = pieces_jointes(s, f)
@@ -198,8 +199,8 @@ def invoice_pdf(s: Session, f: Facture) -> bytes:
         return bytes(principale.content)
     from fpdf import FPDF  # ~1 s to import: only when a PDF is rendered
 
-    four = s.get(Structure, f.fournisseur_id)
-    dest = s.get(Structure, f.destinataire_id)
+    four = s.get_one(Structure, f.fournisseur_id)
+    dest = s.get_one(Structure, f.destinataire_id)
     pdf = FPDF()
     pdf.set_title(f"Facture {f.numero_facture}")
     pdf.set_creator("Chorus Pro Sandbox")
