@@ -100,13 +100,15 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
             server.start()
         except (RuntimeError, TimeoutError) as error:
             raise click.ClickException(str(error)) from error
+        process = server.process
+        assert process is not None  # start() set it
         _banner(server.url, supervisor.mailpit.url if supervisor else None, env,
                 supervisor.build if supervisor else None)
         while not stopping.wait(0.5):
-            if server.process.poll() is not None:
+            if process.poll() is not None:
                 raise click.ClickException(
-                    f"the sandbox (gunicorn master, pid {server.process.pid}) "
-                    f"{exit_cause(server.process.returncode)}; see {server.log_path}")
+                    f"the sandbox (gunicorn master, pid {process.pid}) "
+                    f"{exit_cause(process.returncode)}; see {server.log_path}")
             if supervisor is not None:
                 supervisor.check()
     finally:

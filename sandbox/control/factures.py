@@ -181,7 +181,7 @@ def facture_view(
     return {
         "idFacture": f.id,
         "numeroFacture": f.numero_facture,
-        "numeroFluxDepot": numeros.get(f.flux_id),
+        "numeroFluxDepot": numeros.get(f.flux_id) if f.flux_id is not None else None,
         "fournisseur": identifiants.get(f.fournisseur_id),
         "destinataire": identifiants.get(f.destinataire_id),
         "modeDepot": f.mode_depot,
@@ -225,7 +225,7 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
     try:
         with db.transaction() as s:
             steps = move_invoice(s, idFacture, body.statut, motif=body.motif)
-            statut = s.get(Facture, idFacture).statut
+            statut = s.get_one(Facture, idFacture).statut  # move_invoice found it
     except errors.DemandePaiementInconnue:
         raise ControlError(f"no invoice {idFacture}", 404) from None
     except (errors.TransitionInterdite, errors.MotifObligatoire) as refusal:
@@ -406,6 +406,8 @@ def put_policy(body: PolicyRequest) -> dict:
         seconds = body.delaiSecondes if body.delai is None else parse_duration(body.delai)
     except ValueError as problem:
         raise ControlError(f"delai: {problem}") from None
+    if seconds is None:  # not reached: PolicyRequest takes exactly one of the two
+        raise ControlError("give exactly one of delai ('2d') and delaiSecondes")
     if seconds < 0:
         raise ControlError("delai: the delay must be zero or positive")
     with db.transaction() as s:

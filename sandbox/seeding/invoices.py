@@ -17,6 +17,7 @@ import random
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
@@ -35,14 +36,14 @@ RECIPIENT_SERVICE = "SFACETAT"
 EPOCH = datetime(2023, 11, 6, 9, 30)
 
 # The data set's status per cadre (A1, A3, A11, A21 unlisted: MISE_A_DISPOSITION).
-_BY_CADRE = {
+_BY_CADRE: dict[str, F] = {
     "A2": F.MISE_EN_PAIEMENT, "A9": F.COMPLETEE, "A12": F.MISE_A_DISPOSITION,
     "A4": F.A_ASSOCIER_MOE, "A7": F.A_ASSOCIER_MOE, "A13": F.A_ASSOCIER_MOE,
     "A14": F.A_ASSOCIER_MOE, "A5": F.A_ASSOCIER_MOA, "A15": F.ASSOCIEE, "A20": F.ASSOCIEE,
     "A18": F.A_ASSOCIER_FOURNISSEUR, "A10": F.MISE_A_DISPOSITION_MOE,
 }
 # Plain invoices along the recipient's lifecycle: (target, the statuses after routing).
-_LIFECYCLE = (
+_LIFECYCLE: tuple[tuple[F, tuple[F, ...]], ...] = (
     (F.SUSPENDUE, (F.SUSPENDUE,)),
     (F.REJETEE, (F.REJETEE,)),
     (F.A_RECYCLER, (F.A_RECYCLER,)),
@@ -61,7 +62,7 @@ _cache: dict[tuple[int, str, int, int], tuple[list[dict], list[dict]]] = {}
 _lock = threading.Lock()
 
 
-def _history(target: str, cadre_status: bool, after: tuple[str, ...]) -> list[str]:
+def _history(target: F, cadre_status: bool, after: tuple[F, ...]) -> list[F]:
     if target == F.DEPOSEE:
         return [F.DEPOSEE]
     if cadre_status and target not in (F.MISE_A_DISPOSITION, F.MISE_EN_PAIEMENT, F.COMPLETEE):
@@ -75,9 +76,9 @@ def _history(target: str, cadre_status: bool, after: tuple[str, ...]) -> list[st
     return steps
 
 
-def _plan(seed: int) -> list[tuple[str, str, tuple[str, ...] | None]]:
+def _plan(seed: int) -> list[tuple[str, F, tuple[F, ...] | None]]:
     """(cadre, target status, explicit after-routing steps or None) per invoice."""
-    plan = []
+    plan: list[tuple[str, F, tuple[F, ...] | None]] = []
     for cadre in CadreFacturation:
         short = cadre.value.split("_", 1)[0]
         plan.append((cadre.value, _BY_CADRE.get(short, F.MISE_A_DISPOSITION), None))
@@ -92,7 +93,8 @@ def build_rows(
 ) -> tuple[list[dict], list[dict]]:
     """The invoice and history rows of ``seed`` (pure: no database)."""
     rng = random.Random(f"factures:{seed}")
-    factures, history = [], []
+    factures: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
     history_id = FIRST_HISTORY_ID
     for i, (cadre, target, after) in enumerate(_plan(seed)):
         numero = f"QUAL_{FIRST_NUMBER + i:014d}"
@@ -159,6 +161,7 @@ def seed_invoices(conn: Connection, seed: int) -> int:
                               dict(creator) if creator else None)
             _cache[key] = rows
     factures, history = rows
-    conn.execute(insert(Facture.__table__), factures)
-    conn.execute(insert(FactureStatut.__table__), history)
+    tables = Facture.metadata.tables
+    conn.execute(insert(tables[Facture.__tablename__]), factures)
+    conn.execute(insert(tables[FactureStatut.__tablename__]), history)
     return len(factures)

@@ -72,10 +72,8 @@ def decode(data: str | None, field: str) -> bytes:
     return raw
 
 
-def check_name(nom: str | None, extension: str | None) -> str:
+def check_name(nom: str, extension: str | None) -> str:
     """Return the extension (lower case) of a valid attachment name."""
-    if not nom:
-        raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : pieceJointeNom.")
     if len(nom) > MAX_NAME:
         raise errors.PieceJointeInvalide(
             f"Le nom de la pièce jointe dépasse {MAX_NAME} caractères (extension comprise)."
@@ -121,12 +119,15 @@ def store(ctx: Context, nom: str, ext: str, content: bytes, type_mime: str | Non
 )
 def ajouter_fichier(ctx: Context, p: sc.AjouterFichierParam) -> dict:
     """Name ≤ 50 characters with an allowed extension (20509), file ≤ 10 Mo (**20003**)."""
-    ext = check_name(p.pieceJointeNom, p.pieceJointeExtension)
+    nom = p.pieceJointeNom
+    if not nom:
+        raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : pieceJointeNom.")
+    ext = check_name(nom, p.pieceJointeExtension)
     content = decode(p.pieceJointeFichier, "pieceJointeFichier")
     if len(content) > MAX_PJ_BYTES:
         raise errors.FichierTropVolumineux()
     with db.unit_of_work(ctx.s):
-        pj = store(ctx, p.pieceJointeNom, ext, content, p.pieceJointeTypeMime)
+        pj = store(ctx, nom, ext, content, p.pieceJointeTypeMime)
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK, "pieceJointeId": pj.id}
 
 

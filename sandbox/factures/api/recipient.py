@@ -106,8 +106,8 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     out = []
     for f in factures:
         dest, four = structures[f.destinataire_id], structures[f.fournisseur_id]
-        sv = services.get(f.destinataire_service_id)
-        four_sv = services.get(f.fournisseur_service_id)
+        sv = services.get(f.destinataire_service_id) if f.destinataire_service_id else None
+        four_sv = services.get(f.fournisseur_service_id) if f.fournisseur_service_id else None
         out.append(
             {
                 "idFacture": f.id,

@@ -10,7 +10,7 @@ invoices needs several pages, as OCA learnt (issue #571). An empty search answer
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sandbox.cpro.api import Context, operation
@@ -42,14 +42,16 @@ SORTS = {
 }
 
 
-def _criteria(ctx: Context, p: RechercherFactureParFournisseurParam) -> list | None:
+def _criteria(
+    ctx: Context, p: RechercherFactureParFournisseurParam
+) -> list[ColumnElement[bool]] | None:
     """WHERE clauses of the search; None when nothing can match."""
     ids = caller_structures(ctx)
     if p.idFournisseur is not None:
         ids = ids & {p.idFournisseur}
     if not ids:
         return None
-    c = [Facture.fournisseur_id.in_(ids)]
+    c: list[ColumnElement[bool]] = [Facture.fournisseur_id.in_(ids)]
     if p.numeroFluxDepot:
         flux_id = ctx.s.scalar(
             select(Flux.id).where(Flux.numero_flux_depot == p.numeroFluxDepot.strip())
@@ -102,13 +104,13 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     items = []
     for f in factures:
         four, dest = structures.get(f.fournisseur_id), structures.get(f.destinataire_id)
-        creator = users.get(f.createur_user_id)
+        creator = users.get(f.createur_user_id) if f.createur_user_id is not None else None
         items.append(
             {
                 "identifiantFactureCPP": f.id,
                 "numeroFacture": f.numero_facture,
                 "statut": f.statut,
-                "numeroFluxDepot": numeros.get(f.flux_id),
+                "numeroFluxDepot": numeros.get(f.flux_id) if f.flux_id is not None else None,
                 "modeDepot": f.mode_depot,
                 "dateDepot": day(f.date_depot),
                 "dateFacture": day(f.date_facture),
