@@ -219,6 +219,30 @@ def test_set_policy_replaces_and_delete_removes(scene, clean):
         assert policies.delete_policy(s, second["id"]) is False
 
 
+def test_a_policy_deleted_during_a_pass_moves_nothing(scene, clean, monkeypatch):
+    """A pass reads the policies, then moves in another transaction: a reset (or a DELETE)
+    that commits in between, and puts invoices back under the same ids, voids the moves."""
+    _set(
+        destinataire_id=scene.recipient.structure_id,
+        from_statut="MISE_A_DISPOSITION",
+        to_statut="SERVICE_FAIT",
+        delay_seconds=DAY,
+    )
+    facture_id = _invoice(scene)
+    due = policies._due
+
+    def due_then_deleted(s, policy, specific, now):  # noqa: ANN001, ANN202
+        ids = due(s, policy, specific, now)
+        with db.transaction() as other:  # what a reset commits meanwhile
+            other.query(LifecyclePolicy).delete()
+        return ids
+
+    monkeypatch.setattr(policies, "_due", due_then_deleted)
+    later = clock.utcnow_naive() + timedelta(days=2)  # not the shared clock: no worker moves it
+    assert policies.apply_policies(now=later) == 0
+    assert _statut(facture_id) == "MISE_A_DISPOSITION"
+
+
 def test_move_invoice_along_allowed_transitions(scene):
     facture_id = _invoice(scene, "DEPOSEE")
     with db.transaction() as s:

@@ -154,12 +154,21 @@ def apply_policies(now: datetime | None = None) -> int:
             break
         round_moves = 0
         with db.transaction() as s:
-            for policy, ids in work:
+            for read, ids in work:
+                # The policies were read before this transaction: one deleted since (a reset,
+                # which also puts back the seeded invoices under the same ids) moves nothing,
+                # and one replaced since moves as it says now. The row lock keeps it so until
+                # the moves commit (PostgreSQL; SQLite's write transactions are serial).
+                policy = s.get(LifecyclePolicy, read.id, with_for_update=True)
+                if policy is None:
+                    continue
                 for facture_id in ids:
                     facture = s.get(Facture, facture_id)
                     if facture is None or facture.statut != policy.from_statut:
                         continue  # moved meanwhile
                     at = facture.date_heure_etat_courant + timedelta(seconds=policy.delay_seconds)
+                    if at > now:
+                        continue  # not due under the policy's delay as it is now
                     motif = policy.motif or (
                         POLICY_MOTIF if policy.to_statut in MOTIF_REQUIRED else None
                     )
