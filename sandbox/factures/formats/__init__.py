@@ -73,6 +73,7 @@ def read_flux(syntaxe: str, nom_fichier: str, content: bytes) -> ReadFlux:
             continue
         assert invoice is not None
         invoice.pdf = pdf
+        invoice.syntaxe = str(syntaxe)
         result.invoices.append(invoice)
     if result.errors:  # one inadmissible file makes the whole flux inadmissible
         result.invoices = []
