@@ -28,6 +28,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import and_, case, or_, select, update
@@ -38,6 +39,8 @@ from sandbox.accounts import rights
 from sandbox.accounts.validation import has_forbidden_characters
 from sandbox.config import Settings
 from sandbox.models import AccessToken, OAuthClient, User
+
+V = TypeVar("V")  # what a _Cache holds
 
 _CACHE_MAX = 10_000
 _verified: dict[tuple[str, str], str] = {}
@@ -72,23 +75,34 @@ class Account:
     locked_until: datetime | None
 
 
-_ACCOUNT_COLUMNS = [getattr(User, name) for name in Account.__dataclass_fields__]
+# Account's columns in the order of its fields (``Account(*row)``; mypy checks each type).
+_ACCOUNT_COLUMNS = (
+    User.id,
+    User.login,
+    User.statut,
+    User.is_technical,
+    User.technical_structure_id,
+    User.password_hash,
+    User.password_expires_at,
+    User.failed_logins,
+    User.locked_until,
+)
 
 
-class _Cache:
+class _Cache(Generic[V]):
     """A per-process map whose entries die when the database changes (``state.generation``)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, tuple[int, object]] = {}
+        self._items: dict[str, tuple[int, V]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> object | None:
+    def get(self, key: str) -> V | None:
         found = self._items.get(key)
         if found is None or found[0] != state.generation():
             return None
         return found[1]
 
-    def put(self, key: str, generation: int, value: object) -> None:
+    def put(self, key: str, generation: int, value: V) -> None:
         with self._lock:
             if len(self._items) >= _CACHE_MAX:
                 self._items.clear()
@@ -99,8 +113,8 @@ class _Cache:
             self._items.clear()
 
 
-_bearers = _Cache()  # token hash -> (client_id, expires_at)
-_callers = _Cache()  # digest of the cpro-account header -> Caller
+_bearers: _Cache[tuple[str, datetime]] = _Cache()  # token hash -> (client_id, expires_at)
+_callers: _Cache[Caller] = _Cache()  # digest of the cpro-account header -> Caller
 
 
 def check_bearer(s: Session, authorization: str | None) -> None:
@@ -128,7 +142,7 @@ def check_bearer(s: Session, authorization: str | None) -> None:
             raise GatewayError(401, "invalid_token", "Unknown access token.")
         found = (row.client_id, row.expires_at)
         _bearers.put(key, generation, found)
-    client_id, expires_at = found  # type: ignore[misc]
+    client_id, expires_at = found
     g.piste_client_id = client_id  # the control plane's journal shows it
     if expires_at <= clock.utcnow_naive():
         raise GatewayError(
@@ -257,12 +271,13 @@ def clear_failures(user_id: int) -> bool:
     """Forget past failures after a right password; False if the account got locked meanwhile."""
     now = clock.utcnow_naive()
     with db.transaction() as w:
-        done = w.execute(
+        done = db.changed_rows(
+            w,
             update(User)
             .where(User.id == user_id, _not_locked(now))
             .values(failed_logins=0, locked_until=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
     return done == 1
 
 
