@@ -262,6 +262,8 @@ def facture_view(
         "fournisseur": identifiants.get(f.fournisseur_id),
         "destinataire": identifiants.get(f.destinataire_id),
         "modeDepot": f.mode_depot,
+        "cadreFacturation": f.cadre_facturation,
+        "codeServiceExecutant": f.code_service_executant,
         "montantTTC": str(f.montant_ttc),
         "statut": f.statut,
         "dateHeureEtatCourant": _iso(f.date_heure_etat_courant),
