@@ -136,7 +136,8 @@ class Settings:
         "flux from the control plane.",
     )
     factures_flux_state_seconds: float = _setting(
-        2.0, "Seconds (sandbox clock) each intermediate flux state lasts."
+        10.0, "Seconds (sandbox clock) each intermediate flux state lasts (a client polling "
+        "every few seconds sees each; tests advance the clock)."
     )
     factures_strict: bool = _setting(
         False,

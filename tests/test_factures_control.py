@@ -199,3 +199,16 @@ def test_the_dashboard_shows_the_latest_flux_and_invoices(chorus, api):  # noqa:
     html = requests.get(f"{chorus.url}/_sandbox/", timeout=10).text
     panel = html.split('id="latest-flux"', 1)[1]
     assert flux in panel and numero in panel and "MISE_A_DISPOSITION" in panel
+
+
+def test_the_dashboard_explains_a_rejection(chorus, api):  # noqa: ANN001
+    siret = chorus.credentials()["structure"]["identifiant"]
+    numero = f"DSH{uuid.uuid4().hex[:8].upper()}"
+    content = ex.cii(ex.Example(numero, siret, ETAT, service="SFACETAT", codes_tva=False))
+    flux = chorus.deposit_invoice(api, content, f"{numero}.xml", "IN_DP_E1_CII_16B")
+    cr = chorus.wait_flux(api, flux)
+    assert cr["etatCourantDepotFlux"] == "IN_REJETE"
+    html = requests.get(f"{chorus.url}/_sandbox/", timeout=10).text
+    row = html.split(f'<tr data-flux="{flux}">', 1)[1].split("</tr>", 1)[0]
+    assert row.count('data-rule="GES-15"') == 6  # two lines and one VAT group, two codes each
+    assert "why: This tax block has no TypeCode" in row and "fix: Give each" in row
