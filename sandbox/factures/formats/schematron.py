@@ -118,11 +118,11 @@ def _node(root: etree._Element, location: str) -> etree._Element | None:
 def validate(kind: str, root: etree._Element) -> list[Assert]:
     """Every failed assert of the artefacts of ``kind`` ("ubl" or "cii") on ``root`` (the
     deposited file's parsed tree), fatal or not, in the artefacts' order."""
-    # The root element only: no DOCTYPE reaches the engine (a flux is untrusted input).
-    text = etree.tostring(root, encoding="unicode")
     found: list[Assert] = []
     with _lock:
         sheets = _compiled()[kind]
+        # The root element only: no DOCTYPE reaches the engine (a flux is untrusted input).
+        text = etree.tostring(root, encoding="unicode")
         document = _state["processor"].parse_xml(xml_text=text)
         reports = [(rule, sheet.transform_to_string(xdm_node=document)) for rule, sheet in sheets]
     for rule, svrl in reports:

@@ -63,7 +63,8 @@ SEQUENCES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 MODES = tuple(SEQUENCES)
 
-# The CR of a flux the exchange system could not process (after its attempts, or forced).
+# The CR of a flux the exchange system could not process (after its attempts, or forced):
+# rule "TEC-07" of table.py.
 INCIDENT = {
     "codeErreur": "ERR_TECHNIQUE_001",
     "libelleErreur": "Le flux n'a pas pu etre traite par le systeme d'echange : "
