@@ -5,6 +5,7 @@ the seeded technical account (the plugin's ``deposit_invoice``/``wait_flux``).""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -181,8 +182,12 @@ def test_the_routes_are_in_the_openapi_document(chorus):
     paths = requests.get(f"{chorus.url}/_sandbox/openapi.json", timeout=10).json()["paths"]
     assert set(paths["/factures/policies"]) == {"get", "put", "delete"}
     for path in ("/factures/{idFacture}/statut", "/factures/flux/{numeroFluxDepot}/resultat",
-                 "/factures/flux", "/factures/factures", "/factures/policies/{policyId}"):
+                 "/factures/flux", "/factures/factures", "/factures/policies/{policyId}",
+                 "/factures/check", "/factures/flux/{numeroFluxDepot}/etats"):
         assert path in paths, path
+    assert set(paths["/factures/options/{identifiant}"]) == {"get", "put", "delete"}
+    check = paths["/factures/check"]["post"]["requestBody"]["content"]["application/json"]
+    assert "syntaxeFlux" in json.dumps(check) or "$ref" in json.dumps(check)
 
 
 def test_reset_clears_the_policies(chorus_reset):
