@@ -16,7 +16,7 @@ Rules marked ``applied=False`` are attested somewhere but not simulated, with wh
 A rules module: data only, no Flask, no database.
 
 Why this size (over ~400 lines): the table's text (labels, evidence, explanations in two
-languages) for 40 rules; splitting it would scatter the one table.
+languages) for 37 rules; splitting it would scatter the one table.
 """
 
 from __future__ import annotations
