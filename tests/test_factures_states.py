@@ -44,8 +44,10 @@ def _state(api, numero: str) -> dict:
 
 
 def _play(chorus, api, numero: str) -> list[str]:
-    """Move the clock one step at a time and record each state consulterCR shows; the
-    states the flux played (the control plane's ``etatsVus``) must be the same."""
+    """Move the clock one step at a time until the flux ends; return the states it played
+    (the control plane's ``etatsVus``, after its first state). Every state ``consulterCR``
+    showed on the way is one of them, in that order (a poll may miss a state only if the
+    box stalls for a whole step of real time)."""
     seen = [_state(api, numero)["etatCourantFlux"]]
     step = chorus.factures_delay() + 1
     while seen[-1] not in TERMINAL:
@@ -55,10 +57,18 @@ def _play(chorus, api, numero: str) -> list[str]:
         wait_until(lambda: _state(api, numero)["etatCourantFlux"] != seen[-1], 30,
                    f"flux {numero} leaves {seen[-1]}", interval=0.2)
         seen.append(_state(api, numero)["etatCourantFlux"])
-    played = requests.get(f"{chorus.url}/_sandbox/factures/flux", timeout=30,
-                          params={"numeroFluxDepot": numero}).json()["flux"][0]["etatsVus"]
-    assert [e["etat"] for e in played][-(len(seen) - 1):] == seen[1:]
-    return seen
+    played = [e["etat"] for e in requests.get(
+        f"{chorus.url}/_sandbox/factures/flux", timeout=30,
+        params={"numeroFluxDepot": numero}).json()["flux"][0]["etatsVus"]]
+    remaining = iter(played)
+    assert all(state in remaining for state in seen[1:]), (seen, played)
+    return [seen[0], *played[len(played) - _after(played, seen[0]):]]
+
+
+def _after(played: list[str], first: str) -> int:
+    """How many states were played after ``first`` (the state the flux was in when the
+    caller started watching it)."""
+    return len(played) - (played.index(first) + 1) if first in played else len(played)
 
 
 def _detail(api, numero: str) -> dict:
