@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from sandbox.version import __version__
 
@@ -47,8 +48,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.public_base_url.startswith("https://")
     app.config["WTF_CSRF_TIME_LIMIT"] = None
-    app.json.ensure_ascii = False  # French libellés stay readable
-    app.json.sort_keys = False  # keep the field order of the real API
+    json_provider = DefaultJSONProvider(app)  # Flask's own, with two options changed:
+    json_provider.ensure_ascii = False  # French libellés stay readable
+    json_provider.sort_keys = False  # keep the field order of the real API
+    app.json = json_provider
     logging.getLogger("sandbox").setLevel(settings.log_level)
 
     db.init_app(app)

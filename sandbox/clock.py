@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 _lock = threading.Lock()
 _offset_seconds = 0.0
@@ -51,6 +52,10 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """Return a stored naive-UTC datetime as an aware one."""
     if moment is None or moment.tzinfo is not None:

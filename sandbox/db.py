@@ -10,12 +10,12 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, g, has_app_context
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -156,6 +156,15 @@ def transaction(write: bool = True) -> Iterator[Session]:
     """Run a block in its own session, committed at the end or rolled back."""
     with new_session() as s, unit_of_work(s, write=write):
         yield s
+
+
+def changed_rows(
+    s: Session, statement: Executable, params: Mapping[str, Any] | None = None,
+) -> int:
+    """Run an UPDATE or DELETE (without RETURNING) in ``s`` and return how many rows it
+    matched. ``Session.execute`` is typed as returning a ``Result``; for such a statement
+    it is a ``CursorResult``, the one that has a ``rowcount``."""
+    return cast(CursorResult[Any], s.execute(statement, params)).rowcount
 
 
 T = TypeVar("T")

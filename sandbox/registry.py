@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 Segments = tuple[str, ...]
 
@@ -141,7 +141,7 @@ class Registry:
     def json_schemas(self, ref_template: str, *extra_models: type[BaseModel]) -> dict:
         """JSON Schemas of every request and response model (and ``extra_models``),
         by model name, for an OpenAPI document's ``components.schemas``."""
-        pairs: list[tuple[type[BaseModel], str]] = []
+        pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = []
         for op in self:
             if op.request_model is not None:
                 pairs.append((op.request_model, "validation"))

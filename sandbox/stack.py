@@ -314,6 +314,7 @@ class MailpitSupervisor:
                 self.mailpit.stop()
                 self._schedule(f"Mailpit did not restart ({error})")
                 return
+            assert self.mailpit.process is not None  # start() set it
             self.restarts += 1
             self._started_at = time.monotonic()
             self.state = "running"

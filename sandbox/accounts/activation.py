@@ -171,6 +171,8 @@ def check_activation_link(s: Session, token: str) -> User:
         )
     )
     user = s.get(User, row.user_id)
+    if user is None:  # no user, no link: deleting a user deletes its links (FK cascade)
+        raise UnknownLinkError()
     if user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
         raise UsedLinkError(user.id)
     return user
@@ -253,15 +255,15 @@ def activate(
     use_link, activate_user = _activation_statements()
     with db.unit_of_work(s):
         now = clock.utcnow_naive()
-        won = s.execute(use_link, {"link_hash": security.token_hash(token), "now": now}).rowcount
+        won = db.changed_rows(s, use_link, {"link_hash": security.token_hash(token), "now": now})
         if won != 1:
             s.rollback()
             check_activation_link(s, token)  # raises the precise error
             raise UsedLinkError(user.id)
         check_rattachements(s, user)  # a refusal may have raced us
-        activated = s.execute(
-            activate_user, {"user_id": user.id, "new_hash": password_hash, "now": now}
-        ).rowcount
+        activated = db.changed_rows(
+            s, activate_user, {"user_id": user.id, "new_hash": password_hash, "now": now}
+        )
         if activated != 1:
             raise UsedLinkError(user.id)
     for name, value in (("password_hash", password_hash), ("statut", StatutUtilisateur.ACTIF),

@@ -78,7 +78,8 @@ def decide_rattachement(
             )
             if gp_id != decider_id:
                 raise NotGestionnaireError()
-        won = s.execute(
+        won = db.changed_rows(
+            s,
             update(Rattachement)
             .where(
                 Rattachement.id == rattachement.id,
@@ -90,17 +91,16 @@ def decide_rattachement(
                 decided_at=clock.utcnow_naive(),
                 decided_by_id=decider_id,
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if won != 1:
             raise RattachementAlreadyDecidedError()
         s.refresh(rattachement)
-        send_rattachement_decision_email(
-            s,
-            settings,
-            s.get(User, rattachement.user_id),
-            s.get(Structure, rattachement.structure_id),
-            decision,
-            commentaire,
-        )
+        user = s.get(User, rattachement.user_id)
+        structure = s.get(Structure, rattachement.structure_id)
+        if user is None or structure is None:
+            # Deleting either deletes the rattachement (FK cascade): the UPDATE above would
+            # have matched no row.
+            raise RattachementNotFoundError()
+        send_rattachement_decision_email(s, settings, user, structure, decision, commentaire)
         return rattachement

@@ -9,7 +9,7 @@ a technical account has the rights of its structure's validated gestionnaire pri
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -92,7 +92,19 @@ def attached_structure_ids(s: Session, user_id: int) -> set[int]:
     )
 
 
-def rights_user_id(s: Session, user: User) -> int | None:
+class Account(Protocol):
+    """What the rights of an account depend on: a ``User`` row, or the PISTE gateway's
+    cached copy of one (``piste.gateway.Account``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def is_technical(self) -> bool: ...
+    @property
+    def technical_structure_id(self) -> int | None: ...
+
+
+def rights_user_id(s: Session, user: Account) -> int | None:
     """Return the user whose rights ``user`` has: itself, or for a technical account the
     validated gestionnaire principal of its structure (None if there is none)."""
     if not user.is_technical:
@@ -102,7 +114,7 @@ def rights_user_id(s: Session, user: User) -> int | None:
     return gestionnaire_principal_id(s, user.technical_structure_id)
 
 
-def usable_structure_ids(s: Session, user: User) -> set[int]:
+def usable_structure_ids(s: Session, user: Account) -> set[int]:
     """Return the structures ``user`` may act for: its validated rattachements (through its
     gestionnaire for a technical account) plus a technical account's own structure."""
     ids: set[int] = set()

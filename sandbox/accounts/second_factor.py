@@ -73,12 +73,13 @@ def _use_code(s: Session, user: User, code: str, now: datetime) -> bool:
         )
     ):
         return False
-    won = s.execute(
+    won = db.changed_rows(
+        s,
         update(ActionToken)
         .where(ActionToken.id == row.id, ActionToken.used_at.is_(None))
         .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     return won == 1
 
 

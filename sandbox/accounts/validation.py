@@ -184,13 +184,14 @@ def identifiant_format_error(type_identifiant: str, identifiant: str) -> str | N
         if prefix not in EU_MEMBER_VAT_PREFIXES or not eu_vat.is_valid(identifiant):
             return f"Numéro de TVA intracommunautaire invalide. Format attendu : {hint}"
         return None
-    pattern = {
+    patterns: dict[str, re.Pattern[str]] = {  # a StrEnum member is its str
         TypeIdentifiant.HORS_UE: _FREE_ID,
         TypeIdentifiant.RIDET: _RIDET,
         TypeIdentifiant.TAHITI: _TAHITI,
         TypeIdentifiant.AUTRE: _SIMPLE_ID,
         TypeIdentifiant.PARTICULIER: _SIMPLE_ID,
-    }[type_identifiant]
+    }
+    pattern = patterns[type_identifiant]
     too_short = (
         type_identifiant
         in {TypeIdentifiant.HORS_UE, TypeIdentifiant.AUTRE, TypeIdentifiant.PARTICULIER}

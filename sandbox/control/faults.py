@@ -99,7 +99,8 @@ class Outcome:
 def rule_keys(rules: list[dict]) -> list[str]:
     """A key per stored rule: its content (canonical JSON) and its rank among identical
     rules, hashed. Counts of ``times`` live under it."""
-    keys, seen = [], {}
+    keys: list[str] = []
+    seen: dict[str, int] = {}
     for raw in rules:
         text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
         seen[text] = seen.get(text, 0) + 1
@@ -110,7 +111,7 @@ def rule_keys(rules: list[dict]) -> list[str]:
 def compile_rule(index: int, rule: FaultRule, key: str = "") -> Rule:
     """Turn one validated rule (``schemas.FaultRule``) into what ``decide`` draws from."""
     methods = None
-    if rule.method not in (None, "*"):
+    if rule.method is not None and rule.method != "*":
         names = [rule.method] if isinstance(rule.method, str) else rule.method
         methods = frozenset(m.upper() for m in names)
     low, high = rule.latency.bounds if rule.latency is not None else (0.0, 0.0)

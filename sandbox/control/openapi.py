@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import Response, jsonify
+from pydantic import BaseModel
 
 from sandbox.control import schemas as sc
 from sandbox.control.api import CONTROL, bp
@@ -28,7 +29,7 @@ def _json(model: type, description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}}
 
 
-def _query_parameters(model: type) -> list[dict]:
+def _query_parameters(model: type[BaseModel]) -> list[dict]:
     """Query parameters from a query model (absent, not null, when not given)."""
     parameters = []
     for name, prop in model.model_json_schema(ref_template=REF)["properties"].items():

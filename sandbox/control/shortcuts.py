@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,6 +23,8 @@ from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.control import schemas as sc
 from sandbox.control.api import ControlError, operation
 from sandbox.models import Rattachement, User
+
+T = TypeVar("T")
 
 
 def _user(s: Session, login: str) -> User | None:
@@ -48,7 +50,7 @@ def account_view(user: User) -> dict:
     }
 
 
-def _run(s: Session, action: Callable[[], Any]) -> Any:
+def _run(s: Session, action: Callable[[], T]) -> T:
     """Run a service call and commit; a business rule's refusal becomes a 409."""
     try:
         result = action()
@@ -117,10 +119,9 @@ def post_decision(rattachementId: int, body: sc.DecisionRequest) -> dict:
     s = db.session(write=True)
     if s.get(Rattachement, rattachementId) is None:  # ids beyond BIGINT: 404 by the route
         raise ControlError(f"no rattachement {rattachementId}", 404)
-    _run(s, lambda: decide_rattachement(
+    row = _run(s, lambda: decide_rattachement(
         s, current_app.config["SANDBOX"], rattachementId, body.decision.value,
         body.commentaire))
-    row = s.get(Rattachement, rattachementId)
     s.refresh(row)
     return {"idRattachementStructure": row.id, "statut": row.statut,
             "commentaire": row.commentaire}

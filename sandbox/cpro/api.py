@@ -18,10 +18,11 @@ steps and answers below (``LazyReader``, ``unknown_route``, ``gateway_answer``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from flask import Flask, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -139,7 +140,9 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     """The answer, encoded by orjson (4× faster than the stdlib here; UTF-8, field order
     kept); what orjson does not know goes to the app's JSON provider's ``default``."""
     try:
-        data = orjson.dumps(body, default=current_app.json.default, option=_JSON_OPTIONS)
+        # resilience.init_app made the app's provider a DefaultJSONProvider (SafeJSONProvider).
+        provider = cast(DefaultJSONProvider, current_app.json)
+        data = orjson.dumps(body, default=provider.default, option=_JSON_OPTIONS)
     except TypeError:  # what orjson refuses (an integer past 64 bits echoed back): the stdlib
         data = current_app.json.dumps(body).encode()
     return Response(data, status=status, headers=headers, mimetype="application/json")

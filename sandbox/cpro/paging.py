@@ -6,30 +6,46 @@ A search reads ``pageResultatDemandee``, ``nbResultatsParPage``, ``triSens`` and
 takes its ``triColonne`` enum from it (``Tri.colonne``) and the handler its ORDER BY
 (``paged``), so the enum in ``/openapi.json`` and the SQL cannot drift apart.
 
-This module imports the models and the vocabulary, never the schemas (they import it).
+This module imports the models and the vocabulary, never the schemas (they import it):
+the paging parameters it reads are typed by a ``Protocol`` (``PageParams``) that the
+schemas' ``Pagination`` models satisfy.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol, TypeVarTuple
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure
 from sandbox.vocabulary import TriSens
-
-if TYPE_CHECKING:  # the schemas import this module for the sort keys
-    from sandbox.cpro.schemas import Pagination
 
 MAX_PAGE_SIZE = 10_000  # clients ask up to 10000 per page (OCA); the real cap is undocumented
 DEFAULT_PAGE_SIZE = 10
 # A page past this many rows is empty whatever the table (and its OFFSET would overflow
 # SQLite's 64-bit integers: pageResultatDemandee is not bounded by the schema).
 MAX_OFFSET = 2**62
+
+Ts = TypeVarTuple("Ts")  # the columns of a search's SELECT, so of the rows of its page
+
+
+class PageParams(Protocol):
+    """The paging parameters of a search, as its request model holds them once validated
+    (``schemas.Pagination`` and its subclasses). Read-only: a subclass may narrow
+    ``triColonne`` to its own sort keys."""
+
+    @property
+    def pageResultatDemandee(self) -> int | None: ...
+    @property
+    def nbResultatsParPage(self) -> int | None: ...
+    @property
+    def triSens(self) -> TriSens | None: ...
+    @property
+    def triColonne(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -49,12 +65,12 @@ class Tri:
         return [self.columns[key], self.tiebreak] if key else [self.tiebreak]
 
 
-def tri_colonne(p: Pagination | None) -> str | None:
+def tri_colonne(p: PageParams | None) -> str | None:
     """The ``triColonne`` asked for, if any."""
     return getattr(p, "triColonne", None) if p is not None else None
 
 
-def page_request(p: Pagination | None) -> tuple[int, int, bool]:
+def page_request(p: PageParams | None) -> tuple[int, int, bool]:
     """Return (page, page size, descending) with the API's defaults."""
     if p is None:
         return 1, DEFAULT_PAGE_SIZE, False
@@ -77,13 +93,13 @@ def parametres_retour(page: int, size: int, total: int) -> dict:
 
 def run_paged(
     s: Session,
-    stmt: Select,
+    stmt: Select[*Ts],
     order: list,
     page: int,
     size: int,
     descending: bool,
     count_stmt: Select | None = None,
-) -> tuple[list, dict]:
+) -> tuple[Sequence[Row[*Ts]], dict]:
     """Run ``stmt`` for one page (ordered by ``order``) and count every match
     (with ``count_stmt`` if given: the same rows, written for another index).
 
@@ -100,7 +116,7 @@ def run_paged(
     return rows, parametres_retour(page, size, total)
 
 
-def ordered_page(stmt: Select, order: list, descending: bool) -> Select:
+def ordered_page(stmt: Select[*Ts], order: list, descending: bool) -> Select[*Ts]:
     """``stmt`` ordered, with ``:limit`` and ``:offset`` bound at run time: built once per
     shape of search (``lru_cache`` in the handler), run by ``run_prepared``."""
     ordering = [col.desc() if descending else col.asc() for col in order]
@@ -118,9 +134,9 @@ def count_of(stmt: Select, bound: int | None = None) -> Select:
 
 
 def run_prepared(
-    s: Session, page_stmt: Select, count_stmt: Select, params: dict, p: Pagination | None,
+    s: Session, page_stmt: Select[*Ts], count_stmt: Select, params: dict, p: PageParams | None,
     bound: int | None = None,
-) -> tuple[list, dict]:
+) -> tuple[Sequence[Row[*Ts]], dict]:
     """``run_paged`` for statements built once (``ordered_page``, ``count_of``): building a
     statement costs more CPU than running it, so the hot searches reuse theirs and only
     bind values. The count is skipped as in ``run_paged``.
@@ -139,15 +155,16 @@ def run_prepared(
 
 
 def paged(
-    s: Session, stmt: Select, p: Pagination | None, tri: Tri, count_stmt: Select | None = None
-) -> tuple[list, dict]:
+    s: Session, stmt: Select[*Ts], p: PageParams | None, tri: Tri,
+    count_stmt: Select | None = None,
+) -> tuple[Sequence[Row[*Ts]], dict]:
     """One page of ``stmt`` as the search's paging parameters ``p`` ask, sorted by ``tri``;
     returns (rows, parametresRetour)."""
     page, size, descending = page_request(p)
     return run_paged(s, stmt, tri.order(tri_colonne(p)), page, size, descending, count_stmt)
 
 
-def empty_page(p: Pagination | None) -> tuple[list, dict]:
+def empty_page(p: PageParams | None) -> tuple[list[Any], dict]:
     """The answer of a search that cannot match anything."""
     page, size, _ = page_request(p)
     return [], parametres_retour(page, size, 0)

@@ -18,7 +18,7 @@ shape.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -52,16 +52,43 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-TypeIdentifiant = _wire(v.TypeIdentifiant)
-TypeStructure = _wire(v.TypeStructure)
-StatutStructureIn = _wire(v.StatutStructure)
-StatutStructureOut = _wire(v.StatutStructureSortie)
-StatutService = _wire(v.StatutService)
-StatutRattachement = _wire(v.StatutRattachement)
-Role = _wire(v.Role)
-EtatEspace = _wire(v.EtatEspace)
-TypeHabilitation = _wire(v.TypeHabilitation)
-TriSens = _wire(v.TriSens, BeforeValidator(_strip))
+if TYPE_CHECKING:
+    # What the fields hold once validated: the enum member; a sort key (a ``str``).
+    # The types pydantic reads are built at run time (below), which mypy cannot follow.
+    TypeIdentifiant: TypeAlias = v.TypeIdentifiant
+    TypeStructure: TypeAlias = v.TypeStructure
+    StatutStructureIn: TypeAlias = v.StatutStructure
+    StatutStructureOut: TypeAlias = v.StatutStructureSortie
+    StatutService: TypeAlias = v.StatutService
+    StatutRattachement: TypeAlias = v.StatutRattachement
+    Role: TypeAlias = v.Role
+    EtatEspace: TypeAlias = v.EtatEspace
+    TypeHabilitation: TypeAlias = v.TypeHabilitation
+    TriSens: TypeAlias = v.TriSens
+    TriStructures: TypeAlias = str
+    TriServices: TypeAlias = str
+    TriRattachementsServices: TypeAlias = str
+    TriEspaces: TypeAlias = str
+    TriRattachements: TypeAlias = str
+    TriDestinataires: TypeAlias = str
+else:
+    TypeIdentifiant = _wire(v.TypeIdentifiant)
+    TypeStructure = _wire(v.TypeStructure)
+    StatutStructureIn = _wire(v.StatutStructure)
+    StatutStructureOut = _wire(v.StatutStructureSortie)
+    StatutService = _wire(v.StatutService)
+    StatutRattachement = _wire(v.StatutRattachement)
+    Role = _wire(v.Role)
+    EtatEspace = _wire(v.EtatEspace)
+    TypeHabilitation = _wire(v.TypeHabilitation)
+    TriSens = _wire(v.TriSens, BeforeValidator(_strip))
+    # Each search's triColonne: a Literal of its sort keys (paging.Tri.colonne).
+    TriStructures = paging.STRUCTURES.colonne
+    TriServices = paging.SERVICES.colonne
+    TriRattachementsServices = paging.RATTACHEMENTS_SERVICES.colonne
+    TriEspaces = paging.ESPACES.colonne
+    TriRattachements = paging.RATTACHEMENTS.colonne
+    TriDestinataires = paging.DESTINATAIRES.colonne
 # codeLangue: a plain string, as the Swagger says; any case, empty means the default (FR).
 CodeLangue = Annotated[
     Annotated[str, Field(max_length=10)] | None, BeforeValidator(_upper),
@@ -154,7 +181,7 @@ class StructureCriteres(Request):
 
 
 class ParametresRechercherStructure(Pagination):
-    triColonne: Maybe[paging.STRUCTURES.colonne] = None
+    triColonne: Maybe[TriStructures] = None
 
 
 class RechercherStructureParam(Request):
@@ -252,7 +279,7 @@ class ConsulterStructureRetour(Response):
 
 
 class ParametresRechercherServicesStructure(Pagination):
-    triColonne: Maybe[paging.SERVICES.colonne] = None
+    triColonne: Maybe[TriServices] = None
 
 
 class RechercherServicesStructureParam(Request):
@@ -316,7 +343,7 @@ class ConsulterServiceStructureRetour(Response):
 
 
 class ParametresListerRattachementsStructureUtilisateur(Pagination):
-    triColonne: Maybe[paging.RATTACHEMENTS_SERVICES.colonne] = None
+    triColonne: Maybe[TriRattachementsServices] = None
 
 
 class ListerRattachementsStructureUtilisateurParam(Request):
@@ -366,7 +393,7 @@ class StructureRef(Request):
 
 
 class ParametresRechercherEspaces(Pagination):
-    triColonne: Maybe[paging.ESPACES.colonne] = None
+    triColonne: Maybe[TriEspaces] = None
 
 
 class RechercherEspacesParam(Request):
@@ -398,7 +425,7 @@ class RechercherEspacesRetour(Response):
 
 
 class ParametresRecupererRattachements(Pagination):
-    triColonne: Maybe[paging.RATTACHEMENTS.colonne] = None
+    triColonne: Maybe[TriRattachements] = None
 
 
 class RecupererRattachementsParam(Request):
@@ -488,7 +515,7 @@ class RecupererDevisesRetour(Response):
 
 
 class ParametresRechercherDestinataire(Pagination):
-    triColonne: Maybe[paging.DESTINATAIRES.colonne] = None
+    triColonne: Maybe[TriDestinataires] = None
 
 
 class RechercherDestinataireParam(Request):

@@ -7,9 +7,23 @@ cpro.paging and cpro.common.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
+from typing import TypeAlias
 
-from sqlalchemy import Select, bindparam, column, func, literal_column, or_, select, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
@@ -83,7 +97,7 @@ def _search_statements(
                 func.lower(bindparam("rs_like")), escape="/"))
         else:  # SQLite's LIKE ignores the case of ASCII letters
             where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     count_base = None
     if type_structure == TypeStructure.PRIVEE:
         # Only the caller's own private structures can match: look them up by id.
@@ -123,7 +137,7 @@ def _name_statements(
     only the structures that pass are read. Without other criteria the count reads the
     FTS tables alone: the public matches from the public-only table (up to the bound), plus
     the caller's private ones by id."""
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
     if type_structure == TypeStructure.PRIVEE:
         visible = [kind == TypeStructure.PRIVEE, rowid.in_(ids)]
@@ -140,7 +154,8 @@ def _name_statements(
         return page, paging.count_of(stmt, NAME_SEARCH_MAX)
     public = select(_PUBLIC_NAMES.c.rowid).where(
         literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match"))).limit(NAME_SEARCH_MAX)
-    total = select(func.count()).select_from(public.subquery()).scalar_subquery()
+    total: ColumnElement[int] = select(func.count()).select_from(
+        public.subquery()).scalar_subquery()
     if type_structure is None and has_ids:
         total = total + select(func.count()).select_from(_NAMES).where(
             match[0], kind == TypeStructure.PRIVEE, rowid.in_(ids)).scalar_subquery()
@@ -167,7 +182,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     dialect = ctx.s.get_bind().dialect.name
     selective = any((c.identifiantStructure, c.adresseCodePostal, c.adresseVille)) or bool(
         name and len(name) >= NAME_SEARCH_MIN)
-    values = {
+    values: dict[str, object] = {
         "identifiant": c.identifiantStructure,
         "type_identifiant": c.typeIdentifiantStructure,
         "libelle": c.libelleStructure,
@@ -184,7 +199,7 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     if name:
         params.update(name_search_params(name, dialect))
     if name and "\x00" in name:  # no name holds one (and SQLite's LIKE would stop there)
-        rows, retour = paging.empty_page(p.parametres)
+        _, retour = paging.empty_page(p.parametres)
         return {"codeRetour": 0, "libelle": errors.LIBELLE_RECHERCHE_OK, "listeStructures": [],
                 "parametresRetour": retour}
     ids = ctx.caller.structure_ids(ctx.s)
@@ -276,8 +291,15 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     }
 
 
+# The columns ``rechercher/services`` reads (``service_resume``): id, code, libellé,
+# active, start and end dates.
+_ServiceColumns: TypeAlias = tuple[int, str, str, bool, datetime | None, datetime | None]
+
+
 @lru_cache(maxsize=64)
-def _services_statements(tri: str | None, descending: bool) -> tuple[Select, Select]:
+def _services_statements(
+    tri: str | None, descending: bool,
+) -> tuple[Select[*_ServiceColumns], Select]:
     """Page and count statements of ``rechercher/services`` (Core rows: what
     ``service_resume`` reads), built once per order."""
     stmt = select(Service.id, Service.code, Service.libelle, Service.est_actif,
@@ -287,7 +309,7 @@ def _services_statements(tri: str | None, descending: bool) -> tuple[Select, Sel
         paging.count_of(stmt)
 
 
-def service_resume(sv: Service) -> dict:
+def service_resume(sv: Row[*_ServiceColumns]) -> dict:
     return {
         "idService": sv.id,
         "codeService": sv.code,

@@ -21,9 +21,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -75,13 +76,12 @@ class BenchOptions:
     flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
 
     @classmethod
-    def quick(cls, **overrides) -> BenchOptions:
+    def quick(cls, **overrides: Any) -> BenchOptions:
         """A short bench for before/after comparisons: 15 s runs, no scale, one hash cost,
         no entry in docs/performance.md (the figures land in reports/ only)."""
-        values = dict(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
-                      parts=("api", "flows"))
-        values.update(overrides)
-        return cls(**values)
+        quick = cls(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
+                    parts=("api", "flows"))
+        return replace(quick, **overrides)
 
 
 def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
@@ -115,15 +115,17 @@ def ensure_indexes(database_url: str) -> list[str]:
     from sqlalchemy import inspect
 
     engine = build_engine(database_url)
-    added = []
+    added: list[str] = []
     try:
         existing = {table: {i["name"] for i in inspect(engine).get_indexes(table)}
                     for table in inspect(engine).get_table_names()}
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
-                if table.name in existing and index.name not in existing[table.name]:
+                name = index.name  # every index of the schema is named (by its convention)
+                if table.name in existing and name is not None \
+                        and name not in existing[table.name]:
                     index.create(engine)
-                    added.append(index.name)
+                    added.append(name)
         with engine.connect() as conn:
             conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
@@ -264,17 +266,16 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
                                 "workers": opts.server_workers,
                                 "threads": opts.server_threads}}
 
-    def load(label: str, stack, **kwargs) -> dict:
+    def load(label: str, stack, **kwargs: Any) -> dict:
         run_out = out / label
         run_out.mkdir(parents=True, exist_ok=True)
-        base = dict(duration=opts.duration, label=label, max_p95_ms=10_000,
-                    max_mail_p95_ms=30_000, stop_timeout=15)
-        base.update(kwargs)
+        base = LoadOptions(duration=opts.duration, label=label, max_p95_ms=10_000,
+                           max_mail_p95_ms=30_000, stop_timeout=15)
         meter = CpuMeter(stack.server.process.pid if stack.server.process else None,
                          stack.mailpit.process.pid if stack.mailpit.process else None)
         idle = meter.idle_ms_per_s()
         meter.start()
-        summary = run_load(LoadOptions(**base), stack=stack, out=run_out)
+        summary = run_load(replace(base, **kwargs), stack=stack, out=run_out)
         summary["cpu"] = dict(meter.stop(), server_idle_ms_per_s=round(idle, 2))
         if summary["reports"].get("plots"):
             results.setdefault("plots", {})[label] = f"{label}/plots.html"

@@ -221,7 +221,7 @@ def run_chaos(opts: ChaosOptions, echo=print) -> dict:
     finally:
         monkey.stop()
         stack.stop()
-        if owned:
+        if owned and database_url is not None:  # owned: created by _database, so named
             drop_database(database_url)
     done = [entry["action"] for entry in monkey.timeline]
     figures = {

@@ -299,15 +299,14 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
     out = out or new_run_dir(opts.reports_dir, opts.label)
     own_stack = stack is None
     started = time.time()
-    if own_stack:
-        stack = start_load_stack(out / "stack", opts)
+    running = stack if stack is not None else start_load_stack(out / "stack", opts)
     try:
-        db.init_engine(stack.database_url)
-        creds = credentials(stack.env)
-        command = locust_command(opts, stack.url, stack.mailpit_url, out, creds)
+        db.init_engine(running.database_url)
+        creds = credentials(running.env)
+        command = locust_command(opts, running.url, running.mailpit_url, out, creds)
         bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
-        sampler = Sampler(stack.database_url, {"server": lambda: _pid(stack.server),
-                                               "mailpit": lambda: _pid(stack.mailpit)}).start()
+        sampler = Sampler(running.database_url, {"server": lambda: _pid(running.server),
+                                                 "mailpit": lambda: _pid(running.mailpit)}).start()
         try:
             exit_code = run_locust(command, out, bound,
                                    on_start=lambda pid: sampler.watch("locust", pid))
@@ -317,15 +316,15 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         entries = json.loads(stats_path.read_text()) if stats_path.exists() else []
         rows, totals = summarise_stats(entries)
         totals["exceptions"] = count_exceptions(out / "locust_exceptions.csv")
-        checks = run_checks(out / "ledger", stack.mailpit_url, opts.drain_timeout) \
+        checks = run_checks(out / "ledger", running.mailpit_url, opts.drain_timeout) \
             if opts.checks else []
         counts = ledger_counts(out / "ledger")
         server_settings = dict(sorted(
-            (k.removeprefix("SANDBOX_").lower(), v) for k, v in stack.env.items()
+            (k.removeprefix("SANDBOX_").lower(), v) for k, v in running.env.items()
             if k.startswith("SANDBOX_") and k not in ("SANDBOX_PUBLIC_BASE_URL",)))
     finally:
         if own_stack:
-            stack.stop()
+            running.stop()
     thresholds = evaluate_thresholds(opts, rows, totals)
     plots = _write_plots(out, sampled, opts, marks() if marks else [])
     ran = exit_code in (0, 1) and totals["requests"] > 0

@@ -69,8 +69,9 @@ def build_message(mail: OutboxMail, settings: Settings) -> Message:
     ``EmailMessage``, whose header registry parses every header it is given."""
     msg = MIMEMultipart("alternative")
     msg["From"] = formataddr((settings.mail_sender_name, settings.mail_sender))
-    msg["To"] = _header(mail.to_addr)
-    msg["Subject"] = _header(mail.subject)
+    # typeshed types MIMEBase as Message[str, str]; the compat32 Message also takes a Header.
+    msg["To"] = _header(mail.to_addr)  # type: ignore[assignment]
+    msg["Subject"] = _header(mail.subject)  # type: ignore[assignment]
     msg["Message-ID"] = mail.message_id
     msg["Date"] = format_datetime(clock.aware(mail.created_at))
     msg["X-Sandbox-Kind"] = mail.kind
@@ -297,9 +298,10 @@ def already_delivered(settings: Settings, message_id: str) -> bool | None:
     """Whether the SMTP server (Mailpit) already holds ``message_id``; None if unknown."""
     bare = message_id.strip().strip("<>")
     try:
+        params: dict[str, str | int] = {"query": f'message-id:"{bare}"', "limit": 10}
         answer = requests.get(
             f"{settings.mailpit_url.rstrip('/')}/api/v1/search",
-            params={"query": f'message-id:"{bare}"', "limit": 10},
+            params=params,
             timeout=settings.smtp_timeout,
         )
         if answer.status_code != 200:

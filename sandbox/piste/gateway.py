@@ -31,6 +31,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import and_, case, or_, select, update
@@ -43,6 +44,8 @@ from sandbox.config import Settings
 from sandbox.models import AccessToken, OAuthClient, PisteSubscription, User
 from sandbox.piste import subscriptions
 from sandbox.vocabulary import ApiPiste
+
+V = TypeVar("V")  # what a _Cache holds
 
 _CACHE_MAX = 10_000
 _verified: dict[tuple[str, str], str] = {}
@@ -82,23 +85,34 @@ class Account:
     locked_until: datetime | None
 
 
-_ACCOUNT_COLUMNS = [getattr(User, name) for name in Account.__dataclass_fields__]
+# Account's columns in the order of its fields (``Account(*row)``; mypy checks each type).
+_ACCOUNT_COLUMNS = (
+    User.id,
+    User.login,
+    User.statut,
+    User.is_technical,
+    User.technical_structure_id,
+    User.password_hash,
+    User.password_expires_at,
+    User.failed_logins,
+    User.locked_until,
+)
 
 
-class _Cache:
+class _Cache(Generic[V]):
     """A per-process map whose entries die when the database changes (``state.generation``)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, tuple[int, object]] = {}
+        self._items: dict[str, tuple[int, V]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> object | None:
+    def get(self, key: str) -> V | None:
         found = self._items.get(key)
         if found is None or found[0] != state.generation():
             return None
         return found[1]
 
-    def put(self, key: str, generation: int, value: object) -> None:
+    def put(self, key: str, generation: int, value: V) -> None:
         with self._lock:
             if len(self._items) >= _CACHE_MAX:
                 self._items.clear()
@@ -109,16 +123,17 @@ class _Cache:
             self._items.clear()
 
 
-_bearers = _Cache()  # token hash -> (Application, expires_at)
-
-
 @dataclass(frozen=True)
 class Application:
     """The PISTE application (OAuth client) a bearer token was issued to."""
 
     client_id: str
     apis: frozenset[ApiPiste] | None  # its subscriptions; None: every API
-_callers = _Cache()  # digest of the cpro-account header -> Caller
+
+
+# token hash -> (Application, expires_at)
+_bearers: _Cache[tuple[Application, datetime]] = _Cache()
+_callers: _Cache[Caller] = _Cache()  # digest of the cpro-account header -> Caller
 
 
 def check_bearer(s: Session, authorization: str | None) -> Application:
@@ -149,7 +164,7 @@ def check_bearer(s: Session, authorization: str | None) -> Application:
         apis = None if row.apis is None else subscriptions.parse(row.apis)
         found = (Application(row.client_id, apis), row.expires_at)
         _bearers.put(key, generation, found)
-    application, expires_at = found  # type: ignore[misc]
+    application, expires_at = found
     g.piste_client_id = application.client_id  # the control plane's journal shows it
     if expires_at <= clock.utcnow_naive():
         raise GatewayError(
@@ -296,12 +311,13 @@ def clear_failures(user_id: int) -> bool:
     """Forget past failures after a right password; False if the account got locked meanwhile."""
     now = clock.utcnow_naive()
     with db.transaction() as w:
-        done = w.execute(
+        done = db.changed_rows(
+            w,
             update(User)
             .where(User.id == user_id, _not_locked(now))
             .values(failed_logins=0, locked_until=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
     return done == 1
 
 

@@ -38,7 +38,7 @@ def _api_urls() -> dict:
 
 
 def _render_raccordements(form: ApplicationForm, status: int = 200):
-    user = auth.current_user()
+    user = auth.logged_in_user()
     clients = (
         db.session()
         .scalars(
@@ -77,7 +77,7 @@ def creer_application():
         if csrf_failed(form):
             flash(CSRF_MESSAGE, "error")
         return _render_raccordements(form, 400)
-    user = auth.current_user()
+    user = auth.logged_in_user()
     name = (form.nom.data or "").strip() or f"APP_SANDBOX_{user.login}"
     s = db.session(write=True)
     client = create_oauth_client(s, name, user)
@@ -90,7 +90,7 @@ def creer_application():
 @auth.login_required
 def souscrire(client_id: str):
     """Subscribe one of the user's applications to the APIs ticked (none ticked: none)."""
-    user = auth.current_user()
+    user = auth.logged_in_user()
     s = db.session(write=True)
     client = s.scalars(select(OAuthClient).where(
         OAuthClient.client_id == client_id, OAuthClient.owner_user_id == user.id)).first()
@@ -121,7 +121,7 @@ def souscrire(client_id: str):
 
 def _structure_for_gestionnaire(structure_id: int):
     """The structure if the logged-in user is its gestionnaire principal, else an error page."""
-    user = auth.current_user()
+    user = auth.logged_in_user()
     structure = db.session().get(Structure, structure_id)
     if structure is None:
         return None, (
@@ -193,7 +193,7 @@ def _change(structure_id: int, action: str):
     )
     try:
         # Not db.unit_of_work: the password is hashed before the write lock is taken.
-        _, password = operation(s, settings, structure, auth.current_user())
+        _, password = operation(s, settings, structure, auth.logged_in_user())
         s.commit()
     except technical.TechnicalAccountRuleError as error:
         s.rollback()

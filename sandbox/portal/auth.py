@@ -61,6 +61,15 @@ def current_user() -> User | None:
     return user
 
 
+def logged_in_user() -> User:
+    """The user of a ``@login_required`` page: ``current_user()``, which the decorator
+    checked is not None (a page without the decorator is a bug: it raises)."""
+    user = current_user()
+    if user is None:
+        raise RuntimeError("logged_in_user() on a page that is not @login_required")
+    return user
+
+
 def add_session_row(s: Session, user: User) -> str:
     """Add the ``portal_sessions`` row of a new login in ``s``'s transaction (the caller
     commits: the login's own write, see ``authenticate``'s ``on_success``); return its id."""

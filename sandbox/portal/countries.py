@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import lru_cache
 
 import pycountry
@@ -11,12 +12,12 @@ import pycountry
 @lru_cache(maxsize=1)
 def choices() -> list[tuple[str, str]]:
     """(code, French name) pairs, France first then alphabetical."""
+    translate: Callable[[str], str]
     try:
         french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
         translate = french.gettext
     except OSError:  # catalogue missing: English names
-        def translate(name: str) -> str:
-            return name
+        translate = str
     rows = [(c.alpha_2, translate(c.name)) for c in pycountry.countries]
     rows.sort(key=lambda row: row[1].casefold())
     france = [row for row in rows if row[0] == "FR"]

@@ -8,6 +8,7 @@ in sandbox/accounts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,7 +23,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sandbox import db
@@ -62,14 +63,15 @@ bp = Blueprint(
     static_url_path="/portal-static",
 )
 
-LIBELLES_STATUT_RATTACHEMENT = {
+# Keyed by the enums, looked up by the column's str (a StrEnum member is its str).
+LIBELLES_STATUT_RATTACHEMENT: dict[str, str] = {
     StatutRattachement.EN_COURS_DE_VALIDATION: "En cours de validation",
     StatutRattachement.VALIDEE: "Validée",
     StatutRattachement.REFUSEE: "Refusée",
     StatutRattachement.DESACTIVEE: "Désactivée",
     StatutRattachement.SUPPRIMEE: "Supprimée",
 }
-LIBELLES_ROLE = {Role.GESTIONNAIRE_PRINCIPAL: "Gestionnaire principal",
+LIBELLES_ROLE: dict[str, str] = {Role.GESTIONNAIRE_PRINCIPAL: "Gestionnaire principal",
                  Role.UTILISATEUR: "Utilisateur"}
 
 # (name, description, endpoint of the page it opens once logged in)
@@ -449,7 +451,7 @@ def deconnexion():
 @auth.login_required
 def mon_compte():
     """The user's details and rattachements (role and status)."""
-    user = auth.current_user()
+    user = auth.logged_in_user()
     rows = db.session().execute(
         select(Rattachement, Structure)
         .join(Structure, Structure.id == Rattachement.structure_id)
@@ -467,9 +469,9 @@ def mon_compte():
 @auth.login_required
 def demandes():
     """The pending demandes de rattachement of the structures the user manages."""
-    user = auth.current_user()
+    user = auth.logged_in_user()
     managed = rights.managed_structure_ids(db.session(), user.id)
-    rows = []
+    rows: Sequence[Row[Rattachement, User, Structure]] = []
     if managed:
         rows = db.session().execute(
             select(Rattachement, User, Structure)
@@ -486,7 +488,7 @@ def demandes():
 
 
 def _decide(rattachement_id: int, decision: str):
-    user = auth.current_user()
+    user = auth.logged_in_user()
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(CSRF_MESSAGE, "error")
@@ -506,11 +508,10 @@ def _decide(rattachement_id: int, decision: str):
         return redirect(url_for("portal.demandes"), 303)
     requester = db.session().get(User, rattachement.user_id)
     verb = "validée" if decision == StatutRattachement.VALIDEE else "refusée"
-    flash(
-        f"La demande de {requester.prenom} {requester.nom} a été {verb} ; "
-        "un e-mail l'en informe.",
-        "success",
-    )
+    # The requester was mailed in the decision's transaction; deleted since (a reset of
+    # the sandbox meanwhile), the message names no one.
+    demande = f"La demande de {requester.prenom} {requester.nom}" if requester else "La demande"
+    flash(f"{demande} a été {verb} ; un e-mail l'en informe.", "success")
     return redirect(url_for("portal.demandes"), 303)
 
 

@@ -17,6 +17,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from faker import Faker
 from sqlalchemy import select
@@ -56,7 +57,7 @@ from sandbox.vocabulary import (
 
 # (entity, PRIVE|PUBLIQUE, parametres), in the order of the real CSV. The kind is the
 # real data set's label (in logins and codes), not the TypeStructure value.
-ENTITIES = (
+ENTITIES: tuple[tuple[str, str, dict[str, Any]], ...] = (  # parametres: Structure columns
     ("Fournisseur", "PRIVE", {}),
     ("Valideur", "PRIVE", {"est_valideur_delegue": True}),
     ("MOE", "PRIVE", {}),
@@ -204,8 +205,8 @@ def generate_dataset(
             )
             s.add(buyer_service)
             services.append(buyer_service)
-        for code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
-            s.add(Espace(structure_id=structure.id, code=code, libelle=ESPACES[code],
+        for espace_code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
+            s.add(Espace(structure_id=structure.id, code=espace_code, libelle=ESPACES[espace_code],
                          etat=EtatEspace.ACTIVE,
                          type_habilitation=TypeHabilitation.MODIFICATION))
 
@@ -222,7 +223,7 @@ def generate_dataset(
         out.add(entity, "Mot de passe Compte GP", gp_pw)
         out.add(entity, "Login compte US", us_login)
         out.add(entity, "Mot de passe Compte US", us_pw)
-        if public:
+        if buyer_service is not None:  # a public structure's
             buyer_login, buyer_pw = f"USER_PUBLIQUE_ACHETEUR_1_{siret}@cpro.fr", password()
             attach(account(buyer_login, "Acheteur", entity, buyer_pw), structure,
                    Role.UTILISATEUR, [buyer_service])

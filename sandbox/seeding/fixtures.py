@@ -281,28 +281,27 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
     structures: dict[str, Structure] = {}
     services: dict[tuple[str, str], Service] = {}
     for st in spec.structures:
-        row = s.scalar(
+        structure_row = s.scalar(
             select(Structure).where(
                 Structure.type_identifiant == st.type_identifiant,
                 Structure.identifiant == st.identifiant,
             )
         )
-        values = st.model_dump(exclude={"parametres", "services", "espaces"})
-        values.update(st.parametres.model_dump())
-        if row is None:
-            row = new_structure(now=now, **values)
-            s.add(row)
+        structure_values = st.model_dump(exclude={"parametres", "services", "espaces"})
+        structure_values.update(st.parametres.model_dump())
+        if structure_row is None:
+            structure_row = new_structure(now=now, **structure_values)
+            s.add(structure_row)
             s.flush()
             created += 1
         else:
-            _set(row, values, changed)
-        structures[st.identifiant] = row
+            _set(structure_row, structure_values, changed)
+        structures[st.identifiant] = structure_row
         for sv in st.services:
-            svc = s.scalar(
-                select(Service).where(Service.structure_id == row.id, Service.code == sv.code)
-            )
+            svc = s.scalar(select(Service).where(
+                Service.structure_id == structure_row.id, Service.code == sv.code))
             if svc is None:
-                svc = Service(structure_id=row.id, created_at=now, updated_at=now,
+                svc = Service(structure_id=structure_row.id, created_at=now, updated_at=now,
                               date_debut=now, **sv.model_dump())
                 s.add(svc)
                 s.flush()
@@ -310,10 +309,12 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
             else:
                 _set(svc, sv.model_dump(), changed)
             services[(st.identifiant, sv.code)] = svc
-        existing = set(s.scalars(select(Espace.code).where(Espace.structure_id == row.id)))
-        for code in st.espaces:
-            if code not in existing:
-                s.add(Espace(structure_id=row.id, code=code, libelle=ESPACES[code],
+        existing = set(s.scalars(
+            select(Espace.code).where(Espace.structure_id == structure_row.id)))
+        for espace_code in st.espaces:
+            if espace_code not in existing:
+                s.add(Espace(structure_id=structure_row.id, code=espace_code,
+                             libelle=ESPACES[espace_code],
                              etat=EtatEspace.ACTIVE,
                              type_habilitation=TypeHabilitation.MODIFICATION))
                 created += 1
@@ -321,10 +322,10 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
     def find_structure(identifiant: str, loc: tuple) -> Structure | None:
         if identifiant in structures:
             return structures[identifiant]
-        row = s.scalar(select(Structure).where(Structure.identifiant == identifiant))
-        if row is None:
+        found = s.scalar(select(Structure).where(Structure.identifiant == identifiant))
+        if found is None:
             fail(loc, f"no structure with identifiant {identifiant!r} in the fixture or database")
-        return row
+        return found
 
     users: dict[str, User] = {}
     for i, us in enumerate(spec.users):
@@ -332,7 +333,7 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
         tech = None
         if us.technical_structure:
             tech = find_structure(us.technical_structure, ("users", i, "technical_structure"))
-        values: dict[str, Any] = {
+        user_values: dict[str, Any] = {
             "prenom": us.prenom,
             "nom": us.nom,
             "telephone": us.telephone,
@@ -348,27 +349,27 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
             "is_technical": tech is not None,
             "technical_structure_id": tech.id if tech is not None else None,
         }
-        row = s.scalar(select(User).where(User.login == login))
-        if row is None:
-            row = User(login=login, created_at=now,
-                       activated_at=None if us.state == "pending" else now, **values)
+        user_row = s.scalar(select(User).where(User.login == login))
+        if user_row is None:
+            user_row = User(login=login, created_at=now,
+                            activated_at=None if us.state == "pending" else now, **user_values)
             if tech is not None:
-                row.password_expires_at = now + timedelta(days=settings.tech_password_days)
-            s.add(row)
+                user_row.password_expires_at = now + timedelta(days=settings.tech_password_days)
+            s.add(user_row)
             s.flush()
             created += 1
         else:
-            _set(row, values, changed)
-        users[login] = row
+            _set(user_row, user_values, changed)
+        users[login] = user_row
 
     def find_user(login: str, loc: tuple) -> User | None:
         login = login.lower()
         if login in users:
             return users[login]
-        row = s.scalar(select(User).where(User.login == login))
-        if row is None:
+        found = s.scalar(select(User).where(User.login == login))
+        if found is None:
             fail(loc, f"no user with login {login!r} in the fixture or database")
-        return row
+        return found
 
     for i, ra in enumerate(spec.rattachements):
         user = find_user(ra.user, ("rattachements", i, "user"))
@@ -383,36 +384,39 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
                      f"structure {ra.structure!r} already has another gestionnaire principal")
                 continue
         decided = ra.statut != StatutRattachement.EN_COURS_DE_VALIDATION
-        values = {"role": ra.role, "statut": ra.statut, "commentaire": ra.commentaire}
-        row = s.scalar(
+        rattachement_values = {
+            "role": ra.role, "statut": ra.statut, "commentaire": ra.commentaire}
+        rattachement = s.scalar(
             select(Rattachement).where(
                 Rattachement.user_id == user.id, Rattachement.structure_id == structure.id
             )
         )
-        if row is None:
-            row = Rattachement(user_id=user.id, structure_id=structure.id, created_at=now,
-                               decided_at=now if decided else None, **values)
-            s.add(row)
+        if rattachement is None:
+            rattachement = Rattachement(
+                user_id=user.id, structure_id=structure.id, created_at=now,
+                decided_at=now if decided else None, **rattachement_values)
+            s.add(rattachement)
             s.flush()
             created += 1
         else:
-            _set(row, values, changed)
-        for j, code in enumerate(ra.services):
-            svc = services.get((ra.structure, code)) or s.scalar(
-                select(Service).where(Service.structure_id == structure.id, Service.code == code)
+            _set(rattachement, rattachement_values, changed)
+        for j, service_code in enumerate(ra.services):
+            svc = services.get((ra.structure, service_code)) or s.scalar(
+                select(Service).where(Service.structure_id == structure.id,
+                                      Service.code == service_code)
             )
             if svc is None:
                 fail(("rattachements", i, "services", j),
-                     f"structure {ra.structure!r} has no service {code!r}")
+                     f"structure {ra.structure!r} has no service {service_code!r}")
                 continue
             link = s.scalar(
                 select(RattachementService).where(
-                    RattachementService.rattachement_id == row.id,
+                    RattachementService.rattachement_id == rattachement.id,
                     RattachementService.service_id == svc.id,
                 )
             )
             if link is None:
-                s.add(RattachementService(rattachement_id=row.id, service_id=svc.id,
+                s.add(RattachementService(rattachement_id=rattachement.id, service_id=svc.id,
                                           statut=ra.statut, date_debut=now if decided else None))
                 created += 1
             else:
@@ -420,14 +424,14 @@ def _apply(s: Session, spec: FixtureSpec, lines: dict, label: str, settings: Set
 
     for i, oc in enumerate(spec.oauth_clients):
         owner = find_user(oc.owner, ("oauth_clients", i, "owner")) if oc.owner else None
-        values = {"client_secret": oc.client_secret, "name": oc.name,
-                  "owner_user_id": owner.id if owner is not None else None}
-        row = s.scalar(select(OAuthClient).where(OAuthClient.client_id == oc.client_id))
-        if row is None:
-            s.add(OAuthClient(client_id=oc.client_id, created_at=now, **values))
+        client_values = {"client_secret": oc.client_secret, "name": oc.name,
+                         "owner_user_id": owner.id if owner is not None else None}
+        client = s.scalar(select(OAuthClient).where(OAuthClient.client_id == oc.client_id))
+        if client is None:
+            s.add(OAuthClient(client_id=oc.client_id, created_at=now, **client_values))
             created += 1
         else:
-            _set(row, values, changed)
+            _set(client, client_values, changed)
 
     if problems:
         raise FixtureError(label, problems)

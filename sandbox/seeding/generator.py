@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TypedDict
 
 from faker import Faker
 
@@ -68,8 +69,15 @@ ESPACES = {
 PRIVATE_ESPACES = (1, 4, 5, 6)
 PUBLIC_ESPACES = (2, 3, 5, 6)
 
+class PermanentRecipient(TypedDict):
+    identifiant: str
+    raison_sociale: str
+    parametres: dict[str, bool]  # Structure columns
+    services: list[tuple[str, str]]  # (code, libellé)
+
+
 # The shared permanent recipients of the qualification environment (reference §4.3).
-PERMANENT_RECIPIENTS = (
+PERMANENT_RECIPIENTS: tuple[PermanentRecipient, ...] = (
     {
         "identifiant": "11000201100044",
         "raison_sociale": "Destinataire Etat",
@@ -559,11 +567,11 @@ class WorldGenerator:
             )
         rows["services"].extend(services)
 
-        for code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
-            if code == 3 and rng.random() < 0.7:
+        for espace_code in PUBLIC_ESPACES if public else PRIVATE_ESPACES:
+            if espace_code == 3 and rng.random() < 0.7:
                 continue
             etat = EtatEspace.SUPPRIME if rng.random() < 0.03 else EtatEspace.ACTIVE
-            rows["espaces"].append(self._espace(structure, code, etat))
+            rows["espaces"].append(self._espace(structure, espace_code, etat))
 
         # Users: a gestionnaire principal, then the structure's share of the others.
         gps = min(self.users, self.structures)
@@ -609,7 +617,7 @@ class WorldGenerator:
 
         # Technical accounts and PISTE applications of integrating companies.
         active_gp = gp is not None and gp["statut"] == StatutUtilisateur.ACTIF
-        if not public and active_gp and rng.random() < 0.08:
+        if not public and gp is not None and active_gp and rng.random() < 0.08:
             if structure["type_identifiant"] == TypeIdentifiant.SIRET:
                 rows["users"].append(self._technical(structure, gp, self.users_hash))
                 rows["oauth_clients"].append(

@@ -242,4 +242,5 @@ def canonical_dump(s: Session) -> str:
 def table_counts(s: Session) -> dict[str, int]:
     """Rows per seeded table."""
     tables = Base.metadata.tables
-    return {name: s.scalar(select(func.count()).select_from(tables[name])) for name in TABLES}
+    return {name: s.scalar(select(func.count()).select_from(tables[name])) or 0
+            for name in TABLES}

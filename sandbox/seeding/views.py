@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sandbox import db
 from sandbox.models import Dataset
-from sandbox.portal.auth import current_user, login_required
+from sandbox.portal.auth import current_user, logged_in_user, login_required
 from sandbox.portal.pages import form_expired
 from sandbox.seeding.dataset import generate_dataset, parse_dataset_csv
 
@@ -36,7 +36,7 @@ def _own_dataset(dataset_id: int) -> Dataset:
 @login_required
 def page():
     """Show the button and the user's previous data sets."""
-    user = current_user()
+    user = logged_in_user()
     datasets = db.session().scalars(
         select(Dataset).where(Dataset.requester_user_id == user.id).order_by(Dataset.id.desc())
     ).all()
@@ -53,7 +53,7 @@ def generate():
     if not form.validate_on_submit():  # refused, with the portal's French reason
         return form_expired()
     s = db.session(write=True)  # the request's session, where current_user() lives
-    user = current_user()
+    user = logged_in_user()
     dataset = generate_dataset(s, current_app.config["SANDBOX"], requester=user)
     s.commit()
     return redirect(url_for("seeding.show", dataset_id=dataset.id), code=303)

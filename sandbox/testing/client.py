@@ -70,9 +70,12 @@ class BaseUrlSession(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/") + "/"
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(  # the base's signature: its parameters pass through *args and **kwargs
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any,
+    ) -> requests.Response:
         kwargs.setdefault("timeout", 30)
-        return super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+        path = url.decode() if isinstance(url, bytes) else url  # requests decodes it so too
+        return super().request(method, urljoin(self.base_url, path.lstrip("/")), *args, **kwargs)
 
 
 class Override:
@@ -501,10 +504,10 @@ class SandboxClient:
         if answer.status_code != 200:
             raise SandboxError(f"token refused ({answer.status_code}): {answer.text[:300]}")
         session = BaseUrlSession(self.url)
-        account = base64.b64encode(f"{login}:{password}".encode()).decode()
+        cpro_account = base64.b64encode(f"{login}:{password}".encode()).decode()
         session.headers.update({
             "Authorization": f"Bearer {answer.json()['access_token']}",
-            "cpro-account": account,
+            "cpro-account": cpro_account,
             "Content-Type": "application/json;charset=utf-8",
             "Accept": "application/json;charset=utf-8",
         })

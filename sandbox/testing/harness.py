@@ -12,6 +12,7 @@ import difflib
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def drop_database(database_url: str) -> None:
         engine.dispose()
 
 
-def check_setting_names(settings: dict[str, object]) -> None:
+def check_setting_names(settings: Mapping[str, object]) -> None:
     """Refuse a setting name that the sandbox does not have, naming the close ones."""
     known = {f.name for f in fields(Settings)}
     for name in settings:
@@ -136,8 +137,8 @@ def start_stack(
     owns_database = False
     if "database_url" in given:
         database_url = str(given["database_url"])
-    elif suite_database_server():
-        database_url = create_database(suite_database_server())
+    elif (database_server := suite_database_server()) is not None:
+        database_url = create_database(database_server)
         owns_database = True
     else:
         database_url = f"sqlite:///{work / 'sandbox.db'}"
