@@ -11,7 +11,9 @@ import common
 from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
-_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": []}
+_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
+                           "uuids": []}
+ORGANISATIONS = "/cpro/organisations/v1"
 _KNOWN_LOCK = threading.Lock()
 
 
@@ -83,6 +85,29 @@ class ApiUser(FastHttpUser):
                 data = response.json()
                 if body is not None and data.get("codeRetour") != 0:
                     response.failure(f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}")
+                    return None
+                return data
+        return None
+
+    def rest(self, method: str, path: str, body: dict | None, name: str):  # noqa: ANN201
+        """A Référentiel des Organisations call (REST: GET or POST); a success is HTTP 200
+        with a JSON object or array and no codeRetour."""
+        for attempt in (1, 2):
+            kwargs = {"name": name, "catch_response": True, "headers": self.headers()}
+            if body is not None:
+                kwargs["json"] = body
+            with self.client.request(method, path, **kwargs) as response:
+                if response.status_code == 401 and attempt == 1 and \
+                        "ErrorCode" not in (response.text or ""):  # the token, not the account
+                    response.success()
+                    self.token = None
+                    continue
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code} {(response.text or '')[:200]}")
+                    return None
+                data = response.json()
+                if not isinstance(data, (dict, list)) or "codeRetour" in (response.text or ""):
+                    response.failure(f"not the API's answer: {(response.text or '')[:200]}")
                     return None
                 return data
         return None
@@ -176,3 +201,33 @@ class ApiUser(FastHttpUser):
             ("/cpro/transverses/v1/recuperer/devises", {"codeLangue": "FR"}),
         ])
         self.call(path, body)
+
+    # ---- the Référentiel des Organisations (REST): find a structure's uuid by its SIRET,
+    # then read it and its services, as piste-gouv-fr and facturation_electronique do
+    @task(1)
+    def organisations_recherche(self) -> None:
+        if not _KNOWN["identifiants"]:
+            return self.discover()
+        identifiant, _kind = random.choice(_KNOWN["identifiants"])
+        found = self.rest("POST", f"{ORGANISATIONS}/structures/recherche",
+                          {"identifiant": {"op": "=", "val": identifiant},
+                           "_fields": ["uuid", "raisonSociale", "typeOrganisation"]},
+                          name=f"{ORGANISATIONS}/structures/recherche [identifiant]")
+        for item in found or []:
+            if len(_KNOWN["uuids"]) < 1000:
+                _KNOWN["uuids"].append(item["uuid"])
+
+    @task(1)
+    def organisations_structure(self) -> None:
+        if not _KNOWN["uuids"]:
+            return self.organisations_recherche()
+        self.rest("GET", f"{ORGANISATIONS}/structures/{random.choice(_KNOWN['uuids'])}", None,
+                  name=f"{ORGANISATIONS}/structures/[uuid]")
+
+    @task(1)
+    def organisations_services(self) -> None:
+        if not _KNOWN["uuids"]:
+            return self.organisations_recherche()
+        uuid = random.choice(_KNOWN["uuids"])
+        self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
+                  name=f"{ORGANISATIONS}/structures/[uuid]/services")

@@ -23,8 +23,8 @@ BASE = "/cpro/organisations/v1"
 INVALID_REF = ("L'identifiant passé en paramètre n'est ni un UUID, ni un SIRET, ni un numéro "
                "de TVA Intracommunautaire.")
 UUID = re.compile(r"^[0-9a-f]{32}$")
-# One of piste-gouv-fr's accepted date-time layouts (Y-m-d\TH:i:sP).
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+# piste-gouv-fr's first date-time layout (Y-m-d\TH:i:s.vp).
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$")
 
 
 @pytest.fixture

@@ -187,12 +187,14 @@ SERVICE_FIELDS: dict[str, Field] = {f.name: f for f in (
 
 
 def date_time(moment: datetime | None) -> str | None:
-    """ISO 8601 to the second with the Paris offset (``2024-01-02T09:00:00+01:00``), one
-    of the layouts piste-gouv-fr parses."""
+    """ISO 8601 with milliseconds and the Paris offset (``2024-01-02T09:00:00.000+01:00``):
+    piste-gouv-fr's first layout (``Y-m-d\\TH:i:s.vp``), and the form of the Swagger's
+    dates elsewhere (its ``X-m-d`` layouts need a signed year, so a plain ``…:00+01:00``
+    would pass none of them but ``Y-m-d\\TH:i:sO`` without the colon)."""
     if moment is None:
         return None
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return aware.astimezone(PARIS).isoformat(timespec="seconds")
+    return aware.astimezone(PARIS).isoformat(timespec="milliseconds")
 
 
 def _text(value: str | None) -> str:

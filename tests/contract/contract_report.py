@@ -6,6 +6,7 @@ client, failures. Written by the contract tests when ``CONTRACT_REPORT`` names a
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,14 +85,47 @@ ATTESTED: dict[str, list[str]] = {
     "factures/corriger/valideur/facture": ["go-choruspro"],
     "factures/recuperer/statutsFactureVisibles/valideur": ["go-choruspro"],
     "factures/rechercher/demandePaiement": ["go-choruspro (not on qualification)"],
+    # Référentiel des Organisations (factures-rules-and-apis-reference.md §5): REST paths
+    "organisations/healthcheck": [],
+    "organisations/structures/{uuid}": [],
+    "organisations/structures/{uuid}/services": [],
+    "organisations/structures/{uuid}/pieces_jointes": [],
+    "organisations/structures/{uuid}/pieces_jointes/{uuidPJ}": [],
+    "organisations/structures/{uuid}/parametres-edi": [],
+    "organisations/structures/recherche": [],
+    "organisations/services/{uuid}": [],
+    "organisations/services/recherche": [],
+    "organisations/services": ["piste-gouv-fr (creerService, not implemented there; path: "
+                               "the sandbox's choice)"],
+    "organisations/siren/recherche": [],
 }
 BASES = {
     "structures": "/cpro/structures/v1",
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "organisations": "/cpro/organisations/v1",
 }
 START, END = "<!-- conformance:start -->", "<!-- conformance:end -->"
+
+
+BODIES = Path(__file__).parent / "bodies"
+
+
+def load_cases(folder: Path = BODIES) -> list[tuple[str, int, dict]]:
+    """(client, index, case) of every ``<client>.json`` in ``folder``."""
+    cases = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for i, case in enumerate(data["cases"]):
+            cases.append((data["client"], i, case))
+    return cases
+
+
+def all_cases() -> list[tuple[str, int, dict]]:
+    """The cases of every runner: the RPC APIs' bodies and the Référentiel des
+    Organisations' (``bodies/organisations/``)."""
+    return load_cases() + load_cases(BODIES / "organisations")
 
 
 def record(client: str, index: int, case: dict, status: int | None, problems: list) -> None:
@@ -115,6 +149,7 @@ def _registered() -> set[str]:
     load (the Factures ones register when ``sandbox.factures`` is set up)."""
     import sandbox.cpro  # noqa: F401 (declares Structures, Utilisateurs, Transverses)
     import sandbox.factures.api  # noqa: F401 (declares the Factures operations)
+    import sandbox.organisations  # noqa: F401 (declares the Référentiel des Organisations)
     from sandbox.cpro.api import OPERATIONS
     paths = {path for _method, path in OPERATIONS}
     found = set()
