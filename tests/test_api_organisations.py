@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -306,6 +307,10 @@ def test_services_search_by_structure_uuid(api, world):
     ({"ville": {"op": "=", "val": "x"}, "_fields": ["nope"]}, "ParamsInvalid", "_fields"),
     ({"ville": {"op": "=", "val": "x"}, "_sort": "ville"}, "ParamsInvalid", "_sort"),
     ({"ville": {"op": "IN", "val": ["x"] * 1001}}, "ParamsInvalid", "1000"),
+    ({"structureOrigine": {"op": "=", "val": 10**30}}, "ParamsInvalid", "64 bits"),
+    ({"structureOrigine": {"op": "IN", "val": [1, -(10**20)]}}, "ParamsInvalid", "64 bits"),
+    ({"derniereMaj": {"op": ">", "val": "0001-01-01T00:00:00+14:00"}}, "ParamsInvalid", "date"),
+    ({"derniereMaj": {"op": "<", "val": "9999-12-31T23:59:59-14:00"}}, "ParamsInvalid", "date"),
     ([1, 2], "ParamsInvalid", "objet"),
 ])
 def test_a_bad_search_gets_an_error_array(api, body, error, fragment):
@@ -421,9 +426,23 @@ def test_creer_service_on_a_managed_structure(api, world):
     assert error_of(api.send("POST", f"{BASE}/services", body), 409)["error"] == "AlreadyExists"
     public = {**body, "rattachementOrganisation": world.public.identifiant}
     assert error_of(api.send("POST", f"{BASE}/services", public), 403)["error"] == "Forbidden"
-    for bad in ({**body, "codeService": ""}, {**body, "pays": "Atlantide", "codeService": "Z"},
+    for bad in ({**body, "codeService": ""}, {**body, "codeService": "   "},
+                {**body, "pays": "Atlantide", "codeService": "Z"},
                 {"libelle": "x"}, {**body, "numeroEj": "oui"}):
         assert error_of(api.send("POST", f"{BASE}/services", bad))["error"] == "ParamsInvalid"
+
+
+def test_creer_service_twice_at_once_creates_one(api, world):
+    body = {"rattachementOrganisation": world.own.identifiant, "codeService": f"RACE_{world.tag}",
+            "libelle": "Course"}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: tech_client(api.base_url, world).send(
+            "POST", f"{BASE}/services", body), range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [
+        a.text for a in answers]
+    codes = [s["codeService"] for s in api.get(
+        f"{BASE}/structures/{world.own.identifiant}/services").json()]
+    assert codes.count(f"RACE_{world.tag}") == 1
 
 
 def test_siren_search_is_inactive(api):

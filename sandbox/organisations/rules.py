@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox import clock
@@ -192,19 +193,22 @@ def create_service(s: Session, reader: Reader, structure: Structure, values: dic
     """creerService: a new active service on a structure the caller manages; 409 if the
     code exists on it. ``values``: the request's fields (``pays`` a name or an ISO code)."""
     _check_manages(s, reader, structure, "lui créer un service")
-    code = values["codeService"].strip()
+    code, libelle = values["codeService"].strip(), values["libelle"].strip()
+    if not code or not libelle:
+        raise errors.params_invalid("codeService et libelle ne peuvent pas être vides.")
+    exists = errors.already_exists(
+        f"Le service {errors.echo(code)} existe déjà sur la structure {structure.identifiant}.")
     taken = s.scalar(select(Service.id).where(Service.structure_id == structure.id,
                                               Service.code == code))
     if taken is not None:
-        raise errors.already_exists(
-            f"Le service {code} existe déjà sur la structure {structure.identifiant}.")
+        raise exists
     pays = values.get("pays")
     country = objects.country_code(pays) if pays else structure.pays
     if pays and country is None:
         raise errors.params_invalid(f"pays : {errors.echo(pays)} n'est pas un pays connu.")
     now = clock.utcnow_naive()
     service = Service(
-        structure_id=structure.id, code=code, libelle=values["libelle"].strip(),
+        structure_id=structure.id, code=code, libelle=libelle,
         description=values.get("description"), est_actif=True, date_debut=now, date_fin=None,
         numero_engagement=bool(values.get("numeroEj")), mise_en_paiement=False,
         adresse=values.get("adresse", structure.adresse),
@@ -215,5 +219,8 @@ def create_service(s: Session, reader: Reader, structure: Structure, values: dic
         created_at=now, updated_at=now,
     )
     s.add(service)
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError:  # the same code created meanwhile (uq_service_code)
+        raise exists from None
     return service

@@ -48,6 +48,7 @@ from sandbox.organisations.objects import Field, ValueType
 from sandbox.organisations.uuids import Codec
 
 MAX_RESULTS = 1000
+BIGINT = 2**63 - 1  # the widest integer a column holds
 OPERATORS = ("=", ">", "<", ">=", "<=", "IN", "CONTAINS")
 IN_MAX = 1000  # values in one IN
 NAME_SEARCH_MIN = 3  # SQLite: a trigram index needs three characters
@@ -99,10 +100,12 @@ def _typed(name: str, kind: ValueType, value: Any) -> Any:
         ValueType.INT: isinstance(value, int) and not isinstance(value, bool),
         ValueType.DATETIME: isinstance(value, str),
     }[kind]
+    if ok and kind == ValueType.INT and not -BIGINT <= value <= BIGINT:
+        raise params_invalid(f"{name} : la valeur {value} dépasse un entier de 64 bits.")
     if ok and kind == ValueType.DATETIME:
         try:
             return _parse_datetime(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             ok = False
     if not ok:
         raise params_invalid(f"{name} : la valeur {value!r:.60} n'est pas {_TYPE_NAMES[kind]}.")
