@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from concurrent.futures import ThreadPoolExecutor
+from uuid import uuid4
 
 import pytest
 import requests
@@ -471,3 +472,14 @@ def test_openapi_lists_the_eleven_operations_with_their_path_parameters(base_url
     assert [p["name"] for p in doc["parameters"]] == ["uuid", "uuidPJ"]
     assert doc["tags"] == ["Référentiel des Organisations"]
     assert "codeRetour" not in str(doc["responses"]["200"])
+
+
+def test_the_journal_knows_the_templates(base_url, api):
+    """The control plane's unmatched requests: a reference a template matches is an
+    operation (even when it names nothing), a path no template matches is not."""
+    marker = f"{uuid4().int % 10**14:014d}"  # a SIRET nobody has
+    assert api.get(f"{BASE}/structures/{marker}").status_code == 400  # NotFoundReference
+    assert api.get(f"{BASE}/nothing/{marker}").status_code == 403  # route_inconnue
+    rows = [r for r in requests.get(f"{base_url}/_sandbox/requests/unmatched",
+                                    timeout=30).json()["requests"] if marker in r["path"]]
+    assert [(r["method"], r["path"]) for r in rows] == [("GET", f"{BASE}/nothing/{marker}")]
