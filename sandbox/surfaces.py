@@ -1,10 +1,11 @@
 """The sandbox's surfaces on one origin, and who renders each one's error bodies.
 
-One table says which URL prefix belongs to which surface (portal, API, control plane,
-health, the API documentation's static files) and whether it is a machine surface
-(JSON bodies) or a human one (HTML). ``sandbox.web`` (HTTP errors: 404, 405, 413...)
-and ``sandbox.resilience`` (database unavailable, value refused) both ask it, so a new
-prefix is added once.
+One table says which URL prefix belongs to which surface (portal, API, the Référentiel
+des Organisations, control plane, health, the API documentation's static files) and
+whether it is a machine surface (JSON bodies) or a human one (HTML); ``is_piste`` says
+which paths are behind the PISTE gateway (the two API surfaces). ``sandbox.web`` (HTTP
+errors: 404, 405, 413...) and ``sandbox.resilience`` (database unavailable, value
+refused) both ask it, so a new prefix is added once.
 
 Each surface's renderer of HTTP errors is registered on the app
 (``register_error_renderer(app, surface, render)``, kept in ``app.extensions``), never

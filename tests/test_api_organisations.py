@@ -145,7 +145,8 @@ def test_a_copy_names_its_origin(api, world, db_session):
 
 @pytest.mark.parametrize("reference", [
     "no_exist_uuid", "12345", "123456789012345", "FR", "abc def", "%00", "x" * 3000,
-    "%ED%A0%80", "%C3%28", "0" * 31, "g" * 32,
+    "%ED%A0%80", "%C3%28", "0" * 31, "g" * 32, "%0A", "11000201100044%0A", "%20" * 3,
+    "%F1%9B%87%9A%17",
 ])
 def test_a_reference_that_is_no_uuid_siret_or_vat_is_refused_verbatim(api, reference):
     for suffix in ("", "/services", "/pieces_jointes"):
@@ -186,7 +187,8 @@ def test_the_services_of_a_structure_and_one_by_uuid(api, world):
     assert "FACTURES_PUBLIQUES" in {s["codeService"] for s in public}
 
 
-@pytest.mark.parametrize("reference", ["not_exist_service", "0" * 32, "%00", "y" * 3000])
+@pytest.mark.parametrize("reference", ["not_exist_service", "0" * 32, "%00", "y" * 3000,
+                                       "Kc%C3%B2%25p%C3%80%0A", "%0D%0A"])
 def test_an_unknown_service_is_not_found_with_the_attested_detail(api, reference):
     item = error_of(api.get(f"{BASE}/services/{reference}"))
     assert item["error"] == "NotFoundReference"

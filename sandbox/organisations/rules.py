@@ -69,7 +69,7 @@ def structure_by_reference(s: Session, codec: Codec, reader: Reader, reference: 
     """The structure named by a uuid, a SIRET or an intra-community VAT number (the
     attested message lists the three); ``ParamsInvalidUuidStructures`` for anything else,
     ``NotFoundReference`` for one that names no structure the caller may see."""
-    text = reference.strip()
+    text = reference
     structure: Structure | None
     if normalised(text) is not None:
         row_id = codec.decode(Kind.STRUCTURE, text)

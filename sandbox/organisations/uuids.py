@@ -38,7 +38,7 @@ class Kind(StrEnum):
 def normalised(text: str) -> str | None:
     """``text`` as 32 lowercase hex digits if it is a uuid (with or without dashes, any
     case), else None."""
-    lowered = text.strip().lower()
+    lowered = text.lower()
     if _DASHED.fullmatch(lowered):
         lowered = lowered.replace("-", "")
     return lowered if _HEX32.fullmatch(lowered) else None
