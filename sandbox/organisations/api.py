@@ -40,6 +40,7 @@ from sandbox.cpro.api import (
     registry,
     unknown_route,
 )
+from sandbox.cpro.schemas import ErreurPasserelle
 from sandbox.models import Service as ServiceRow
 from sandbox.models import Structure as StructureRow
 from sandbox.organisations import errors, objects, rules
@@ -77,13 +78,18 @@ def _content(model: type[BaseModel]) -> dict:
 
 _ERRORS = {"description": "Error items: ParamsInvalidUuidStructures, NotFoundReference, "
            "ParamsMissing, ParamsInvalid", "content": _content(sc.ErreursOrganisation)}
+def _one_of(*models: type[BaseModel]) -> dict:
+    return {"application/json": {"schema": {"anyOf": [
+        {"$ref": _REF.format(model=m.__name__)} for m in models]}}}
+
+
 _GATEWAY = {
     "401": {"description": "Bearer token refused (the gateway's JSON body), or cpro-account "
             "refused: {\"ErrorCode\": \"401\", \"Description\": \"[invalid field]\"}",
-            "content": _content(sc.ErreurAuthentification)},
+            "content": _one_of(ErreurPasserelle, sc.ErreurAuthentification)},
     "403": {"description": "Application not subscribed to this API (empty body), unknown "
             "route (the gateway's route_inconnue), or a structure the caller does not manage "
-            "(error array)"},
+            "(error array)", "content": _one_of(ErreurPasserelle, sc.ErreursOrganisation)},
 }
 
 
@@ -111,7 +117,7 @@ def org_operation(method: str, path: str, *, operation_id: str, summary: str,
     return operation(
         method, full, operation_id=operation_id, summary=summary, tag=TAG,
         request_model=request_model, wire="organisations", read_only=read_only,
-        status=status, empty=empty, models=sc.MODELS,
+        status=status, empty=empty, models=(*sc.MODELS, ErreurPasserelle),
         openapi=_doc(full, success, body=request_model is not None),
     )
 
@@ -227,7 +233,9 @@ def rechercher_services(call: Call, payload: BaseModel) -> list[dict]:
 @org_operation("POST", "services", operation_id="creerService",
                summary="Create a service on a structure the caller manages (201)",
                status=201, read_only=False, request_model=sc.CreerService,
-               success=_ok(sc.Service, "The service created", "201"))
+               success={**_ok(sc.Service, "The service created", "201"),
+                        "409": {"description": "AlreadyExists: the code is used on the "
+                                "structure", "content": _content(sc.ErreursOrganisation)}})
 def creer_service(call: Call, payload: sc.CreerService) -> dict:
     """The path is the sandbox's choice (no client calls it; REST convention). The
     structure (`rattachementOrganisation`: uuid, SIRET or VAT number) must be managed by
