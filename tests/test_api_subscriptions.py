@@ -15,6 +15,7 @@ import pytest
 import requests
 from api_factories import ApiClient, attach, make_client, make_structure, make_technical, make_user
 
+from sandbox.testing.client import SandboxClient
 from sandbox.testing.portal import PortalClient, find_form
 
 ALL = ["structures", "utilisateurs", "transverses", "factures", "facturesTravaux",
@@ -169,3 +170,12 @@ def test_the_raccordements_form_refuses_without_csrf_an_unknown_api_and_others_a
     assert other.status_code == 404
     assert "Application introuvable" in other.text
     assert _apis(base_url, someone_else.client_id).json()["allApis"] is True
+
+
+def test_the_pytest_plugins_client_sets_the_apis(chorus_sandbox, application):
+    api, *_ = application
+    chorus = SandboxClient(chorus_sandbox.url, chorus_sandbox.mailpit_url)
+    assert chorus.set_apis(api.client_id, ["factures"])["apis"] == ["factures"]
+    assert api.get(HEALTH).status_code == 403
+    assert chorus.set_apis(api.client_id, None)["allApis"] is True
+    assert api.get(HEALTH).status_code == 200
