@@ -35,7 +35,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres,dev,strict]'
 	@touch $(STAMP)
 
 install: $(STAMP) $(MAILPIT_BUILD)

@@ -129,6 +129,21 @@ class Settings:
     factures_max_attempts: int = _setting(
         3, "Integration attempts of a flux before it is set IN_INCIDENTE."
     )
+    factures_flux_states: str = _setting(
+        "observe",
+        "Intermediate flux states every deposit plays (observe = none, as on qualification; "
+        "pipeline, recu-avant-rejet, retraitement: docs/factures.md); per supplier or per "
+        "flux from the control plane.",
+    )
+    factures_flux_state_seconds: float = _setting(
+        10.0, "Seconds (sandbox clock) each intermediate flux state lasts (a client polling "
+        "every few seconds sees each; tests advance the clock)."
+    )
+    factures_strict: bool = _setting(
+        False,
+        "Judge every deposited invoice also by the official EN 16931 and BR-FR artefacts "
+        "(needs the 'strict' extra; per supplier from the control plane).",
+    )
     log_level: str = _setting("INFO", "Log level of the sandbox's own logger.")
 
     def replace(self, **changes: Any) -> Settings:

@@ -5,6 +5,7 @@ the seeded technical account (the plugin's ``deposit_invoice``/``wait_flux``).""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -181,8 +182,12 @@ def test_the_routes_are_in_the_openapi_document(chorus):
     paths = requests.get(f"{chorus.url}/_sandbox/openapi.json", timeout=10).json()["paths"]
     assert set(paths["/factures/policies"]) == {"get", "put", "delete"}
     for path in ("/factures/{idFacture}/statut", "/factures/flux/{numeroFluxDepot}/resultat",
-                 "/factures/flux", "/factures/factures", "/factures/policies/{policyId}"):
+                 "/factures/flux", "/factures/factures", "/factures/policies/{policyId}",
+                 "/factures/check", "/factures/flux/{numeroFluxDepot}/etats"):
         assert path in paths, path
+    assert set(paths["/factures/options/{identifiant}"]) == {"get", "put", "delete"}
+    check = paths["/factures/check"]["post"]["requestBody"]["content"]["application/json"]
+    assert "syntaxeFlux" in json.dumps(check) or "$ref" in json.dumps(check)
 
 
 def test_reset_clears_the_policies(chorus_reset):
@@ -199,3 +204,16 @@ def test_the_dashboard_shows_the_latest_flux_and_invoices(chorus, api):  # noqa:
     html = requests.get(f"{chorus.url}/_sandbox/", timeout=10).text
     panel = html.split('id="latest-flux"', 1)[1]
     assert flux in panel and numero in panel and "MISE_A_DISPOSITION" in panel
+
+
+def test_the_dashboard_explains_a_rejection(chorus, api):  # noqa: ANN001
+    siret = chorus.credentials()["structure"]["identifiant"]
+    numero = f"DSH{uuid.uuid4().hex[:8].upper()}"
+    content = ex.cii(ex.Example(numero, siret, ETAT, service="SFACETAT", codes_tva=False))
+    flux = chorus.deposit_invoice(api, content, f"{numero}.xml", "IN_DP_E1_CII_16B")
+    cr = chorus.wait_flux(api, flux)
+    assert cr["etatCourantDepotFlux"] == "IN_REJETE"
+    html = requests.get(f"{chorus.url}/_sandbox/", timeout=10).text
+    row = html.split(f'<tr data-flux="{flux}">', 1)[1].split("</tr>", 1)[0]
+    assert row.count('data-rule="GES-15"') == 6  # two lines and one VAT group, two codes each
+    assert "why: This tax block has no TypeCode" in row and "fix: Give each" in row

@@ -129,3 +129,25 @@ def test_pages_need_a_login_and_a_csrf_token(chorus, supplier):  # noqa: ANN001
         timeout=30,
     )
     assert stale.status_code == 400
+
+
+def test_a_rejected_deposit_is_explained_on_the_portal(chorus, supplier):  # noqa: ANN001
+    """Beyond the real CR: the rule, the element with its line and column, why, how to fix,
+    in French, on "Factures émises"."""
+    numero = f"PRX-{uuid.uuid4().hex[:10].upper()}"
+    siret = chorus.credentials()["structure"]["identifiant"]
+    content = ex.cii(ex.Example(numero, siret, ETAT, service="SFACETAT", prix_brut="sans-remise",
+                                destinataire_nom="Destinataire Etat"))
+    answer = _upload(supplier, content, f"{numero}.xml", "IN_DP_E1_CII_16B")
+    assert answer.status_code == 303
+    chorus.set_clock(advance=f"{chorus.factures_delay() + 1:g}s")
+    flux = re.compile(r'<tr data-flux="(\w+)" data-etat="IN_REJETE">(?:(?!</tr>).)*'
+                      + re.escape(f"{numero}.xml") + r"(?:(?!</tr>).)*</tr>", re.S)
+    wait_until(lambda: flux.search(supplier.get("/factures/emises").text) is not None, 30,
+               "the deposit is rejected", interval=0.3)
+    row = flux.search(supplier.get("/factures/emises").text).group(0)
+    assert "AppliedTradeAllowanceCharge.ActualAmount.value) est obligatoire si" in row
+    assert row.count('data-regle="GES-16"') == 2  # one per line with a gross price
+    assert "Pourquoi : Cette ligne donne un prix brut" in row
+    assert "Comment corriger : Ajoutez AppliedTradeAllowanceCharge" in row
+    assert re.search(r"ligne 2, colonne \d+ du fichier", row)  # after the XML declaration

@@ -7,6 +7,8 @@ One module per family (level "tools": nothing of the product imports this packag
 * ``control``: the shell client of a running sandbox's control plane (``reset``,
   ``clock``, ``fault``, ``override``, ``verify``, ``maintenance``, ``mails``, ``requests``);
 * ``mail``: ``install-mailpit``;
+* ``factures``: ``check-invoice`` (what the platform would say of invoice files, over a
+  running sandbox's control plane; exit status for CI);
 * ``load``: ``load`` and ``bench``, which need the ``load`` extra: without it they say
   which one to install (``extras.require``), and every other command works.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import click
 
-from sandbox.cli import control, load, mail, run, seeding
+from sandbox.cli import control, factures, load, mail, run, seeding
 
 
 @click.group()
@@ -31,6 +33,7 @@ for _command in (
     *seeding.COMMANDS,
     *control.COMMANDS,
     *mail.COMMANDS,
+    *factures.COMMANDS,
     *load.COMMANDS,
 ):
     main.add_command(_command)

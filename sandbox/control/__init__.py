@@ -27,6 +27,7 @@ from sandbox.control.api import bp
 def init_app(app: Flask) -> None:
     """Register the control plane's routes and the app-level fault and journal hooks."""
     hooks.init_app(app)
+    factures.init_app(app)  # the check's body limit (before any hook reads the body)
     hosts.init_app(app)  # first in line: before the shared state, the faults, any view
     app.register_blueprint(bp)
     csrf = app.extensions.get("csrf")

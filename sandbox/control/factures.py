@@ -12,7 +12,13 @@ only; the rules they drive are the area's (``factures/rules/``).
   the worker instead of the checks) or after it (the CR is rewritten at once and the
   invoices it created are withdrawn: a rejected flux has none — docs/decisions.md);
 * ``GET /factures/flux`` and ``GET /factures/factures``: what was deposited, with the CR
-  and the status history, filtered.
+  (and, beyond the platform, the explanation of each error: rule, element, line, column,
+  why, how to fix) and the status history, filtered;
+* ``POST /factures/check``: what the platform would say of a file, without depositing it
+  (the worker's own reading and rules, ``rules/checks.judge``; nothing is written);
+* ``PUT /factures/flux/<numeroFluxDepot>/etats`` and ``GET/PUT/DELETE
+  /factures/options/<identifiant>``: the intermediate flux states a flux or a supplier's
+  deposits play, and the stricter judgement of a supplier's invoices (issue #20).
 
 Operations are registered on the control plane's registry (``control.api``), so they are
 in ``/_sandbox/openapi.json``; bad input answers 400 JSON and changes nothing.
@@ -23,8 +29,9 @@ policies, forced outcomes, listings) with its request model; declarative for the
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
+from flask import Flask, current_app, request
 from pydantic import Field, Strict, model_validator
 from sqlalchemy import func, select
 
@@ -32,19 +39,32 @@ from sandbox import clock, db
 from sandbox.control.api import ControlError, operation
 from sandbox.control.schemas import BIGINT, Answer, Request, Text
 from sandbox.control.timeparse import parse_duration
+from sandbox.cpro.errors import BusinessError
 from sandbox.factures import errors, worker
-from sandbox.factures.models import Facture, FactureStatut, Flux
+from sandbox.factures.api.flux import decode_file, max_request_bytes
+from sandbox.factures.formats import schematron
+from sandbox.factures.models import (
+    Facture,
+    FactureStatut,
+    Flux,
+    FluxRapport,
+    OptionsFournisseur,
+)
+from sandbox.factures.rules import checks, deposit, policies
 from sandbox.factures.rules import flux as flux_rules
-from sandbox.factures.rules import policies
-from sandbox.factures.rules.flux import WAITING
+from sandbox.factures.rules.flux import MODES, NOT_TERMINAL, WAITING
 from sandbox.factures.rules.lifecycle import Actor, allowed_targets, move_invoice
-from sandbox.models import Structure
-from sandbox.vocabulary import EtatFlux, StatutFacture
+from sandbox.models import Structure, User
+from sandbox.vocabulary import EtatFlux, StatutFacture, SyntaxeFlux
 
 TAG = "Factures"
 Id = Annotated[int, Field(ge=1, le=BIGINT)]
 Limit = Annotated[int, Field(ge=1, le=500)]
 Statut = Annotated[StatutFacture, Strict(False)]  # enum values from JSON strings
+Syntaxe = Annotated[SyntaxeFlux, Strict(False)]
+Mode = Literal["observe", "pipeline", "recu-avant-rejet", "retraitement"]
+assert set(get_args(Mode)) == set(MODES), "Mode lists rules/flux.py's MODES"
+CHECK_PATH = "/_sandbox/factures/check"
 
 
 # --- models --------------------------------------------------------------------------
@@ -115,6 +135,51 @@ class OutcomeRequest(Request):
     )
 
 
+class CheckRequest(Request):
+    fichierFlux: Annotated[str, Field(min_length=1)] = Field(
+        description="The file, in base64 (as deposer/flux takes it)"
+    )
+    nomFichier: Annotated[Text, Field(min_length=1, max_length=200)] = Field(
+        description="Its name, with its extension (facture.xml, lot.tar.gz, facture.pdf)"
+    )
+    syntaxeFlux: Syntaxe
+    strict: bool | None = Field(
+        None, description="Also the official EN 16931 and BR-FR artefacts (the 'strict' "
+        "extra); null: each supplier's option, else SANDBOX_FACTURES_STRICT"
+    )
+    compte: Annotated[Text, Field(max_length=254)] | None = Field(
+        None, description="Login of the depositing account (GES-02 is checked for it); "
+        "none: GES-02 is not applied"
+    )
+
+
+class CheckAnswer(Answer):
+    etatCourantDepotFlux: str
+    listeErreurTechnique: list[dict]
+    factures: list[dict]
+    strict: bool | None
+    compte: str | None
+
+
+class EtatsRequest(Request):
+    mode: Mode = Field(description="Intermediate states this flux plays (docs/factures.md)")
+
+
+class OptionsRequest(Request):
+    etatsFlux: Mode | None = Field(
+        None, description="Intermediate states of the supplier's deposits (null: the setting)"
+    )
+    strict: bool | None = Field(
+        None, description="The stricter judgement on its invoices (null: the setting)"
+    )
+
+
+class OptionsView(Answer):
+    fournisseur: str
+    etatsFlux: str | None
+    strict: bool | None
+
+
 class FluxQuery(Request):
     model_config = Request.model_config | {"strict": False}
     etat: EtatFlux | None = None
@@ -157,8 +222,9 @@ def _iso(value) -> str | None:
     return clock.aware(value).isoformat() if value is not None else None
 
 
-def flux_view(flux: Flux, facture_ids: list[int]) -> dict:
-    """A flux with its compte rendu, as the control plane shows it."""
+def flux_view(flux: Flux, facture_ids: list[int], report: FluxRapport | None = None) -> dict:
+    """A flux with its compte rendu, as the control plane shows it, and what the sandbox
+    adds: each error explained, the defaults applied, the states played."""
     return {
         "numeroFluxDepot": flux.numero_flux_depot,
         "syntaxeFlux": flux.syntaxe_flux,
@@ -166,13 +232,23 @@ def flux_view(flux: Flux, facture_ids: list[int]) -> dict:
         "etatCourantFlux": flux.etat,
         "dateDepot": _iso(flux.date_depot),
         "dateHeureEtatCourantFlux": _iso(flux.date_etat_courant),
-        "integrationPrevue": _iso(flux.integrate_after) if flux.etat == WAITING else None,
+        "integrationPrevue": _iso(flux.integrate_after) if flux.etat in NOT_TERMINAL else None,
         "resultatForce": flux.forced_outcome,
         "tentatives": flux.attempts,
         "listeErreurDP": list(flux.erreurs_dp or []),
         "listeErreurTechnique": list(flux.erreurs_techniques or []),
         "idFactures": facture_ids,
+        "explications": [_english(e) for e in (report.explications if report else [])],
+        "notes": [_english(e) for e in (report.notes if report else [])],
+        "etatsVus": list(report.etats or []) if report else [],
+        "modeEtats": report.mode_etats if report else None,
+        "strict": report.strict if report else False,
     }
+
+
+def _english(explanation: dict) -> dict:
+    """An explanation as the control plane shows it (the portal shows the French one)."""
+    return {k: v for k, v in explanation.items() if k not in ("pourquoi", "correction")}
 
 
 def facture_view(
@@ -186,6 +262,8 @@ def facture_view(
         "fournisseur": identifiants.get(f.fournisseur_id),
         "destinataire": identifiants.get(f.destinataire_id),
         "modeDepot": f.mode_depot,
+        "cadreFacturation": f.cadre_facturation,
+        "codeServiceExecutant": f.code_service_executant,
         "montantTTC": str(f.montant_ttc),
         "statut": f.statut,
         "dateHeureEtatCourant": _iso(f.date_heure_etat_courant),
@@ -338,12 +416,15 @@ def list_flux(query: FluxQuery) -> dict:
 def flux_views(s, rows: list[Flux]) -> list[dict]:
     ids = [f.id for f in rows]
     factures: dict[int, list[int]] = {}
+    reports: dict[int, FluxRapport] = {}
     if ids:
         for flux_id, facture_id in s.execute(
             select(Facture.flux_id, Facture.id).where(Facture.flux_id.in_(ids)).order_by(Facture.id)
         ):
             factures.setdefault(flux_id, []).append(facture_id)
-    return [flux_view(f, factures.get(f.id, [])) for f in rows]
+        reports = {r.flux_id: r for r in s.scalars(
+            select(FluxRapport).where(FluxRapport.flux_id.in_(ids)))}
+    return [flux_view(f, factures.get(f.id, []), reports.get(f.id)) for f in rows]
 
 
 @operation(
@@ -368,7 +449,160 @@ def force_flux(numeroFluxDepot: str, body: OutcomeRequest) -> dict:
         )
         if flux is None:
             raise ControlError(f"no flux {numeroFluxDepot!r}", 404)
-        return flux_view(flux, [])
+        return flux_view(flux, [], s.get(FluxRapport, flux.id))
+
+
+@operation(
+    "PUT",
+    "/factures/flux/<numeroFluxDepot>/etats",
+    tag=TAG,
+    body=EtatsRequest,
+    errors=(400, 404, 409),
+    summary="The intermediate states a waiting flux plays",
+)
+def set_flux_states(numeroFluxDepot: str, body: EtatsRequest) -> dict:
+    """Before its integration starts, a flux may be given its own intermediate-states mode
+    (observe, pipeline, recu-avant-rejet, retraitement; docs/factures.md). 409 once the
+    worker has started on it."""
+    with db.transaction() as s:
+        flux = s.scalars(
+            select(Flux).where(Flux.numero_flux_depot == numeroFluxDepot.strip())
+        ).first()
+        if flux is None:
+            raise ControlError(f"no flux {numeroFluxDepot!r}", 404)
+        report = flux_rules.rapport(s, flux)
+        if flux.etat != WAITING or report.plan is not None:
+            raise ControlError(
+                f"flux {numeroFluxDepot} is no longer waiting ({flux.etat}): its states are "
+                "already decided", 409)
+        report.mode_etats = body.mode
+        s.flush()
+        return flux_view(flux, [], report)
+
+
+# --- the check without deposit ----------------------------------------------------------
+
+
+@operation(
+    "POST",
+    "/factures/check",
+    tag=TAG,
+    body=CheckRequest,
+    answer=CheckAnswer,
+    errors=(400, 404),
+    summary="What the platform would say of a file, without depositing it",
+)
+def check_file(body: CheckRequest) -> dict:
+    """The verdict the integration worker would reach on this file now (same reading, same
+    rules: the duplicate rule sees the invoices already integrated), with each error
+    explained; nothing is stored. The file is bounded as deposer/flux's."""
+    settings = current_app.config["SANDBOX"]
+    try:
+        deposit.check_name(body.nomFichier)
+        content = decode_file(body.fichierFlux)
+        deposit.check_envelope(settings, body.nomFichier, content)
+    except BusinessError as refusal:
+        raise ControlError(f"fichierFlux: {refusal.libelle}", 400,
+                           codeRetour=refusal.code) from None
+    if body.strict and not schematron.available():
+        raise ControlError(f"strict: {schematron.missing_extra_message()}", 400)
+    s = db.read_session()
+    try:
+        user = None
+        if body.compte:
+            user = s.scalars(select(User).where(User.login == body.compte.strip().lower())).first()
+            if user is None:
+                raise ControlError(f"no account {body.compte!r}", 404)
+        verdict = checks.judge(s, settings, user, body.syntaxeFlux, body.nomFichier, content,
+                               strict=body.strict)
+    finally:
+        s.close()
+    answer = verdict.wire()
+    for facture in answer["factures"]:
+        facture["explications"] = [_english(e) for e in facture["explications"]]
+        facture["notes"] = [_english(e) for e in facture["notes"]]
+    for error in answer["listeErreurTechnique"]:
+        error["explication"] = _english(error["explication"])
+    return {**answer, "strict": body.strict, "compte": body.compte}
+
+
+def init_app(app: Flask) -> None:
+    """Let a check's body be as large as a deposit's (30 Mo in base64)."""
+
+    def _larger_body_for_checks() -> None:
+        if request.path.rstrip("/") == CHECK_PATH:
+            request.max_content_length = max_request_bytes(current_app.config["SANDBOX"])
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _larger_body_for_checks)
+
+
+# --- per-supplier options ----------------------------------------------------------------
+
+
+def _options_view(identifiant: str, option: OptionsFournisseur | None) -> dict:
+    return {
+        "fournisseur": identifiant,
+        "etatsFlux": option.mode_etats if option else None,
+        "strict": option.strict if option else None,
+    }
+
+
+@operation(
+    "GET",
+    "/factures/options/<identifiant>",
+    tag=TAG,
+    answer=OptionsView,
+    errors=(404,),
+    summary="A supplier's flux-states and stricter-judgement options",
+)
+def get_options(identifiant: str) -> dict:
+    """The supplier's options (null: the settings' SANDBOX_FACTURES_FLUX_STATES,
+    SANDBOX_FACTURES_STRICT)."""
+    s = db.session()
+    return _options_view(identifiant, s.get(OptionsFournisseur, _structure_id(s, identifiant)))
+
+
+@operation(
+    "PUT",
+    "/factures/options/<identifiant>",
+    tag=TAG,
+    body=OptionsRequest,
+    answer=OptionsView,
+    errors=(400, 404),
+    summary="Set a supplier's flux-states and stricter-judgement options",
+)
+def put_options(identifiant: str, body: OptionsRequest) -> dict:
+    """Intermediate states of the supplier's deposits (``etatsFlux``) and the stricter
+    judgement of its invoices (``strict``; 400 without the 'strict' extra). A reset clears
+    them."""
+    if body.strict and not schematron.available():
+        raise ControlError(f"strict: {schematron.missing_extra_message()}", 400)
+    with db.transaction() as s:
+        structure_id = _structure_id(s, identifiant)
+        option = s.get(OptionsFournisseur, structure_id)
+        if option is None:
+            option = OptionsFournisseur(structure_id=structure_id)
+            s.add(option)
+        option.mode_etats = body.etatsFlux
+        option.strict = body.strict
+        s.flush()
+        return _options_view(identifiant, option)
+
+
+@operation(
+    "DELETE",
+    "/factures/options/<identifiant>",
+    tag=TAG,
+    status=204,
+    errors=(404,),
+    summary="Remove a supplier's options (back to the settings)",
+)
+def delete_options(identifiant: str) -> None:
+    """Back to the settings for this supplier."""
+    with db.transaction() as s:
+        option = s.get(OptionsFournisseur, _structure_id(s, identifiant))
+        if option is not None:
+            s.delete(option)
 
 
 # --- automatic lifecycle policies -------------------------------------------------------

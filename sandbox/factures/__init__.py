@@ -23,6 +23,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from sandbox.config import Settings
+from sandbox.factures.formats import schematron
+from sandbox.factures.rules.flux import MODES
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse, at start, a flux-states mode that does not exist or the stricter judgement
+    without its extra (one line that says what to do)."""
+    if settings.factures_flux_states not in MODES:
+        raise ValueError(
+            f"SANDBOX_FACTURES_FLUX_STATES: {settings.factures_flux_states!r} is not one of "
+            f"{', '.join(MODES)}"
+        )
+    if settings.factures_strict and not schematron.available():
+        raise ValueError(f"SANDBOX_FACTURES_STRICT: {schematron.missing_extra_message()}")
+
 
 def init_app(app: Flask) -> None:
     """Declare the Factures operations (importing ``api``), register the portal pages and
@@ -32,9 +48,10 @@ def init_app(app: Flask) -> None:
     # or the tables (the schema, the seeding) must not load the API and its pages
     from sandbox.factures import api, pages, worker
 
+    settings = app.config["SANDBOX"]
+    check_settings(settings)
     api.flux.init_app(app)
     app.register_blueprint(pages.bp)
     api.pieces_jointes.init_app(app)
-    settings = app.config["SANDBOX"]
     if settings.factures_worker:
         worker.start(settings)

@@ -372,3 +372,41 @@ class LifecyclePolicy(Base):
     delay_seconds: Mapped[float] = mapped_column(Float)
     motif: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FluxRapport(Base):
+    """What the sandbox adds to a flux beyond the real CR (issue #20.3, #20.4): the
+    explanation of each error, the intermediate states it was asked to play and has
+    played, whether the stricter judgement ran. A table of its own (no column added to
+    ``factures_flux``: existing databases gain it on start)."""
+
+    __tablename__ = "factures_flux_rapports"
+
+    flux_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("factures_flux.id", ondelete="CASCADE"), primary_key=True
+    )
+    # [{regle, libelle, numeroDP, element, absent, fichier, ligne, colonne, why, fix,
+    #   pourquoi, correction}] for every CR error; notes: what was accepted with a default.
+    explications: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    # The intermediate states: the mode asked for this flux (control plane; None = the
+    # supplier's or the setting's), those still to play (None = not planned yet) and
+    # those played [{etat, date}].
+    mode_etats: Mapped[str | None] = mapped_column(String(30))
+    plan: Mapped[list | None] = mapped_column(JSON)
+    etats: Mapped[list] = mapped_column(JSON, default=list)
+    strict: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OptionsFournisseur(Base):
+    """A supplier structure's sandbox options (control plane): the intermediate flux states
+    its deposits play and whether the stricter judgement runs on its invoices; None =
+    the setting's."""
+
+    __tablename__ = "factures_options_fournisseur"
+
+    structure_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode_etats: Mapped[str | None] = mapped_column(String(30))
+    strict: Mapped[bool | None] = mapped_column(Boolean)

@@ -1,6 +1,8 @@
 """The portal's Factures pages (French, issue #11 §6): "Factures émises" (the invoices of
 the user's structures as supplier, with their history, and the user's deposits with
-their compte rendu), "Déposer une facture" (the same envelope checks and flux creation
+their compte rendu and, beyond the real portal, each error explained: rule, element,
+line and column in the file, why, how to fix), "Déposer une facture" (the same envelope
+checks and flux creation
 as ``deposer/flux``: ``rules/deposit.py``, on the uploaded bytes) and "Factures reçues"
 (the invoices of the user's structures as recipient, with the ``traiter`` moves the
 lifecycle allows — ``lifecycle.transition``, the one function that changes a status);
@@ -22,7 +24,7 @@ from sandbox import db
 from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro.errors import BusinessError
 from sandbox.factures import errors, worker
-from sandbox.factures.models import Facture, FactureStatut, Flux
+from sandbox.factures.models import Facture, FactureStatut, Flux, FluxRapport
 from sandbox.factures.rules import deposit, visibility
 from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
 from sandbox.models import Structure
@@ -93,9 +95,11 @@ def emises():
     if mine:
         owner = or_(owner, Flux.depositor_structure_id.in_(mine))
     flux = list(s.scalars(select(Flux).where(owner).order_by(Flux.id.desc()).limit(LIMIT)))
+    explications = {r.flux_id: r.explications or [] for r in s.scalars(
+        select(FluxRapport).where(FluxRapport.flux_id.in_([x.id for x in flux])))} if flux else {}
     return render_template("factures/emises.html", factures=factures, flux=flux,
                            history=_history(s, [f.id for f in factures]),
-                           structures=_names(s, factures))
+                           structures=_names(s, factures), explications=explications)
 
 
 @bp.route("/factures/deposer", methods=["GET", "POST"])

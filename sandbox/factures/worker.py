@@ -11,6 +11,11 @@ nothing. A restart loses nothing: unfinished claims are taken again when their
 lease ends. A flux whose integration keeps failing (a bug, not a bad file) is set
 ``IN_INCIDENTE`` after ``factures_max_attempts`` tries, as the platform does when
 its exchange system cannot process a flux.
+
+A flux asked to play intermediate states (``rules/flux.py``'s modes) is judged at its
+first pass without storing anything (a savepoint rolled back) to know how it will end,
+then shows one state per pass, each due ``SANDBOX_FACTURES_FLUX_STATE_SECONDS`` later,
+and is integrated for real at its last pass.
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
 from sandbox.factures.formats import ReadFlux, read_flux
-from sandbox.factures.models import Flux
+from sandbox.factures.models import Flux, FluxRapport, OptionsFournisseur
 from sandbox.factures.rules import flux as flux_rules
 from sandbox.factures.rules import integration, policies
-from sandbox.factures.rules.flux import WAITING
+from sandbox.factures.rules.flux import NOT_TERMINAL, OBSERVE
+from sandbox.models import Structure
 
 log = logging.getLogger("sandbox.factures")
 
@@ -56,7 +62,8 @@ def claim(
     with db.new_session() as s:
         ids = s.scalars(
             select(Flux.id)
-            .where(Flux.etat == WAITING, Flux.integrate_after <= due, _free_lease(real_now))
+            .where(Flux.etat.in_(NOT_TERMINAL), Flux.integrate_after <= due,
+                   _free_lease(real_now))
             .order_by(Flux.integrate_after, Flux.id)
             .limit(limit)
         ).all()
@@ -68,7 +75,7 @@ def claim(
         for flux_id in ids:
             result = s.execute(
                 update(Flux)
-                .where(Flux.id == flux_id, Flux.etat == WAITING, _free_lease(real_now))
+                .where(Flux.id == flux_id, Flux.etat.in_(NOT_TERMINAL), _free_lease(real_now))
                 .values(claimed_by=holder, lease_until=lease_end, attempts=Flux.attempts + 1)
             )
             if result.rowcount == 1:
@@ -82,7 +89,8 @@ def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None
     with db.transaction() as s:
         still_ours = s.execute(
             update(Flux)
-            .where(Flux.id == flux_id, Flux.claimed_by == holder, Flux.etat == WAITING)
+            .where(Flux.id == flux_id, Flux.claimed_by == holder,
+                   Flux.etat.in_(NOT_TERMINAL))
             .values(claimed_by=holder)
         ).rowcount
         if still_ours != 1:
@@ -90,15 +98,55 @@ def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None
         flux = s.get(Flux, flux_id)
         assert flux is not None  # just updated under our claim
         at = clock.utcnow_naive()
+        report = flux_rules.rapport(s, flux)
+        if flux_rules.next_step(flux, report, at, settings.factures_flux_state_seconds):
+            log.info("flux %s -> %s", flux_id, flux.etat)
+            return True
         outcome = flux_rules.forced_outcome(flux)
         if outcome is None and read is None:  # out of attempts
             outcome = flux_rules.incident()
+        if report.plan is None:  # first pass: the intermediate states to play, if any
+            states = flux_rules.plan(_mode(s, settings, flux, report, read),
+                                     (outcome or _judged(s, flux, read, at, settings)).kind)
+            if states:
+                flux_rules.start_plan(flux, report, states, at,
+                                      settings.factures_flux_state_seconds)
+                log.info("flux %s -> %s", flux_id, flux.etat)
+                return True
         if outcome is None:
             assert read is not None
-            outcome = integration.integrate(s, flux, read, at)
-        flux_rules.end(flux, outcome, at)
+            outcome = integration.integrate(s, flux, read, at, settings)
+        flux_rules.end(flux, outcome, at, report)
     log.info("flux %s -> %s", flux_id, outcome.etat)
     return True
+
+
+def _judged(s, flux: Flux, read: ReadFlux | None, at: datetime, settings: Settings):
+    """How ``flux`` would end now, without storing anything (a savepoint rolled back)."""
+    assert read is not None
+    savepoint = s.begin_nested()
+    try:
+        return integration.integrate(s, flux, read, at, settings)
+    finally:
+        savepoint.rollback()
+
+
+def _mode(s, settings: Settings, flux: Flux, report: FluxRapport, read: ReadFlux | None) -> str:
+    """The flux's intermediate-states mode: its own (control plane), else its supplier's
+    (the first invoice's supplier, else the depositing account's structure), else the
+    setting."""
+    if report.mode_etats:
+        return report.mode_etats
+    supplier_id = flux.depositor_structure_id
+    if read is not None and read.invoices and read.invoices[0].fournisseur.text:
+        found = s.scalars(select(Structure.id).where(
+            Structure.identifiant == read.invoices[0].fournisseur.text).order_by(Structure.id)
+        ).first()
+        supplier_id = found or supplier_id
+    option = s.get(OptionsFournisseur, supplier_id) if supplier_id else None
+    if option is not None and option.mode_etats:
+        return option.mode_etats
+    return settings.factures_flux_states or OBSERVE
 
 
 def _release(flux_id: int, holder: str, error: BaseException) -> None:
@@ -115,12 +163,16 @@ def process(flux_id: int, holder: str, settings: Settings) -> bool:
     try:
         with db.new_session() as s:
             flux = s.get(Flux, flux_id)
-            if flux is None or flux.claimed_by != holder or flux.etat != WAITING:
+            if flux is None or flux.claimed_by != holder or flux.etat not in NOT_TERMINAL:
                 return False
             syntaxe, nom, content, attempts = (
                 flux.syntaxe_flux, flux.nom_fichier, flux.content, flux.attempts
             )
+            report = s.get(FluxRapport, flux_id)
+            stepping = report is not None and bool(report.plan)
         if attempts > settings.factures_max_attempts:
+            return _finish(flux_id, holder, settings, None)
+        if stepping:  # an intermediate state to show: nothing to read
             return _finish(flux_id, holder, settings, None)
         read = read_flux(syntaxe, nom, content)  # CPU work, outside any transaction
         return _finish(flux_id, holder, settings, read)

@@ -58,6 +58,11 @@ class Example:
     lines: tuple[Line, ...] = field(default=DEFAULT_LINES)
     iban: str = "FR7630001007941234567890185"
     amount_override: str | None = None  # a raw (possibly invalid) TaxExclusiveAmount
+    codes_tva: bool = True  # CII: VAT TypeCode/CategoryCode on every ApplicableTradeTax
+    # CII: a gross price on each line, with ("remise") or without ("sans-remise") the
+    # AppliedTradeAllowanceCharge/ActualAmount the platform requires (#504).
+    prix_brut: str | None = None
+    code_routage: str | None = None  # the service code as BT-46 with schemeID 0224
 
     def with_(self, **changes) -> Example:
         return replace(self, **changes)
@@ -200,9 +205,10 @@ _CII_NS = (
 )
 
 
-def _cii_party(tag: str, siret: str, name: str) -> str:
+def _cii_party(tag: str, siret: str, name: str, routage: str | None = None) -> str:
+    global_id = f'<ram:GlobalID schemeID="0224">{_x(routage)}</ram:GlobalID>' if routage else ""
     return (
-        f"<ram:{tag}><ram:Name>{_x(name)}</ram:Name>"
+        f"<ram:{tag}>{global_id}<ram:Name>{_x(name)}</ram:Name>"
         f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{_x(siret)}</ram:ID>'
         "</ram:SpecifiedLegalOrganization>"
         "<ram:PostalTradeAddress><ram:PostcodeCode>75002</ram:PostcodeCode>"
@@ -216,20 +222,43 @@ def _cii_date(moment: date) -> str:
     return f'<udt:DateTimeString format="102">{moment.strftime("%Y%m%d")}</udt:DateTimeString>'
 
 
+def _cii_gross(e: Example, line: Line) -> str:
+    if e.prix_brut is None:
+        return ""
+    remise = (
+        "<ram:AppliedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>false"
+        "</udt:Indicator></ram:ChargeIndicator><ram:ActualAmount>0.00</ram:ActualAmount>"
+        "</ram:AppliedTradeAllowanceCharge>"
+        if e.prix_brut == "remise"
+        else ""
+    )
+    return (
+        f"<ram:GrossPriceProductTradePrice><ram:ChargeAmount>{line.unit_price}</ram:ChargeAmount>"
+        f"{remise}</ram:GrossPriceProductTradePrice>"
+    )
+
+
+def _cii_vat_codes(e: Example) -> tuple[str, str]:
+    if not e.codes_tva:
+        return "", ""
+    return "<ram:TypeCode>VAT</ram:TypeCode>", "<ram:CategoryCode>S</ram:CategoryCode>"
+
+
 def cii(e: Example) -> bytes:
     """A UN/CEFACT CII D16B CrossIndustryInvoice (EN 16931 profile, Chorus cadre in BT-23)."""
+    type_code, category = _cii_vat_codes(e)
     items = "".join(
         "<ram:IncludedSupplyChainTradeLineItem>"
         f"<ram:AssociatedDocumentLineDocument><ram:LineID>{i}</ram:LineID></ram:AssociatedDocumentLineDocument>"
         f"<ram:SpecifiedTradeProduct><ram:SellerAssignedID>{_x(line.reference)}</ram:SellerAssignedID>"
         f"<ram:Name>{_x(line.name)}</ram:Name></ram:SpecifiedTradeProduct>"
-        "<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice>"
+        f"<ram:SpecifiedLineTradeAgreement>{_cii_gross(e, line)}<ram:NetPriceProductTradePrice>"
         f"<ram:ChargeAmount>{line.unit_price}</ram:ChargeAmount></ram:NetPriceProductTradePrice>"
         "</ram:SpecifiedLineTradeAgreement>"
         f'<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">{line.quantity}'
         "</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>"
-        "<ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode>"
-        f"<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{line.vat_rate}"
+        f"<ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax>{type_code}"
+        f"{category}<ram:RateApplicablePercent>{line.vat_rate}"
         "</ram:RateApplicablePercent></ram:ApplicableTradeTax>"
         "<ram:SpecifiedTradeSettlementLineMonetarySummation>"
         f"<ram:LineTotalAmount>{line.total}</ram:LineTotalAmount>"
@@ -239,8 +268,8 @@ def cii(e: Example) -> bytes:
     )
     taxes = "".join(
         f"<ram:ApplicableTradeTax><ram:CalculatedAmount>{tax}</ram:CalculatedAmount>"
-        f"<ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{base}</ram:BasisAmount>"
-        f"<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{rate}"
+        f"{type_code}<ram:BasisAmount>{base}</ram:BasisAmount>"
+        f"{category}<ram:RateApplicablePercent>{rate}"
         "</ram:RateApplicablePercent></ram:ApplicableTradeTax>"
         for rate, base, tax in e.vat_groups()
     )
@@ -269,7 +298,7 @@ def cii(e: Example) -> bytes:
         "<ram:ApplicableHeaderTradeAgreement>"
         f"{_opt('<ram:BuyerReference>{}</ram:BuyerReference>', e.service)}"
         f"{_cii_party('SellerTradeParty', e.fournisseur, e.fournisseur_nom)}"
-        f"{_cii_party('BuyerTradeParty', e.destinataire, e.destinataire_nom)}"
+        f"{_cii_party('BuyerTradeParty', e.destinataire, e.destinataire_nom, e.code_routage)}"
         f"{_opt('<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>', e.engagement)}"
         "</ram:ApplicableHeaderTradeAgreement>"
         "<ram:ApplicableHeaderTradeDelivery/>"

@@ -191,6 +191,32 @@ class SandboxClient:
             )
         return answer.json() if answer.content else None
 
+    def check_invoice(self, content: bytes, nom_fichier: str,
+                      syntaxe: str = "IN_DP_E1_UBL_INVOICE", *, strict: bool | None = None,
+                      compte: str | None = None) -> dict:
+        """What the platform would say of ``content`` (``POST /_sandbox/factures/check``):
+        ``etatCourantDepotFlux``, ``listeErreurTechnique`` and, per invoice, its
+        ``erreurDP`` and the explanation of each error; nothing is deposited."""
+        body: dict[str, Any] = {"fichierFlux": base64.b64encode(content).decode("ascii"),
+                                "nomFichier": nom_fichier, "syntaxeFlux": syntaxe}
+        if strict is not None:
+            body["strict"] = strict
+        if compte is not None:
+            body["compte"] = compte
+        return self._control("POST", "factures/check", json=body)
+
+    def set_flux_states(self, numero_flux: str, mode: str) -> dict:
+        """The intermediate states a waiting flux plays (observe, pipeline,
+        recu-avant-rejet, retraitement)."""
+        return self._control("PUT", f"factures/flux/{numero_flux}/etats", json={"mode": mode})
+
+    def set_supplier_options(self, identifiant: str, *, etats_flux: str | None = None,
+                             strict: bool | None = None) -> dict:
+        """A supplier's intermediate flux states and stricter judgement (None: the
+        settings')."""
+        return self._control("PUT", f"factures/options/{identifiant}",
+                             json={"etatsFlux": etats_flux, "strict": strict})
+
     def reset(self, seed: int | None = None, clear_mailpit: bool = False) -> dict:
         """Put the sandbox back to its seeded baseline."""
         body: dict[str, Any] = {"clearMailpit": clear_mailpit}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from sandbox.factures.documents import day
 from sandbox.factures.models import Facture, PieceJointe
 from sandbox.factures.rules import routing as checks
 from sandbox.factures.rules.lifecycle import enter_deposee_and_route
+from sandbox.factures.rules.table import CADRES_FLUX, NUMERO
 from sandbox.factures.schemas import soumettre as sc
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture, StatutStructure
@@ -38,14 +38,9 @@ from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture, Statu
 BASE = "/cpro/factures/v1"
 API_MODES = (ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API)
 # Plain invoices; the other frameworks belong to the FacturesTravaux API (§6.5).
-PLAIN_CADRES = (
-    CadreFacturation.A1_FACTURE_FOURNISSEUR,
-    CadreFacturation.A2_FACTURE_FOURNISSEUR_DEJA_PAYEE,
-    CadreFacturation.A9_FACTURE_SOUSTRAITANT,
-    CadreFacturation.A12_FACTURE_COTRAITANT,
-)
+# The same as a flux's (rules/table.py GES-14, GES-12).
+PLAIN_CADRES = tuple(CADRES_FLUX.values())
 WITH_VALIDATOR = (CadreFacturation.A9_FACTURE_SOUSTRAITANT, CadreFacturation.A12_FACTURE_COTRAITANT)
-NUMERO = re.compile(r"^[A-Za-z0-9_/+\-]{1,20}$")
 TOLERANCE = 0.01
 
 
@@ -227,7 +222,7 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
                 "Le numéro de facture (numeroFactureSaisi) est obligatoire en dépôt PDF."
             )
         if numero is not None:
-            if not NUMERO.match(numero):
+            if not NUMERO.fullmatch(numero):
                 raise errors.DonneesFactureInvalides(
                     f"Le numéro de facture {numero!r} est invalide (20 caractères au plus : "
                     "lettres, chiffres, - _ / +)."

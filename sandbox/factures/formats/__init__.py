@@ -73,7 +73,8 @@ def read_flux(syntaxe: str, nom_fichier: str, content: bytes) -> ReadFlux:
             continue
         assert invoice is not None
         invoice.pdf = pdf
+        invoice.syntaxe = str(syntaxe)
         result.invoices.append(invoice)
-    if result.errors:  # one inadmissible file makes the whole flux inadmissible
+    if result.errors:  # "TEC-06": one inadmissible file makes the whole flux inadmissible
         result.invoices = []
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from sandbox.factures.formats.model import InvoiceData
+from sandbox.factures.formats.model import GrossPrice, InvoiceData, TaxBlock
 from sandbox.factures.formats.xpaths import Reader, amount, iso_date, number
 
 NS = {
@@ -22,6 +22,9 @@ AGREEMENT = f"{TX}/ram:ApplicableHeaderTradeAgreement"
 SETTLEMENT = f"{TX}/ram:ApplicableHeaderTradeSettlement"
 P_AGREEMENT = "SupplyChainTradeTransaction.ApplicableHeaderTradeAgreement"
 P_SETTLEMENT = "SupplyChainTradeTransaction.ApplicableHeaderTradeSettlement"
+P_LINE = "SupplyChainTradeTransaction.IncludedSupplyChainTradeLineItem"
+ROUTAGE = "0224"  # schemeID of the 2026 routing code (BT-46, BR-FR-CPRO-11/13)
+NOT_ROUTAGE = f"[not(@schemeID='{ROUTAGE}')]"
 
 
 def _party(r: Reader, role: str, path_role: str):
@@ -29,9 +32,44 @@ def _party(r: Reader, role: str, path_role: str):
     return r.value(
         f"{P_AGREEMENT}.{path_role}.SpecifiedLegalOrganization.ID",
         f"{base}/ram:SpecifiedLegalOrganization/ram:ID",
-        f"{base}/ram:ID",
-        f"{base}/ram:GlobalID",
+        f"{base}/ram:ID{NOT_ROUTAGE}",
+        f"{base}/ram:GlobalID{NOT_ROUTAGE}",
     )
+
+
+def _taxes(r: Reader) -> list[TaxBlock]:
+    """Every line's and the header's ApplicableTradeTax, in document order."""
+    blocks = []
+    line_path = f"{P_LINE}.SpecifiedLineTradeSettlement.ApplicableTradeTax"
+    header_path = f"{P_SETTLEMENT}.ApplicableTradeTax"
+    header = set(r.nodes(f"{SETTLEMENT}/ram:ApplicableTradeTax"))
+    found = r.nodes(
+        f"{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
+        f"ram:ApplicableTradeTax | {SETTLEMENT}/ram:ApplicableTradeTax"
+    )
+    for tax in found:
+        blocks.append(
+            TaxBlock(
+                header_path if tax in header else line_path,
+                tax,
+                r.first("ram:TypeCode", node=tax),
+                r.first("ram:CategoryCode", node=tax),
+            )
+        )
+    return blocks
+
+
+def _gross_prices(r: Reader) -> list[GrossPrice]:
+    return [
+        GrossPrice(
+            price,
+            r.first("ram:AppliedTradeAllowanceCharge/ram:ActualAmount", node=price),
+        )
+        for price in r.nodes(
+            f"{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement/"
+            "ram:GrossPriceProductTradePrice"
+        )
+    ]
 
 
 def read(root: etree._Element, fichier: str) -> InvoiceData:
@@ -89,6 +127,11 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         fournisseur=_party(r, "SellerTradeParty", "SellerTradeParty"),
         destinataire=_party(r, "BuyerTradeParty", "BuyerTradeParty"),
         code_service=r.value(f"{P_AGREEMENT}.BuyerReference", f"{AGREEMENT}/ram:BuyerReference"),
+        code_routage=r.value(
+            f"{P_AGREEMENT}.BuyerTradeParty.GlobalID",
+            f"{AGREEMENT}/ram:BuyerTradeParty/ram:GlobalID[@schemeID='{ROUTAGE}']",
+            f"{AGREEMENT}/ram:BuyerTradeParty/ram:ID[@schemeID='{ROUTAGE}']",
+        ),
         engagement=r.value(
             f"{P_AGREEMENT}.BuyerOrderReferencedDocument.IssuerAssignedID",
             f"{AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
@@ -111,4 +154,6 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         montant_a_payer=amount(r.first(f"{total}/ram:DuePayableAmount")),
         lignes=lignes,
         lignes_tva=lignes_tva,
+        taxes=_taxes(r),
+        prix_bruts=_gross_prices(r),
     )

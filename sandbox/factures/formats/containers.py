@@ -90,7 +90,9 @@ def facturx_xml(entry: Entry) -> tuple[bytes, bytes | None, TechnicalError | Non
     """The CII XML embedded in a Factur-X PDF (with the ``factur-x`` library)."""
     if not entry.data.startswith(b"%PDF"):
         return b"", None, TechnicalError.format(
-            f"le fichier {entry.name} n'est pas un PDF Factur-X (PDF/A-3 avec XML CII embarque)."
+            f"le fichier {entry.name} n'est pas un PDF Factur-X (PDF/A-3 avec XML CII embarque).",
+            "TEC-03",
+            entry.name,
         )
     from facturx import get_xml_from_pdf
 
@@ -103,6 +105,8 @@ def facturx_xml(entry: Entry) -> tuple[bytes, bytes | None, TechnicalError | Non
     if not xml:
         return b"", None, TechnicalError.format(
             f"le PDF {entry.name} ne contient pas de fichier XML Factur-X embarque "
-            "(factur-x.xml ou zugferd-invoice.xml)."
+            "(factur-x.xml ou zugferd-invoice.xml).",
+            "TEC-03",
+            entry.name,
         )
     return xml, entry.data, None

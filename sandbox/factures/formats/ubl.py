@@ -14,7 +14,10 @@ from sandbox.factures.formats.xpaths import Reader, amount, iso_date, number
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "ext": "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2",
 }
+ROUTAGE = "0224"  # schemeID of the 2026 routing code (BT-46, BR-FR-CPRO-11/13)
+NOT_ROUTAGE = f"[not(@schemeID='{ROUTAGE}')]"
 
 
 def read(root: etree._Element, fichier: str) -> InvoiceData:
@@ -71,14 +74,27 @@ def read(root: etree._Element, fichier: str) -> InvoiceData:
         ),
         destinataire=r.value(
             "AccountingCustomerParty.Party.PartyIdentification.ID",
-            f"{customer}/cac:PartyIdentification/cbc:ID",
+            f"{customer}/cac:PartyIdentification/cbc:ID{NOT_ROUTAGE}",
             f"{customer}/cac:PartyLegalEntity/cbc:CompanyID",
         ),
-        code_service=r.value(
-            "BuyerReference", "cbc:BuyerReference", f"{customer}/cac:Contact/cbc:ID"
+        code_service=r.value("BuyerReference", "cbc:BuyerReference"),
+        code_routage=r.value(
+            "AccountingCustomerParty.Party.PartyIdentification.ID",
+            f"{customer}/cac:PartyIdentification/cbc:ID[@schemeID='{ROUTAGE}']",
+        ),
+        contact_service=r.value(
+            "AccountingCustomerParty.Party.Contact.ID", f"{customer}/cac:Contact/cbc:ID"
         ),
         engagement=r.value("OrderReference.ID", "cac:OrderReference/cbc:ID"),
         cadre=r.value("ProfileID", "cbc:ProfileID"),
+        cadre_extension=r.value(
+            "UBLExtensions.UBLExtension.ExtensionContent.CategoryCode",
+            "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/*[local-name()='CategoryCode']",
+        ),
+        piece_jointe=r.value(
+            "AdditionalDocumentReference.Attachment.EmbeddedDocumentBinaryObject",
+            "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject",
+        ),
         moyen_paiement=r.value(
             "PaymentMeans.PaymentMeansCode", "cac:PaymentMeans/cbc:PaymentMeansCode"
         ),

@@ -25,7 +25,7 @@ def read_invoice(
         root = etree.fromstring(xml, _parser())
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (0, 0)
-        return None, [TechnicalError.xsd(error.msg, line, column, fichier)]
+        return None, [TechnicalError.not_well_formed(error.msg, line, column, fichier)]
     name = etree.QName(root).localname
     expected = ROOTS[kind]
     # A root of another syntax is validated against the expected schema, which
@@ -36,4 +36,5 @@ def read_invoice(
     reader = ubl if kind == "ubl" else cii
     invoice = reader.read(root, fichier)
     invoice.xml = xml
+    invoice.root = root
     return invoice, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -27,9 +28,27 @@ class Reader:
                     return value.strip()
         return None
 
-    def value(self, path: str, *xpaths: str) -> Value:
-        """A ``Value``: the text, and the dotted path named in the CR's libellés."""
-        return Value(self.first(*xpaths), path)
+    def value(self, path: str, *xpaths: str, node: etree._Element | None = None) -> Value:
+        """A ``Value``: the text, the dotted path named in the CR's libellés, the element
+        found (or, when none is, the deepest existing element of the first xpath)."""
+        base = self.root if node is None else node
+        for xpath in xpaths:
+            for found in base.xpath(xpath, namespaces=self.ns):
+                if isinstance(found, etree._Element) and found.text and found.text.strip():
+                    return Value(found.text.strip(), path, node=found)
+        return Value(None, path, anchor=self.anchor(xpaths[0], base) if xpaths else None)
+
+    def anchor(self, xpath: str, base: etree._Element) -> etree._Element:
+        """The deepest element that exists along ``xpath`` (a path of child steps)."""
+        steps = xpath.split("/")
+        for end in range(len(steps) - 1, 0, -1):
+            try:
+                found = base.xpath("/".join(steps[:end]), namespaces=self.ns)
+            except etree.XPathError:
+                continue
+            if found and isinstance(found[0], etree._Element):
+                return found[0]
+        return base
 
     def nodes(self, xpath: str, node: etree._Element | None = None) -> list[etree._Element]:
         return list((self.root if node is None else node).xpath(xpath, namespaces=self.ns))
@@ -65,3 +84,29 @@ def iso_date(text: str | None) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def position(xml: bytes, node: etree._Element) -> tuple[int | None, int | None]:
+    """The line and column (1-based, in characters) of ``node``'s start tag in ``xml``.
+
+    libxml2 keeps only the line (``sourceline``); the column is found on that line: the
+    k-th ``<prefix:Name`` there, k being how many elements of the same name start on the
+    same line before ``node`` (a file written on one line has many).
+    """
+    line = node.sourceline
+    if not line:
+        return None, None
+    tag = etree.QName(node).localname
+    qname = f"{node.prefix}:{tag}" if node.prefix else tag
+    before = 0
+    for other in node.getroottree().getroot().iter(node.tag):
+        if other is node:
+            break
+        if other.sourceline == line and other.prefix == node.prefix:
+            before += 1
+    lines = xml.split(b"\n")
+    if line > len(lines):
+        return line, None
+    text = lines[line - 1].decode("utf-8", "replace")
+    starts = [m.start() for m in re.finditer(rf"<{re.escape(qname)}(?=[\s/>])", text)]
+    return line, (starts[before] + 1 if before < len(starts) else None)

@@ -2,16 +2,22 @@
 exécutant and legal commitment (EJ) according to its flags, the invoice number's
 uniqueness per supplier (factures-reference.md §7.3 points 2-6, §8 permanent recipients).
 
-Each raises the Factures business error that says why (French ``libelle``).
+Each raises the Factures business error that says why (French ``libelle``). The rules
+are those of a deposited flux (``rules/table.py``: GES-04/05 recipient, GES-06..11
+service and EJ, GES-18 duplicate); only the answer's shape differs (codeRetour).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sandbox.cpro.errors import BusinessError
 from sandbox.factures import errors
 from sandbox.factures.models import Facture
+from sandbox.factures.rules.checks import service_rules
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import StatutStructure
 
@@ -39,47 +45,32 @@ def service_and_ej(
     s: Session, structure: Structure, code_service: str | None, numero_ej: str | None
 ) -> Service | None:
     """The recipient's service named ``code_service`` (or None), after the recipient's
-    rules: service mandatory, EJ mandatory, EJ or service, a service that requires an EJ;
-    the service must exist and be active."""
+    rules, the same as a flux's (``checks.service_rules``: GES-06..11 of the table): the
+    first that fails raises its business error."""
     code_service = (code_service or "").strip() or None
     numero_ej = (numero_ej or "").strip() or None
-    service = None
-    if code_service is not None:
-        service = s.scalars(
-            select(Service).where(
-                Service.structure_id == structure.id, Service.code == code_service
-            )
-        ).first()
-        if service is None:
-            raise errors.ServiceExecutantInvalide(
-                f"Le service exécutant {code_service} n'existe pas pour le destinataire "
-                f"{structure.identifiant}."
-            )
-        if not service.est_actif:
-            raise errors.ServiceExecutantInvalide(
-                f"Le service exécutant {code_service} du destinataire {structure.identifiant} "
-                "est inactif."
-            )
-    if structure.code_service_doit_etre_renseigne and service is None:
-        raise errors.ServiceExecutantInvalide(
-            "Le code service exécutant est obligatoire pour le destinataire "
-            f"{structure.identifiant}."
-        )
-    if structure.numero_ej_doit_etre_renseigne and numero_ej is None:
-        raise errors.EngagementObligatoire(
-            f"Le numéro d'engagement juridique est obligatoire pour le destinataire "
-            f"{structure.identifiant}."
-        )
-    if structure.gestion_numero_ej_ou_code_service and service is None and numero_ej is None:
-        raise errors.EngagementObligatoire(
-            f"Le numéro d'engagement juridique ou le code service exécutant est obligatoire "
-            f"pour le destinataire {structure.identifiant}."
-        )
-    if service is not None and service.numero_engagement and numero_ej is None:
-        raise errors.EngagementObligatoire(
-            f"Le numéro d'engagement juridique est obligatoire pour le service {service.code}."
-        )
-    return service
+    service, failed = service_rules(s, structure, code_service, numero_ej)
+    if not failed:
+        return service
+    raise _REFUSALS[failed[0]](structure, code_service)
+
+
+_REFUSALS: dict[str, Callable[[Structure, str | None], BusinessError]] = {
+    "GES-06": lambda st, code: errors.ServiceExecutantInvalide(
+        f"Le code service exécutant est obligatoire pour le destinataire {st.identifiant}."),
+    "GES-07": lambda st, code: errors.EngagementObligatoire(
+        "Le numéro d'engagement juridique est obligatoire pour le destinataire "
+        f"{st.identifiant}."),
+    "GES-08": lambda st, code: errors.EngagementObligatoire(
+        "Le numéro d'engagement juridique ou le code service exécutant est obligatoire pour le "
+        f"destinataire {st.identifiant}."),
+    "GES-09": lambda st, code: errors.ServiceExecutantInvalide(
+        f"Le service exécutant {code} n'existe pas pour le destinataire {st.identifiant}."),
+    "GES-10": lambda st, code: errors.EngagementObligatoire(
+        f"Le numéro d'engagement juridique est obligatoire pour le service {code}."),
+    "GES-11": lambda st, code: errors.ServiceExecutantInvalide(
+        f"Le service exécutant {code} du destinataire {st.identifiant} est inactif."),
+}
 
 
 def numero_unique(s: Session, fournisseur_id: int, numero: str) -> None:
