@@ -6,12 +6,16 @@ import base64
 import random
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import common
 from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
-_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": []}
+_KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
+                           "uuids": []}
+ORGANISATIONS = "/cpro/organisations/v1"
 _KNOWN_LOCK = threading.Lock()
 
 
@@ -63,29 +67,55 @@ class ApiUser(FastHttpUser):
             "Accept": "application/json;charset=utf-8",
         }
 
-    def call(self, path: str, body: dict | None, name: str | None = None) -> dict | None:
-        """POST (GET when body is None) a /cpro call; a success has codeRetour 0."""
+    def _request(self, method: str, path: str, body: dict | None, name: str,
+                 problem: Callable[[Any, str], str | None]) -> Any:
+        """Send one API call (once more after a refused token); a success is HTTP 200 and
+        no ``problem`` with the decoded answer."""
         for attempt in (1, 2):
-            kwargs = {"name": name or path, "catch_response": True, "headers": self.headers()}
-            if body is None:
-                context = self.client.get(path, **kwargs)
-            else:
-                context = self.client.post(path, json=body, **kwargs)
-            with context as response:
-                if response.status_code == 401 and attempt == 1:
-                    # Expired or revoked token: get a new one and try once more.
+            kwargs: dict[str, Any] = {"name": name, "catch_response": True,
+                                      "headers": self.headers()}
+            if body is not None:
+                kwargs["json"] = body
+            with self.client.request(method, path, **kwargs) as response:
+                text = response.text or ""
+                if response.status_code == 401 and attempt == 1 and "ErrorCode" not in text:
+                    # Expired or revoked token (not the Référentiel's cpro-account refusal):
+                    # get a new one and try once more.
                     response.success()
                     self.token = None
                     continue
                 if response.status_code != 200:
-                    response.failure(f"HTTP {response.status_code} {(response.text or '')[:200]}")
+                    response.failure(f"HTTP {response.status_code} {text[:200]}")
                     return None
                 data = response.json()
-                if body is not None and data.get("codeRetour") != 0:
-                    response.failure(f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}")
+                wrong = problem(data, text)
+                if wrong:
+                    response.failure(wrong)
                     return None
                 return data
         return None
+
+    def call(self, path: str, body: dict | None, name: str | None = None) -> dict | None:
+        """POST (GET when body is None) a /cpro call; a success has codeRetour 0."""
+
+        def problem(data: Any, _text: str) -> str | None:
+            if body is not None and data.get("codeRetour") != 0:
+                return f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}"
+            return None
+
+        return self._request("GET" if body is None else "POST", path, body, name or path,
+                             problem)
+
+    def rest(self, method: str, path: str, body: dict | None, name: str) -> Any:
+        """A Référentiel des Organisations call (REST: GET or POST); a success is HTTP 200
+        with a JSON object or array and no codeRetour."""
+
+        def problem(data: Any, text: str) -> str | None:
+            if not isinstance(data, (dict, list)) or "codeRetour" in text:
+                return f"not the API's answer: {text[:200]}"
+            return None
+
+        return self._request(method, path, body, name, problem)
 
     # ---- what ids exist (shared by the users of this process)
     def discover(self) -> None:
@@ -176,3 +206,33 @@ class ApiUser(FastHttpUser):
             ("/cpro/transverses/v1/recuperer/devises", {"codeLangue": "FR"}),
         ])
         self.call(path, body)
+
+    # ---- the Référentiel des Organisations (REST): find a structure's uuid by its SIRET,
+    # then read it and its services, as piste-gouv-fr and facturation_electronique do
+    @task(1)
+    def organisations_recherche(self) -> None:
+        if not _KNOWN["identifiants"]:
+            return self.discover()
+        identifiant, _kind = random.choice(_KNOWN["identifiants"])
+        found = self.rest("POST", f"{ORGANISATIONS}/structures/recherche",
+                          {"identifiant": {"op": "=", "val": identifiant},
+                           "_fields": ["uuid", "raisonSociale", "typeOrganisation"]},
+                          name=f"{ORGANISATIONS}/structures/recherche [identifiant]")
+        for item in found or []:
+            if len(_KNOWN["uuids"]) < 1000:
+                _KNOWN["uuids"].append(item["uuid"])
+
+    @task(1)
+    def organisations_structure(self) -> None:
+        if not _KNOWN["uuids"]:
+            return self.organisations_recherche()
+        self.rest("GET", f"{ORGANISATIONS}/structures/{random.choice(_KNOWN['uuids'])}", None,
+                  name=f"{ORGANISATIONS}/structures/[uuid]")
+
+    @task(1)
+    def organisations_services(self) -> None:
+        if not _KNOWN["uuids"]:
+            return self.organisations_recherche()
+        uuid = random.choice(_KNOWN["uuids"])
+        self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
+                  name=f"{ORGANISATIONS}/structures/[uuid]/services")

@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         db,
         factures,
         health,
+        organisations,
         piste,
         portal,
         resilience,
@@ -59,7 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     resilience.init_app(app)
     # Each area registers its routes and hooks; the order is the hooks' order.
-    for area in (web, portal, seeding, piste, cpro, factures, control):
+    for area in (web, portal, seeding, piste, cpro, factures, organisations, control):
         area.init_app(app)
 
     if settings.mail_dispatcher:

@@ -332,6 +332,21 @@ class AccessToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class PisteSubscription(Base):
+    """The Chorus Pro APIs a PISTE application subscribes to (``apis``: comma-separated
+    ``vocabulary.ApiPiste`` values, possibly none). **No row: every API**, the state of
+    every application until someone narrows it (portal, control plane), so applications
+    seeded or created before subscriptions existed keep answering (issue #21.6)."""
+
+    __tablename__ = "piste_subscriptions"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    apis: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Dataset(Base):
     """A generated qualification data set ("matelas de données") and its CSV."""
 

@@ -21,7 +21,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
 from sandbox import surfaces
@@ -53,9 +53,12 @@ def database_unavailable(error: Exception) -> Response:
         except Exception:
             pass
     surface = surfaces.current()
+    own = _own_answer(surface, ServiceUnavailable(MESSAGE))
     if surface is surfaces.HEALTH:
         response = jsonify({"status": "error", "libelle": MESSAGE,
                             "storage": {"status": "error", "error": str(error)[:200]}})
+    elif own is not None:
+        response = own
     elif surface.json:
         response = jsonify({"codeRetour": 503, "libelle": MESSAGE})
     else:
@@ -64,6 +67,16 @@ def database_unavailable(error: Exception) -> Response:
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _own_answer(surface: surfaces.Surface, error: HTTPException) -> Response | None:
+    """The answer of a JSON surface with its own error bodies (the Référentiel des
+    Organisations' arrays) to ``error``; None for the others (answered here)."""
+    if surface is not surfaces.ORGANISATIONS:
+        return None
+    render = surfaces.error_renderer(current_app, surface)
+    answer = render(error) if render is not None else None
+    return answer if isinstance(answer, Response) else None
 
 
 DATA_MESSAGE = (
@@ -85,7 +98,10 @@ def value_refused(error: Exception) -> Response:
         session.rollback()
         session.close()
     surface = surfaces.current()
-    if surface is surfaces.API:
+    own = _own_answer(surface, BadRequest(DATA_MESSAGE))
+    if own is not None:
+        response = own
+    elif surface is surfaces.API:
         response = jsonify({"codeRetour": 400, "libelle": DATA_MESSAGE, "erreurs": []})
     elif surface is surfaces.CONTROL:
         response = jsonify({"error": "a value was refused by the database "

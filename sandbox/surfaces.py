@@ -1,10 +1,11 @@
 """The sandbox's surfaces on one origin, and who renders each one's error bodies.
 
-One table says which URL prefix belongs to which surface (portal, API, control plane,
-health, the API documentation's static files) and whether it is a machine surface
-(JSON bodies) or a human one (HTML). ``sandbox.web`` (HTTP errors: 404, 405, 413...)
-and ``sandbox.resilience`` (database unavailable, value refused) both ask it, so a new
-prefix is added once.
+One table says which URL prefix belongs to which surface (portal, API, the Référentiel
+des Organisations, control plane, health, the API documentation's static files) and
+whether it is a machine surface (JSON bodies) or a human one (HTML); ``is_piste`` says
+which paths are behind the PISTE gateway (the two API surfaces). ``sandbox.web`` (HTTP
+errors: 404, 405, 413...) and ``sandbox.resilience`` (database unavailable, value
+refused) both ask it, so a new prefix is added once.
 
 Each surface's renderer of HTTP errors is registered on the app
 (``register_error_renderer(app, surface, render)``, kept in ``app.extensions``), never
@@ -36,12 +37,17 @@ class Surface:
         return path.startswith(self.prefixes)
 
 
+# The Référentiel des Organisations is a REST API with its own error bodies, behind the
+# same PISTE gateway: its own surface, listed before the API whose prefix contains it.
+ORGANISATIONS = Surface("organisations", ("/cpro/organisations/",), json=True)
 API = Surface("api", ("/cpro", "/api/", "/openapi.json"), json=True)
 CONTROL = Surface("control", ("/_sandbox",), json=True)
 HEALTH = Surface("health", ("/health",), json=True)
 DOCS = Surface("docs", ("/docs/api",), json=False)  # Swagger UI's page and files
 PORTAL = Surface("portal", (), json=False)  # every other path
-SURFACES = (API, CONTROL, HEALTH, DOCS)
+SURFACES = (ORGANISATIONS, API, CONTROL, HEALTH, DOCS)
+# The surfaces behind the PISTE gateway (bearer token, cpro-account, subscriptions).
+PISTE = frozenset({API, ORGANISATIONS})
 
 
 def surface_of(path: str) -> Surface:
@@ -50,6 +56,11 @@ def surface_of(path: str) -> Surface:
         if surface.owns(path):
             return surface
     return PORTAL
+
+
+def is_piste(path: str) -> bool:
+    """Tell whether ``path`` is served behind the PISTE gateway (an API, not the portal)."""
+    return surface_of(path) in PISTE
 
 
 def current() -> Surface:

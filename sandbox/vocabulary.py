@@ -408,3 +408,44 @@ class FormatTelechargement(StrEnum):
 
     PDF = "PDF"
     PIVOT = "PIVOT"
+
+
+# --- PISTE subscriptions and the Référentiel des Organisations ---------------------
+
+
+class ApiPiste(StrEnum):
+    """The Chorus Pro APIs a PISTE application subscribes to, by their path segment
+    (``/cpro/<segment>/v1/...``); PISTE lists each one with its own CGU
+    (chorus-pro-reference.md §2.5)."""
+
+    STRUCTURES = "structures"
+    UTILISATEURS = "utilisateurs"
+    TRANSVERSES = "transverses"
+    FACTURES = "factures"
+    FACTURES_TRAVAUX = "facturesTravaux"
+    ENGAGEMENTS_JURIDIQUES = "engagementsJuridiques"
+    ORGANISATIONS = "organisations"
+
+
+class TypeOrganisation(StrEnum):
+    """typeOrganisation of the Référentiel des Organisations (piste-gouv-fr's enum and
+    its live test against qualification: lower case)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class StatusOrganisation(StrEnum):
+    """status of a structure in the Référentiel des Organisations (piste-gouv-fr)."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ACTIVATION_IN_PROGRESS = "activation in progress"
+
+
+class EtatServiceOrganisation(StrEnum):
+    """etatService of a service in the Référentiel des Organisations (piste-gouv-fr)."""
+
+    ACTIF = "ACTIF"
+    INACTIF = "INACTIF"
+    SUPPRIME = "SUPPRIME"

@@ -205,6 +205,15 @@ class ApiClient:
         headers.update(kwargs.pop("headers", {}))
         return self.http.get(f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
 
+    def send(self, method: str, path: str, body=None, **kwargs) -> requests.Response:  # noqa: ANN001
+        """Any method; ``body`` sent as JSON when given (``data=`` for raw bytes)."""
+        headers = self.headers()
+        headers.update(kwargs.pop("headers", {}))
+        if body is not None:
+            kwargs["json"] = body
+        return self.http.request(method, f"{self.base_url}{path}", headers=headers, timeout=60,
+                                 **kwargs)
+
 
 @dataclass
 class World:

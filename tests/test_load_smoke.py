@@ -121,7 +121,8 @@ def test_api_user_reads_and_refreshes_its_token(load_stack, tmp_path) -> None:
     assert summary["totals"]["failures"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
     rows = by_name(summary)
     for name in ("/cpro/structures/v1/rechercher [identifiant]", "/cpro/structures/v1/consulter",
-                 "/cpro/structures/v1/rechercher/services", "/cpro/transverses/v1/health-check"):
+                 "/cpro/structures/v1/rechercher/services", "/cpro/transverses/v1/health-check",
+                 "/cpro/organisations/v1/structures/recherche [identifiant]"):
         assert rows[name]["requests"] >= 1, name
     # Three users, tokens living 3 s, a 9 s run: more tokens than users.
     assert rows["/api/oauth/token"]["requests"] > 3

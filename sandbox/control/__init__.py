@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-# dashboard, factures, shortcuts and views register their operations on api.bp when
+# dashboard, factures, piste, shortcuts and views register their operations on api.bp when
 # imported; guard adds the access check to it, openapi serves the document of the registry.
 from sandbox.control import (  # noqa: F401
     dashboard,
@@ -17,6 +17,7 @@ from sandbox.control import (  # noqa: F401
     hooks,
     hosts,
     openapi,
+    piste,
     shortcuts,
     views,
 )

@@ -39,8 +39,8 @@ STATUS_TEXT = {
 
 
 def is_api(path: str) -> bool:
-    """Tell whether ``path`` belongs to the PISTE API (JSON) rather than the portal."""
-    return surfaces.surface_of(path) is surfaces.API  # the one table of prefixes
+    """Tell whether ``path`` belongs to a PISTE API (JSON) rather than the portal."""
+    return surfaces.is_piste(path)  # the one table of prefixes
 
 
 def refusal(status: int, title: str, message: str, error: str) -> Response:
@@ -169,8 +169,8 @@ def _unmatched() -> bool:
         return False
     if request.url_rule is None:
         return True
-    if surfaces.surface_of(request.path) is surfaces.API and request.path.startswith("/cpro"):
-        return api_registry().find(request.method, request.path.rstrip("/")) is None
+    if surfaces.is_piste(request.path) and request.path.startswith("/cpro"):
+        return api_registry().match(request.method, request.path.rstrip("/")) is None
     return False
 
 

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from sandbox.vocabulary import INT64_MAX, MailState, StatutRattachement
+from sandbox.vocabulary import INT64_MAX, ApiPiste, MailState, StatutRattachement
 
 TEN_YEARS_SECONDS = 3650 * 86400  # clock offsets and link lifetimes: dates stay representable
 LATENCY_MAX_MS = 120_000
@@ -599,3 +599,26 @@ class Pong(Answer):
 
 class ControlErrorBody(Answer):
     error: str
+
+
+# --- PISTE applications and their subscriptions (issue #21.6) ------------------------
+
+
+class ApplicationApisChange(Request):
+    apis: list[Annotated[ApiPiste, Strict(False)]] = Field(
+        max_length=len(ApiPiste),
+        description="The Chorus Pro APIs the application subscribes to (path segments: "
+        "structures, utilisateurs, transverses, factures, facturesTravaux, "
+        "engagementsJuridiques, organisations); [] for none")
+
+
+class ApplicationView(Answer):
+    clientId: str
+    name: str
+    owner: str | None = Field(description="login of the portal user who created it")
+    apis: list[str] = Field(description="the APIs it may call, in catalogue order")
+    allApis: bool = Field(description="true: no subscription set, every API (the default)")
+
+
+class ApplicationsView(Answer):
+    applications: list[ApplicationView]

@@ -5,9 +5,14 @@ handler (``@operation``); the dispatcher runs the gateway checks in PISTE's
 order, validates the body against the request model, calls the handler and
 renders its dict. The same registry produces ``/openapi.json``.
 
-Order of checks: bearer token (401) -> known route (403) -> cpro-account (401)
--> JSON content type (415) -> well-formed JSON (400) -> schema (400) -> the
-business answer (HTTP 200, ``codeRetour``/``libelle``).
+Order of checks: bearer token (401) -> subscribed API (403, empty body) -> known
+route (403) -> cpro-account (401) -> JSON content type (415) -> well-formed JSON
+(400) -> schema (400) -> the business answer (HTTP 200, ``codeRetour``/``libelle``).
+
+The Référentiel des Organisations (``sandbox/organisations/``) declares its REST
+operations in the same registry and has its own dispatcher, which shares the gateway
+steps and answers below (``LazyReader``, ``unknown_route``, ``gateway_answer``,
+``json_response``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,13 @@ from sqlalchemy.orm import Session
 from sandbox import db
 from sandbox.config import Settings
 from sandbox.cpro import errors
-from sandbox.piste.gateway import Caller, GatewayError, check_account, check_bearer
+from sandbox.piste.gateway import (
+    Caller,
+    GatewayError,
+    check_account,
+    check_bearer,
+    check_subscription,
+)
 from sandbox.registry import Registry
 
 
@@ -105,7 +116,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         ) from None
 
 
-def _unknown_route(path: str) -> GatewayError:
+def unknown_route(path: str) -> GatewayError:
     methods = registry().methods(path.rstrip("/"))
     if methods:
         allowed = ", ".join(sorted(methods))
@@ -125,7 +136,7 @@ def _unknown_route(path: str) -> GatewayError:
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # dates as Flask writes them (its default)
 
 
-def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
     """The answer, encoded by orjson (4× faster than the stdlib here; UTF-8, field order
     kept); what orjson does not know goes to the app's JSON provider's ``default``."""
     try:
@@ -137,7 +148,7 @@ def _json(body: dict, status: int = 200, headers: dict | None = None) -> Respons
     return Response(data, status=status, headers=headers, mimetype="application/json")
 
 
-class _LazyReader:
+class LazyReader:
     """``db.read_session()`` opened on first use: a call the gateway's caches answer and
     whose operation needs no database (health-check) opens none."""
 
@@ -154,6 +165,21 @@ class _LazyReader:
             self._session.close()
 
 
+def gateway_answer(error: GatewayError) -> Response:
+    """The gateway's refusal: its JSON body (401 with ``WWW-Authenticate``), or an empty
+    body with the reason in ``X-Sandbox-Reason`` where the real gateway sends nothing."""
+    if error.empty:
+        return Response(b"", status=error.status, headers={"X-Sandbox-Reason": error.description})
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = (
+            f'Bearer realm="PISTE", error="{error.error}"'
+            if error.error in ("invalid_token",)
+            else 'Bearer realm="PISTE"'
+        )
+    return json_response(error.body(), error.status, headers)
+
+
 def dispatch(_rest: str = "") -> Response:
     """Answer one ``/cpro/...`` call.
 
@@ -161,29 +187,23 @@ def dispatch(_rest: str = "") -> Response:
     run on a session that opens no transaction; other operations get the request's
     session.
     """
-    reader: Any = _LazyReader()
+    reader: Any = LazyReader()
     try:
-        check_bearer(reader, request.headers.get("Authorization"))
+        application = check_bearer(reader, request.headers.get("Authorization"))
+        check_subscription(application, request.path)
         op = registry().find(request.method, request.path.rstrip("/"))
         if op is None:
-            raise _unknown_route(request.path)
+            raise unknown_route(request.path)
         caller = check_account(reader, request.headers.get("cpro-account"))
         payload = parse_body(op.request_model) if op.request_model is not None else None
         s = reader if op.extra.get("read_only") else db.session()
         body = op.handler(Context(s, caller, current_app.config["SANDBOX"]), payload)
     except GatewayError as error:
-        headers = {}
-        if error.status == 401:
-            headers["WWW-Authenticate"] = (
-                f'Bearer realm="PISTE", error="{error.error}"'
-                if error.error in ("invalid_token",)
-                else 'Bearer realm="PISTE"'
-            )
-        return _json(error.body(), error.status, headers)
+        return gateway_answer(error)
     except RequestError as error:
-        return _json(error.body, error.status)
+        return json_response(error.body, error.status)
     except errors.BusinessError as error:
-        return _json(error.body())
+        return json_response(error.body())
     finally:
         reader.close()
-    return _json(body)
+    return json_response(body)

@@ -38,9 +38,11 @@ Local simulator of the Chorus Pro **qualification** APIs behind PISTE.
 2. Call `/cpro/...` with `Authorization: Bearer <token>` and
    `cpro-account: base64(login:password)` of a technical account.
 
-Gateway errors: 401 (token or cpro-account), 403 (unknown route), 415 (not JSON),
-400 (malformed JSON or schema violation). Business answers are HTTP 200 with
-`codeRetour` (0 = success) and `libelle`. See docs/api.md for the error codes.
+Gateway errors: 401 (token or cpro-account), 403 (API not subscribed: empty body;
+unknown route), 415 (not JSON), 400 (malformed JSON or schema violation). Business
+answers are HTTP 200 with `codeRetour` (0 = success) and `libelle`. The Référentiel des
+Organisations (`/cpro/organisations/v1`) is REST: objects and arrays, errors as arrays
+`[{"error", "message"}]`. See docs/api.md for the error codes.
 """
 
 
@@ -61,6 +63,15 @@ def _components(operations: Registry) -> dict:
 
 
 def _operation_doc(op) -> dict:
+    own = op.extra.get("openapi")
+    if own is not None:  # a surface with its own wire format (the Référentiel des
+        # Organisations) documents its answers and path parameters itself
+        doc = {"operationId": op.operation_id, "summary": op.summary,
+               "description": op.description, "tags": [op.tag],
+               "security": [{"pisteOAuth2": ["openid"], "cproAccount": []}], **own}
+        if op.request_model is not None:
+            doc["requestBody"] = {"required": True, "content": _json_content(op.request_model)}
+        return doc
     responses = {
         "200": {
             "description": "Success (codeRetour 0) or business error (codeRetour ≠ 0, "
@@ -157,7 +168,8 @@ def _document_template(operations: Registry) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Chorus Pro Sandbox — PISTE APIs (Structures, Utilisateurs, Transverses)",
+            "title": "Chorus Pro Sandbox — PISTE APIs (Structures, Utilisateurs, Transverses, "
+            "Factures, Référentiel des Organisations)",
             "version": __version__,
             "description": DESCRIPTION,
         },
@@ -167,6 +179,9 @@ def _document_template(operations: Registry) -> dict:
             {"name": "Structures", "description": "/cpro/structures/v1"},
             {"name": "Utilisateurs", "description": "/cpro/utilisateurs/v1"},
             {"name": "Transverses", "description": "/cpro/transverses/v1"},
+            {"name": "Référentiel des Organisations",
+             "description": "/cpro/organisations/v1 (REST: GET/PATCH/POST, uuids, error "
+             "arrays)"},
         ],
         "paths": paths,
         "components": {

@@ -1,6 +1,9 @@
 """The PISTE gateway checks made on every ``/cpro/...`` call.
 
 1. ``Authorization: Bearer <token>``: missing, unknown or expired -> 401.
+1b. the application is subscribed to the API the path belongs to
+   (``sandbox/piste/subscriptions.py``) -> else 403 with an **empty body**, as the real
+   gateway (the reason in an ``X-Sandbox-Reason`` header).
 2. ``cpro-account: base64(login:password)``: missing, undecodable, unknown
    login, locked account (the same answer whatever the password), wrong password
    (counted like a portal failure, locking at the limit), inactive account or
@@ -38,7 +41,9 @@ from sandbox import clock, db, security, state
 from sandbox.accounts import rights
 from sandbox.accounts.validation import has_forbidden_characters
 from sandbox.config import Settings
-from sandbox.models import AccessToken, OAuthClient, User
+from sandbox.models import AccessToken, OAuthClient, PisteSubscription, User
+from sandbox.piste import subscriptions
+from sandbox.vocabulary import ApiPiste
 
 V = TypeVar("V")  # what a _Cache holds
 
@@ -48,13 +53,18 @@ _verified_lock = threading.Lock()
 
 
 class GatewayError(Exception):
-    """A refusal by the gateway: HTTP status, error code and description for the developer."""
+    """A refusal by the gateway: HTTP status, error code and description for the developer.
 
-    def __init__(self, status: int, error: str, description: str) -> None:
+    ``empty``: the real gateway answers with an empty body (an API the application is not
+    subscribed to); the description then goes in the ``X-Sandbox-Reason`` header.
+    """
+
+    def __init__(self, status: int, error: str, description: str, *, empty: bool = False) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
+        self.empty = empty
 
     def body(self) -> dict:
         return {"error": self.error, "error_description": self.description}
@@ -113,12 +123,22 @@ class _Cache(Generic[V]):
             self._items.clear()
 
 
-_bearers: _Cache[tuple[str, datetime]] = _Cache()  # token hash -> (client_id, expires_at)
+@dataclass(frozen=True)
+class Application:
+    """The PISTE application (OAuth client) a bearer token was issued to."""
+
+    client_id: str
+    apis: frozenset[ApiPiste] | None  # its subscriptions; None: every API
+
+
+# token hash -> (Application, expires_at)
+_bearers: _Cache[tuple[Application, datetime]] = _Cache()
 _callers: _Cache[Caller] = _Cache()  # digest of the cpro-account header -> Caller
 
 
-def check_bearer(s: Session, authorization: str | None) -> None:
-    """Refuse the call unless it carries a known, unexpired bearer token."""
+def check_bearer(s: Session, authorization: str | None) -> Application:
+    """Refuse the call unless it carries a known, unexpired bearer token; return the
+    application the token was issued to (its subscriptions read in the same query)."""
     if not authorization:
         raise GatewayError(
             401, "invalid_request", "Missing header Authorization: Bearer <access_token>."
@@ -134,16 +154,18 @@ def check_bearer(s: Session, authorization: str | None) -> None:
     if found is None:
         generation = state.generation()
         row = s.execute(
-            select(AccessToken.expires_at, OAuthClient.client_id)
+            select(AccessToken.expires_at, OAuthClient.client_id, PisteSubscription.apis)
             .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
+            .outerjoin(PisteSubscription, PisteSubscription.client_id == OAuthClient.id)
             .where(AccessToken.token_hash == key)
         ).first()
         if row is None:
             raise GatewayError(401, "invalid_token", "Unknown access token.")
-        found = (row.client_id, row.expires_at)
+        apis = None if row.apis is None else subscriptions.parse(row.apis)
+        found = (Application(row.client_id, apis), row.expires_at)
         _bearers.put(key, generation, found)
-    client_id, expires_at = found
-    g.piste_client_id = client_id  # the control plane's journal shows it
+    application, expires_at = found
+    g.piste_client_id = application.client_id  # the control plane's journal shows it
     if expires_at <= clock.utcnow_naive():
         raise GatewayError(
             401,
@@ -151,6 +173,24 @@ def check_bearer(s: Session, authorization: str | None) -> None:
             f"The access token expired at {expires_at.isoformat(timespec='seconds')}Z; "
             "ask /api/oauth/token for a new one.",
         )
+    return application
+
+
+def check_subscription(application: Application, path: str) -> None:
+    """Refuse a call to an API the application is not subscribed to: 403 with an empty
+    body, as PISTE answers (OCA issue #410); a path of no API passes (the route check
+    that follows answers it)."""
+    api = subscriptions.api_of(path)
+    if api is None or application.apis is None or api in application.apis:
+        return
+    raise GatewayError(
+        403,
+        "api_non_souscrite",
+        f"application {application.client_id} is not subscribed to the {api.value} API "
+        "(portal: Raccordements; control plane: PUT /_sandbox/piste/applications/"
+        f"{application.client_id}/apis)",
+        empty=True,
+    )
 
 
 @dataclass(frozen=True)

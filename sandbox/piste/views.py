@@ -1,9 +1,10 @@
-"""Portal pages about API access (French): Raccordements (PISTE applications) and the
-gestionnaire's technical-account page (create, reset; the password is shown once)."""
+"""Portal pages about API access (French): Raccordements (PISTE applications, the APIs each
+subscribes to) and the gestionnaire's technical-account page (create, reset; the password
+is shown once)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
@@ -12,6 +13,7 @@ from wtforms.validators import Length, Optional
 from sandbox import clock, db
 from sandbox.accounts import rights, technical
 from sandbox.models import OAuthClient, Structure
+from sandbox.piste import subscriptions
 from sandbox.piste.oauth import create_oauth_client
 from sandbox.portal import auth
 from sandbox.portal.forms import PostForm
@@ -44,10 +46,13 @@ def _render_raccordements(form: ApplicationForm, status: int = 200):
         )
         .all()
     )
+    s = db.session()
     return (
         render_template(
             "piste/raccordements.html",
             clients=clients,
+            apis={c.id: subscriptions.subscribed(s, c) for c in clients},
+            catalogue=subscriptions.LABELS,
             structures=rights.managed_structures(db.session(), user.id),
             form=form,
             **_api_urls(),
@@ -78,6 +83,39 @@ def creer_application():
     client = create_oauth_client(s, name, user)
     s.commit()
     flash(f"L'application « {client.name} » a été créée.", "success")
+    return redirect(url_for("piste_portal.raccordements"), 303)
+
+
+@bp.post("/raccordements/<client_id>/api")
+@auth.login_required
+def souscrire(client_id: str):
+    """Subscribe one of the user's applications to the APIs ticked (none ticked: none)."""
+    user = auth.logged_in_user()
+    s = db.session(write=True)
+    client = s.scalars(select(OAuthClient).where(
+        OAuthClient.client_id == client_id, OAuthClient.owner_user_id == user.id)).first()
+    if client is None:
+        return render_template(
+            "portal/message.html", title="Application introuvable",
+            message="Cette application n'existe pas ou ne vous appartient pas."), 404
+    if not PostForm().validate_on_submit():
+        flash(CSRF_MESSAGE, "error")
+        return redirect(url_for("piste_portal.raccordements"), 303)
+    try:
+        apis = subscriptions.set_apis(s, client, request.form.getlist("apis"))
+    except subscriptions.UnknownApi:
+        s.rollback()
+        flash("Une des API choisies n'existe pas : cochez les API dans la liste proposée.",
+              "error")
+        return redirect(url_for("piste_portal.raccordements"), 303)
+    s.commit()
+    if apis is None:
+        what = "toutes les API"
+    elif apis:
+        what = ", ".join(subscriptions.LABELS[api] for api in subscriptions.ALL if api in apis)
+    else:
+        what = "aucune API : tous ses appels seront refusés (403)"
+    flash(f"L'application « {client.name} » est souscrite à {what}.", "success")
     return redirect(url_for("piste_portal.raccordements"), 303)
 
 

@@ -498,6 +498,15 @@ class SandboxClient:
         body = {"statut": statut} if motif is None else {"statut": statut, "motif": motif}
         return self._control("POST", f"factures/{id_facture}/statut", json=body)
 
+    def set_apis(self, client_id: str, apis: list[str] | None) -> dict:
+        """Subscribe a PISTE application to exactly ``apis`` (``None``: every API again);
+        a call to another API then answers 403 with an empty body, as PISTE does
+        (control plane ``PUT``/``DELETE /_sandbox/piste/applications/<id>/apis``)."""
+        path = f"piste/applications/{client_id}/apis"
+        if apis is None:
+            return self._control("DELETE", path)
+        return self._control("PUT", path, json={"apis": list(apis)})
+
     def factures_delay(self) -> float:
         """The sandbox's integration delay (``SANDBOX_FACTURES_INTEGRATION_DELAY``)."""
         return load_settings().factures_integration_delay

@@ -61,8 +61,13 @@ def parse_forms(html: str) -> list[Form]:
 
 
 def find_form(html: str, action_contains: str) -> Form:
-    """The form whose action contains ``action_contains``."""
-    for form in parse_forms(html):
+    """The form whose action is ``action_contains``, else the first whose action contains
+    it (``/raccordements`` is the creation form, not ``/raccordements/<id>/api``)."""
+    forms = parse_forms(html)
+    for form in forms:
+        if form.action.split("?")[0] == action_contains:
+            return form
+    for form in forms:
         if action_contains in form.action:
             return form
     raise LookupError(f"no form posting to *{action_contains}* in the page")

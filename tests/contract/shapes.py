@@ -394,3 +394,55 @@ READS.update({
     # pageCourante and pages must be set (checked in decode(), see test module)
     ("pastell", "factures/telecharger/groupe"): ["fichierResultat:str"],
 })
+
+# --- Référentiel des Organisations (piste-gouv-fr WsRetour/ReferentielDesOrganisations) ----
+# Every field optional (FieldDefinition without "requis"), enums checked with in_array,
+# date-times through the six layouts; PieceJointeStructure's four fields are required.
+
+_ORG_STRING = ("string", False)
+_ORG_BOOL = ("bool", False)
+_ORG_INT = ("int", False)
+_ORG_DATE = ("datetime", False)
+ORG_STRUCTURE = {
+    **{k: _ORG_STRING for k in (
+        "libelleOrganisation", "numeroTvaIntracommunautaire", "contactPrincipal",
+        "organisationParent", "identifiant", "typeIdentifiant", "adresse",
+        "complementAdresse1", "complementAdresse2", "codePostal", "ville", "pays",
+        "adresseElectronique", "telephone", "uuid", "nomStructure", "prenomStructure",
+        "numeroRcsStructure", "raisonSociale", "categorieJuridique", "categorieEntreprise")},
+    **{k: _ORG_BOOL for k in (
+        "estCentreGestionAgricole", "gestionNumeroEJOuCodeService", "recevoirCyclesViesEdi",
+        "emetteurFluxEdi", "nonDiffusibleInsee", "numeroEjDoitEtreRenseigne",
+        "codeServiceDoitEtreRenseigne", "statutMiseEnPaiementNestPasRemonte", "avecMOA",
+        "estMOAUniquement")},
+    **{k: _ORG_INT for k in ("numeroPacage", "categorieFournisseurMemoireId",
+                             "categorieBeneficiaireId", "structureOrigine")},
+    "typeOrganisation": ("string", False, ["private", "public"]),
+    "status": ("string", False, ["active", "inactive", "activation in progress"]),
+    "derniereMaj": _ORG_DATE,
+}
+ORG_SERVICE = {
+    **{k: _ORG_STRING for k in (
+        "libelle", "description", "codeService", "rattachementOrganisation", "adresse",
+        "complementAdresse1", "complementAdresse2", "codePostal", "ville", "pays", "telephone",
+        "uuid")},
+    **{k: _ORG_DATE for k in ("dateCreation", "dateDebutActivation", "dateFinActivation",
+                              "dateModification", "dateSuppression", "derniereMaj")},
+    "etatService": ("string", False, ["ACTIF", "INACTIF", "SUPPRIME"]),
+    "numeroEj": _ORG_BOOL,
+}
+ORG_PIECE_JOINTE = {"sizeBytes": ("int", True), "fileName": ("string", True),
+                    "uuid": ("string", True), "contentType": ("string", True),
+                    "attachmentData": ("string", False)}
+# The class each operation's object (or each item of its array) is decoded into.
+ORG_PHP = {
+    "organisations/structures/{uuid}": ORG_STRUCTURE,
+    "organisations/structures/{uuid}/services": ORG_SERVICE,
+    "organisations/structures/{uuid}/pieces_jointes": ORG_PIECE_JOINTE,
+    "organisations/structures/{uuid}/pieces_jointes/{uuidPJ}": ORG_PIECE_JOINTE,
+    "organisations/structures/recherche": ORG_STRUCTURE,
+    "organisations/services/{uuid}": ORG_SERVICE,
+    # rechercherServiceOrganisation is typed WsRetourRechercherStructures in PHP: its items
+    # are decoded as Structure (every field optional, so a Service passes)
+    "organisations/services/recherche": ORG_STRUCTURE,
+}

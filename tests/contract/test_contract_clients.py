@@ -9,21 +9,21 @@ for the default supplier and lets integrate (``$FICHIER_FLUX``: a fresh invoice 
 deposit, so that no body is refused as a duplicate). ``echo``: fields the client compares
 with what it asked (OCA checks the ``idFacture`` of the history). With
 ``CONTRACT_REPORT=path`` the run writes the conformance report there
-(``make conformance`` -> docs/conformance.md and docs/api.md).
+(``make conformance`` -> docs/conformance.md and docs/api.md; conftest.py). The
+Référentiel des Organisations, a REST API, has its own runner
+(test_contract_organisations.py).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import requests
 from api_factories import ApiClient, tag
-from contract_report import record, write_reports
+from contract_report import load_cases, record
 from decoders import go_decode, php_decode, reads
 from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
 from shapes import GO, PHP, READS
@@ -31,7 +31,6 @@ from shapes import GO, PHP, READS
 from sandbox.config import load_settings
 from sandbox.seeding.invoice_cases import cases as example_cases
 
-HERE = Path(__file__).parent
 BASES = {
     "structures": "/cpro/structures/v1",
     "utilisateurs": "/cpro/utilisateurs/v1",
@@ -39,15 +38,6 @@ BASES = {
     "factures": "/cpro/factures/v1",
 }
 PUBLIC_SIRET = "11000201100044"  # a permanent recipient of the qualification environment
-
-
-def load_cases() -> list[tuple[str, int, dict]]:
-    cases = []
-    for path in sorted((HERE / "bodies").glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for i, case in enumerate(data["cases"]):
-            cases.append((data["client"], i, case))
-    return cases
 
 
 CASES = load_cases()
@@ -134,14 +124,6 @@ def substitute(body, ids: dict):  # noqa: ANN001, ANN201
         value = ids[body]
         return value() if callable(value) else value
     return body
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report():  # noqa: ANN201
-    yield
-    target = os.environ.get("CONTRACT_REPORT")
-    if target:
-        write_reports(Path(target), CASES)
 
 
 def decode(client_name: str, operation: str, answer: dict, business: bool) -> list[str]:

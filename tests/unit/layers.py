@@ -28,7 +28,7 @@ LEVELS: dict[int, tuple[str, ...]] = {
         "background", "version"),
     1: ("models", "db", "state", "builders"),
     2: ("mail", "accounts"),
-    3: ("web", "resilience", "health", "portal", "piste", "cpro", "factures"),
+    3: ("web", "resilience", "health", "portal", "piste", "cpro", "factures", "organisations"),
     4: ("schema", "seeding", "control"),
     5: ("cli", "testing", "loadtesting", "stack", "wsgi", "__init__"),
 }
@@ -36,11 +36,12 @@ LEVEL = {room: level for level, rooms in LEVELS.items() for room in rooms}
 TOOLS = frozenset(LEVELS[5])
 
 # Between the surfaces (level 3), only these modules are shared (the API's dispatcher,
-# paging and errors, the portal's page helpers, the gateway); anything else of a surface
-# belongs to it.
+# paging and errors, the portal's page helpers and country names, the gateway, the
+# Factures tables); anything else of a surface belongs to it.
 PEERS_LEVEL = 3
 SHARED_PEER_MODULES = frozenset({
     "sandbox.portal.pages", "sandbox.portal.auth", "sandbox.portal.forms",
+    "sandbox.portal.countries", "sandbox.factures.models",
     "sandbox.cpro.api", "sandbox.cpro.paging",
     "sandbox.cpro.common", "sandbox.cpro.errors", "sandbox.cpro.schemas", "sandbox.cpro.zero",
     "sandbox.piste.gateway", "sandbox.piste.oauth",
@@ -51,7 +52,10 @@ CONTROL_IMPORTERS = frozenset({"__init__", "cli", "control"})
 
 # Rules modules know no HTTP: no Flask, no registry, no request context.
 RULES_MODULES = ("sandbox.accounts", "sandbox.factures.rules", "sandbox.factures.formats",
-                 "sandbox.control.operations")
+                 "sandbox.control.operations", "sandbox.piste.subscriptions",
+                 "sandbox.organisations.rules", "sandbox.organisations.search",
+                 "sandbox.organisations.objects", "sandbox.organisations.uuids",
+                 "sandbox.organisations.errors")
 HTTP_MODULES = ("flask", "werkzeug", "flask_wtf", "sandbox.registry", "sandbox.cpro.api",
                 "sandbox.control.api")
 
