@@ -46,9 +46,9 @@ from sandbox.models import NAME_SEARCH_TABLE, Structure
 from sandbox.organisations.errors import params_invalid, params_missing
 from sandbox.organisations.objects import Field, ValueType
 from sandbox.organisations.uuids import Codec
+from sandbox.vocabulary import INT64_MAX
 
 MAX_RESULTS = 1000
-BIGINT = 2**63 - 1  # the widest integer a column holds
 OPERATORS = ("=", ">", "<", ">=", "<=", "IN", "CONTAINS")
 IN_MAX = 1000  # values in one IN
 NAME_SEARCH_MIN = 3  # SQLite: a trigram index needs three characters
@@ -100,7 +100,7 @@ def _typed(name: str, kind: ValueType, value: Any) -> Any:
         ValueType.INT: isinstance(value, int) and not isinstance(value, bool),
         ValueType.DATETIME: isinstance(value, str),
     }[kind]
-    if ok and kind == ValueType.INT and not -BIGINT <= value <= BIGINT:
+    if ok and kind == ValueType.INT and not -INT64_MAX <= value <= INT64_MAX:
         raise params_invalid(f"{name} : la valeur {value} dépasse un entier de 64 bits.")
     if ok and kind == ValueType.DATETIME:
         try:

@@ -21,7 +21,8 @@ import hashlib
 import re
 from enum import StrEnum
 
-BIGINT_MAX = 2**63 - 1
+from sandbox.vocabulary import INT64_MAX
+
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _DASHED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -64,7 +65,7 @@ class Codec:
         if value is None:
             return None
         row_id = int(value[16:], 16)
-        if row_id > BIGINT_MAX or value[:16] != self._prefix(kind, row_id):
+        if row_id > INT64_MAX or value[:16] != self._prefix(kind, row_id):
             return None
         return row_id
 
