@@ -136,6 +136,17 @@ class SafeJSONProvider(DefaultJSONProvider):
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Readable UTF-8 (``ensure_ascii`` off), except a document holding a lone
+        surrogate (valid JSON text, not encodable UTF-8: a journaled body, issue #23 §8),
+        written with ASCII escapes instead of failing the answer."""
+        text = super().dumps(obj, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return super().dumps(obj, **{**kwargs, "ensure_ascii": True})
+        return text
+
 
 # HTTP errors raised before an API handler could answer (a body over the limit, a
 # method the route does not take): JSON in the API's shape, not Werkzeug's HTML.

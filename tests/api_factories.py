@@ -249,7 +249,7 @@ def build_world(s: Session) -> World:
         raison_sociale=f"Fournisseur {t}",
         libelle=f"Libellé {t}",
         email=f"contact-{t.lower()}@example.com",
-        numero_tva="FR00123456789",
+        numero_tva=f"FR{unique_digits(11)}",  # each world its own (lookups by VAT number)
         numero_rcs="RCS Paris B 123 456 789",
         telephone="0102030405",
         indicatif_telephone="+33",

@@ -91,9 +91,11 @@ def db_session(stack_db) -> Iterator:
 @pytest.fixture
 def clock_restored(stack_db):
     """Restore the shared clock offset however the test ends."""
-    from sandbox import clock, state
+    from sandbox import state
 
-    previous = clock.offset()
+    # The shared offset as it is now (this process's clock.offset() is only what it
+    # last refreshed: restoring that stale value left the clock moved for later tests).
+    previous = state.refresh().clock_offset_seconds
     try:
         yield
     finally:

@@ -9,7 +9,7 @@ import pytest
 import requests
 from api_factories import ApiClient, cpro_account, make_user, tech_client
 
-from sandbox import clock, db, state
+from sandbox import db, state
 from sandbox.config import load_settings
 from sandbox.cpro import schemas as sc
 
@@ -273,7 +273,7 @@ def test_expired_token_is_401(base_url, world, clock_restored):
     api = tech_client(base_url, world)
     api.fetch_token()
     assert api.get(HEALTH).status_code == 200
-    state.set_clock_offset(clock.offset() + 3601)
+    state.set_clock_offset(state.refresh().clock_offset_seconds + 3601)  # the shared offset now
     answer = api.get(HEALTH)
     assert answer.status_code == 401
     assert answer.json()["error"] == "invalid_token"
@@ -284,7 +284,8 @@ def test_expired_technical_password_is_401_then_ok_after_reset(base_url, world, 
     from sandbox.accounts.technical import reset_technical_password
 
     settings = load_settings()
-    state.set_clock_offset(clock.offset() + (settings.tech_password_days + 1) * 86400)
+    state.set_clock_offset(state.refresh().clock_offset_seconds
+                           + (settings.tech_password_days + 1) * 86400)
     api = tech_client(base_url, world)  # a fresh token, issued at the moved time
     answer = api.get(HEALTH)
     assert answer.status_code == 401

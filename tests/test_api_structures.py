@@ -244,7 +244,7 @@ def test_consulter_own_private_structure_field_by_field(tech, world):
         "libelleStructure": world.own.libelle,
         "nomStructure": None,
         "numeroRcsStructure": "RCS Paris B 123 456 789",
-        "numeroTVA": "FR00123456789",
+        "numeroTVA": world.own.numero_tva,
         "prenomStructure": None,
         "raisonSocialeStructure": world.own.raison_sociale,
         "structurePriveePublique": "PRIVEE",

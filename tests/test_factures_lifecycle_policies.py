@@ -35,7 +35,7 @@ def scene(stack_db):
 @pytest.fixture
 def clean(scene):
     """No policy left behind, the clock put back, however the test ends."""
-    previous = clock.offset()
+    previous = state.refresh().clock_offset_seconds
     try:
         yield
     finally:
@@ -154,7 +154,8 @@ def test_concurrent_passes_move_each_invoice_once(base_url, scene, clean):
         delay_seconds=DAY,
     )
     ids = [_invoice(scene) for _ in range(15)]
-    state.set_clock_offset(clock.offset() + DAY)  # this process and the stack's workers
+    # this process and the stack's workers
+    state.set_clock_offset(state.refresh().clock_offset_seconds + DAY)
     moved: list[int] = []
 
     def run() -> None:

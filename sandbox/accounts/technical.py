@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, security
@@ -138,7 +138,15 @@ def reset_technical_password(
     """Give ``structure``'s technical account a new password (and a new expiry date).
 
     Returns the account and its clear password. The caller commits ``s``.
+
+    Two resets at once (issue #23 §6) must not both answer a password when only the
+    last one written works: the password in place when the request arrived is read
+    before the (slow) hashing, and the new one is written only if it is still the one
+    in place (a conditional UPDATE, under the write lock). The loser is refused with
+    ``TechnicalAccountRuleError``; one reset after another both succeed.
     """
+    current = find_technical_account(s, structure.id)
+    previous = current.password_hash if current is not None else None
     password = security.generate_password(16)
     password_hash = security.hash_password(password, settings.password_hash_method)
     db.begin_write(s)
@@ -146,10 +154,17 @@ def reset_technical_password(
     user = find_technical_account(s, structure.id)
     if user is None:
         raise TechnicalAccountRuleError("Cette structure n'a pas encore de compte technique.")
-    user.password_hash = password_hash
-    user.password_expires_at = clock.utcnow_naive() + timedelta(days=settings.tech_password_days)
-    user.statut = StatutUtilisateur.ACTIF
-    s.flush()
+    expires = clock.utcnow_naive() + timedelta(days=settings.tech_password_days)
+    won = db.changed_rows(s, update(User).where(
+        User.id == user.id, User.password_hash == previous).values(
+        password_hash=password_hash, password_expires_at=expires,
+        statut=StatutUtilisateur.ACTIF))
+    if won != 1:
+        raise TechnicalAccountRuleError(
+            "Le mot de passe de ce compte technique vient d'être réinitialisé par une autre "
+            "demande : seul le mot de passe de cette autre demande est valable."
+        )
+    s.refresh(user)
     if notify:
         _notify(s, settings, structure, gestionnaire, user, "reset")
     return user, password

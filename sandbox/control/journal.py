@@ -92,7 +92,9 @@ def record(folder: Path, size: int, entry: dict) -> None:
             os.replace(folder / f"journal-{pid}.jsonl", folder / f"journal-{pid}.1.jsonl")
             _writer["file"] = _open(folder / f"journal-{pid}.jsonl")
             _writer["count"] = 0
-        _writer["file"].write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        # ASCII escapes: a lone surrogate in a body (valid JSON, not encodable UTF-8) is kept
+        # as its escape instead of failing the write (issue #23 §8).
+        _writer["file"].write(json.dumps(entry, ensure_ascii=True, default=str) + "\n")
         _writer["count"] += 1
 
 

@@ -138,7 +138,9 @@ def post_technical_account(login: str, body: sc.TechnicalAccountRequest) -> dict
     Answers the technical login and its clear password, as the portal shows them once.
     """
     settings = current_app.config["SANDBOX"]
-    s = db.session(write=True)
+    # Not write=True: the operations hash the password before taking the write lock, and
+    # a reset reads the password in place at the request's arrival (issue #23 §6).
+    s = db.session()
     user = _account(s, login)
     managed = [structure for structure in rights.managed_structures(s, user.id)
                if body.identifiant is None or structure.identifiant == body.identifiant]

@@ -131,8 +131,8 @@ class Application:
     apis: frozenset[ApiPiste] | None  # its subscriptions; None: every API
 
 
-# token hash -> (Application, expires_at)
-_bearers: _Cache[tuple[Application, datetime]] = _Cache()
+# token hash -> (Application, created_at, expires_at)
+_bearers: _Cache[tuple[Application, datetime, datetime]] = _Cache()
 _callers: _Cache[Caller] = _Cache()  # digest of the cpro-account header -> Caller
 
 
@@ -154,7 +154,8 @@ def check_bearer(s: Session, authorization: str | None) -> Application:
     if found is None:
         generation = state.generation()
         row = s.execute(
-            select(AccessToken.expires_at, OAuthClient.client_id, PisteSubscription.apis)
+            select(AccessToken.created_at, AccessToken.expires_at, OAuthClient.client_id,
+                   PisteSubscription.apis)
             .join(OAuthClient, OAuthClient.id == AccessToken.client_id)
             .outerjoin(PisteSubscription, PisteSubscription.client_id == OAuthClient.id)
             .where(AccessToken.token_hash == key)
@@ -162,11 +163,22 @@ def check_bearer(s: Session, authorization: str | None) -> Application:
         if row is None:
             raise GatewayError(401, "invalid_token", "Unknown access token.")
         apis = None if row.apis is None else subscriptions.parse(row.apis)
-        found = (Application(row.client_id, apis), row.expires_at)
+        found = (Application(row.client_id, apis), row.created_at, row.expires_at)
         _bearers.put(key, generation, found)
-    application, expires_at = found
+    application, created_at, expires_at = found
     g.piste_client_id = application.client_id  # the control plane's journal shows it
-    if expires_at <= clock.utcnow_naive():
+    now = clock.utcnow_naive()
+    if created_at > now:
+        # Minted while the sandbox clock was ahead, then the clock went back (issue #23
+        # §7): a token issued in the sandbox's future never existed at its present.
+        raise GatewayError(
+            401,
+            "invalid_token",
+            f"The access token was issued at {created_at.isoformat(timespec='seconds')}Z, "
+            "after the sandbox clock's present (the clock was moved back); ask "
+            "/api/oauth/token for a new one.",
+        )
+    if expires_at <= now:
         raise GatewayError(
             401,
             "invalid_token",

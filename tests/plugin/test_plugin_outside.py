@@ -48,6 +48,7 @@ def test_chorus_url_runs_the_suite_against_a_sandbox_already_running(
         "    chorus.set_clock(advance='1h')\n"
         "    assert chorus.clock()['offsetSeconds'] == 3600\n"
     )
+    SandboxClient(base_url, "").set_clock(0)  # a known start, whatever ran before
     done = _run_pytest(tmp_path, "--chorus-url", base_url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout

@@ -58,6 +58,7 @@ def read_flux(syntaxe: str, nom_fichier: str, content: bytes) -> ReadFlux:
     if errors:
         return ReadFlux(errors=errors)
     result = ReadFlux()
+    budget = xmlread.ElementBudget()  # elements built across the flux's files
     for entry in entries:
         if syntaxe in FACTURX_SYNTAXES:
             xml, pdf, problem = containers.facturx_xml(entry)
@@ -67,7 +68,7 @@ def read_flux(syntaxe: str, nom_fichier: str, content: bytes) -> ReadFlux:
         else:
             xml, pdf = entry.data, None
         kind = "ubl" if syntaxe in UBL_SYNTAXES else "cii"
-        invoice, problems = xmlread.read_invoice(kind, xml, entry.name)
+        invoice, problems = xmlread.read_invoice(kind, xml, entry.name, budget)
         if problems:
             result.errors.extend(problems)
             continue

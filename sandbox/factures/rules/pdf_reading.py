@@ -31,22 +31,36 @@ FIELDS = (
     "montantTVA",
 )
 
+# Bounded cost (docs/reliability.md): the text is cut at MAX_TEXT_CHARS and every run of
+# white space is one space before the scans, and no pattern has an unbounded repeat next
+# to another that can match the same characters (``\s*\s*`` on a run of spaces was cubic:
+# a 1 KB PDF held a worker for 50 s, issue #23 §1). Each pattern does bounded work at each
+# start position, so a scan is linear in the text.
+MAX_PAGES = 50
+MAX_TEXT_CHARS = 200_000
+
 _NUMERO = re.compile(
-    r"factur\w*\s*(?:n°|no|num[ée]ro|#)?\s*[:°]?\s*([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I
+    r"factur\w{0,12} ?(?:n°|no|num[ée]ro|#)? ?[:°]? ?([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I
 )
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})/(\d{2})/(\d{4})\b")
 _SIRET = re.compile(r"\b(\d{14})\b")
-_AMOUNT = r"\s*[:=]?\s*(-?\d[\d\s]*(?:[.,]\d{1,6})?)"
+_AMOUNT = r" ?[:=]? ?(-?\d[\d ]{0,30}(?:[.,]\d{1,6})?)"
 _AMOUNTS = {
-    "montantHtTotal": re.compile(r"(?:total|montant)\s*HT" + _AMOUNT, re.I),
-    "montantTVA": re.compile(r"(?:total|montant)?\s*TVA" + _AMOUNT, re.I),
-    "montantTtcAvantRemiseGlobalTTC": re.compile(r"(?:total|montant)\s*TTC" + _AMOUNT, re.I),
-    "montantAPayer": re.compile(r"(?:net|montant)\s*[àa]\s*payer" + _AMOUNT, re.I),
+    "montantHtTotal": re.compile(r"(?:total|montant) ?HT" + _AMOUNT, re.I),
+    "montantTVA": re.compile(r"(?:(?:total|montant) ?)?TVA" + _AMOUNT, re.I),
+    "montantTtcAvantRemiseGlobalTTC": re.compile(r"(?:total|montant) ?TTC" + _AMOUNT, re.I),
+    "montantAPayer": re.compile(r"(?:net|montant) ?[àa] ?payer" + _AMOUNT, re.I),
 }
 _EJ = re.compile(
-    r"(?:engagement|bon de commande|EJ)\s*(?:n°|no)?\s*[:°]?\s*([A-Z0-9\-]{3,50})", re.I
+    r"(?:engagement|bon de commande|EJ) ?(?:n°|no)? ?[:°]? ?([A-Z0-9\-]{3,50})", re.I
 )
-_SERVICE = re.compile(r"service\s*(?:ex[ée]cutant)?\s*[:]\s*([A-Z0-9_\-]{2,100})", re.I)
+_SERVICE = re.compile(r"service ?(?:ex[ée]cutant)? ?: ?([A-Z0-9_\-]{2,100})", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+def scan_text(text: str) -> str:
+    """The text the patterns scan: at most MAX_TEXT_CHARS, each white-space run one space."""
+    return _SPACES.sub(" ", text[:MAX_TEXT_CHARS])
 
 
 def _number(text: str) -> float | None:
@@ -60,7 +74,8 @@ def read_pdf(content: bytes) -> dict:
     """The fields an OCR would read from the PDF's text (None when not found)."""
     try:
         reader = PdfReader(io.BytesIO(content))
-        text = "\n".join((page.extract_text() or "") for page in reader.pages)
+        pages = reader.pages[:MAX_PAGES]
+        text = scan_text("\n".join((page.extract_text() or "") for page in pages))
     except (PyPdfError, ValueError, TypeError, KeyError, OSError):
         raise errors.PieceJointeInvalide("Le fichier n'est pas un PDF lisible.") from None
     found: dict = dict.fromkeys(FIELDS)

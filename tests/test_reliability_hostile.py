@@ -1,0 +1,284 @@
+"""Issue #23, findings 1-8: each hostile input sent from outside, over HTTP, to the
+session's stack (gunicorn workers, the factures worker, a real database).
+
+Each test failed on the code before the fix (docs/reliability.md, "Attacks of issue
+#23"): a worker stalled by a PDF, ``IN_INCIDENTE`` for an entity or an encrypted zip,
+elements and ignored members unbounded, two resets both answering a password, a token
+from the sandbox's future accepted, a body with a lone surrogate missing from the
+journal.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import tarfile
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from api_factories import build_world, cpro_account, tag, tech_client
+from factures_flux import advance_clock, deposit, wait_terminal
+
+from sandbox import db
+from sandbox.config import load_settings
+from sandbox.seeding.invoice_cases import cases
+from sandbox.testing.client import SandboxClient
+from sandbox.vocabulary import EtatFlux
+
+HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
+DELAY = load_settings().factures_integration_delay + 1
+UBL = "IN_DP_E1_UBL_INVOICE"
+HEALTH = "/cpro/transverses/v1/health-check"
+SEARCH = "/cpro/structures/v1/rechercher"
+
+
+@pytest.fixture(scope="module")
+def api(base_url, world):
+    return tech_client(base_url, world)
+
+
+def _fresh_ubl(world) -> tuple[bytes, str]:
+    prefix = tag()
+    case = next(c for c in cases(world.own.identifiant, prefix=prefix) if c.name == "ubl-invoice")
+    return case.content, case.numeros[0]
+
+
+def _judged(base_url: str, api, content: bytes, nom: str) -> dict:
+    """Deposit, move the clock past the integration delay, wait for the end state."""
+    numero = deposit(api, content, nom, UBL)["numeroFluxDepot"]
+    advance_clock(base_url, DELAY)
+    return wait_terminal(api, numero)
+
+
+def _errors(cr: dict) -> str:
+    return " | ".join(e["libelleErreur"] for e in cr.get("listeErreurTechnique") or [])
+
+
+# --- 1. a PDF whose text has runs of spaces ------------------------------------------------
+
+
+def test_a_pdf_with_runs_of_spaces_is_read_at_once(api):
+    """fixtures/hostile/pdf-espaces.pdf: "Facture", "Engagement" and "Total" each followed
+    by 4,000 spaces (the patterns backtracked cubically on them: 1 KB took 50 s, this
+    one hours), then a readable invoice number. The answer comes (the request's timeout
+    is the failure before the fix) and reads what follows the runs."""
+    pdf = (HOSTILE / "pdf-espaces.pdf").read_bytes()
+    answer = api.post("/cpro/factures/v1/deposer/pdf", {
+        "fichierFacture": base64.b64encode(pdf).decode(), "nomFichier": "espaces.pdf"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["codeRetour"] == 0
+    assert body["numeroFacture"] == "FH-0001"
+    assert body["montantHtTotal"] == 1250.0
+    # The stack still answers its probes (no worker is left scanning).
+    assert api.get(HEALTH).status_code == 200
+
+
+# --- 2. entities ---------------------------------------------------------------------------
+
+
+def _with_doctype(xml: bytes, subset: str, reference: str) -> bytes:
+    """``xml`` with a DOCTYPE (internal subset ``subset``) after its declaration, and the
+    invoice's profile (``A1``) written as ``reference``."""
+    head, _, rest = xml.partition(b"?>")
+    body = rest.replace(b"<cbc:ProfileID>A1<", f"<cbc:ProfileID>{reference}<".encode(), 1)
+    assert body != rest
+    return head + b"?>" + f"\n<!DOCTYPE Invoice [{subset}]>".encode() + body
+
+
+def test_a_valid_invoice_with_an_internal_entity_is_judged_not_an_incident(base_url, api,
+                                                                           world):
+    content, _numero = _fresh_ubl(world)
+    hostile = _with_doctype(content, '<!ENTITY profil "A1">', "&profil;")
+    cr = _judged(base_url, api, hostile, "entite-interne.xml")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    assert "DOCTYPE is disallowed" in _errors(cr)
+
+
+def test_an_external_entity_is_refused_and_never_read(base_url, api, world):
+    content, _numero = _fresh_ubl(world)
+    hostile = _with_doctype(content, '<!ENTITY x SYSTEM "file:///etc/passwd">', "&x;")
+    cr = _judged(base_url, api, hostile, "xxe.xml")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    assert "DOCTYPE is disallowed" in _errors(cr)
+    assert "root:" not in str(cr)
+
+
+# --- 3. encrypted and deflate64 zips --------------------------------------------------------
+
+
+def _patched_zip(member: bytes, *, encrypted: bool = False, method: int | None = None) -> bytes:
+    """A zip of one stored ``facture.xml`` whose headers say encrypted, or another
+    compression method (as written by 7-Zip or Windows for large files: deflate64 = 9)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("facture.xml", member)
+    data = bytearray(buffer.getvalue())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    if encrypted:
+        data[local + 6] |= 1
+        data[central + 8] |= 1
+    if method is not None:
+        struct.pack_into("<H", data, local + 8, method)
+        struct.pack_into("<H", data, central + 10, method)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "deflate64"])
+def test_an_encrypted_or_deflate64_zip_is_a_format_rejection(base_url, api, world, kind):
+    content, _ = _fresh_ubl(world)
+    archive = (_patched_zip(content, encrypted=True) if kind == "encrypted"
+               else _patched_zip(content, method=9))
+    cr = _judged(base_url, api, archive, f"{kind}.zip")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    errors = cr["listeErreurTechnique"]
+    assert errors and errors[0]["codeErreur"] == "ERR_FORMAT_001"
+    assert ("chiffre" if kind == "encrypted" else "methode 9") in _errors(cr)
+
+
+# --- 4. elements, not bytes -----------------------------------------------------------------
+
+
+def _zip_of(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_file_of_too_many_elements_is_refused_at_the_limit(base_url, api):
+    """300,000 empty elements (1.2 MB, 4 KB zipped): over the per-file limit."""
+    xml = (b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
+           + b"<a/>" * 300_000 + b"</Invoice>")
+    cr = _judged(base_url, api, _zip_of("elements.xml", xml), "elements.zip")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    assert "plus de 250000 elements" in _errors(cr)
+
+
+def test_elements_nested_too_deep_are_refused(base_url, api):
+    xml = (b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
+           + b"<a>" * 100 + b"</a>" * 100 + b"</Invoice>")
+    cr = _judged(base_url, api, xml, "profond.xml")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    assert "imbriques sur plus de 64 niveaux" in _errors(cr)
+
+
+# --- 5. every inflated byte counts ----------------------------------------------------------
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def test_an_ignored_member_counts_in_the_unpacked_limit(base_url, api, world):
+    """A tar.gz: a 210 MB member of zeros the platform ignores (``.bin``), then a valid
+    invoice. Skipping the member inflates it: it counts, the flux is over 200 MB."""
+    content, _ = _fresh_ubl(world)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        ignored = tarfile.TarInfo("zeros.bin")
+        ignored.size = 210_000_000
+        archive.addfile(ignored, _Zeros(ignored.size))
+        invoice = tarfile.TarInfo("facture.xml")
+        invoice.size = len(content)
+        archive.addfile(invoice, io.BytesIO(content))
+    cr = _judged(base_url, api, buffer.getvalue(), "ignore.tar.gz")
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    assert "trop volumineuse" in _errors(cr)
+
+
+# --- 6. two technical-account resets at once -------------------------------------------------
+
+
+def _works(base_url: str, world, password: str) -> bool:
+    token = requests.post(f"{base_url}/api/oauth/token", timeout=30, data={
+        "grant_type": "client_credentials", "client_id": world.client_id,
+        "client_secret": world.client_secret, "scope": "openid"}).json()["access_token"]
+    answer = requests.get(f"{base_url}{HEALTH}", timeout=30, headers={
+        "Authorization": f"Bearer {token}",
+        "cpro-account": cpro_account(world.tech_login, password)})
+    return answer.status_code == 200
+
+
+def test_two_concurrent_technical_account_resets_give_one_working_password(base_url,
+                                                                            stack_db):
+    """3 rounds of 2 resets released together: every password answered works, and only
+    one is answered per round (the other call is a 409 naming the winner). A world of its
+    own: the module's ``api`` keeps its password."""
+    with db.new_session() as s:
+        world = build_world(s)
+    url = f"{base_url}/_sandbox/accounts/{world.gp.login}/technical-account"
+    for _ in range(3):
+        gate = threading.Barrier(2)
+        answers: list[requests.Response] = []
+
+        def reset(gate: threading.Barrier, answers: list[requests.Response]) -> None:
+            gate.wait()
+            answers.append(requests.post(url, json={}, timeout=60))
+
+        threads = [threading.Thread(target=reset, args=(gate, answers)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(a.status_code for a in answers) in ([201, 201], [201, 409]), \
+            [a.text for a in answers]
+        passwords = {a.json()["password"] for a in answers if a.status_code == 201}
+        assert len(passwords) == 1, "two different passwords answered at once"
+        (password,) = passwords
+        assert _works(base_url, world, password)
+        world.tech_password = password
+
+
+# --- 7. a token from the sandbox's future ---------------------------------------------------
+
+
+def test_a_token_minted_in_the_future_no_longer_works_after_the_clock_goes_back(
+        base_url, world, clock_restored):
+    chorus = SandboxClient(base_url, "")
+    start = chorus.clock()["offsetSeconds"]
+    chorus.set_clock(start + 30 * 86400)
+    api = tech_client(base_url, world)
+    api.fetch_token()
+    assert api.get(HEALTH).status_code == 200
+    chorus.set_clock(start)
+    refused = api.get(HEALTH)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_token"
+    assert "clock was moved back" in refused.json()["error_description"]
+    api.fetch_token()  # a token minted now works
+    assert api.get(HEALTH).status_code == 200
+
+
+# --- 8. a lone surrogate in a body reaches the journal --------------------------------------
+
+
+def test_a_body_with_a_lone_surrogate_is_journaled_and_verifiable(base_url, api):
+    marker = f"surrogate-{uuid.uuid4().hex[:10]}"
+    since = time.time() - 1
+    raw = ('{"structure": {"raisonSocialeStructure": "' + marker
+           + '", "libelleStructure": "\\ud800"}}')
+    answer = api.http.post(f"{base_url}{SEARCH}", data=raw.encode(), headers=api.headers(),
+                           timeout=30)
+    assert answer.status_code < 500
+    found = SandboxClient(base_url, "").verify(
+        "POST", SEARCH, since=since,
+        body_partial={"structure": {"raisonSocialeStructure": marker}})
+    assert found["count"] == 1, found
+    assert found["requests"][0]["status"] == answer.status_code
