@@ -406,6 +406,17 @@ class SandboxState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ResetEpoch(Base):
+    """How many resets the database has seen: the barrier between a reset and the
+    background passes (``state.reset_epoch``, ``state.fence``). Its single row is kept by
+    a reset (only bumped), so a number is never seen twice."""
+
+    __tablename__ = "sandbox_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
 class FaultRuleUse(Base):
     """How many requests a fault or override rule with ``times`` has answered (shared by
     every worker; one conditional UPDATE per use). ``rule_key`` identifies the rule by

@@ -7,7 +7,9 @@ The one module that imports every models module (``sandbox.models`` and each are
 
 from __future__ import annotations
 
-from sandbox import db
+from sqlalchemy.exc import IntegrityError
+
+from sandbox import db, state
 from sandbox.factures import models as factures_models
 from sandbox.models import Base, install_name_search
 
@@ -24,3 +26,8 @@ def create_schema() -> None:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             install_name_search(conn)
+    try:
+        with db.transaction() as s:
+            state.ensure_epoch_row(s)
+    except IntegrityError:  # another process created it first
+        pass

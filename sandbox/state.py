@@ -29,12 +29,13 @@ import sqlite3
 import threading
 
 from flask import Flask, g
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from sandbox import clock, db
-from sandbox.models import SandboxState
+from sandbox.models import ResetEpoch, SandboxState
 
 
 def load(s) -> SandboxState:
@@ -176,3 +177,47 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _refresh_state() -> None:
         g.sandbox_state = refresh()
+
+
+# --- the reset barrier (issue #23, Deliver 3) ------------------------------------------
+#
+# A reset bumps ``sandbox_epoch`` as the first statement of the transaction that replaces
+# the data (and puts the clock, the faults and the policies back). Each background pass
+# (the factures worker, the lifecycle policies, the mail dispatcher) reads the epoch
+# before it reads anything else, and each of its write transactions starts with
+# ``fence``: the row read with a share lock (PostgreSQL: a reset's UPDATE waits for the
+# writers that hold it, and a writer that comes after a reset's UPDATE waits for its
+# commit and then reads the new number; SQLite: write transactions are serial, so the
+# read is already under the write lock). A pass whose epoch is not the current one writes
+# nothing: whatever it read belongs to the world before the reset.
+
+
+def ensure_epoch_row(s: Session) -> None:
+    """Create the epoch row if missing (at schema creation; the caller commits)."""
+    if s.get(ResetEpoch, 1) is None:
+        s.add(ResetEpoch(id=1, epoch=0))
+
+
+def reset_epoch() -> int:
+    """The number of resets so far: read it before a background pass reads anything."""
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
+        value = conn.execute(select(ResetEpoch.epoch).where(ResetEpoch.id == 1)).scalar()
+    return value or 0
+
+
+def fence(s: Session, epoch: int) -> bool:
+    """First statement of a background writer's transaction: whether no reset committed
+    since ``epoch`` was read. While the transaction lasts, no reset can commit."""
+    current = s.execute(
+        select(ResetEpoch.epoch).where(ResetEpoch.id == 1).with_for_update(read=True)
+    ).scalar()
+    return (current or 0) == epoch
+
+
+def bump_epoch(s: Session) -> None:
+    """First statement of a reset's transaction: the passes of before write no more."""
+    bumped = db.changed_rows(
+        s, update(ResetEpoch).where(ResetEpoch.id == 1).values(epoch=ResetEpoch.epoch + 1)
+    )
+    if bumped == 0:
+        s.execute(insert(ResetEpoch).values(id=1, epoch=1))

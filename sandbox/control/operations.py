@@ -9,12 +9,13 @@ from typing import Any
 
 import requests
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from sandbox import clock, db, seeding, state
 from sandbox.config import Settings
 from sandbox.control import faults, journal
 from sandbox.control.schemas import TEN_YEARS_SECONDS, FaultDocument
-from sandbox.models import FaultRuleUse, OutboxMail
+from sandbox.models import FaultRuleUse, OutboxMail, SandboxState
 
 log = logging.getLogger("sandbox.control")
 
@@ -126,15 +127,20 @@ def clear_mailpit(settings: Settings) -> int:
 def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False) -> dict:
     """Back to the seeded baseline: data, outbox, clock, faults, journal (and Mailpit)."""
     started = time.perf_counter()
-    report = seeding.reset(settings, seed) or {}
-    with db.transaction() as s:
+
+    def controls_back(s: Session) -> None:  # in the reset's transaction (seeding.reset)
         s.execute(delete(OutboxMail))
-        row = state.load(s)
+        row = s.get(SandboxState, 1)
+        if row is None:  # not state.load: it would commit half a reset
+            row = SandboxState(id=1, clock_offset_seconds=0.0, faults={}, maintenance=False)
+            s.add(row)
         row.clock_offset_seconds = 0.0
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
         s.execute(delete(FaultRuleUse))
+
+    report = seeding.reset(settings, seed, also=controls_back) or {}
     clock.set_offset(0.0)
     journal.clear(journal.directory(settings.database_url))
     answer = {

@@ -52,10 +52,11 @@ def _free_lease(now):
 
 
 def claim(
-    settings: Settings, holder: str, limit: int = BATCH, due: datetime | None = None
+    settings: Settings, holder: str, limit: int = BATCH, due: datetime | None = None,
+    epoch: int | None = None,
 ) -> list[int]:
     """Claim up to ``limit`` flux due at ``due`` (now on the sandbox clock) for ``holder``;
-    return the ids won."""
+    return the ids won (none when a reset came after ``epoch``: ``state.fence``)."""
     real_now = clock.real_utcnow_naive()
     lease_end = real_now + timedelta(seconds=settings.factures_lease_seconds)
     due = due or clock.utcnow_naive()
@@ -71,6 +72,9 @@ def claim(
         if not ids:
             return []
         db.begin_write(s)
+        if epoch is not None and not state.fence(s, epoch):
+            s.rollback()
+            return []
         won = []
         for flux_id in ids:
             claimed = db.changed_rows(
@@ -85,9 +89,13 @@ def claim(
         return won
 
 
-def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None) -> bool:
-    """Integrate (or end) one claimed flux in one write transaction; False if lost."""
+def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None,
+            epoch: int | None = None) -> bool:
+    """Integrate (or end) one claimed flux in one write transaction; False if lost (or
+    a reset came after ``epoch``: what was read belongs to the world before it)."""
     with db.transaction() as s:
+        if epoch is not None and not state.fence(s, epoch):
+            return False
         still_ours = db.changed_rows(
             s,
             update(Flux)
@@ -151,8 +159,11 @@ def _mode(s, settings: Settings, flux: Flux, report: FluxRapport, read: ReadFlux
     return settings.factures_flux_states or OBSERVE
 
 
-def _release(flux_id: int, holder: str, error: BaseException) -> None:
+def _release(flux_id: int, holder: str, error: BaseException,
+             epoch: int | None = None) -> None:
     with db.transaction() as s:
+        if epoch is not None and not state.fence(s, epoch):
+            return
         s.execute(
             update(Flux)
             .where(Flux.id == flux_id, Flux.claimed_by == holder)
@@ -160,7 +171,7 @@ def _release(flux_id: int, holder: str, error: BaseException) -> None:
         )
 
 
-def process(flux_id: int, holder: str, settings: Settings) -> bool:
+def process(flux_id: int, holder: str, settings: Settings, epoch: int | None = None) -> bool:
     """Read and integrate one claimed flux. True when this worker integrated it."""
     try:
         with db.new_session() as s:
@@ -173,26 +184,30 @@ def process(flux_id: int, holder: str, settings: Settings) -> bool:
             report = s.get(FluxRapport, flux_id)
             stepping = report is not None and bool(report.plan)
         if attempts > settings.factures_max_attempts:
-            return _finish(flux_id, holder, settings, None)
+            return _finish(flux_id, holder, settings, None, epoch)
         if stepping:  # an intermediate state to show: nothing to read
-            return _finish(flux_id, holder, settings, None)
+            return _finish(flux_id, holder, settings, None, epoch)
         read = read_flux(syntaxe, nom, content)  # CPU work, outside any transaction
-        return _finish(flux_id, holder, settings, read)
+        return _finish(flux_id, holder, settings, read, epoch)
     except Exception as error:  # a bug must not stop the worker, nor lose the flux
         log.exception("integration of flux %s failed (attempt will be retried)", flux_id)
         try:
-            _release(flux_id, holder, error)
+            _release(flux_id, holder, error, epoch)
         except Exception:
             log.exception("could not release flux %s", flux_id)
         return False
 
 
-def run_pass(settings: Settings, holder: str | None = None) -> int:
-    """Claim and integrate what is due once; return how many flux this pass ended."""
+def run_pass(settings: Settings, holder: str | None = None, epoch: int | None = None) -> int:
+    """Claim and integrate what is due once; return how many flux this pass ended.
+
+    ``epoch``: the reset epoch read before the pass read anything (read now if not
+    given); every write of the pass is fenced by it (``state.fence``)."""
     holder = holder or holder_name()
+    epoch = state.reset_epoch() if epoch is None else epoch
     done = 0
-    for flux_id in claim(settings, holder):
-        done += process(flux_id, holder, settings)
+    for flux_id in claim(settings, holder, epoch=epoch):
+        done += process(flux_id, holder, settings, epoch)
     return done
 
 
@@ -202,10 +217,12 @@ def start(settings: Settings) -> None:
     holder = holder_name()
 
     def integrate_all() -> None:
+        # The epoch first, then the clock: a pass of after a reset sees its clock too.
+        epoch = state.reset_epoch()
         state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
-        while run_pass(settings, holder):
+        while run_pass(settings, holder, epoch):
             pass
-        policies.apply_policies()
+        policies.apply_policies(epoch=epoch)
 
     _loop.start(integrate_all, settings.factures_poll_interval)
 

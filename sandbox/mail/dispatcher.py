@@ -46,7 +46,7 @@ from email.utils import format_datetime, formataddr
 import requests
 from sqlalchemy import or_, select, update
 
-from sandbox import clock, db
+from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
 from sandbox.models import OutboxMail
@@ -193,11 +193,13 @@ class Lease:
             self.held.discard(mail_id)
 
 
-def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], datetime]:
+def claim(settings: Settings, holder: str, epoch: int | None = None,
+          ) -> tuple[list[OutboxMail], set[int], datetime]:
     """Claim up to a batch of due mails for ``holder``.
 
     Return the mails won, those of them whose previous claim was orphaned (it
-    expired without being released) and the end of the lease.
+    expired without being released) and the end of the lease; none when a reset came
+    after ``epoch`` (``state.fence``).
     """
     now = clock.real_utcnow_naive()
     lease_end = now + timedelta(seconds=settings.mail_lease_seconds)
@@ -216,6 +218,9 @@ def claim(settings: Settings, holder: str) -> tuple[list[OutboxMail], set[int], 
         if not due:
             return [], set(), lease_end
         db.begin_write(s)
+        if epoch is not None and not state.fence(s, epoch):
+            s.rollback()
+            return [], set(), lease_end
         won = sorted(
             s.scalars(  # one conditional UPDATE for the batch: a mail another holder took
                 update(OutboxMail)  # meanwhile (or that was delivered) is not returned
@@ -319,7 +324,8 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
     (also when the pass fails half-way); their lease is renewed until then.
     """
     holder = holder or holder_name()
-    mails, orphans, lease_end = claim(settings, holder)
+    epoch = state.reset_epoch()
+    mails, orphans, lease_end = claim(settings, holder, epoch)
     if not mails:
         return 0
     sent: list[int] = []
@@ -330,6 +336,10 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                 if not lease.holds(mail.id):
                     log.warning("mail %s: lease lost by %s, not sent", mail.id, holder)
                     continue
+                if state.reset_epoch() != epoch:  # a mail of before a reset: not sent
+                    log.info("outbox: a reset came, %d mail(s) of before it not sent",
+                             len(mails) - index)
+                    break
                 orphan = mail.id in orphans
                 if orphan and already_delivered(settings, mail.message_id):
                     log.info("mail %s was delivered before its holder died", mail.id)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from sandbox import db, schema
+from sandbox import db, schema, state
 from sandbox.config import Settings
 from sandbox.models import (
     Base,
@@ -35,7 +35,7 @@ from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
 # to the control plane, which restores them itself.
-KEPT_TABLES = frozenset({"sandbox_state"})
+KEPT_TABLES = frozenset({"sandbox_state", "sandbox_epoch"})
 # Baselines up to this many structures are cached in memory for fast resets.
 CACHE_LIMIT = 20_000
 
@@ -93,18 +93,27 @@ def _record_seed(s: Session, seed: int) -> None:
         row.seed = seed
 
 
-def reset(settings: Settings, seed: int | None = None) -> dict:
-    """Bring the database back to the seeded baseline (and empty the outbox)."""
+def reset(settings: Settings, seed: int | None = None,
+          also: Callable[[Session], None] | None = None) -> dict:
+    """Bring the database back to the seeded baseline (and empty the outbox).
+
+    One transaction that starts by bumping the reset epoch (``state.bump_epoch``: no
+    background pass that read the data of before writes after it) and runs ``also(s)``
+    (the control plane puts the clock and the faults back) with the data, so nothing is
+    ever seen with the new data and the old clock."""
     seed = settings.seed if seed is None else seed
     started = time.perf_counter()
     db.init_engine(settings.database_url)
     schema.create_schema()
     if settings.seed_structures > CACHE_LIMIT:
-        return seed_world(settings, seed, settings.seed_structures)
+        return seed_world(settings, seed, settings.seed_structures, also=also)
     world = baseline(seed, settings.seed_structures)
 
     def replace_content() -> None:
         with db.transaction() as s:
+            state.bump_epoch(s)  # first: the background writers of before stop here
+            if also is not None:
+                also(s)
             conn = s.connection()
             drop_name_search(conn)  # rebuilt in one statement after the bulk insert
             clear(conn)
@@ -130,6 +139,7 @@ def seed_world(
     users: int | None = None,
     batch_size: int = 2000,
     on_batch: Callable[[int], None] | None = None,
+    also: Callable[[Session], None] | None = None,
 ) -> dict:
     """Replace the database's content with the world of ``seed``, streamed in batches.
 
@@ -141,6 +151,9 @@ def seed_world(
     generator = WorldGenerator(seed, structures, users)
     totals = dict.fromkeys(TABLES, 0)
     with db.transaction() as s:
+        state.bump_epoch(s)  # first: the background writers of before stop here
+        if also is not None:
+            also(s)
         conn = s.connection()
         drop_name_search(conn)  # rebuilt after the last batch (install_name_search)
         clear(conn)

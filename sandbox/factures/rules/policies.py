@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, not_, select
 from sqlalchemy.orm import Session
 
-from sandbox import clock, db
+from sandbox import clock, db, state
 from sandbox.factures import errors
 from sandbox.factures.models import ANY, Facture, LifecyclePolicy
 from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
@@ -137,8 +137,13 @@ def _due(
     return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
 
 
-def apply_policies(now: datetime | None = None) -> int:
-    """Move every invoice a policy makes due; return how many moves were made."""
+def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int:
+    """Move every invoice a policy makes due; return how many moves were made.
+
+    ``epoch`` is the reset epoch read before anything else (read now if not given): a
+    reset after it ends the pass without a move (``state.fence``), since the policies,
+    the due invoices and ``now`` were read in the world before it (issue #23 §9)."""
+    epoch = state.reset_epoch() if epoch is None else epoch
     moved = 0
     for _ in range(MAX_ROUNDS):
         now = now or clock.utcnow_naive()
@@ -154,6 +159,8 @@ def apply_policies(now: datetime | None = None) -> int:
             break
         round_moves = 0
         with db.transaction() as s:
+            if not state.fence(s, epoch):
+                break
             for read, ids in work:
                 # The policies were read before this transaction: one deleted since (a reset,
                 # which also puts back the seeded invoices under the same ids) moves nothing,
