@@ -1,8 +1,14 @@
-"""In-process fixtures for the account rules: a fresh SQLite database per test.
+"""tests/unit starts nothing: no stack, no Mailpit, no server subprocess.
 
-No gunicorn, no Mailpit: the rules are called directly on a session bound to a
-temporary database with the schema (mails stay in the outbox table, where the rules
-put them). The process's engine and clock offset are put back afterwards.
+The root conftest binds every test to the session's stack (its autouse ``stack_db``,
+which starts gunicorn and Mailpit through the plugin's ``chorus_sandbox``). Here both
+are overridden: ``stack_db`` binds nothing, and ``chorus_sandbox`` (which every stack
+fixture reaches: ``base_url``, ``mailpit_config``, ``chorus``...) fails the test that
+asks for it. ``test_starts_nothing.py`` checks it.
+
+The rules are called directly on a session bound to a fresh SQLite file with the schema
+(``session``; mails stay in the outbox table, where the rules put them). The process's
+engine and clock offset are put back afterwards.
 """
 
 from __future__ import annotations
@@ -18,6 +24,18 @@ from sandbox import clock, db, schema, security
 from sandbox.accounts.signup import SignupResult, signup
 from sandbox.config import Settings, load_settings
 from sandbox.seeding.identifiers import siren_from_body, siret_from
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stack_db() -> None:
+    """Overrides the root conftest's: a unit test is bound to no stack."""
+
+
+@pytest.fixture(scope="session")
+def chorus_sandbox() -> None:
+    """Overrides the plugin's: a unit test that asks for a running sandbox fails."""
+    pytest.fail("tests/unit starts nothing (no stack, no Mailpit): a test that needs the "
+                "running sandbox belongs in tests/, beside the HTTP suites", pytrace=False)
 
 
 @pytest.fixture
