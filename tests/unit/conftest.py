@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from factures_support import Scene, build_scene
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, schema, security
@@ -79,6 +80,15 @@ def module_database(tmp_path_factory) -> Iterator[None]:
     once per case). Each test makes its own rows, so no test depends on another's."""
     with fresh_database(f"sqlite:///{tmp_path_factory.mktemp('rules') / 'rules.db'}"):
         yield
+
+
+@pytest.fixture(scope="module")
+def module_scene(module_database) -> Scene:
+    """A supplier, a public recipient and another public structure, each with its
+    gestionnaire, services and technical account (tests/factures_support.py), committed
+    on the module's database."""
+    with db.new_session() as s:
+        return build_scene(s)
 
 
 @pytest.fixture

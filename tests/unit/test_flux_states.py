@@ -12,10 +12,9 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from factures_support import Scene, build_scene, make_facture
+from factures_support import make_facture
 from sqlalchemy import select
 
-from sandbox import db
 from sandbox.factures.models import Facture, Flux
 from sandbox.factures.rules.flux import (
     FORCED_REJECTION,
@@ -152,20 +151,14 @@ def test_no_forced_outcome_lets_the_checks_judge(rules_session):
     assert forced_outcome(new_flux(rules_session)) is None
 
 
-@pytest.fixture(scope="module")
-def scene(module_database) -> Scene:
-    with db.new_session() as s:
-        return build_scene(s)
-
-
 @pytest.mark.parametrize("etat", [EtatFlux.IN_INCIDENTE, EtatFlux.IN_REJETE])
 def test_forcing_an_ended_flux_rewrites_its_cr_and_withdraws_its_invoices(
-    rules_session, scene, etat
+    rules_session, module_scene, etat
 ):
     s = rules_session
     flux = new_flux(s)
-    facture = make_facture(s, scene.supplier, scene.recipient, flux_id=flux.id)
-    other = make_facture(s, scene.supplier, scene.recipient)
+    facture = make_facture(s, module_scene.supplier, module_scene.recipient, flux_id=flux.id)
+    other = make_facture(s, module_scene.supplier, module_scene.recipient)
     report = rapport(s, flux)
     end(flux, Outcome(EtatFlux.IN_INTEGRE, explications=[{"regle": "GES-01"}]), AT, report)
     s.flush()

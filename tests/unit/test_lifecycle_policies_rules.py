@@ -13,7 +13,6 @@ import pytest
 from factures_support import Scene, build_scene, make_facture
 from sqlalchemy import select
 
-from sandbox import db
 from sandbox.factures.models import Facture, FactureStatut, LifecyclePolicy
 from sandbox.factures.rules.lifecycle import Actor, allowed_targets
 from sandbox.factures.rules.policies import (
@@ -28,12 +27,6 @@ from sandbox.vocabulary import StatutFacture as F
 
 T0 = datetime(2026, 3, 2, 9, 0)
 DAY = 86_400
-
-
-@pytest.fixture(scope="module")
-def module_scene(module_database) -> Scene:
-    with db.new_session() as s:
-        return build_scene(s)
 
 
 @pytest.mark.parametrize("current", list(F))

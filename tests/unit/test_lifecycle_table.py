@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from factures_support import Scene, build_scene, make_facture
+from factures_support import Scene, make_facture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -57,14 +57,8 @@ ALLOWED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def scene(module_database) -> Scene:
-    with db.new_session() as s:
-        return build_scene(s)
-
-
-def invoice(s: Session, scene: Scene, statut: str) -> Facture:
-    return make_facture(s, scene.supplier, scene.recipient, statut)
+def invoice(s: Session, module_scene: Scene, statut: str) -> Facture:
+    return make_facture(s, module_scene.supplier, module_scene.recipient, statut)
 
 
 def stored(s: Session, facture: Facture) -> tuple[str, datetime, int]:
@@ -104,9 +98,11 @@ def test_the_control_plane_may_make_any_actors_move_and_no_other():
 
 
 @pytest.mark.parametrize(("actor", "current", "new"), ALLOWED)
-def test_every_allowed_move_is_made_with_its_history(rules_session, scene, actor, current, new):
+def test_every_allowed_move_is_made_with_its_history(
+    rules_session, module_scene, actor, current, new
+):
     s = rules_session
-    facture = invoice(s, scene, current)
+    facture = invoice(s, module_scene, current)
     _, _, before = stored(s, facture)
     transition(s, facture, new, actor=actor, motif=MOTIF, at=AT)
     assert stored(s, facture) == (new, AT, before + 1)
@@ -115,10 +111,10 @@ def test_every_allowed_move_is_made_with_its_history(rules_session, scene, actor
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_every_other_move_is_refused_and_changes_nothing(rules_session, scene, actor):
+def test_every_other_move_is_refused_and_changes_nothing(rules_session, module_scene, actor):
     s = rules_session
     for current in STATUSES:
-        facture = invoice(s, scene, current)
+        facture = invoice(s, module_scene, current)
         before = stored(s, facture)
         refused = [new for new in STATUSES if new not in allowed(actor).get(current, set())]
         assert refused, current  # a move to BROUILLON at least is refused from anywhere
@@ -133,10 +129,10 @@ def test_every_other_move_is_refused_and_changes_nothing(rules_session, scene, a
 @pytest.mark.parametrize(("actor", "current", "new"),
                          [p for p in ALLOWED if p.values[2] in MOTIF_REQUIRED])
 def test_a_move_that_needs_a_motif_is_refused_without_one(
-    rules_session, scene, actor, current, new
+    rules_session, module_scene, actor, current, new
 ):
     s = rules_session
-    facture = invoice(s, scene, current)
+    facture = invoice(s, module_scene, current)
     before = stored(s, facture)
     for motif in (None, "", "   "):
         with pytest.raises(errors.MotifObligatoire):
@@ -144,10 +140,10 @@ def test_a_move_that_needs_a_motif_is_refused_without_one(
     assert stored(s, facture) == before
 
 
-def test_a_move_raced_by_another_request_is_refused(module_database, scene):
+def test_a_move_raced_by_another_request_is_refused(module_database, module_scene):
     """Two requests move one invoice: the second's conditional UPDATE finds it moved."""
     with db.new_session() as s:
-        facture = invoice(s, scene, StatutFacture.MISE_A_DISPOSITION)
+        facture = invoice(s, module_scene, StatutFacture.MISE_A_DISPOSITION)
         s.commit()
         with db.new_session() as other:
             transition(other, other.get(Facture, facture.id), StatutFacture.MANDATEE,
@@ -192,10 +188,10 @@ def test_the_control_plane_path_is_a_shortest_chain_of_allowed_moves(current):
 
 
 @pytest.mark.parametrize("target", STATUSES)
-def test_the_control_plane_moves_an_invoice_step_by_step(rules_session, scene, target):
+def test_the_control_plane_moves_an_invoice_step_by_step(rules_session, module_scene, target):
     s = rules_session
     start = StatutFacture.MISE_A_DISPOSITION
-    facture = invoice(s, scene, start)
+    facture = invoice(s, module_scene, start)
     before = stored(s, facture)
     chain = path_to(start, target)
     if chain is None:
