@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from api_factories import unique_digits
+from api_factories import ApiClient, unique_digits
 from factures_support import build_scene, make_party
 
 from sandbox import db
@@ -283,3 +283,23 @@ def test_the_control_plane_moves_an_a9_invoice_through_its_validator(scene, apis
     assert moved.status_code == 200, moved.text
     assert moved.json()["etapes"] == ["VALIDEE_1", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
     assert recipient_sees(apis, fid)
+
+
+def test_the_default_structure_has_seeded_invoices_to_validate(base_url, chorus_credentials):
+    """The seed: a sub-contractor's A9/A12 invoices name the default structure as
+    validator; its technical account finds them at once (read only: shared data)."""
+    c = chorus_credentials
+    default = ApiClient(base_url, c["oauth_client"]["client_id"],
+                        c["oauth_client"]["client_secret"], c["technical_account"]["login"],
+                        c["technical_account"]["password"])
+    found = default.call(f"{FAC}/rechercher/valideur", {
+        "statutCourant": ["A_VALIDER_1"], "pagination": {"nbResultatsParPage": 50}})
+    seeded = {x["numeroFacture"]: x for x in found["listeFactures"]
+              if x["numeroFacture"].startswith("QUALST_")}
+    assert {"QUALST_000001", "QUALST_000002", "QUALST_000003"} <= set(seeded)
+    item = seeded["QUALST_000001"]
+    assert item["designationValideur"] == "Démo Fournisseur SAS"
+    assert item["identifiantDestinataire"] == "11000201100044"
+    assert 4_879_401 <= item["idFacture"] < 4_900_000
+    refused = default.call(f"{FAC}/rechercher/valideur", {"numeroFacture": "QUALST_000005"})
+    assert refused["listeFactures"][0]["statut"] == "REFUSEE_1"
