@@ -6,6 +6,8 @@ supplier (corriger/valideur/facture)."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import requests
 from api_factories import ApiClient, unique_digits
@@ -303,3 +305,14 @@ def test_the_default_structure_has_seeded_invoices_to_validate(base_url, chorus_
     assert 4_879_401 <= item["idFacture"] < 4_900_000
     refused = default.call(f"{FAC}/rechercher/valideur", {"numeroFacture": "QUALST_000005"})
     assert refused["listeFactures"][0]["statut"] == "REFUSEE_1"
+
+
+def test_the_validator_downloads_an_invoice_to_validate(scene, apis):
+    """telecharger/groupe: "factures émises, reçues ou à valider" (go-choruspro)."""
+    fid = submit(scene, apis)["identifiantFactureCPP"]
+    body = {"format": "PDF", "listeFacture": [{"idFacture": fid}]}
+    answer = apis["titulaire"].call(f"{FAC}/telecharger/groupe", body)
+    assert answer["codeRetour"] == 0, answer
+    assert base64.b64decode(answer["fichierResultat"]).startswith(b"%PDF")
+    assert apis["recipient"].call(f"{FAC}/telecharger/groupe", body)["codeRetour"] == 20001
+    assert apis["other"].call(f"{FAC}/telecharger/groupe", body)["codeRetour"] == 20001

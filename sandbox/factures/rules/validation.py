@@ -53,6 +53,7 @@ STATUTS_VISIBLES = (
     F.ERREUR_FOURNISSEUR_SUR_VALIDEUR,
     F.ABSENCE_VALIDATION_1_HORS_DELAI,
 )
+HISTORY_COMMENT_MAX = 2000  # facture_statuts.commentaire
 _ACTIONS = {
     ActionValideur.VALIDATION: F.VALIDEE_1,
     ActionValideur.REFUS: F.REFUSEE_1,
@@ -157,7 +158,7 @@ def traiter(
     commentaire = None
     if resolved is not None or complement:
         parts = [resolved[1] if resolved else None, (complement or "").strip() or None]
-        commentaire = " : ".join(p for p in parts if p)
+        commentaire = " : ".join(p for p in parts if p)[:HISTORY_COMMENT_MAX]
     if target != F.VALIDEE_1 and resolved is None:
         raise errors.MotifObligatoire(
             f"Le motif de refus (motifRefus) est obligatoire pour l'action {action}."

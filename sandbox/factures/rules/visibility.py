@@ -80,6 +80,14 @@ def validated_by(structure_ids: set[int]) -> list[ColumnElement[bool]]:
     ]
 
 
+def seen_by_validator(facture: Facture, structure_ids: set[int]) -> bool:
+    """True when one of ``structure_ids`` validates ``facture`` and it reached it."""
+    return (
+        facture.valideur_structure_id in structure_ids
+        and facture.statut not in NOT_YET_TO_VALIDATE
+    )
+
+
 def validator_invoice(s: Session, user: Account, facture_id: int | None) -> Facture:
     """The invoice ``facture_id`` as its validator sees it (one of ``user``'s structures).
 
