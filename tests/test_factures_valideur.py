@@ -7,13 +7,16 @@ supplier (corriger/valideur/facture)."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 import requests
-from api_factories import ApiClient, unique_digits
+from api_factories import ApiClient, attach, unique_digits
 from factures_support import build_scene, make_party
+from sqlalchemy import select
 
 from sandbox import db
+from sandbox.models import Structure, User
 
 FAC = "/cpro/factures/v1"
 TRA = "/cpro/transverses/v1"
@@ -316,3 +319,51 @@ def test_the_validator_downloads_an_invoice_to_validate(scene, apis):
     assert base64.b64decode(answer["fichierResultat"]).startswith(b"%PDF")
     assert apis["recipient"].call(f"{FAC}/telecharger/groupe", body)["codeRetour"] == 20001
     assert apis["other"].call(f"{FAC}/telecharger/groupe", body)["codeRetour"] == 20001
+
+
+def _row(html: str, numero: str) -> str:
+    match = re.search(rf'<tr data-numero="{re.escape(numero)}" data-statut="([A-Z_0-9]+)"', html)
+    return match.group(1) if match else ""
+
+
+def test_the_validator_decides_on_the_portal(chorus, scene, apis):  # noqa: ANN001
+    """"Factures à valider": a user of the titulaire refuses one invoice (a motif is
+    compulsory) and validates another, which goes on to the recipient."""
+    account = chorus.signup()
+    with db.new_session() as s:
+        user = s.scalar(select(User).where(User.login == account.login))
+        attach(s, user, s.get(Structure, scene.titulaire.structure_id))
+        s.commit()
+    visitor = chorus.portal()
+    assert visitor.login(account.login, account.password).status_code == 303
+    assert "Factures à valider" in visitor.get("/mon-compte").text
+    refused, validated = submit(scene, apis), submit(scene, apis)
+    page = visitor.get("/factures/a-valider").text
+    assert _row(page, refused["numeroFacture"]) == "A_VALIDER_1"
+    assert _row(page, validated["numeroFacture"]) == "A_VALIDER_1"
+
+    def action(numero: str) -> str:
+        html = visitor.get("/factures/a-valider").text
+        found = re.search(rf'data-numero="{numero}".*?action="([^"]+/traiter)"', html, re.S)
+        assert found, "a decision form for the invoice"
+        return found.group(1)
+
+    no_motif = visitor.post(action(refused["numeroFacture"]), {"action": "REFUS", "motif": ""})
+    assert no_motif.status_code == 303
+    page = visitor.get("/factures/a-valider").text
+    assert "motif de refus (motifRefus) est obligatoire" in page
+    assert _row(page, refused["numeroFacture"]) == "A_VALIDER_1"
+    visitor.post(action(refused["numeroFacture"]),
+                 {"action": "REFUS", "motif": "PIECE_MANQUANTE", "complement": "PV de réception"})
+    visitor.post(action(validated["numeroFacture"]), {"action": "VALIDATION", "motif": ""})
+    page = visitor.get("/factures/a-valider").text
+    assert _row(page, refused["numeroFacture"]) == "REFUSEE_1"
+    assert "Pièce justificative manquante : PV de réception" in page
+    assert _row(page, validated["numeroFacture"]) == "MISE_A_DISPOSITION"
+    assert statut_fournisseur(apis, refused["identifiantFactureCPP"]) == "REFUSEE_1"
+    assert recipient_sees(apis, validated["identifiantFactureCPP"])
+    # Someone who validates nothing sees none of it.
+    stranger = chorus.portal()
+    other = chorus.signup()
+    assert stranger.login(other.login, other.password).status_code == 303
+    assert "Aucune facture à valider" in stranger.get("/factures/a-valider").text
