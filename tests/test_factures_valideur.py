@@ -16,7 +16,9 @@ from factures_support import build_scene, make_party
 from sqlalchemy import select
 
 from sandbox import db
+from sandbox.factures.models import Facture
 from sandbox.models import Structure, User
+from sandbox.stack import wait_until
 
 FAC = "/cpro/factures/v1"
 TRA = "/cpro/transverses/v1"
@@ -367,3 +369,32 @@ def test_the_validator_decides_on_the_portal(chorus, scene, apis):  # noqa: ANN0
     other = chorus.signup()
     assert stranger.login(other.login, other.password).status_code == 303
     assert "Aucune facture à valider" in stranger.get("/factures/a-valider").text
+
+
+def test_a_silent_validator_s_deadline_routes_the_invoice(scene, apis, base_url):
+    """A policy plays the validator's deadline: A_VALIDER_1 -> ABSENCE_VALIDATION_1_HORS_DELAI
+    after 15 days of the sandbox clock, and the platform routes it on to the recipient."""
+    control = f"{base_url}/_sandbox"
+    before = requests.get(f"{control}/clock", timeout=30).json()["offsetSeconds"]
+    policy = requests.put(f"{control}/factures/policies", json={
+        "destinataire": scene.recipient.identifiant, "statutDepart": "A_VALIDER_1",
+        "statutArrivee": "ABSENCE_VALIDATION_1_HORS_DELAI", "delai": "15d"}, timeout=30)
+    assert policy.status_code == 200, policy.text
+    try:
+        fid = submit(scene, apis)["identifiantFactureCPP"]
+        requests.put(f"{control}/clock", json={"advance": "16d"}, timeout=30).raise_for_status()
+        # Read in the database while the clock is ahead (the API tokens expired with it).
+        wait_until(lambda: _statut_db(fid) == "MISE_A_DISPOSITION", 30,
+                   "the worker applies the deadline policy", interval=0.2)
+    finally:
+        requests.delete(f"{control}/factures/policies/{policy.json()['id']}", timeout=30)
+        requests.put(f"{control}/clock", json={"offsetSeconds": before}, timeout=30)
+    assert [st for st, _ in history(apis, fid)] == [
+        "DEPOSEE", "A_VALIDER_1", "ABSENCE_VALIDATION_1_HORS_DELAI",
+        "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
+    assert recipient_sees(apis, fid)
+
+
+def _statut_db(facture_id: int) -> str:
+    with db.new_session() as s:
+        return s.get_one(Facture, facture_id).statut
