@@ -16,8 +16,17 @@ from uuid import uuid4
 
 import pytest
 import requests
-from api_factories import ApiClient, cpro_account, make_service, make_structure, tech_client
+from api_factories import (
+    ApiClient,
+    World,
+    build_world,
+    cpro_account,
+    make_service,
+    make_structure,
+    tech_client,
+)
 
+from sandbox import db
 from sandbox.config import load_settings
 from sandbox.organisations.uuids import Codec, Kind
 
@@ -417,7 +426,17 @@ def test_the_attachments_of_a_structure(api, world):
 # --- creerService, siren/recherche ----------------------------------------------------
 
 
-def test_creer_service_on_a_managed_structure(api, world):
+@pytest.fixture
+def creating_world(stack_db) -> World:
+    """A world of its own for the tests that create services: the module's world keeps
+    exactly its three services, which other tests list and count (in any order)."""
+    with db.new_session() as s:
+        return build_world(s)
+
+
+def test_creer_service_on_a_managed_structure(base_url, creating_world):
+    world = creating_world
+    api = tech_client(base_url, world)
     body = {"rattachementOrganisation": world.own.identifiant, "codeService": f"NEW_{world.tag}",
             "libelle": "Nouveau service", "pays": "France"}
     answer = api.send("POST", f"{BASE}/services", body)
@@ -435,7 +454,9 @@ def test_creer_service_on_a_managed_structure(api, world):
         assert error_of(api.send("POST", f"{BASE}/services", bad))["error"] == "ParamsInvalid"
 
 
-def test_creer_service_twice_at_once_creates_one(api, world):
+def test_creer_service_twice_at_once_creates_one(base_url, creating_world):
+    world = creating_world
+    api = tech_client(base_url, world)
     body = {"rattachementOrganisation": world.own.identifiant, "codeService": f"RACE_{world.tag}",
             "libelle": "Course"}
     with ThreadPoolExecutor(4) as pool:
