@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 from werkzeug.routing import IntegerConverter
@@ -83,6 +83,20 @@ DATA_MESSAGE = (
     "Requête mal formulée : une valeur n'est pas acceptée par la base de données "
     "(caractère nul ou valeur trop longue)."
 )
+
+
+def reference_vanished(error: IntegrityError) -> Response:
+    """A row a unit of work refers to was deleted under it (a foreign key refused): only a
+    concurrent reset deletes what a request has just read (PostgreSQL checks the key when
+    the reset commits). Nothing changed; the client is told to try again (503 with
+    ``Retry-After``, as for a database away). Any other integrity error is a bug: a 500."""
+    code = getattr(error.orig, "sqlstate", None)
+    if code != "23503" and "FOREIGN KEY constraint failed" not in str(error.orig):
+        raise error
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    return database_unavailable(error)
 
 
 def value_refused(error: Exception) -> Response:
@@ -213,6 +227,7 @@ def init_app(app: Flask) -> None:
     for error_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(error_class, database_unavailable)
     app.register_error_handler(DataError, value_refused)
+    app.register_error_handler(IntegrityError, reference_vanished)
     previous = app.json
     app.json = SafeJSONProvider(app)
     for name in ("ensure_ascii", "sort_keys", "compact", "mimetype"):
