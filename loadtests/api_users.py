@@ -17,6 +17,7 @@ _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [],
                            "uuids": []}
 ORGANISATIONS = "/cpro/organisations/v1"
 _KNOWN_LOCK = threading.Lock()
+_TURNS: dict[str, int] = {}  # --api-pool: the next of each kind, in turn
 
 
 class ApiUser(FastHttpUser):
@@ -128,7 +129,8 @@ class ApiUser(FastHttpUser):
              "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 200}},
             name="/cpro/structures/v1/rechercher [public list]",
         )
-        for item in (found or {}).get("listeStructures") or []:
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or None
+        for item in ((found or {}).get("listeStructures") or [])[:pool]:
             _KNOWN["structures"].append(item["idStructureCPP"])
             # The API matches raisonSocialeStructure anywhere, in any case: keep the words
             # of real names as a person types one ("hospitalier", "dupont").
@@ -139,15 +141,26 @@ class ApiUser(FastHttpUser):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
 
+    def pick(self, kind: str) -> Any:
+        """One of the known ``kind``: at random, or in turn with --api-pool (so that a short
+        run sends every request the pool allows: the WireMock peer's recording)."""
+        items = _KNOWN[kind]
+        if not getattr(self.environment.parsed_options, "api_pool", 0):
+            return random.choice(items)
+        with _KNOWN_LOCK:
+            turn = _TURNS.get(kind, 0)
+            _TURNS[kind] = turn + 1
+        return items[turn % len(items)]
+
     def some_structure(self) -> int | None:
-        return random.choice(_KNOWN["structures"]) if _KNOWN["structures"] else None
+        return self.pick("structures") if _KNOWN["structures"] else None
 
     # ---- the mix (weights: a typical invoicing client looks recipients up, then reads them)
     @task(5)
     def rechercher_par_identifiant(self) -> None:
         if not _KNOWN["identifiants"]:
             return self.discover()
-        identifiant, kind = random.choice(_KNOWN["identifiants"])
+        identifiant, kind = self.pick("identifiants")
         self.call("/cpro/structures/v1/rechercher",
                   {"structure": {"identifiantStructure": identifiant,
                                  "typeIdentifiantStructure": kind},
@@ -161,7 +174,7 @@ class ApiUser(FastHttpUser):
         if not _KNOWN["words"]:
             return self.discover()
         self.call("/cpro/structures/v1/rechercher",
-                  {"structure": {"raisonSocialeStructure": random.choice(_KNOWN["words"])},
+                  {"structure": {"raisonSocialeStructure": self.pick("words")},
                    "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 10}},
                   name="/cpro/structures/v1/rechercher [raison sociale]")
 
@@ -183,14 +196,15 @@ class ApiUser(FastHttpUser):
                           "parametresRechercherServicesStructure": {
                               "pageResultatDemandee": 1, "nbResultatsParPage": 10}})
         services = (data or {}).get("listeServices") or []
-        if services and len(_KNOWN["services"]) < 1000:
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
+        if services and len(_KNOWN["services"]) < pool:
             _KNOWN["services"].append((structure, services[0]["idService"]))
 
     @task(1)
     def consulter_service(self) -> None:
         if not _KNOWN["services"]:
             return
-        structure, service = random.choice(_KNOWN["services"])
+        structure, service = self.pick("services")
         self.call("/cpro/structures/v1/consulter/service",
                   {"idStructure": structure, "idService": service, "codeLangue": "FR"})
 
@@ -213,26 +227,27 @@ class ApiUser(FastHttpUser):
     def organisations_recherche(self) -> None:
         if not _KNOWN["identifiants"]:
             return self.discover()
-        identifiant, _kind = random.choice(_KNOWN["identifiants"])
+        identifiant, _kind = self.pick("identifiants")
         found = self.rest("POST", f"{ORGANISATIONS}/structures/recherche",
                           {"identifiant": {"op": "=", "val": identifiant},
                            "_fields": ["uuid", "raisonSociale", "typeOrganisation"]},
                           name=f"{ORGANISATIONS}/structures/recherche [identifiant]")
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
         for item in found or []:
-            if len(_KNOWN["uuids"]) < 1000:
+            if len(_KNOWN["uuids"]) < pool:
                 _KNOWN["uuids"].append(item["uuid"])
 
     @task(1)
     def organisations_structure(self) -> None:
         if not _KNOWN["uuids"]:
             return self.organisations_recherche()
-        self.rest("GET", f"{ORGANISATIONS}/structures/{random.choice(_KNOWN['uuids'])}", None,
+        self.rest("GET", f"{ORGANISATIONS}/structures/{self.pick('uuids')}", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]")
 
     @task(1)
     def organisations_services(self) -> None:
         if not _KNOWN["uuids"]:
             return self.organisations_recherche()
-        uuid = random.choice(_KNOWN["uuids"])
+        uuid = self.pick("uuids")
         self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]/services")
