@@ -197,8 +197,9 @@ class ApiUser(FastHttpUser):
                               "pageResultatDemandee": 1, "nbResultatsParPage": 10}})
         services = (data or {}).get("listeServices") or []
         pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
-        if services and len(_KNOWN["services"]) < pool:
-            _KNOWN["services"].append((structure, services[0]["idService"]))
+        pair = (structure, services[0]["idService"]) if services else None
+        if pair and len(_KNOWN["services"]) < pool and pair not in _KNOWN["services"]:
+            _KNOWN["services"].append(pair)
 
     @task(1)
     def consulter_service(self) -> None:
@@ -234,7 +235,7 @@ class ApiUser(FastHttpUser):
                           name=f"{ORGANISATIONS}/structures/recherche [identifiant]")
         pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
         for item in found or []:
-            if len(_KNOWN["uuids"]) < pool:
+            if len(_KNOWN["uuids"]) < pool and item["uuid"] not in _KNOWN["uuids"]:
                 _KNOWN["uuids"].append(item["uuid"])
 
     @task(1)

@@ -311,7 +311,10 @@ def wiremock_peer(opts: BenchOptions, stack: Any, ceiling: str, out: Path, load:
     except PeerUnavailable as error:
         return {"unavailable": str(error)}
     target = aimed_at(wiremock)
-    try:  # the JVM compiles its hot paths first: an unmeasured warm-up, as the sandbox had
+    try:  # the JVM compiles its hot paths first: an unmeasured warm-up of both loads
+        load("wiremock-warm-up-ceiling", target, users=opts.api_users,
+             spawn_rate=opts.api_users, mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
+             extra_locust_args=["--ceiling-path", ceiling], checks=False, duration=RECORDING)
         load("wiremock-warm-up", target, users=opts.api_users, spawn_rate=opts.api_users,
              mix="api=1", checks=False, duration=RECORDING, extra_locust_args=pool)
         peer_ceiling = load("wiremock-ceiling", target, users=opts.api_users,
