@@ -140,6 +140,8 @@ class ApiUser(FastHttpUser):
             if item.get("identifiantStructure"):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
+        if pool:  # as few words as structures: a short recording sends each of them
+            _KNOWN["words"] = list(dict.fromkeys(_KNOWN["words"]))[:pool]
 
     def pick(self, kind: str) -> Any:
         """One of the known ``kind``: at random, or in turn with --api-pool (so that a short
