@@ -6,8 +6,9 @@ that status), "an invoice in status A moves to status B once it has been in A fo
 seconds of the sandbox clock" — e.g. ``MISE_A_DISPOSITION`` -> ``MISE_EN_PAIEMENT`` after
 2 days, so a client's polling loop can be tested end to end by advancing the clock.
 
-* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A)``): one step per policy;
-  chains of policies follow each other.
+* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A, validator=True)``): one
+  step per policy; chains of policies follow each other. A move into the validation stage
+  applies only to the invoices that have a validator (the others are not even read).
 * ``apply_policies`` is run by the factures worker on each pass (every process): the move
   itself is ``lifecycle.transition``'s conditional UPDATE, so two workers never move one
   invoice twice, and a pass that finds nothing due changes nothing (idempotent). The
@@ -141,6 +142,10 @@ def _due(
             query = query.where(not_(Facture.destinataire_id.in_(own)))
     else:
         query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    if policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut):
+        # Into the validation stage: only the invoices with a validator may move. Those
+        # without are never due (else they would fill every batch and hold the others back).
+        query = query.where(Facture.valideur_structure_id.is_not(None))
     return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
 
 
