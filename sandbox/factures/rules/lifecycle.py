@@ -125,6 +125,9 @@ VALIDATION = frozenset({
 })
 # Transient: the platform routes a validated invoice to its recipient at once.
 ROUTE_AFTER = frozenset({F.VALIDEE_1, F.ABSENCE_VALIDATION_1_HORS_DELAI})
+# An invoice with a validator leaves these statuses only into the validation stage: it
+# reaches its recipient through its validator (or the validator's deadline), never around.
+VALIDATION_FIRST = frozenset({F.DEPOSEE})
 MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR})
 FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT, F.REFUSEE_1})
 # Statuses in which the recipient does not see the invoice (not made available yet; or
@@ -146,6 +149,8 @@ def allowed_targets(actor: Actor, statut: str, *, validator: bool = False) -> tu
     else:
         targets = TRANSITIONS[actor].get(statut, ())
     if validator:
+        if statut in VALIDATION_FIRST:
+            return tuple(t for t in targets if t in VALIDATION)
         return targets
     return tuple(t for t in targets if t not in VALIDATION)
 
