@@ -266,7 +266,8 @@ def facture_view(
         "montantTTC": str(f.montant_ttc),
         "statut": f.statut,
         "dateHeureEtatCourant": _iso(f.date_heure_etat_courant),
-        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, f.statut) if t != f.statut],
+        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, f.statut,
+                                                        f.cadre_facturation) if t != f.statut],
         "historique": [
             {"statut": h.statut, "datePassage": _iso(h.date_passage), "commentaire": h.commentaire}
             for h in history
@@ -303,7 +304,8 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
     try:
         with db.transaction() as s:
             steps = move_invoice(s, idFacture, body.statut, motif=body.motif)
-            statut = s.get_one(Facture, idFacture).statut  # move_invoice found it
+            facture = s.get_one(Facture, idFacture)  # move_invoice found it
+            statut, cadre = facture.statut, facture.cadre_facturation
     except errors.DemandePaiementInconnue:
         raise ControlError(f"no invoice {idFacture}", 404) from None
     except (errors.TransitionInterdite, errors.MotifObligatoire) as refusal:
@@ -312,7 +314,8 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
         "idFacture": idFacture,
         "statut": statut,
         "etapes": steps,
-        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, statut) if t != statut],
+        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, statut, cadre)
+                             if t != statut],
     }
 
 

@@ -147,7 +147,8 @@ def recues():
     factures = list(s.scalars(
         select(Facture).where(*visibility.received_by(mine))
         .order_by(Facture.id.desc()).limit(LIMIT))) if mine else []
-    targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut) if t != f.statut]
+    targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut, f.cadre_facturation)
+                      if t != f.statut]
                for f in factures}
     return render_template("factures/recues.html", factures=factures, targets=targets,
                            history=_history(s, [f.id for f in factures]),

@@ -37,8 +37,9 @@ from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture, Statu
 
 BASE = "/cpro/factures/v1"
 API_MODES = (ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API)
-# Plain invoices; the other frameworks belong to the FacturesTravaux API (§6.5).
-# The same as a flux's (rules/table.py GES-14, GES-12).
+# Plain invoices and the works cadres without MOE; the other frameworks go through the
+# FacturesTravaux API, which names the MOE (§6.5). The same as a flux's (rules/table.py
+# GES-14, GES-12).
 PLAIN_CADRES = tuple(CADRES_FLUX.values())
 WITH_VALIDATOR = (CadreFacturation.A9_FACTURE_SOUSTRAITANT, CadreFacturation.A12_FACTURE_COTRAITANT)
 TOLERANCE = 0.01
@@ -73,7 +74,8 @@ def _cadre(ctx: Context, c: sc.SoumettreCadre | None) -> tuple[str, int | None]:
     code = (c.codeCadreFacturation if c else None) or CadreFacturation.A1_FACTURE_FOURNISSEUR
     if code not in PLAIN_CADRES:
         raise errors.DonneesFactureInvalides(
-            f"Le cadre de facturation {code} relève des factures de travaux (API FacturesTravaux)."
+            f"Le cadre de facturation {code} passe par une maîtrise d'œuvre ou est celui de la "
+            "MOE ou de la MOA : il se dépose par facturesTravaux/v1/soumettre."
         )
     if code not in WITH_VALIDATOR:
         return code, None

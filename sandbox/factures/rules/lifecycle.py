@@ -34,6 +34,7 @@ from sandbox import clock, db
 from sandbox.accounts.rights import Account
 from sandbox.factures import errors
 from sandbox.factures.models import Facture, FactureAction, append_status, user_row
+from sandbox.factures.rules import travaux_cycle
 from sandbox.vocabulary import StatutFacture as F
 
 
@@ -44,6 +45,8 @@ class Actor(StrEnum):
     RECIPIENT = "RECIPIENT"
     SUPPLIER = "SUPPLIER"
     CONTROL = "CONTROL"  # the control plane and the automatic policies
+    MOE = "MOE"  # works invoices: the maîtrise d'œuvre (travaux_cycle.py)
+    MOA = "MOA"  # works invoices: the maître d'ouvrage
 
 
 PLATFORM_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -94,29 +97,50 @@ TRANSITIONS: dict[Actor, dict[str, tuple[str, ...]]] = {
     Actor.SUPPLIER: SUPPLIER_TRANSITIONS,
 }
 
-MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE})
+# Works invoices (factures de travaux): their own circuit up to MISE_A_DISPOSITION, then
+# the recipient's plain lifecycle (travaux_cycle.py); the platform routes each cadre to
+# its own first status.
+TRAVAUX_TRANSITIONS: dict[str, dict[Actor, dict[str, tuple[str, ...]]]] = {
+    cadre: {
+        Actor.PLATFORM: {F.DEPOSEE: (F.EN_COURS_ACHEMINEMENT,),
+                         F.EN_COURS_ACHEMINEMENT: (travaux_cycle.first_status(cadre),)},
+        Actor.RECIPIENT: RECIPIENT_TRANSITIONS,
+        Actor.SUPPLIER: {**SUPPLIER_TRANSITIONS, **travaux_cycle.SUPPLIER},
+        Actor.MOE: travaux_cycle.MOE,
+        Actor.MOA: travaux_cycle.MOA,
+    }
+    for cadre in travaux_cycle.CADRES_TRAVAUX
+}
+
+MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE}) | travaux_cycle.MOTIF_REQUIRED
 FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT})
 # Statuses in which the recipient sees the invoice (it has been made available once).
 NOT_YET_RECEIVED = frozenset({F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR})
 CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
 
 
-def allowed_targets(actor: Actor, statut: str) -> tuple[str, ...]:
-    """The statuses ``actor`` may move an invoice in ``statut`` to (the control plane:
-    whatever any actor may)."""
+def tables(cadre: str | None) -> dict[Actor, dict[str, tuple[str, ...]]]:
+    """The transition tables of an invoice of ``cadre`` (works frameworks: their own)."""
+    return TRAVAUX_TRANSITIONS.get(cadre or "", TRANSITIONS)
+
+
+def allowed_targets(actor: Actor, statut: str, cadre: str | None = None) -> tuple[str, ...]:
+    """The statuses ``actor`` may move an invoice of ``cadre`` in ``statut`` to (the
+    control plane: whatever any actor may)."""
+    table = tables(cadre)
     if actor is Actor.CONTROL:
         seen: list[str] = []
-        for table in TRANSITIONS.values():
-            seen += [t for t in table.get(statut, ()) if t not in seen]
+        for moves in table.values():
+            seen += [t for t in moves.get(statut, ()) if t not in seen]
         return tuple(seen)
-    return TRANSITIONS[actor].get(statut, ())
+    return table.get(actor, {}).get(statut, ())
 
 
-def is_allowed(actor: Actor, current: str, new: str) -> bool:
-    return new in allowed_targets(actor, current)
+def is_allowed(actor: Actor, current: str, new: str, cadre: str | None = None) -> bool:
+    return new in allowed_targets(actor, current, cadre)
 
 
-def path_to(current: str, target: str) -> list[str] | None:
+def path_to(current: str, target: str, cadre: str | None = None) -> list[str] | None:
     """The shortest chain of allowed moves (any actor) from ``current`` to ``target``,
     excluding ``current``; ``[]`` if already there, None if unreachable."""
     if current == target:
@@ -125,7 +149,7 @@ def path_to(current: str, target: str) -> list[str] | None:
     queue = deque([current])
     while queue:
         statut = queue.popleft()
-        for nxt in allowed_targets(Actor.CONTROL, statut):
+        for nxt in allowed_targets(Actor.CONTROL, statut, cadre):
             if nxt in previous:
                 continue
             previous[nxt] = statut
@@ -155,8 +179,9 @@ def transition(
     rejecting or suspending without a motif. The caller owns the (writing) transaction.
     """
     current = facture.statut
-    if not is_allowed(actor, current, new_status):
-        raise errors.TransitionInterdite(refusal(actor, current, new_status))
+    if not is_allowed(actor, current, new_status, facture.cadre_facturation):
+        raise errors.TransitionInterdite(
+            refusal(actor, current, new_status, facture.cadre_facturation))
     motif = (motif or "").strip() or None
     if new_status in MOTIF_REQUIRED and motif is None:
         raise errors.MotifObligatoire(
@@ -197,9 +222,9 @@ def record_action(
     return action
 
 
-def refusal(actor: Actor, current: str, new: str) -> str:
+def refusal(actor: Actor, current: str, new: str, cadre: str | None = None) -> str:
     """The libellé of a refused move: what is allowed from ``current``."""
-    targets = allowed_targets(actor, current)
+    targets = allowed_targets(actor, current, cadre)
     possible = ", ".join(targets) if targets else "aucun"
     return (
         f"Le passage du statut {current} au statut {new} n'est pas autorisé "
@@ -209,10 +234,12 @@ def refusal(actor: Actor, current: str, new: str) -> str:
 
 def route(s: Session, facture: Facture, *, at: datetime | None = None) -> None:
     """What the platform does with a ``DEPOSEE`` invoice, at once: ``EN_COURS_ACHEMINEMENT``
-    then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is synchronous)."""
+    then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is synchronous); a works
+    invoice goes to its cadre's first status instead (``travaux_cycle.first_status``)."""
     at = at or clock.utcnow_naive()
     transition(s, facture, F.EN_COURS_ACHEMINEMENT, actor=Actor.PLATFORM, at=at)
-    transition(s, facture, F.MISE_A_DISPOSITION, actor=Actor.PLATFORM, at=at)
+    transition(s, facture, travaux_cycle.first_status(facture.cadre_facturation),
+               actor=Actor.PLATFORM, at=at)
 
 
 def enter_deposee_and_route(
@@ -242,7 +269,7 @@ def move_invoice(
     facture = s.get(Facture, facture_id)
     if facture is None:
         raise errors.DemandePaiementInconnue()
-    chain = path_to(facture.statut, statut)
+    chain = path_to(facture.statut, statut, facture.cadre_facturation)
     if chain is None:
         raise errors.TransitionInterdite(
             f"Le statut {statut} n'est pas atteignable depuis le statut {facture.statut} "
