@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from api_factories import unique_digits
+from api_factories import ApiClient, unique_digits
 from factures_flux import advance_clock, deposit, wait_terminal
 from factures_support import build_scene, make_party
 from sqlalchemy import func, select
@@ -328,3 +328,27 @@ def test_the_control_plane_moves_a_works_invoice_along_its_circuit(scene, apis, 
     assert moved.status_code == 200, moved.text
     assert moved.json()["etapes"] == ["REFUSEE_MOE"]
     assert statut(apis["supplier"], fid) == "REFUSEE_MOE"
+
+
+def test_the_seed_has_works_dossiers_in_several_statuses(base_url, chorus_credentials):
+    c = chorus_credentials
+    default = ApiClient(base_url, c["oauth_client"]["client_id"],
+                        c["oauth_client"]["client_secret"], c["technical_account"]["login"],
+                        c["technical_account"]["password"])
+    ids = pastell_ids(default, "FOURNISSEUR", numeroMarche="MARCHE-TRAVAUX-2023")
+    found = default.call(f"{TRA}/rechercher", {
+        "roleUtilisateur": "FOURNISSEUR", "numeroMarche": "MARCHE-TRAVAUX-2023",
+        "rechercheFactureTravaux": {"nbResultatsParPage": 100}})
+    by_number = {x["numeroFactureTravaux"]: x for x in found["listeFacturesTravaux"]}
+    assert len(ids) == len(by_number) == 10
+    assert {x["statutFactureTravaux"] for x in by_number.values()} == {
+        "ASSOCIEE", "MISE_EN_PAIEMENT", "A_ASSOCIER_MOA", "A_ASSOCIER_MOE", "A_COMPLETER",
+        "MISE_A_DISPOSITION_MOE", "REFUSEE_MOE", "A_ASSOCIER_FOURNISSEUR"}
+    assert {x["identifiantMoe"] for x in by_number.values()} == {"12345678200051"}
+    paid = by_number["QUAL_TRAV_0003"]
+    assert paid["statutFactureTravaux"] == "MISE_EN_PAIEMENT"
+    assert paid["idFactureTravaux"] > 4_879_045  # after every plain seeded invoice
+    dossier = default.call(f"{TRA}/consulter/dossierfacturation",
+                           {"idFactureTravaux": paid["idFactureTravaux"]})
+    assert [x["numeroFactureTravaux"] for x in dossier["listeFactureTravaux"]] == [
+        "QUAL_TRAV_0001", "QUAL_TRAV_0002", "QUAL_TRAV_0003"]

@@ -446,3 +446,25 @@ ORG_PHP = {
     # are decoded as Structure (every field optional, so a Service passes)
     "organisations/services/recherche": ORG_STRUCTURE,
 }
+
+
+# Pastell: CPPWrapper::rechercheFactureTravaux's paging reads, then the item fields
+# PortailFactureConnecteur::getListeFacturesTravaux reads (``?``: read with isset).
+PASTELL_TRAVAUX = [
+    "parametresRetour.pageCourante:int", "parametresRetour.pages:int",
+    "listeFacturesTravaux[].idFactureTravaux:int",
+    "listeFacturesTravaux[].identifiantFournisseur:str",
+    "listeFacturesTravaux[].idDestinataire:int",
+    "listeFacturesTravaux[].identifiantDestinataire:str",
+    "listeFacturesTravaux[].typeIdentifiantFournisseur:str",
+    "listeFacturesTravaux[].designationFournisseur:str",
+    "listeFacturesTravaux[].idServiceExecutant?:int",
+    "listeFacturesTravaux[].identifiantServiceExecutant?:str",
+    "listeFacturesTravaux[].typeFactureTravaux?:str",
+    "listeFacturesTravaux[].numeroFactureTravaux:str",
+    "listeFacturesTravaux[].dateFactureTravaux?:str",
+    "listeFacturesTravaux[].dateDepot?:str",
+    "listeFacturesTravaux[].dateHeureEtatCourant?:str",
+    "listeFacturesTravaux[].montantTTC:num",
+    "listeFacturesTravaux[].statutFactureTravaux:str",
+]

@@ -26,7 +26,7 @@ from api_factories import ApiClient, tag
 from contract_report import load_cases, record
 from decoders import go_decode, php_decode, reads
 from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
-from shapes import GO, PHP, READS
+from shapes import GO, PASTELL_TRAVAUX, PHP, READS
 
 from sandbox.config import load_settings
 from sandbox.seeding.invoice_cases import cases as example_cases
@@ -36,6 +36,7 @@ BASES = {
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "facturesTravaux": "/cpro/facturesTravaux/v1",
 }
 PUBLIC_SIRET = "11000201100044"  # a permanent recipient of the qualification environment
 
@@ -134,6 +135,13 @@ def decode(client_name: str, operation: str, answer: dict, business: bool) -> li
         if answer.get("codeRetour") == 20000:
             return []
         return reads(answer, ["pageCourante:int", "pages:int"])
+    if (client_name, operation) == ("pastell", "facturesTravaux/rechercher"):
+        # CPPWrapper::rechercheFactureTravaux: 20007 (GFT_MSG_01.075) ends the loop; any
+        # other answer must carry parametresRetour.pageCourante and .pages or it throws;
+        # PortailFactureConnecteur::getListeFacturesTravaux reads the items.
+        if answer.get("codeRetour") == 20007:
+            return []
+        return reads(answer, PASTELL_TRAVAUX)
     if client_name == "go-choruspro":
         return go_decode(answer, GO[operation])
     if client_name == "piste-gouv-fr":
