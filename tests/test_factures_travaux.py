@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import requests
 from api_factories import ApiClient, unique_digits
-from factures_flux import advance_clock, deposit, wait_terminal
+from factures_flux import deposit_and_integrate
 from factures_support import build_scene, make_party
 from sqlalchemy import func, select
 
@@ -301,13 +301,9 @@ def test_plain_soumettre_and_a_flux_carry_the_works_cadres_without_moe(scene, ap
     example = ex.Example(f"FL{unique_digits(10)}", scene.supplier.identifiant,
                          scene.recipient.identifiant, service=scene.recipient.service_codes[0],
                          cadre="A5")
-    flux = deposit(supplier, ex.ubl(example), f"{example.numero}.xml", "IN_DP_E1_UBL_INVOICE")
-    before = requests.get(f"{base_url}/_sandbox/clock", timeout=30).json()["offsetSeconds"]
-    try:
-        advance_clock(base_url, load_settings().factures_integration_delay + 1)
-        cr = wait_terminal(supplier, flux["numeroFluxDepot"])
-    finally:
-        requests.put(f"{base_url}/_sandbox/clock", json={"offsetSeconds": before}, timeout=30)
+    _, cr = deposit_and_integrate(supplier, base_url, ex.ubl(example), f"{example.numero}.xml",
+                                  "IN_DP_E1_UBL_INVOICE",
+                                  load_settings().factures_integration_delay + 1)
     assert cr["etatCourantDepotFlux"] == "IN_INTEGRE", cr
     found = moa.call(f"{TRA}/rechercher", {"roleUtilisateur": "MOA",
                                            "numeroFactureTravaux": example.numero})

@@ -279,9 +279,10 @@ def travaux_action(facture_id: int, action: str):
             moves = {
                 "prendre": lambda: travaux.prendre_en_compte(s, user, facture_id),
                 "refuser": lambda: travaux.refuser(s, user, facture_id, "AUTRE", motif),
-                "completer_demande": lambda: travaux.demander_completer(
-                    s, user, facture_id, motif),
-                "recyclage": lambda: travaux.demander_recyclage(s, user, facture_id, motif),
+                "completer_demande": lambda: travaux.demander(
+                    s, user, facture_id, StatutFacture.A_COMPLETER, motif),
+                "recyclage": lambda: travaux.demander(
+                    s, user, facture_id, StatutFacture.A_RECYCLER, motif),
                 "completer": lambda: travaux.completer(s, user, facture_id, motif),
             }
             if action not in moves:

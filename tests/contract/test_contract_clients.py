@@ -21,11 +21,10 @@ import json
 from collections.abc import Callable
 
 import pytest
-import requests
 from api_factories import ApiClient, tag
 from contract_report import load_cases, record
 from decoders import go_decode, php_decode, reads
-from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
+from factures_flux import RECHERCHER, deposit_and_integrate
 from shapes import GO, PASTELL_TRAVAUX, PHP, READS
 
 from sandbox.config import load_settings
@@ -75,14 +74,9 @@ def fresh_invoice(siret: str, name: str) -> Callable[[], str]:
 def integrated_flux(client: ApiClient, base_url: str, siret: str) -> dict:
     """Deposit one UBL invoice for the default supplier (plain body), move the sandbox
     clock past the integration delay, wait for ``IN_INTEGRE``; the clock is put back."""
-    before = requests.get(f"{base_url}/_sandbox/clock", timeout=30).json()["offsetSeconds"]
     [case] = [c for c in example_cases(siret, prefix=tag()) if c.name == "ubl-invoice"]
-    answer = deposit(client, case.content, case.fichier, case.syntaxe)
-    try:
-        advance_clock(base_url, load_settings().factures_integration_delay + 1)
-        cr = wait_terminal(client, answer["numeroFluxDepot"])
-    finally:
-        requests.put(f"{base_url}/_sandbox/clock", json={"offsetSeconds": before}, timeout=30)
+    answer, cr = deposit_and_integrate(client, base_url, case.content, case.fichier,
+                                       case.syntaxe, load_settings().factures_integration_delay + 1)
     assert cr["etatCourantDepotFlux"] == "IN_INTEGRE", cr
     found = client.call(RECHERCHER, {"numeroFluxDepot": answer["numeroFluxDepot"]})
     [facture] = found["listeFactures"]

@@ -93,7 +93,8 @@ def _cadre(ctx: Context, c: sc.SoumettreCadre | None) -> tuple[str, int | None]:
     return code, valideur.id
 
 
-def _date(value: str | None) -> datetime:
+def date_facture(value: str | None) -> datetime:
+    """A ``YYYY-MM-DD`` invoice date (absent: today on the sandbox clock)."""
     if value is None:
         return clock.utcnow_naive()
     try:
@@ -255,7 +256,7 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
             montant_ttc=montants["ttc"],
             montant_a_payer=montants["a_payer"],
             devise=(refs.deviseFacture or "EUR").upper(),
-            date_facture=_date(p.dateFacture),
+            date_facture=date_facture(p.dateFacture),
             date_depot=now,
             statut=StatutFacture.DEPOSEE,
             date_heure_etat_courant=now,

@@ -12,7 +12,6 @@ are the pre-PISTE ones mapped the same way (docs/decisions.md). The rules are
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -26,6 +25,7 @@ from sandbox.cpro.common import date_iso, designation
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
 from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.soumettre import date_facture
 from sandbox.factures.documents import day
 from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
 from sandbox.factures.rules import travaux
@@ -38,6 +38,7 @@ from sandbox.factures.rules.travaux_cycle import (
 )
 from sandbox.factures.schemas import travaux as sc
 from sandbox.models import Service, Structure
+from sandbox.vocabulary import StatutFacture
 
 BASE = "/cpro/facturesTravaux/v1"
 TAG = "Factures travaux"
@@ -284,16 +285,6 @@ def motifs_refus(ctx: Context, p: sc.MotifsRefusParam) -> dict:
 # --- deposit ---------------------------------------------------------------------------
 
 
-def _date(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value.strip()[:10], "%Y-%m-%d")
-    except ValueError:
-        raise errors.DonneesFactureInvalides(
-            f"La date {value!r} est invalide (attendu AAAA-MM-JJ).") from None
-
-
 def _amount(value: float | None) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal("0")
 
@@ -325,7 +316,7 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureTravauxParam) -> dict:
         id_service_moe=p.idServiceMoe, id_precedente=p.idFactureTravauxPrecedente,
         numero_marche=refs.numeroMarche if refs else None,
         numero_bon_commande=refs.numeroBonCommande if refs else None,
-        date_facture=_date(p.dateFactureTravaux), commentaire=p.commentaire,
+        date_facture=date_facture(p.dateFactureTravaux), commentaire=p.commentaire,
         montant_ht=ht, montant_tva=tva, montant_ttc=ttc,
         montant_a_payer=_amount(m.montantAPayer) if m and m.montantAPayer is not None else None,
         devise=((refs.deviseFacture if refs else None) or "EUR").upper(),
@@ -369,8 +360,8 @@ def suspendre(ctx: Context, p: sc.CommentaireParam) -> dict:
     """`{idFactureTravaux, commentaire}` (the official sample) → `A_COMPLETER`; the
     commentaire is required."""
     with db.unit_of_work(ctx.s):
-        facture = travaux.demander_completer(ctx.s, ctx.caller.user, p.idFactureTravaux,
-                                             p.commentaire)
+        facture = travaux.demander(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                   StatutFacture.A_COMPLETER, p.commentaire)
         return _moved(facture)
 
 
@@ -388,8 +379,8 @@ def completer(ctx: Context, p: sc.CommentaireParam) -> dict:
 def demander_recyclage(ctx: Context, p: sc.CommentaireParam) -> dict:
     """The MOE or MOA sends the document back for its routing data → `A_RECYCLER`."""
     with db.unit_of_work(ctx.s):
-        facture = travaux.demander_recyclage(ctx.s, ctx.caller.user, p.idFactureTravaux,
-                                             p.commentaire)
+        facture = travaux.demander(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                   StatutFacture.A_RECYCLER, p.commentaire)
         return _moved(facture)
 
 

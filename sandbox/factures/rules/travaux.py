@@ -322,23 +322,14 @@ def refuser(
     return facture
 
 
-def demander_completer(
-    s: Session, user: Account, facture_id: int | None, commentaire: str | None
+def demander(
+    s: Session, user: Account, facture_id: int | None, statut: str, commentaire: str | None
 ) -> Facture:
-    """suspendreOuDemanderCompleterFactureTravaux: MOE or MOA -> ``A_COMPLETER``."""
-    facture, _, role = _acting(s, user, facture_id, F.A_COMPLETER, (Role.MOE, Role.MOA))
-    lifecycle.transition(s, facture, F.A_COMPLETER, actor=ACTORS[role], motif=commentaire,
-                         user=user)
-    return facture
-
-
-def demander_recyclage(
-    s: Session, user: Account, facture_id: int | None, commentaire: str | None
-) -> Facture:
-    """demanderRecyclagePiecePrecedente: MOE or MOA -> ``A_RECYCLER`` (routing data)."""
-    facture, _, role = _acting(s, user, facture_id, F.A_RECYCLER, (Role.MOE, Role.MOA))
-    lifecycle.transition(s, facture, F.A_RECYCLER, actor=ACTORS[role], motif=commentaire,
-                         user=user)
+    """The MOE or MOA sends the document back: ``A_COMPLETER``
+    (suspendreOuDemanderCompleterFactureTravaux) or ``A_RECYCLER``
+    (demanderRecyclagePiecePrecedente, its routing data)."""
+    facture, _, role = _acting(s, user, facture_id, statut, (Role.MOE, Role.MOA))
+    lifecycle.transition(s, facture, statut, actor=ACTORS[role], motif=commentaire, user=user)
     return facture
 
 
