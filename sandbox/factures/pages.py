@@ -61,6 +61,14 @@ LIBELLES = {
     "COMPLETEE": "Complétée", "SERVICE_FAIT": "Service fait", "MANDATEE": "Mandatée",
     "MISE_EN_PAIEMENT": "Mise en paiement", "COMPTABILISEE": "Comptabilisée",
     "MISE_A_DISPOSITION_COMPTABLE": "Mise à disposition comptable", "A_RECYCLER": "À recycler",
+    # works invoices
+    "A_ASSOCIER_MOE": "À associer par la MOE", "A_ASSOCIER_MOA": "À associer par la MOA",
+    "A_ASSOCIER_FOURNISSEUR": "À associer par le fournisseur", "ASSOCIEE": "Associée",
+    "MISE_A_DISPOSITION_MOE": "Mise à disposition de la MOE",
+    "PRISE_EN_COMPTE_MOE": "Prise en compte par la MOE", "A_COMPLETER": "À compléter",
+    "REFUSEE_MOE": "Refusée par la MOE", "REFUSEE_MOA": "Refusée par la MOA",
+    "REFUSEE_FOURNISSEUR": "Refusée par le fournisseur", "ERREUR_DE_MOE": "Erreur de MOE",
+    "ERREUR_DE_MOA": "Erreur de MOA",
 }
 
 
