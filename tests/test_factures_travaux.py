@@ -348,3 +348,13 @@ def test_the_seed_has_works_dossiers_in_several_statuses(base_url, chorus_creden
                            {"idFactureTravaux": paid["idFactureTravaux"]})
     assert [x["numeroFactureTravaux"] for x in dossier["listeFactureTravaux"]] == [
         "QUAL_TRAV_0001", "QUAL_TRAV_0002", "QUAL_TRAV_0003"]
+
+
+def test_every_works_operation_of_the_reference_is_in_openapi(base_url):
+    """The 14 operations of the reference's catalogue (§2.2), by path suffix."""
+    doc = requests.get(f"{base_url}/openapi.json", timeout=30).json()
+    assert {p.removeprefix(f"{TRA}/") for p in doc["paths"] if p.startswith(TRA)} == {
+        "rechercher", "rechercher/atraiter", "consulter", "consulter/dossierfacturation",
+        "completer", "completermoe", "demander/recyclage", "recycler", "refuser",
+        "suspendre/demander/completer/factureTravaux", "recuperer/motifs/refus", "soumettre",
+        "corriger/valideur", "prendreEnCompte"}
