@@ -160,6 +160,10 @@ def test_a_dossier_goes_from_deposit_to_payment_through_the_api(scene, apis):
     assert steps == ["DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION",
                      "MISE_EN_PAIEMENT"]
     assert statut(supplier, a19["idFactureTravaux"]) == "MISE_EN_PAIEMENT"
+    listed = supplier.call(f"{FAC}/rechercher/fournisseur",
+                           {"numeroFacture": a19["numeroFactureTravaux"]})
+    [item] = listed["listeFactures"]
+    assert (item["typeDemandePaiement"], item["statut"]) == ("FACTURE_TRAVAUX", "MISE_EN_PAIEMENT")
 
 
 def test_each_actor_refuses_asks_and_corrects(scene, apis):

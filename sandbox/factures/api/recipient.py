@@ -37,7 +37,7 @@ from sandbox.factures.rules.lifecycle import (
     record_action,
     transition,
 )
-from sandbox.factures.rules.travaux_cycle import CADRES_TRAVAUX, is_travaux
+from sandbox.factures.rules.travaux_cycle import CADRES_TRAVAUX, type_demande_paiement
 from sandbox.factures.schemas import recipient as sc
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import ActionFacture, FormatTelechargement
@@ -118,8 +118,7 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
                 "idFacture": f.id,
                 "numeroFacture": f.numero_facture,
                 "statut": f.statut,
-                "typeDemandePaiement": "FACTURE_TRAVAUX"
-                if is_travaux(f.cadre_facturation) else "FACTURE",
+                "typeDemandePaiement": type_demande_paiement(f.cadre_facturation),
                 "typeFacture": f.type_facture,
                 "cadreFacturation": f.cadre_facturation,
                 "dateDepot": day(f.date_depot),

@@ -152,3 +152,8 @@ def depositor(cadre: str) -> Role:
 
 def type_travaux(cadre: str) -> str | None:
     return CADRES[cadre][1] if cadre in CADRES else None
+
+
+def type_demande_paiement(cadre: str | None) -> str:
+    """typeDemandePaiement of an invoice of ``cadre``: FACTURE_TRAVAUX or FACTURE."""
+    return "FACTURE_TRAVAUX" if is_travaux(cadre) else "FACTURE"
