@@ -362,3 +362,42 @@ def test_every_works_operation_of_the_reference_is_in_openapi(base_url):
         "completer", "completermoe", "demander/recyclage", "recycler", "refuser",
         "suspendre/demander/completer/factureTravaux", "recuperer/motifs/refus", "soumettre",
         "corriger/valideur", "prendreEnCompte"}
+
+
+def test_the_official_search_sample_is_understood(scene, apis):
+    """COMM-TRAVAUX search-works-invoice's request, verbatim but for our ids (and
+    SAISIE_API): amounts as strings, one status as a string, nulls, false, the sort."""
+    a4 = submit(apis["supplier"], depot(scene, "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR"))
+    submit(apis["moe"], {
+        "cadreDeFacturation": {"codeCadreFacturation": "A15_ETAT_ACOMPTE_MOE"},
+        "numeroFactureTravaux": f"S{unique_digits(10)}",
+        "idFactureTravauxPrecedente": a4["idFactureTravaux"]})
+    sample = {
+        "roleUtilisateur": "FOURNISSEUR", "idStructureFournisseur": scene.supplier.structure_id,
+        "idServiceFournisseur": None, "idStructureMoe": scene.moe.structure_id,
+        "idServiceMoe": None, "idStructureMoa": scene.recipient.structure_id,
+        "idServiceMoa": scene.recipient.service_ids[0], "listeTypeFactureTravaux": None,
+        "idDestinataire": scene.recipient.structure_id,
+        "idServiceExecutant": scene.recipient.service_ids[0],
+        "periodeDateDepotDu": "2017-01-12", "periodeDateDepotAu": "2099-02-27",
+        "cadreFacturation": "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR",
+        "listeStatutCourant": "ASSOCIEE", "idStructureValideur": None,
+        "periodeDateFactureTravauxDu": "2010-10-01", "periodeDateFactureTravauxAu": "2099-02-27",
+        "montantHTMin": "0", "montantHTMax": "1000000", "montantTTCMin": "0",
+        "montantTTCMax": "1000000", "montantAPayerMin": "0", "montantAPayerMax": "1000000",
+        "idCoordonneeBancaire": None, "numeroFactureTravaux": a4["numeroFactureTravaux"],
+        "numeroMarche": None, "numeroBonCommande": None, "modeDepot": "SAISIE_API",
+        "numeroFluxDepot": None, "uniquementSansPieceSuivante": False,
+        "avecSansService": "AVEC_ET_SANS_SERVICE",
+        "rechercheFactureTravaux": {"pageResultatDemandee": 1, "nbResultatsParPage": 10,
+                                    "triSens": "Descendant", "triColonne": "TypeDemandePaiement"}}
+    found = apis["supplier"].call(f"{TRA}/rechercher", sample)
+    assert (found["codeRetour"], found["libelle"]) == (0, "TRA_MSG_00.000"), found
+    [item] = found["listeFacturesTravaux"]
+    assert item["idFactureTravaux"] == a4["idFactureTravaux"]
+    assert item["codeServiceExecutant"] == scene.recipient.service_codes[0]
+    assert item["codeServiceMoa"] == scene.recipient.service_codes[0]
+    # The same with the sample's DEPOT_PDF_API and uniquementSansPieceSuivante: no hit.
+    for over in ({"modeDepot": "DEPOT_PDF_API"}, {"uniquementSansPieceSuivante": True}):
+        assert apis["supplier"].call(f"{TRA}/rechercher", {**sample, **over})["codeRetour"] \
+            == 20007
