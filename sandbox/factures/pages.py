@@ -35,7 +35,7 @@ from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targ
 from sandbox.models import Structure
 from sandbox.portal.auth import logged_in_user, login_required
 from sandbox.portal.pages import csrf_failed, form_expired, no_store
-from sandbox.vocabulary import StatutFacture, SyntaxeFlux
+from sandbox.vocabulary import RoleUtilisateur, StatutFacture, SyntaxeFlux
 
 bp = Blueprint("factures_portal", __name__, template_folder="templates")
 bp.after_request(no_store)
@@ -215,8 +215,7 @@ ACTIONS_TRAVAUX = (
 )
 # The documents each actor associates from the page, by the cadres it deposits.
 ASSOCIER = {role: [c for c, (r, _, _) in travaux_cycle.CADRES.items() if r == role]
-            for role in (travaux_cycle.Role.MOE, travaux_cycle.Role.MOA,
-                         travaux_cycle.Role.FOURNISSEUR)}
+            for role in (RoleUtilisateur.MOE, RoleUtilisateur.MOA, RoleUtilisateur.FOURNISSEUR)}
 
 
 class TravauxForm(FlaskForm):

@@ -36,13 +36,13 @@ from sandbox.factures.rules.travaux_cycle import (
     REFUS,
     REFUS_ERREUR,
     SUPPLIER,
-    Role,
     depositor,
     first_status,
     is_travaux,
 )
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import ModeDepot, StatutStructure
+from sandbox.vocabulary import RoleUtilisateur as Role
 from sandbox.vocabulary import StatutFacture as F
 
 ACTORS = {Role.FOURNISSEUR: lifecycle.Actor.SUPPLIER, Role.MOE: lifecycle.Actor.MOE,

@@ -21,22 +21,10 @@ A rules module: data only, no Flask, no database.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sandbox.vocabulary import CadreFacturation as C
+from sandbox.vocabulary import RoleUtilisateur as Role
 from sandbox.vocabulary import StatutFacture as F
 from sandbox.vocabulary import TypeFactureTravaux as T
-
-
-class Role(StrEnum):
-    """roleUtilisateur of the works searches (reference §6.5, go-choruspro)."""
-
-    FOURNISSEUR = "FOURNISSEUR"
-    MOE = "MOE"
-    MOA = "MOA"
-    VALIDATEUR = "VALIDATEUR"
-    DESTINATAIRE = "DESTINATAIRE"
-
 
 # cadre -> (the actor who deposits it, typeFactureTravaux, first status after routing)
 CADRES: dict[str, tuple[Role, T, F]] = {

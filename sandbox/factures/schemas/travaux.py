@@ -22,7 +22,6 @@ from sandbox.cpro.schemas import (
 )
 from sandbox.cpro.zero import Maybe, MaybeAmount, MaybeFlag, MaybeId
 from sandbox.factures.models import Facture
-from sandbox.factures.rules.travaux_cycle import Role
 from sandbox.factures.schemas.common import CadreCritere, Out, Text50, Text2000, as_list
 from sandbox.factures.schemas.soumettre import (
     SoumettreCadre,
@@ -31,7 +30,7 @@ from sandbox.factures.schemas.soumettre import (
     SoumettreMontantTotal,
     SoumettreReferences,
 )
-from sandbox.vocabulary import StatutFacture, TypeFactureTravaux
+from sandbox.vocabulary import RoleUtilisateur, StatutFacture, TypeFactureTravaux
 
 # Sort keys of rechercher (the official sample sorts by TypeDemandePaiement: one value for
 # every works document, so the id order).
@@ -68,7 +67,7 @@ class RechercherFactureTravauxParam(Request):
     Pastell's. ``roleUtilisateur`` says in which role the caller searches (absent: every
     role it holds)."""
 
-    roleUtilisateur: Maybe[Role] = Field(
+    roleUtilisateur: Maybe[RoleUtilisateur] = Field(
         None, description="FOURNISSEUR, MOE, MOA, VALIDATEUR or DESTINATAIRE (= MOA).")
     idStructureFournisseur: MaybeId = None
     idServiceFournisseur: MaybeId = None
