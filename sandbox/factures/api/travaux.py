@@ -7,6 +7,9 @@ prendreEnCompte, corriger/valideur) and the refusal motifs. Paths not attested o
 are the pre-PISTE ones mapped the same way (docs/decisions.md). The rules are
 ``rules/travaux.py``; a works document is an invoice, so ``factures/v1/consulter/historique``,
 ``telecharger/groupe`` and ``traiter/recue`` work on it too.
+
+Why this size (over ~400 lines): the fourteen operations of one API, each a thin handler
+over ``rules/travaux.py``, with the one answer item they share (``resumes``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ with its ``FactureTravaux`` row: the MOE, the previous document, the dossier.
 
 A rules module: no Flask, no registry, no request context; the caller gives the session,
 the user, and owns the transaction.
+
+Why this size (over ~400 lines): the deposit (three actors, the previous document, the
+MOE) and the eight moves of the works API share the same visibility and acting-role
+checks; split, each half would import the other.
 """
 
 from __future__ import annotations
