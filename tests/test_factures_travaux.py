@@ -117,6 +117,9 @@ def test_a_dossier_goes_from_deposit_to_payment_through_the_api(scene, apis):
     # The MOE finds it with Pastell's polling; the MOA does not see it yet.
     assert a4["idFactureTravaux"] in pastell_ids(moe, "MOE")
     assert a4["idFactureTravaux"] not in pastell_ids(moa, "MOA")
+    early = moa.call(f"{FAC}/rechercher/recipiendaire", {
+        "typeDemandePaiement": "FACTURE_TRAVAUX", "numeroFacture": a4["numeroFactureTravaux"]})
+    assert early["codeRetour"] == 20000, early  # not received while in the MOE's hands
     # 2. The MOE answers with its état d'acompte (A15), associating the projet.
     a15 = submit(moe, {
         "cadreDeFacturation": {"codeCadreFacturation": "A15_ETAT_ACOMPTE_MOE"},

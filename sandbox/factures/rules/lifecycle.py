@@ -148,9 +148,10 @@ MOTIF_REQUIRED = frozenset(
 ) | travaux_cycle.MOTIF_REQUIRED
 FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT, F.REFUSEE_1})
 # Statuses in which the recipient does not see the invoice (not made available yet; or
-# still with, or refused by, its validator).
+# still with, or refused by, its validator; a works document still in the MOE's hands).
 NOT_YET_RECEIVED = frozenset(
     {F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR} | VALIDATION
+    | set(travaux_cycle.MOE_STAGE)
 )
 CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
 

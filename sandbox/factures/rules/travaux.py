@@ -36,7 +36,6 @@ from sandbox.factures.rules.travaux_cycle import (
     FINAL,
     MOA,
     MOE,
-    MOE_STAGE,
     REFUS,
     REFUS_ERREUR,
     SUPPLIER,
@@ -93,9 +92,8 @@ def roles(facture: Facture, ft: FactureTravaux | None, usable: set[int]) -> set[
         out.add(Role.FOURNISSEUR)
     if ft is not None and ft.moe_structure_id in usable:
         out.add(Role.MOE)
-    if (facture.destinataire_id in usable and visibility.is_received(facture)
-            and facture.statut not in MOE_STAGE):
-        out.add(Role.MOA)
+    if facture.destinataire_id in usable and visibility.is_received(facture):
+        out.add(Role.MOA)  # not while in the MOE's hands (lifecycle.NOT_YET_RECEIVED)
     if facture.valideur_structure_id in usable:
         out.add(Role.VALIDATEUR)
     return out
@@ -140,7 +138,7 @@ def role_clause(usable: set[int], role: str | None) -> ColumnElement[bool]:
     by_role: dict[str, ColumnElement[bool]] = {
         Role.FOURNISSEUR: Facture.fournisseur_id.in_(usable),
         Role.MOE: FactureTravaux.moe_structure_id.in_(usable),
-        Role.MOA: and_(*visibility.received_by(usable), Facture.statut.not_in(MOE_STAGE)),
+        Role.MOA: and_(*visibility.received_by(usable)),
         Role.VALIDATEUR: Facture.valideur_structure_id.in_(usable),
     }
     by_role[Role.DESTINATAIRE] = by_role[Role.MOA]
