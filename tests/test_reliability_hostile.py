@@ -24,6 +24,7 @@ import pytest
 import requests
 from api_factories import build_world, cpro_account, tag, tech_client
 from factures_flux import advance_clock, deposit, wait_terminal
+from pypdf import PdfWriter
 
 from sandbox import db
 from sandbox.config import load_settings
@@ -167,6 +168,40 @@ def test_elements_nested_too_deep_are_refused(base_url, api):
     cr = _judged(base_url, api, xml, "profond.xml")
     assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
     assert "imbriques sur plus de 64 niveaux" in _errors(cr)
+
+
+def _facturx_with(xml: bytes) -> bytes:
+    """A one-page PDF with ``xml`` attached as factur-x.xml (pypdf, as any tool may)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("factur-x.xml", xml)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["elements", "doctype"])
+def test_the_xml_embedded_in_a_facturx_is_bounded_before_it_is_read(base_url, api, kind):
+    """The XML of a Factur-X goes through the same bounded parse (elements, depth, no
+    DOCTYPE) before the factur-x library reads it with lxml's defaults, which bound
+    neither. Seen from outside the answer is the one the XML path gives afterwards (the
+    bound is on the memory of the library's parse), so these are regression tests of the
+    Factur-X path rather than failing-before ones."""
+    root = "rsm:CrossIndustryInvoice"
+    namespace = 'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"'
+    if kind == "elements":
+        xml = f"<{root} {namespace}>".encode() + b"<a/>" * 300_000 + f"</{root}>".encode()
+    else:
+        xml = f'<!DOCTYPE {root} [<!ENTITY e "x">]><{root} {namespace}>&e;</{root}>'.encode()
+    numero = deposit(api, _facturx_with(xml), f"{kind}.pdf", "IN_DP_E2_CII_FACTURX")[
+        "numeroFluxDepot"]
+    advance_clock(base_url, DELAY)
+    cr = wait_terminal(api, numero)
+    assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
+    errors = cr["listeErreurTechnique"]
+    assert [e["codeErreur"] for e in errors] == ["ERR_XSD_001"], errors
+    expected = "plus de 250000 elements" if kind == "elements" else "DOCTYPE is disallowed"
+    assert expected in _errors(cr)
 
 
 # --- 5. every inflated byte counts ----------------------------------------------------------

@@ -23,6 +23,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+from lxml import etree
+from pypdf import PdfReader
+
+from sandbox.factures.formats import xmlread
 from sandbox.factures.formats.model import TechnicalError
 
 MAX_MEMBERS = 500  # one structured flux carries at most 500 invoices (reference §3.1)
@@ -162,6 +166,27 @@ def unpack(nom_fichier: str, content: bytes) -> tuple[list[Entry], list[Technica
     return entries, []
 
 
+def _embedded_xml_refused(entry: Entry) -> TechnicalError | None:
+    """The embedded XML files checked by the bounded parser (``xmlread.parse``: elements,
+    depth, no DOCTYPE) before the ``factur-x`` library parses them with lxml's defaults,
+    which bound neither elements nor entities (docs/reliability.md)."""
+    try:
+        attachments = list(PdfReader(io.BytesIO(entry.data)).attachment_list)
+    except Exception:  # an unreadable PDF: factur-x says so below
+        return None
+    for attachment in attachments:
+        if not attachment.name.lower().endswith(".xml"):
+            continue  # factur-x reads every .xml attachment, and only those
+        try:
+            xmlread.parse(attachment.content)
+        except xmlread.Refused as refused:
+            return TechnicalError.not_well_formed(
+                refused.message, refused.line, refused.column, entry.name)
+        except etree.XMLSyntaxError:
+            continue  # not XML (a billion laughs is not either): factur-x skips it too
+    return None
+
+
 def facturx_xml(entry: Entry) -> tuple[bytes, bytes | None, TechnicalError | None]:
     """The CII XML embedded in a Factur-X PDF (with the ``factur-x`` library)."""
     if not entry.data.startswith(b"%PDF"):
@@ -170,6 +195,9 @@ def facturx_xml(entry: Entry) -> tuple[bytes, bytes | None, TechnicalError | Non
             "TEC-03",
             entry.name,
         )
+    refused = _embedded_xml_refused(entry)
+    if refused is not None:
+        return b"", None, refused
     from facturx import get_xml_from_pdf
 
     try:

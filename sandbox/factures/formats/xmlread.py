@@ -40,7 +40,9 @@ class ElementBudget:
         self.limit = limit
 
 
-class _Refused(Exception):
+class Refused(Exception):
+    """A file refused while parsing: a DOCTYPE, too many elements, too deep."""
+
     def __init__(self, message: str, line: int, column: int = 0) -> None:
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
@@ -56,7 +58,7 @@ def _doctype_position(xml: bytes) -> tuple[int, int]:
 
 def parse(xml: bytes, budget: ElementBudget | None = None) -> etree._Element:
     """The root of ``xml``, parsed within the limits; raises ``etree.XMLSyntaxError``
-    (not well-formed) or ``_Refused`` (a DOCTYPE, too many elements, too deep)."""
+    (not well-formed) or ``Refused`` (a DOCTYPE, too many elements, too deep)."""
     budget = budget or ElementBudget()
     # No DTD, no entities, no network: a flux is untrusted input.
     events = etree.iterparse(
@@ -71,18 +73,18 @@ def parse(xml: bytes, budget: ElementBudget | None = None) -> etree._Element:
         if count == 0:
             docinfo = element.getroottree().docinfo
             if docinfo.doctype or docinfo.internalDTD is not None:
-                raise _Refused(DOCTYPE_REFUSED, *_doctype_position(xml))
+                raise Refused(DOCTYPE_REFUSED, *_doctype_position(xml))
         count += 1
         depth += 1
         if count > MAX_ELEMENTS or count > budget.left:
             limit = min(MAX_ELEMENTS, budget.left + count - 1)
-            raise _Refused(
+            raise Refused(
                 f"le fichier compte plus de {limit} elements (limite du bac a sable : "
                 f"{MAX_ELEMENTS} par fichier, {budget.limit} par flux).",
                 element.sourceline or 0,
             )
         if depth > MAX_DEPTH:
-            raise _Refused(
+            raise Refused(
                 f"les elements sont imbriques sur plus de {MAX_DEPTH} niveaux (limite du bac "
                 "a sable).",
                 element.sourceline or 0,
@@ -100,7 +102,7 @@ def read_invoice(
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (0, 0)
         return None, [TechnicalError.not_well_formed(error.msg, line, column, fichier)]
-    except _Refused as refused:
+    except Refused as refused:
         return None, [
             TechnicalError.not_well_formed(refused.message, refused.line, refused.column, fichier)
         ]
