@@ -44,6 +44,14 @@ def _search(base_url: str, headers: dict, marker: str) -> requests.Response:
                          json={"structure": {"raisonSocialeStructure": marker}})
 
 
+def _start() -> float:
+    """The ``since`` of a test's own requests: now. The journal dates a request when its
+    answer is written, so every request of an earlier test is dated before it, and every
+    request sent after it is dated after (one clock: the stack runs on this machine).
+    ``now - 1`` counted the requests of the test that ran just before (in any order)."""
+    return time.time()
+
+
 def _pids(entries: list[dict]) -> set[str]:
     return {entry["id"].split("-", 1)[0] for entry in entries}
 
@@ -61,7 +69,7 @@ def _until_both_workers(send, served, limit: int = 60) -> int:  # noqa: ANN001
 def test_verify_counts_and_matches_bodies_across_both_workers(base_url, api_headers,
                                                                chorus_client):
     marker = f"verif-{uuid.uuid4().hex[:10]}"
-    since = time.time() - 1
+    since = _start()
 
     def served() -> list[dict]:
         return chorus_client.verify("POST", SEARCH, body_partial={
@@ -101,7 +109,7 @@ def test_verify_counts_and_matches_bodies_across_both_workers(base_url, api_head
 
 def test_verify_query_since_and_masked_form_bodies(base_url, chorus_client):
     marker = uuid.uuid4().hex[:10]
-    before = time.time() - 1
+    before = _start()
     requests.get(f"{base_url}/connexion", params={"probe": marker, "n": "1"}, timeout=10)
     credentials = chorus_client.credentials()["oauth_client"]
     requests.post(f"{base_url}/api/oauth/token", timeout=10, data={
@@ -142,7 +150,7 @@ def test_override_answers_one_operation_for_matching_bodies_only(base_url, api_h
     with chorus_client.override(SEARCH, method="POST", body=rare, name=marker,
                                 headers={"X-Essai": marker},
                                 body_partial={"structure": {"raisonSocialeStructure": marker}}):
-        since = time.time() - 1
+        since = _start()
 
         def overridden() -> list[dict]:
             return chorus_client.verify(path=SEARCH, since=since, status=200)["requests"]
@@ -171,7 +179,7 @@ def test_override_times_is_counted_across_workers(base_url, api_headers, chorus_
     rule = chorus_client.override(SEARCH, method="POST", times=3, status=503,
                                   body={"codeRetour": 99, "libelle": "indisponible"},
                                   body_partial={"structure": {"raisonSocialeStructure": marker}})
-    since = time.time() - 1
+    since = _start()
     statuses = [_search(base_url, api_headers, marker).status_code for _ in range(8)]
     assert statuses == [503, 503, 503, 200, 200, 200, 200, 200]
     assert rule.used() == 3
