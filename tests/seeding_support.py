@@ -78,4 +78,9 @@ def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
     for entity, (siret, code) in PERMANENT.items():
         assert content[entity]["SIRET Structure"] == siret
         assert content[entity].get("Code du service") == code
+        numero = content[entity].get("Numéro d'engagement juridique")
+        if siret in ("12345678200036", "12345678200044"):  # the EJ given to the Fournisseur
+            assert numero is not None and len(numero) == 10 and numero.isdigit(), numero
+        else:
+            assert numero is None
     return content

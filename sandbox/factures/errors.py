@@ -112,6 +112,13 @@ class ParametreFactureManquant(BusinessError):
     libelle = "Paramètre obligatoire manquant."
 
 
+class EngagementJuridiqueInconnu(BusinessError):
+    """GES-19 (soumettre, recycler): the EJ is not one of the recipient's (engagements)."""
+
+    code = 20530
+    libelle = "L'engagement juridique n'est pas un engagement du destinataire."
+
+
 # --- the flux services (deposer/flux: 204xx, ours) -----------------------------------
 
 

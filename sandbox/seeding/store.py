@@ -29,6 +29,7 @@ from sandbox.models import (
     drop_name_search,
     install_name_search,
 )
+from sandbox.seeding.engagements import seed_engagements
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.seeding.invoices import seed_invoices
 from sandbox.vocabulary import TypeIdentifiant
@@ -36,6 +37,8 @@ from sandbox.vocabulary import TypeIdentifiant
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
 # to the control plane, which restores them itself.
 KEPT_TABLES = frozenset({"sandbox_state"})
+# Seeded with explicit ids besides the world's TABLES (their sequences are moved past them).
+ENGAGEMENT_TABLES = ("engagements_juridiques", "engagement_postes")
 # Baselines up to this many structures are cached in memory for fast resets.
 CACHE_LIMIT = 20_000
 
@@ -78,7 +81,7 @@ def _fix_sequences(conn: Connection) -> None:
     """PostgreSQL: move each id sequence past the explicit ids just inserted."""
     if conn.dialect.name != "postgresql":
         return
-    for name in TABLES:  # the tables seeded with explicit ids
+    for name in (*TABLES, *ENGAGEMENT_TABLES):  # the tables seeded with explicit ids
         table = Base.metadata.tables[name]
         highest = select(func.max(table.c.id)).scalar_subquery()
         conn.execute(select(func.setval(
@@ -110,6 +113,7 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
             clear(conn)
             insert_batch(conn, world)
             seed_invoices(conn, seed)
+            seed_engagements(conn, seed)
             _fix_sequences(conn)
             install_name_search(conn)
             _record_seed(s, seed)
@@ -158,6 +162,7 @@ def seed_world(
             on_batch(len(batch.rows["structures"]))
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
+        seed_engagements(s.connection(), seed)
         _fix_sequences(s.connection())
         install_name_search(s.connection())
     elapsed = time.perf_counter() - started

@@ -213,7 +213,8 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
         refs = p.references or sc.SoumettreReferences()
         destinataire = checks.recipient(ctx.s, dest.codeDestinataire)
         service = checks.service_and_ej(
-            ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande
+            ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande,
+            check_ej=ctx.settings.factures_ej_check,
         )
         cadre, valideur_id = _cadre(ctx, p.cadreDeFacturation)
         numero = p.numeroFactureSaisi
