@@ -119,6 +119,16 @@ class EngagementJuridiqueInconnu(BusinessError):
     libelle = "L'engagement juridique n'est pas un engagement du destinataire."
 
 
+class DemandePaiementIndisponible(BusinessError):
+    """rechercher/demandePaiement: "not working on the qualification space" (go-choruspro)."""
+
+    code = 20540
+    libelle = (
+        "Le service de recherche des demandes de paiement (base vivante et base archive) "
+        "n'est pas disponible sur l'environnement de qualification."
+    )
+
+
 # --- the flux services (deposer/flux: 204xx, ours) -----------------------------------
 
 

@@ -10,7 +10,8 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
 * ``soumettre``: ``soumettre``;
 * ``pieces_jointes``: ``deposer/pdf``, ``transverses/v1/ajouter/fichier`` and the pièces
   jointes operations;
-* ``transverses``: ``transverses/v1/recuperer/etats/traitement``.
+* ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
+* ``demande_paiement``: ``rechercher/demandePaiement`` (fails, as on qualification).
 
 Each handler module's request and response models are in ``schemas/`` under the same
 name; ``common`` holds what the handlers share.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from sandbox.factures.api import (  # noqa: F401 (each module declares its operations)
     cr,
+    demande_paiement,
     flux,
     followups,
     pieces_jointes,
