@@ -79,10 +79,10 @@ def seed_engagements(conn: Connection, seed: int) -> int:
     recepteur_id = conn.scalar(
         select(Structure.id).where(Structure.identifiant == default_structure_siret(seed)))
     by_siret = dict(conn.execute(select(Structure.identifiant, Structure.id).where(
-        Structure.identifiant.in_({p[0] for p in PERMANENT}))).tuples().all())
+        Structure.identifiant.in_({p[0] for p in PERMANENT}))).all())
     services = dict(conn.execute(
         select(Service.structure_id, Service.id).where(Service.structure_id.in_(by_siret.values()))
-        .order_by(Service.id)).tuples().all())
+        .order_by(Service.id)).all())
     issuers: list[tuple[int, int | None, str, str]] = []
     for siret, code, numero, etat in PERMANENT:
         if siret in by_siret:
@@ -99,7 +99,7 @@ def seed_engagements(conn: Connection, seed: int) -> int:
             select(Structure.id).where(or_(
                 Structure.numero_ej_doit_etre_renseigne.is_(True),
                 Structure.gestion_numero_ej_ou_code_service.is_(True)))))
-        .order_by(Service.id.desc())).tuples().all())  # the lowest id wins (last written)
+        .order_by(Service.id.desc())).all())  # the lowest id wins (last written)
     number = FIRST_GENERATED_NUMBER
     for structure_id in generated:
         if structure_id in permanent_ids:
