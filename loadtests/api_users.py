@@ -14,8 +14,9 @@ from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
 _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
-                           "uuids": []}
+                           "uuids": [], "ejs": []}
 ORGANISATIONS = "/cpro/organisations/v1"
+ENGAGEMENTS = "/cpro/engagementsJuridiques/v1"
 _KNOWN_LOCK = threading.Lock()
 
 
@@ -236,3 +237,39 @@ class ApiUser(FastHttpUser):
         uuid = random.choice(_KNOWN["uuids"])
         self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]/services")
+
+    # ---- Engagements juridiques: OCA's check of an invoice's EJ at validation, and the
+    # detail; the EJs are those given to the account's structure (the seeded ones)
+    def discover_ejs(self) -> None:
+        def problem(data: Any, _text: str) -> str | None:  # none given: 20000, no failure
+            if data.get("codeRetour") not in (0, 20000):
+                return f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}"
+            return None
+
+        found = self._request("POST", f"{ENGAGEMENTS}/rechercher", {
+            "etatCourantEngagementJuridique": "COMMANDE",
+            "parametresRecherche": {"pageResultatDemandee": 1, "nbResultatsParPage": 100}},
+            f"{ENGAGEMENTS}/rechercher [list]", problem)
+        with _KNOWN_LOCK:
+            for item in (found or {}).get("listeEngagementJuridique") or []:
+                if len(_KNOWN["ejs"]) < 1000:
+                    _KNOWN["ejs"].append((item["numeroEngagementJuridique"],
+                                          item.get("identifiantStructureReceptrice")))
+
+    @task(1)
+    def engagement_check(self) -> None:
+        if not _KNOWN["ejs"]:
+            return self.discover_ejs()
+        numero, receptrice = random.choice(_KNOWN["ejs"])
+        self.call(f"{ENGAGEMENTS}/rechercher",
+                  {"structureReceptriceEngagementJuridique": receptrice,
+                   "numeroEngagementJuridique": numero,
+                   "etatCourantEngagementJuridique": "COMMANDE"},
+                  name=f"{ENGAGEMENTS}/rechercher [OCA check]")
+
+    @task(1)
+    def engagement_detail(self) -> None:
+        if not _KNOWN["ejs"]:
+            return self.discover_ejs()
+        numero, _receptrice = random.choice(_KNOWN["ejs"])
+        self.call(f"{ENGAGEMENTS}/consulterDetail", {"numeroEngagementJuridique": numero})
