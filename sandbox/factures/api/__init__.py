@@ -11,7 +11,10 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
 * ``pieces_jointes``: ``deposer/pdf``, ``transverses/v1/ajouter/fichier`` and the pièces
   jointes operations;
 * ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
-* ``demande_paiement``: ``rechercher/demandePaiement`` (fails, as on qualification).
+* ``demande_paiement``: ``rechercher/demandePaiement`` (fails, as on qualification);
+* ``valideur``: ``rechercher/valideur``, ``consulter/valideur``,
+  ``traiter/factureAValider``, ``recuperer/statutsFactureVisibles/valideur``,
+  ``corriger/valideur/facture``.
 
 Each handler module's request and response models are in ``schemas/`` under the same
 name; ``common`` holds what the handlers share.
@@ -29,4 +32,5 @@ from sandbox.factures.api import (  # noqa: F401 (each module declares its opera
     soumettre,
     supplier,
     transverses,
+    valideur,
 )

@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 from sandbox import clock, db
 from sandbox.factures import errors
 from sandbox.factures.models import ANY, Facture, LifecyclePolicy
-from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
+from sandbox.factures.rules.lifecycle import (
+    MOTIF_REQUIRED,
+    ROUTE_AFTER,
+    Actor,
+    allowed_targets,
+    route,
+    transition,
+)
 from sandbox.models import Structure
 from sandbox.vocabulary import StatutFacture
 
@@ -71,10 +78,10 @@ def set_policy(
     for statut in (from_statut, to_statut):
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
-    if to_statut == from_statut or to_statut not in allowed_targets(Actor.CONTROL, from_statut):
-        possible = ", ".join(
-            t for t in allowed_targets(Actor.CONTROL, from_statut) if t != from_statut
-        )
+    # The validation stage's moves too: they apply to the invoices that have a validator.
+    targets = allowed_targets(Actor.CONTROL, from_statut, validator=True)
+    if to_statut == from_statut or to_statut not in targets:
+        possible = ", ".join(t for t in targets if t != from_statut)
         raise PolicyError(
             f"{from_statut} -> {to_statut} is not an allowed move (from {from_statut}: "
             f"{possible or 'none'})."
@@ -181,6 +188,8 @@ def apply_policies(now: datetime | None = None) -> int:
                             motif=motif,
                             at=min(at, now),
                         )
+                        if policy.to_statut in ROUTE_AFTER:  # validated: on to the recipient
+                            route(s, facture, at=min(at, now))
                     except errors.TransitionInterdite:  # another worker won the race
                         continue
                     round_moves += 1
