@@ -84,7 +84,7 @@ ATTESTED: dict[str, list[str]] = {
     "factures/traiter/factureAValider": ["go-choruspro"],
     "factures/corriger/valideur/facture": ["go-choruspro"],
     "factures/recuperer/statutsFactureVisibles/valideur": ["go-choruspro"],
-    "factures/rechercher/demandePaiement": ["go-choruspro (not on qualification)"],
+    "factures/rechercher/demandePaiement": [],  # go-choruspro: "not on qualification"
     # Engagements juridiques (factures-rules-and-apis-reference.md §3)
     "engagementsJuridiques/rechercher": ["communaute.chorus-pro.gouv.fr sample"],
     "engagementsJuridiques/consulterDetail": [
