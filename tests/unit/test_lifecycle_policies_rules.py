@@ -1,6 +1,8 @@
 """The automatic lifecycle policies (sandbox/factures/rules/policies.py), in-process on a
 real SQLite database: which policies may be set (exactly the control plane's moves of the
-lifecycle table), which one applies to a recipient, and what a worker pass moves and when.
+lifecycle table, the validation stage's included), which one applies to a recipient, and
+what a worker pass moves and when (into the validation stage: only the invoices that have a
+validator).
 
 tests/test_factures_lifecycle_policies.py keeps the control-plane routes over HTTP.
 """
@@ -10,11 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from factures_support import Scene, build_scene, make_facture
+from factures_support import Party, Scene, build_scene, make_facture, make_party
 from sqlalchemy import select
 
+from sandbox import clock
 from sandbox.factures.models import Facture, FactureStatut, LifecyclePolicy
-from sandbox.factures.rules.lifecycle import Actor, allowed_targets
+from sandbox.factures.rules import policies
+from sandbox.factures.rules.lifecycle import TRANSITIONS
 from sandbox.factures.rules.policies import (
     POLICY_MOTIF,
     PolicyError,
@@ -35,7 +39,9 @@ def test_a_policy_may_be_any_control_plane_move_and_nothing_else(
 ):
     s = rules_session
     recipient = module_scene.recipient.structure_id
-    moves = set(allowed_targets(Actor.CONTROL, current)) - {current}
+    # Any actor's move in the table, into the validation stage too: a policy names no
+    # invoice, it applies to those the move is allowed for (see the worker pass below).
+    moves = {new for table in TRANSITIONS.values() for new in table.get(current, ())} - {current}
     for target in F:
         if target in moves:
             made = set_policy(s, destinataire_id=recipient, from_statut=current,
@@ -95,8 +101,10 @@ def scene(session) -> Scene:
     return build_scene(session)
 
 
-def entered(s, scene: Scene, statut: str, *, recipient=None) -> Facture:
-    facture = make_facture(s, scene.supplier, recipient or scene.recipient, statut)
+def entered(s, scene: Scene, statut: str, *, recipient=None,
+            validator: Party | None = None) -> Facture:
+    facture = make_facture(s, scene.supplier, recipient or scene.recipient, statut,
+                           validator=validator)
     facture.date_heure_etat_courant = T0
     s.commit()
     return facture
@@ -165,3 +173,37 @@ def test_chained_policies_without_delay_move_in_one_pass(session, scene):
     assert apply_policies(T0) == 2
     assert [row[:2] for row in history(s, facture)[-2:]] == [
         (F.MANDATEE, T0), (F.MISE_EN_PAIEMENT, T0)]
+
+
+def test_a_policy_into_the_validation_stage_moves_only_the_invoices_with_a_validator(
+    session, scene
+):
+    s = session
+    titulaire = make_party(s, public=False)
+    plain = entered(s, scene, F.DEPOSEE)
+    a9 = entered(s, scene, F.DEPOSEE, validator=titulaire)
+    set_policy(s, destinataire_id=None, from_statut=F.DEPOSEE, to_statut=F.A_VALIDER_1,
+               delay_seconds=0)
+    s.commit()
+    before = history(s, plain)
+    assert apply_policies(T0) == 1
+    assert history(s, a9)[-1] == (F.A_VALIDER_1, T0, None)
+    assert history(s, plain) == before
+    assert apply_policies(T0 + timedelta(days=1)) == 0  # the plain one is never due
+
+
+def test_invoices_a_policy_cannot_move_do_not_hold_back_those_it_can(session, scene):
+    """More invoices without a validator in the policy's status than a pass reads at once
+    (its batch): the invoice with a validator behind them still moves."""
+    s = session
+    titulaire = make_party(s, public=False)
+    plain = [make_facture(s, scene.supplier, scene.recipient, F.DEPOSEE)
+             for _ in range(policies.BATCH)]
+    a9 = entered(s, scene, F.DEPOSEE, validator=titulaire)  # the highest id: read last
+    set_policy(s, destinataire_id=None, from_statut=F.DEPOSEE, to_statut=F.A_VALIDER_1,
+               delay_seconds=0)
+    s.commit()
+    assert apply_policies(clock.utcnow_naive()) == 1
+    assert history(s, a9)[-1][0] == F.A_VALIDER_1
+    assert set(s.scalars(select(Facture.statut).where(
+        Facture.id.in_([f.id for f in plain])))) == {F.DEPOSEE}

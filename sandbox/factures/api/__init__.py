@@ -12,6 +12,7 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
   jointes operations;
 * ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
 * ``demande_paiement``: ``rechercher/demandePaiement`` (fails, as on qualification);
+* ``travaux``: the Factures travaux API (``/cpro/facturesTravaux/v1``);
 * ``valideur``: ``rechercher/valideur``, ``consulter/valideur``,
   ``traiter/factureAValider``, ``recuperer/statutsFactureVisibles/valideur``,
   ``corriger/valideur/facture``.
@@ -32,5 +33,6 @@ from sandbox.factures.api import (  # noqa: F401 (each module declares its opera
     soumettre,
     supplier,
     transverses,
+    travaux,
     valideur,
 )

@@ -6,8 +6,9 @@ that status), "an invoice in status A moves to status B once it has been in A fo
 seconds of the sandbox clock" — e.g. ``MISE_A_DISPOSITION`` -> ``MISE_EN_PAIEMENT`` after
 2 days, so a client's polling loop can be tested end to end by advancing the clock.
 
-* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A)``): one step per policy;
-  chains of policies follow each other.
+* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A, validator=True)``): one
+  step per policy; chains of policies follow each other. A move into the validation stage
+  applies only to the invoices that have a validator (the others are not even read).
 * ``apply_policies`` is run by the factures worker on each pass (every process): the move
   itself is ``lifecycle.transition``'s conditional UPDATE, so two workers never move one
   invoice twice, and a pass that finds nothing due changes nothing (idempotent). The
@@ -78,8 +79,11 @@ def set_policy(
     for statut in (from_statut, to_statut):
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
-    # The validation stage's moves too: they apply to the invoices that have a validator.
-    targets = allowed_targets(Actor.CONTROL, from_statut, validator=True)
+    # The moves of an invoice with a validator and of one without: a policy names no
+    # invoice, it applies to those its move is allowed for (``_due``).
+    targets = tuple(dict.fromkeys(
+        allowed_targets(Actor.CONTROL, from_statut, validator=False)
+        + allowed_targets(Actor.CONTROL, from_statut, validator=True)))
     if to_statut == from_statut or to_statut not in targets:
         possible = ", ".join(t for t in targets if t != from_statut)
         raise PolicyError(
@@ -141,6 +145,14 @@ def _due(
             query = query.where(not_(Facture.destinataire_id.in_(own)))
     else:
         query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    # Only the invoices the move is allowed for are due (the others would fill every batch
+    # and hold these back): into the validation stage, those with a validator; around it
+    # (VALIDATION_FIRST), those without.
+    if policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut):
+        query = query.where(Facture.valideur_structure_id.is_not(None))
+    elif policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut,
+                                                  validator=True):
+        query = query.where(Facture.valideur_structure_id.is_(None))
     return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
 
 
