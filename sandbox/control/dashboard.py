@@ -120,11 +120,21 @@ def dashboard_reset():
 
 @bp.post("/dashboard/clock")
 def dashboard_clock():
-    """The dashboard's clock buttons: advance by a duration or back to real time."""
+    """The dashboard's clock buttons: advance by a duration, run at a rate, or back to
+    real time."""
     try:
-        if request.form.get("action") == "real":
-            operations.set_offset(0.0)
+        action = request.form.get("action")
+        if action == "real":
+            operations.set_offset(0.0, 1.0)
             notice = "Clock back to real time."
+        elif action == "rate":
+            text = request.form.get("rate", "").strip()
+            try:
+                rate = float(text)
+            except ValueError:
+                raise ValueError(f"{text!r} is not a number (e.g. 60)") from None
+            operations.set_offset(None, rate)
+            notice = f"Clock running at {rate:g}× real time."
         else:
             seconds = parse_duration(request.form.get("advance", ""))
             operations.set_offset(clock.offset() + seconds)

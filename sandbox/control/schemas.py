@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from sandbox.clock import MAX_RATE as MAX_CLOCK_RATE
 from sandbox.vocabulary import INT64_MAX, ApiPiste, MailState, StatutRattachement
 
 TEN_YEARS_SECONDS = 3650 * 86400  # clock offsets and link lifetimes: dates stay representable
@@ -105,7 +106,7 @@ CLOCK_FIELDS = ("offsetSeconds", "offset", "advance", "now")
 
 
 class ClockChange(Request):
-    """Exactly one field."""
+    """At most one of the time fields, and/or ``rate``."""
 
     offsetSeconds: float | None = Field(
         None, ge=-TEN_YEARS_SECONDS, le=TEN_YEARS_SECONDS, description="Offset from real time"
@@ -116,13 +117,18 @@ class ClockChange(Request):
                                  description="Move by a duration from the current offset")
     now: Text | None = Field(None, max_length=100, examples=["2027-01-31T09:00:00Z"],
                              description="Jump to an ISO 8601 instant")
+    rate: float | None = Field(
+        None, gt=0, le=MAX_CLOCK_RATE, examples=[60],
+        description="Sandbox seconds per real second from now on (1: real time)")
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> ClockChange:
-        if len(self.given()) != 1:
+    def _one_move(self) -> ClockChange:
+        moves = self.given() - {"rate"}
+        if len(moves) > 1 or not (moves or "rate" in self.given()):
             raise ValueError(
                 "give exactly one of offsetSeconds (number), offset ('25h'), "
-                "advance ('25h', '-90m') or now (ISO 8601 instant)"
+                "advance ('25h', '-90m') or now (ISO 8601 instant), and/or rate "
+                f"(sandbox seconds per real second, above 0 and at most {MAX_CLOCK_RATE:g})"
             )
         return self
 
@@ -130,6 +136,7 @@ class ClockChange(Request):
 class ClockView(Answer):
     now: str
     offsetSeconds: float
+    rate: float
     realNow: str
 
 

@@ -47,21 +47,26 @@ def get_clock() -> dict:
     return operations.clock_view()
 
 
-@operation("PUT", "/clock", summary="Set an offset, advance, or jump to an instant", tag="Clock",
-           body=sc.ClockChange, answer=sc.ClockView, errors=(400,))
+@operation("PUT", "/clock", tag="Clock", body=sc.ClockChange, answer=sc.ClockView,
+           errors=(400,), summary="Set an offset, advance, or jump to an instant; and/or make "
+           "the clock run N times real time")
 def put_clock(body: sc.ClockChange) -> dict:
-    """Set the offset, advance by a duration, or jump to an instant (exactly one field)."""
+    """Set the offset, advance by a duration, or jump to an instant (at most one of them),
+    and/or set the rate: sandbox seconds per real second from now on."""
     try:
+        seconds: float | None
         if body.offsetSeconds is not None:
             seconds = body.offsetSeconds
         elif body.offset is not None:
             seconds = parse_duration(body.offset)
         elif body.advance is not None:
             seconds = clock.offset() + parse_duration(body.advance)
-        else:
-            target = parse_instant(body.now or "")
+        elif body.now is not None:
+            target = parse_instant(body.now)
             seconds = clock.offset() + (target - clock.now()).total_seconds()
-        return operations.set_offset(seconds)
+        else:
+            seconds = None
+        return operations.set_offset(seconds, body.rate)
     except (ValueError, OverflowError) as problem:
         raise ControlError(str(problem)) from None
 

@@ -11,7 +11,7 @@ Fixtures:
   account, OAuth client), as ``GET /_sandbox/credentials`` gives them.
 - ``chorus``: a ``SandboxClient`` (control plane, ``signup``, ``technical_client``,
   ``set_clock``, ``inject_fault``, ``override``, ``verify``, ``assert_received``);
-  clock, faults and overrides are put back after the test.
+  clock (offset and rate), faults and overrides are put back after the test.
 - ``chorus_reset``: the same, after a reset to the seeded baseline (function scope).
 
 A stack that cannot start (no Mailpit, a misspelt setting, a port taken) is reported
@@ -142,7 +142,7 @@ def chorus(chorus_sandbox: RunningStack) -> Iterator[SandboxClient]:
         yield client
     finally:
         client.clear_faults()
-        client.set_clock(0)
+        client.set_clock(0, rate=1)
 
 
 @pytest.fixture
