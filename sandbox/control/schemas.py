@@ -400,6 +400,63 @@ class StringMatcher(Request):
 Matcher = Text | StringMatcher  # a bare string means equalTo
 
 
+class VerifyQuery(Request):
+    """The GET form of verify (documentation: the handler reads the query string itself,
+    ``matcher_from_query``, and validates it as a ``RequestMatcher``)."""
+
+    model_config = ConfigDict(strict=False, extra="allow")
+
+    method: Text | None = Field(None, description="Method (repeat the parameter for several)")
+    path: Text | None = Field(None, description="Exact path")
+    pathGlob: Text | None = Field(None, description="Glob on the path")
+    pathRegex: Text | None = Field(None, description="Full-match regex")
+    status: Text | None = Field(None, description="Status answered")
+    clientId: Text | None = None
+    account: Text | None = Field(None, description="cpro-account login")
+    since: Text | None = Field(None, description="Epoch seconds or ISO 8601 (real time)")
+    limit: Text | None = Field(None, description="Matching requests returned (newest)")
+    bodyPartial: Text | None = Field(None, description="JSON the body contains")
+    bodyEqual: Text | None = Field(None, description="JSON the body equals")
+
+
+def _number(name: str, text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+
+
+def matcher_from_query(args: Any) -> dict:
+    """A ``RequestMatcher`` document from a query string (a werkzeug ``MultiDict``):
+    ``query.NAME`` and ``header.NAME`` give equal-to matchers, ``bodyPartial`` and
+    ``bodyEqual`` are JSON text, numbers are read as numbers. Raises ``ValueError``."""
+    data: dict[str, Any] = {}
+    for name in args:
+        values = args.getlist(name)
+        last = values[-1]
+        if name == "method":
+            data[name] = values[0] if len(values) == 1 else values
+        elif name in ("status", "limit"):
+            data[name] = _number(name, last, int)
+        elif name == "since":
+            try:
+                data[name] = float(last)
+            except ValueError:
+                data[name] = last
+        elif name in ("bodyPartial", "bodyEqual"):
+            try:
+                data[name] = json.loads(last)
+            except ValueError:
+                raise ValueError(f"{name}: not valid JSON") from None
+        elif name.startswith("query.") and len(name) > 6:
+            data.setdefault("query", {})[name[6:]] = last
+        elif name.startswith("header.") and len(name) > 7:
+            data.setdefault("headers", {})[name[7:]] = last
+        else:
+            data[name] = last  # a known text field, or an unknown one RequestMatcher refuses
+    return data
+
+
 class RequestMatcher(Request):
     """Which journaled requests count (every field optional; all given must hold)."""
 
