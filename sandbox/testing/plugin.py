@@ -84,7 +84,9 @@ def _external(url: str, mailpit_url: str | None = None) -> ExternalSandbox:
         health.raise_for_status()
         mailpit_url = mailpit_url or health.json().get("smtp", {}).get("mailpitUrl")
     except (requests.RequestException, ValueError) as exc:
-        raise RuntimeError(f"no sandbox answers at {url} ({exc})") from None
+        raise RuntimeError(f"no sandbox answers at {url} ({exc}): start one "
+                           "(chorus-sandbox run) or correct --chorus-url / the chorus_url "
+                           "ini option") from None
     return ExternalSandbox(url=url, mailpit_url=(mailpit_url or "").rstrip("/"))
 
 
