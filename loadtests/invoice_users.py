@@ -44,6 +44,7 @@ class InvoiceUser(FastHttpUser):
     # The integrator's token and call handling (not its read-mix tasks).
     refresh_token = ApiUser.refresh_token
     headers = ApiUser.headers
+    _request = ApiUser._request
     call = ApiUser.call
 
     def on_start(self) -> None:
