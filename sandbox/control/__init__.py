@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-# dashboard, factures, piste, shortcuts and views register their operations on api.bp when
+# dashboard, factures, piste, queues, shortcuts and views register their operations on api.bp when
 # imported; guard adds the access check to it, openapi serves the document of the registry.
 from sandbox.control import (  # noqa: F401
     dashboard,
@@ -18,6 +18,7 @@ from sandbox.control import (  # noqa: F401
     hosts,
     openapi,
     piste,
+    queues,
     shortcuts,
     views,
 )

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sandbox import clock, db
-from sandbox.control import factures, journal, operations
+from sandbox.control import factures, journal, operations, queues
 from sandbox.control.api import bp, describe, operation
 from sandbox.control.schemas import FaultDocument
 from sandbox.control.timeparse import parse_duration
@@ -106,6 +106,7 @@ def dashboard() -> Response:
         mailpit_url=settings.mailpit_url,
         notice=request.args.get("notice"),
         factures=factures.dashboard_panel(),
+        queues=queues.queues(db.session()),
     ), mimetype="text/html")
 
 

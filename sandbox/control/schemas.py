@@ -140,6 +140,35 @@ class ClockView(Answer):
     realNow: str
 
 
+class QueueAction(Answer):
+    label: str = Field(description="'portail', or the status / decision the move gives")
+    method: str
+    href: str = Field(description="A portal page (GET) or a control-plane operation (POST)")
+    body: dict | None = Field(None, description="The JSON body of the POST")
+    motifObligatoire: bool | None = None
+
+
+class QueueItem(Answer):
+    kind: str = Field(description="'facture' or 'rattachement'")
+    depuis: str | None = Field(description="Since when it waits (sandbox clock)")
+    structure: dict
+    actions: list[QueueAction]
+
+
+class ActorQueue(Answer):
+    actor: str = Field(description="SUPPLIER, RECIPIENT, GESTIONNAIRE (and any actor the "
+                       "lifecycle gives moves)")
+    label: str
+    statuts: list[str] = Field(description="The statuses that wait for this actor")
+    count: int
+    items: list[QueueItem] = Field(description="The newest 50")
+
+
+class QueuesView(Answer):
+    now: str
+    actors: list[ActorQueue]
+
+
 class MaintenanceSwitch(Request):
     enabled: bool
 
