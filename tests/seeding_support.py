@@ -50,12 +50,20 @@ PERMANENT = {
     "Destinataire sans paramètre": ("12345678200051", None),
 }
 
+# The sandbox's scenario recipients (docs/factures.md), after the real data set's rows.
+SCENARIO = {
+    "Scénario Destinataire payée": ("13009900500014", "SCENARIO_PAYEE"),
+    "Scénario Destinataire suspendue puis complétée": ("13009900500022", "SCENARIO_SUSPENDUE"),
+    "Scénario Destinataire rejetée": ("13009900500030", "SCENARIO_REJETEE"),
+    "Scénario Destinataire flux en incident": ("13009900500048", "SCENARIO_INCIDENT"),
+}
+
 
 def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
     """Assert the reference's 2024 layout; return the parsed content."""
     assert text.splitlines()[0] == "Entite;Libelle;Valeur"
     content = parse_dataset_csv(text)
-    assert set(PRIVATE + PUBLIC + tuple(PERMANENT)) == set(content)
+    assert set(PRIVATE + PUBLIC + tuple(PERMANENT) + tuple(SCENARIO)) == set(content)
     for entity in PRIVATE + PUBLIC:
         rows = content[entity]
         siret = rows["SIRET Structure"]
@@ -78,4 +86,8 @@ def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
     for entity, (siret, code) in PERMANENT.items():
         assert content[entity]["SIRET Structure"] == siret
         assert content[entity].get("Code du service") == code
+    for entity, (siret, code) in SCENARIO.items():
+        assert content[entity]["SIRET Structure"] == siret
+        assert content[entity]["Code du service"] == code
+        assert content[entity]["Scénario"]
     return content

@@ -27,6 +27,7 @@ from sandbox import clock, db
 from sandbox.accounts.technical import create_technical_account, technical_login
 from sandbox.builders import new_structure
 from sandbox.config import Settings
+from sandbox.factures.rules.scenarios import SCENARIOS
 from sandbox.mail.senders import send_dataset_email
 from sandbox.models import (
     Dataset,
@@ -246,6 +247,10 @@ def generate_dataset(
         out.add(entity, "SIRET Structure", recipient["identifiant"])
         for code, _ in recipient["services"]:
             out.add(entity, "Code du service", code)
+    for scenario in SCENARIOS:  # the sandbox's own, after the real data set's rows
+        out.add(scenario.raison_sociale, "SIRET Structure", scenario.identifiant)
+        out.add(scenario.raison_sociale, "Code du service", scenario.service[0])
+        out.add(scenario.raison_sociale, "Scénario", scenario.summary)
 
     dataset = Dataset(
         requester_user_id=requester.id if requester is not None else None,

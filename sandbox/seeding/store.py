@@ -31,6 +31,7 @@ from sandbox.models import (
 )
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.seeding.invoices import seed_invoices
+from sandbox.seeding.scenarios import seed_scenarios
 from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
@@ -110,6 +111,7 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
             clear(conn)
             insert_batch(conn, world)
             seed_invoices(conn, seed)
+            seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
             _fix_sequences(conn)
             install_name_search(conn)
             _record_seed(s, seed)
@@ -158,6 +160,7 @@ def seed_world(
             on_batch(len(batch.rows["structures"]))
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
+        seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
         _fix_sequences(s.connection())
         install_name_search(s.connection())
     elapsed = time.perf_counter() - started
@@ -178,7 +181,12 @@ def ensure_seeded(settings: Settings) -> dict:
     if not seeded:
         return reset(settings)
     restored = restore_permanent_recipients(settings)
-    return {"permanent_recipients_restored": restored} if restored else {}
+    with db.transaction() as s:  # a database seeded before they existed gains them
+        scenarios = seed_scenarios(s, settings.seed)
+        if scenarios:
+            _fix_sequences(s.connection())
+    report = {"permanent_recipients_restored": restored} if restored else {}
+    return {**report, "scenario_recipients_added": scenarios} if scenarios else report
 
 
 def restore_permanent_recipients(settings: Settings) -> int:
