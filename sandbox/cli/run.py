@@ -12,6 +12,7 @@ import click
 from sandbox import db, schema
 from sandbox.config import load_settings, settings_table
 from sandbox.mail.binary import MailpitNotFound
+from sandbox.mail.provision import ensure_mailpit
 from sandbox.seeding import default_credentials_text
 from sandbox.stack import (
     Mailpit,
@@ -20,7 +21,6 @@ from sandbox.stack import (
     SettingError,
     check_port_free,
     exit_cause,
-    find_mailpit,
     prepare_database,
 )
 
@@ -54,8 +54,8 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
                             "--mailpit-smtp-port (or --no-mailpit to use an SMTP server "
                             "already running: SANDBOX_SMTP_HOST, SANDBOX_SMTP_PORT)")
             check_port_free("127.0.0.1", mailpit_http_port, "--mailpit-http-port")
-            mailpit_bin = find_mailpit(mailpit_bin)
-    except SettingError as error:
+            mailpit_bin = ensure_mailpit(mailpit_bin, echo=click.echo)
+    except (SettingError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
     except MailpitNotFound as error:
         raise click.ClickException(

@@ -21,7 +21,8 @@ identical traceback per test. See docs/pytest-plugin.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -90,6 +91,21 @@ def _external(url: str, mailpit_url: str | None = None) -> ExternalSandbox:
     return ExternalSandbox(url=url, mailpit_url=(mailpit_url or "").rstrip("/"))
 
 
+def _terminal(pytestconfig: pytest.Config) -> Callable[[str], None]:
+    """Write a line on the terminal now, past pytest's capture (the Mailpit build's
+    progress: a first run may build it for minutes)."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+
+    def echo(line: str) -> None:
+        if capture is None:
+            print(line, file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            print(line, file=sys.stderr, flush=True)
+
+    return echo
+
+
 @pytest.fixture(scope="session")
 def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[RunningStack]:
     """Start Mailpit and the sandbox once for the session (per xdist worker)."""
@@ -99,7 +115,8 @@ def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[Ru
             _external(url, pytestconfig.getoption("chorus_mailpit_url"))
             if url
             else start_stack(
-                tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig)
+                tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig),
+                echo=_terminal(pytestconfig),
             )
         )
     except (OSError, RuntimeError, ValueError) as exc:
