@@ -11,6 +11,14 @@ MAILPIT_BUILD := $(TOOLS)/mailpit.build
 MAILPIT_UI ?= --ui
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The suite runs on two xdist workers (a stack each, files kept together): CI has 2 cores
+# and `make test` (both databases) must stay under 20 minutes. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+ifeq ($(TEST_WORKERS),0)
+XDIST :=
+else
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+endif
 RUN_ARGS ?=
 LOAD_ARGS ?=
 BENCH_ARGS ?=
@@ -67,7 +75,7 @@ lint: $(STAMP)
 test: audit test-sqlite test-postgres
 
 test-sqlite: install chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The same suite on a throw-away PostgreSQL cluster (scripts/postgres.sh installs and
 # starts it); each stack gets its own database there. If PostgreSQL cannot be had,
@@ -77,7 +85,7 @@ test-postgres: install chromium
 	  echo "*** PostgreSQL is not available: the suite ran on SQLite only ***"; \
 	  exit $${SANDBOX_REQUIRE_POSTGRES:-0}; }; \
 	echo "Running the suite on PostgreSQL ($$url)"; \
-	status=0; SANDBOX_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	status=0; SANDBOX_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) || status=$$?; \
 	scripts/postgres.sh stop; exit $$status
 
 audit: $(STAMP)

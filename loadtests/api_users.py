@@ -14,7 +14,7 @@ from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
 _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
-                           "uuids": []}
+                           "uuids": [], "a_valider": []}
 ORGANISATIONS = "/cpro/organisations/v1"
 _KNOWN_LOCK = threading.Lock()
 
@@ -236,3 +236,21 @@ class ApiUser(FastHttpUser):
         uuid = random.choice(_KNOWN["uuids"])
         self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]/services")
+
+    # ---- the validator side: the default structure validates a sub-contractor's A9/A12
+    # invoices (seeded), as go-choruspro's client does; reads only
+    @task(1)
+    def rechercher_valideur(self) -> None:
+        found = self.call("/cpro/factures/v1/rechercher/valideur",
+                          {"statutCourant": ["A_VALIDER_1"],
+                           "pagination": {"pageResultatDemandee": 1, "nbResultatsParPage": 10}})
+        for item in (found or {}).get("listeFactures") or []:
+            if len(_KNOWN["a_valider"]) < 100 and item["idFacture"] not in _KNOWN["a_valider"]:
+                _KNOWN["a_valider"].append(item["idFacture"])
+
+    @task(1)
+    def consulter_valideur(self) -> None:
+        if not _KNOWN["a_valider"]:
+            return self.rechercher_valideur()
+        self.call("/cpro/factures/v1/consulter/valideur",
+                  {"identifiantFactureCPP": random.choice(_KNOWN["a_valider"])})

@@ -403,6 +403,34 @@ class ActionFacture(StrEnum):
     TRAITEMENT_REJET = "TRAITEMENT_REJET"
 
 
+class ActionValideur(StrEnum):
+    """action of traiter/factureAValider (go-choruspro ActionFacture); a validator's own
+    actions are VALIDATION, REFUS and REJET (docs/decisions.md)."""
+
+    REFUS = "REFUS"
+    VALIDATION = "VALIDATION"
+    MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT"
+    MISE_EN_RECYCLAGE = "MISE_EN_RECYCLAGE"
+    SUSPENSION = "SUSPENSION"
+    REJET = "REJET"
+
+
+# Refusal reasons of a facture à valider (idMotif, codeMotif, libelleMotif):
+# recuperer/motifs/refus/Facture/AValider, and what traiter/factureAValider accepts as
+# motifRefus. The sandbox's own list; MAUVAIS_VALIDEUR's code and label are those of the
+# works invoices' official sample (factures-rules-and-apis-reference.md §2.4).
+MOTIF_MAUVAIS_VALIDEUR = "MAUVAIS_VALIDEUR"
+MOTIFS_REFUS = (
+    (1, "MONTANT_ERRONE", "Montant erroné"),
+    (2, "PRESTATION_NON_CONFORME", "Prestation non conforme à la commande"),
+    (3, "ENGAGEMENT_ABSENT", "Numéro d'engagement absent ou erroné"),
+    (4, "DOUBLON", "Facture déjà reçue (doublon)"),
+    (5, "PIECE_MANQUANTE", "Pièce justificative manquante"),
+    (6, "AUTRE", "Autre motif"),
+    (7, MOTIF_MAUVAIS_VALIDEUR, "Mauvais valideur"),
+)
+
+
 class FormatTelechargement(StrEnum):
     """format of telecharger/groupe."""
 

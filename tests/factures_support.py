@@ -24,10 +24,13 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock
 from sandbox.factures.models import Facture, append_status
+from sandbox.factures.rules.lifecycle import VALIDATION
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import StatutFacture as F
 
 ROUTE = (F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION)
+# An invoice with a validator (cadres A9, A12): validated, then routed.
+VALIDATED_ROUTE = (F.DEPOSEE, F.A_VALIDER_1, F.VALIDEE_1, *ROUTE[1:])
 
 
 @dataclass
@@ -93,10 +96,15 @@ def make_facture(
     *,
     numero: str | None = None,
     via: tuple[str, ...] = (),
+    validator: Party | None = None,
     **fields,
 ) -> Facture:
     """An invoice routed to ``recipient`` (history DEPOSEE -> ... -> MISE_A_DISPOSITION),
-    then put in ``statut`` (through the statuses ``via`` first). Not committed."""
+    then put in ``statut`` (through the statuses ``via`` first). Not committed.
+
+    With a ``validator``: an A9 invoice naming it, whose history goes through its
+    validation (DEPOSEE -> A_VALIDER_1 -> VALIDEE_1 -> ... -> MISE_A_DISPOSITION), or
+    stops in the validation stage (DEPOSEE -> A_VALIDER_1 -> ``statut``)."""
     now = clock.utcnow_naive() - timedelta(minutes=5)
     values = dict(
         numero_facture=numero or f"F{unique_digits(12)}",
@@ -119,11 +127,21 @@ def make_facture(
         lignes=[],
         lignes_tva=[],
     )
+    route = ROUTE
+    if validator is not None:
+        values.update(valideur_structure_id=validator.structure_id,
+                      cadre_facturation="A9_FACTURE_SOUSTRAITANT")
+        route = VALIDATED_ROUTE
     values.update(fields)
     facture = Facture(**values)
     s.add(facture)
     s.flush()
-    chain = list(ROUTE[: ROUTE.index(statut) + 1]) if statut in ROUTE else [*ROUTE, *via, statut]
+    if statut in route:
+        chain = list(route[: route.index(statut) + 1])
+    elif validator is not None and statut in VALIDATION:  # stopped with its validator
+        chain = [*route[:2], *via, statut]
+    else:
+        chain = [*route, *via, statut]
     for step in chain:
         append_status(s, facture, step, at=now)
     return facture

@@ -53,7 +53,7 @@ from sandbox.factures.models import (
 from sandbox.factures.rules import checks, deposit, policies
 from sandbox.factures.rules import flux as flux_rules
 from sandbox.factures.rules.flux import MODES, NOT_TERMINAL, WAITING
-from sandbox.factures.rules.lifecycle import Actor, allowed_targets, move_invoice
+from sandbox.factures.rules.lifecycle import Actor, move_invoice, targets_of
 from sandbox.models import Structure, User
 from sandbox.vocabulary import EtatFlux, StatutFacture, SyntaxeFlux
 
@@ -266,7 +266,7 @@ def facture_view(
         "montantTTC": str(f.montant_ttc),
         "statut": f.statut,
         "dateHeureEtatCourant": _iso(f.date_heure_etat_courant),
-        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, f.statut) if t != f.statut],
+        "statutsPossibles": [t for t in targets_of(Actor.CONTROL, f) if t != f.statut],
         "historique": [
             {"statut": h.statut, "datePassage": _iso(h.date_passage), "commentaire": h.commentaire}
             for h in history
@@ -303,7 +303,8 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
     try:
         with db.transaction() as s:
             steps = move_invoice(s, idFacture, body.statut, motif=body.motif)
-            statut = s.get_one(Facture, idFacture).statut  # move_invoice found it
+            moved = s.get_one(Facture, idFacture)  # move_invoice found it
+            statut, possibles = moved.statut, targets_of(Actor.CONTROL, moved)
     except errors.DemandePaiementInconnue:
         raise ControlError(f"no invoice {idFacture}", 404) from None
     except (errors.TransitionInterdite, errors.MotifObligatoire) as refusal:
@@ -312,7 +313,7 @@ def move_facture(idFacture: int, body: MoveRequest) -> dict:
         "idFacture": idFacture,
         "statut": statut,
         "etapes": steps,
-        "statutsPossibles": [t for t in allowed_targets(Actor.CONTROL, statut) if t != statut],
+        "statutsPossibles": [t for t in possibles if t != statut],
     }
 
 

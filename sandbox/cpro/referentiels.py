@@ -15,6 +15,7 @@ from sandbox.cpro import referentiels_schemas as rs
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.schemas import Vide
 from sandbox.vocabulary import (
+    MOTIFS_REFUS,
     CadreFacturation,
     FormatFlux,
     ModeDepot,
@@ -56,16 +57,6 @@ MOTIFS_EXONERATION = (
         "VAT not applicable, article 293 B CGI",
     ),
     ("AUTRE", "Autre motif d'exonération", "Other exemption reason"),
-)
-
-# Refusal reasons of a facture à valider (idMotif, codeMotif, libelleMotif).
-MOTIFS_REFUS = (
-    (1, "MONTANT_ERRONE", "Montant erroné"),
-    (2, "PRESTATION_NON_CONFORME", "Prestation non conforme à la commande"),
-    (3, "ENGAGEMENT_ABSENT", "Numéro d'engagement absent ou erroné"),
-    (4, "DOUBLON", "Facture déjà reçue (doublon)"),
-    (5, "PIECE_MANQUANTE", "Pièce justificative manquante"),
-    (6, "AUTRE", "Autre motif"),
 )
 
 # Attachment types (id, code, French label, English label, typeObjet).

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from sandbox import clock
 from sandbox.cpro.common import PARIS, designation
-from sandbox.factures.models import Facture, PieceJointe
+from sandbox.factures.models import Facture, FactureStatut, PieceJointe
 from sandbox.models import Service, Structure
+from sandbox.vocabulary import StatutFacture
 
 LIGNE_KEYS = (
     "lignePosteNumero",
@@ -72,6 +73,27 @@ def _numero(line: dict, position: int) -> dict:
     return {"lignePosteNumero": int(value) if value.isdigit() else position}
 
 
+def cadre_detail(s: Session, f: Facture) -> dict:
+    """The ``cadreDeFacturation`` block: the code, and for an invoice with a validator the
+    validator's fields go-choruspro names (``idValideur1``, ``codeValideur1``...) and the
+    day it validated (``dateValidation1``)."""
+    cadre: dict = {"codeCadreFacturation": f.cadre_facturation}
+    valideur = s.get(Structure, f.valideur_structure_id) if f.valideur_structure_id else None
+    if valideur is None:
+        return cadre
+    validated = s.scalars(
+        select(FactureStatut.date_passage)
+        .where(FactureStatut.facture_id == f.id, FactureStatut.statut == StatutFacture.VALIDEE_1)
+        .order_by(FactureStatut.id.desc())
+    ).first()
+    return cadre | {
+        "idValideur1": valideur.id,
+        "codeValideur1": valideur.identifiant,
+        "typeIdentifiantValideur1": valideur.type_identifiant,
+        "raisonSocialeValideur1": designation(valideur),
+    } | ({"dateValidation1": day(validated)} if validated else {})
+
+
 def facture_detail(s: Session, f: Facture) -> dict:
     """The ``facture`` object of consulter/fournisseur and consulter/recipiendaire."""
     # An invoice's parties exist while it does (NOT NULL foreign keys, ON DELETE CASCADE).
@@ -92,7 +114,7 @@ def facture_detail(s: Session, f: Facture) -> dict:
         "statutFacture": f.statut,
         "modeDepot": f.mode_depot,
         "commentaire": f.commentaire,
-        "cadreDeFacturation": {"codeCadreFacturation": f.cadre_facturation},
+        "cadreDeFacturation": cadre_detail(s, f),
         "destinataire": {
             "idDestinataire": dest.id,
             "codeDestinataire": dest.identifiant,

@@ -174,6 +174,9 @@ class Facture(Base):
     valideur_structure_id: Mapped[int | None] = mapped_column(
         ForeignKey("structures.id", ondelete="SET NULL")
     )
+    valideur_service_id: Mapped[int | None] = mapped_column(  # codeServiceValideur
+        ForeignKey("services.id", ondelete="SET NULL")
+    )
     createur_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -5,18 +5,24 @@ line and column in the file, why, how to fix), "Déposer une facture" (the same 
 checks and flux creation
 as ``deposer/flux``: ``rules/deposit.py``, on the uploaded bytes) and "Factures reçues"
 (the invoices of the user's structures as recipient, with the ``traiter`` moves the
-lifecycle allows — ``lifecycle.transition``, the one function that changes a status);
-who sees what is ``rules/visibility.py``'s, as for the API.
+lifecycle allows — ``lifecycle.transition``, the one function that changes a status),
+"Factures à valider" (the invoices the user's structures validate, cadres A9/A12: valider,
+refuser with a motif, or signal a wrong validator — ``rules/validation.py``, as
+``traiter/factureAValider``); who sees what is ``rules/visibility.py``'s, as for the API.
 
 Plain forms with CSRF (Flask-WTF), no JavaScript needed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
@@ -25,12 +31,12 @@ from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro.errors import BusinessError
 from sandbox.factures import errors, worker
 from sandbox.factures.models import Facture, FactureStatut, Flux, FluxRapport
-from sandbox.factures.rules import deposit, visibility
+from sandbox.factures.rules import deposit, validation, visibility
 from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
 from sandbox.models import Structure
 from sandbox.portal.auth import logged_in_user, login_required
 from sandbox.portal.pages import csrf_failed, form_expired, no_store
-from sandbox.vocabulary import StatutFacture, SyntaxeFlux
+from sandbox.vocabulary import MOTIFS_REFUS, ActionValideur, StatutFacture, SyntaxeFlux
 
 bp = Blueprint("factures_portal", __name__, template_folder="templates")
 bp.after_request(no_store)
@@ -49,6 +55,20 @@ class TraiterForm(FlaskForm):
     motif = StringField("Motif", validators=[Length(max=2000)])
 
 
+class ValiderForm(FlaskForm):
+    action = SelectField("Décision", validate_choice=False)
+    motif = SelectField("Motif de refus", validate_choice=False)
+    complement = StringField("Complément d'information", validators=[Length(max=2000)])
+
+
+# The validator's decisions on the portal (traiter/factureAValider's actions).
+DECISIONS = (
+    (ActionValideur.VALIDATION.value, "Valider"),
+    (ActionValideur.REFUS.value, "Refuser (motif obligatoire)"),
+    (ActionValideur.REJET.value, "Je ne suis pas le valideur (motif obligatoire)"),
+)
+
+
 # The portal's French labels (the others: the code, de-underscored).
 LIBELLES = {
     "DEPOSEE": "Déposée", "EN_COURS_ACHEMINEMENT": "En cours d'acheminement",
@@ -56,6 +76,9 @@ LIBELLES = {
     "COMPLETEE": "Complétée", "SERVICE_FAIT": "Service fait", "MANDATEE": "Mandatée",
     "MISE_EN_PAIEMENT": "Mise en paiement", "COMPTABILISEE": "Comptabilisée",
     "MISE_A_DISPOSITION_COMPTABLE": "Mise à disposition comptable", "A_RECYCLER": "À recycler",
+    "A_VALIDER_1": "À valider", "VALIDEE_1": "Validée", "REFUSEE_1": "Refusée par le valideur",
+    "ERREUR_FOURNISSEUR_SUR_VALIDEUR": "Erreur du fournisseur sur le valideur",
+    "ABSENCE_VALIDATION_1_HORS_DELAI": "Absence de validation dans le délai",
 }
 
 
@@ -77,6 +100,7 @@ def _history(s, ids: list[int]) -> dict[int, list[FactureStatut]]:
 
 def _names(s, factures: list[Facture]) -> dict[int, Structure]:
     ids = {x for f in factures for x in (f.fournisseur_id, f.destinataire_id)}
+    ids |= {f.valideur_structure_id for f in factures if f.valideur_structure_id}
     if not ids:
         return {}
     return {st.id: st for st in s.scalars(select(Structure).where(Structure.id.in_(ids)))}
@@ -137,16 +161,23 @@ def _deposit(form: DepotForm) -> str | None:
     return None
 
 
+def _listed(
+    clauses: Callable[[set[int]], list[ColumnElement[bool]]],
+) -> tuple[Session, list[Facture]]:
+    """The latest invoices matching ``clauses`` of the logged-in user's structures."""
+    s = db.session()
+    mine = usable_structure_ids(s, logged_in_user())
+    if not mine:
+        return s, []
+    query = select(Facture).where(*clauses(mine)).order_by(Facture.id.desc()).limit(LIMIT)
+    return s, list(s.scalars(query))
+
+
 @bp.get("/factures/recues")
 @login_required
 def recues():
     """Factures reçues: invoices of the user's structures as recipient, with their moves."""
-    user = logged_in_user()
-    s = db.session()
-    mine = usable_structure_ids(s, user)
-    factures = list(s.scalars(
-        select(Facture).where(*visibility.received_by(mine))
-        .order_by(Facture.id.desc()).limit(LIMIT))) if mine else []
+    s, factures = _listed(visibility.received_by)
     targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut) if t != f.statut]
                for f in factures}
     return render_template("factures/recues.html", factures=factures, targets=targets,
@@ -170,14 +201,60 @@ def traiter(facture_id: int):
         flash("Cette facture n'existe pas ou ne vous est pas adressée.", "error")
         return redirect(url_for("factures_portal.recues"), 303)
     statut = form.nouveau_statut.data or ""
-    try:
+
+    def move() -> tuple[Facture, str]:
         if statut not in {x.value for x in StatutFacture}:
             raise errors.TransitionInterdite("Choisissez un nouveau statut dans la liste.")
         transition(s, facture, statut, actor=Actor.RECIPIENT, motif=form.motif.data, user=user)
+        return facture, statut
+
+    return _decide(s, move, "factures_portal.recues")
+
+
+def _decide(s, decision: Callable[[], tuple[Facture, str]], page: str) -> ResponseReturnValue:
+    """Apply a decision on an invoice (committed), flash its outcome in French and go back
+    to ``page``; a refused one changes nothing."""
+    try:
+        facture, statut = decision()
         s.commit()
         flash(f"La facture {facture.numero_facture} est passée au statut "
               f"{_libelle(statut)}.", "success")
+    except (errors.DemandePaiementInconnue, errors.HabilitationInsuffisante):
+        s.rollback()
+        flash("Cette facture n'existe pas ou ne vous concerne pas.", "error")
     except BusinessError as refusal:
         s.rollback()
         flash(refusal.libelle, "error")
-    return redirect(url_for("factures_portal.recues"), 303)
+    return redirect(url_for(page), 303)
+
+
+@bp.get("/factures/a-valider")
+@login_required
+def a_valider():
+    """Factures à valider: invoices the user's structures validate (cadres A9, A12)."""
+    s, factures = _listed(visibility.validated_by)
+    return render_template("factures/a_valider.html", factures=factures,
+                           history=_history(s, [f.id for f in factures]),
+                           structures=_names(s, factures), decisions=DECISIONS,
+                           motifs=MOTIFS_REFUS, a_valider=StatutFacture.A_VALIDER_1,
+                           form=ValiderForm())
+
+
+@bp.post("/factures/a-valider/<int:facture_id>/traiter")
+@login_required
+def valider(facture_id: int):
+    """The validator's decision on one invoice (as traiter/factureAValider)."""
+    form = ValiderForm()
+    if not form.validate() and csrf_failed(form):
+        return form_expired()
+    s = db.session(write=True)
+    action = form.action.data or ""
+
+    def decide() -> tuple[Facture, str]:
+        if action not in {x.value for x in ActionValideur}:
+            raise errors.TransitionInterdite("Choisissez une décision dans la liste.")
+        return validation.traiter(s, logged_in_user(), facture_id, action,
+                                  motif=form.motif.data or None,
+                                  complement=form.complement.data or None)
+
+    return _decide(s, decide, "factures_portal.a_valider")

@@ -7,6 +7,13 @@ ids from 4 878 981, in the statuses the real data set shows them (A2
 few plain A1 invoices along the recipient's lifecycle (``SUSPENDUE``, ``REJETEE``,
 ``A_RECYCLER``, ``MANDATEE``...), each with the history that leads there. All go to
 the permanent recipient "Destinataire Etat" (11000201100044, service SFACETAT).
+
+Then invoices with a validator (issue 21): the first active private structure of the
+world after the default one is a sub-contractor whose A9/A12 invoices name the default
+structure (the titulaire) as validator — waiting in ``A_VALIDER_1``, one validated and
+made available, one refused — numbered ``QUALST_000001``... with ids from 4 879 401, so
+that the default technical account can drive ``rechercher/valideur``,
+``traiter/factureAValider``... at once. They come after the set above: no seeded id moves.
 Everything derives from the seed; rows are built once per seed and cached, so a
 reset only pays the bulk insert.
 """
@@ -25,7 +32,13 @@ from sandbox.factures.models import Facture, FactureStatut
 from sandbox.models import Service, Structure, User
 from sandbox.seeding import invoice_examples as examples
 from sandbox.seeding.generator import DEFAULT_GP_LOGIN, default_structure_siret
-from sandbox.vocabulary import CadreFacturation, ModeDepot
+from sandbox.vocabulary import (
+    CadreFacturation,
+    ModeDepot,
+    StatutStructure,
+    TypeIdentifiant,
+    TypeStructure,
+)
 from sandbox.vocabulary import StatutFacture as F
 
 FIRST_ID = 4_878_981
@@ -57,6 +70,19 @@ _MOTIFS = {F.SUSPENDUE: "Pièce justificative manquante (bon de livraison).",
            F.REJETEE: "Montant erroné : ne correspond pas au bon de commande.",
            F.A_RECYCLER: "Service exécutant erroné."}
 ROUTED = (F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION)
+
+# Invoices with a validator: (cadre, statuses after DEPOSEE, motif of the last one).
+VALIDATOR_FIRST_ID = 4_879_401
+VALIDATOR_FIRST_HISTORY_ID = 9_150_001
+_TO_VALIDATE: tuple[tuple[CadreFacturation, tuple[F, ...], str | None], ...] = (
+    (CadreFacturation.A9_FACTURE_SOUSTRAITANT, (F.A_VALIDER_1,), None),
+    (CadreFacturation.A9_FACTURE_SOUSTRAITANT, (F.A_VALIDER_1,), None),
+    (CadreFacturation.A12_FACTURE_COTRAITANT, (F.A_VALIDER_1,), None),
+    (CadreFacturation.A9_FACTURE_SOUSTRAITANT,
+     (F.A_VALIDER_1, F.VALIDEE_1, F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION), None),
+    (CadreFacturation.A9_FACTURE_SOUSTRAITANT, (F.A_VALIDER_1, F.REFUSEE_1),
+     "Montant erroné : la situation de travaux n° 3 n'est pas acceptée."),
+)
 
 _cache: dict[tuple[int, str, int, int], tuple[list[dict], list[dict]]] = {}
 _lock = threading.Lock()
@@ -142,6 +168,79 @@ def build_rows(
     return factures, history
 
 
+def build_validator_rows(
+    seed: int, supplier_siret: str, supplier_id: int, valideur_id: int, recipient_id: int,
+    service_id: int | None,
+) -> tuple[list[dict], list[dict]]:
+    """The rows of the invoices waiting for (or decided by) their validator (pure)."""
+    rng = random.Random(f"factures-valideur:{seed}")
+    factures: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    history_id = VALIDATOR_FIRST_HISTORY_ID
+    for i, (cadre, steps, motif) in enumerate(_TO_VALIDATE):
+        numero = f"QUALST_{i + 1:06d}"
+        day = EPOCH + timedelta(days=100 + 2 * i, minutes=rng.randrange(0, 600))
+        lines = (examples.Line(f"ST-{i + 1}", "Travaux sous-traités (lot électricité)",
+                               Decimal(1), Decimal(rng.randrange(100000, 900000)) / 100),)
+        example = examples.Example(
+            numero, supplier_siret, RECIPIENT, service=RECIPIENT_SERVICE,
+            cadre=cadre.value.split("_", 1)[0], date_facture=date(day.year, day.month, day.day),
+            destinataire_nom="Destinataire Etat", lines=lines,
+        )
+        passages = [F.DEPOSEE, *steps]
+        moments = [day + timedelta(hours=k) for k in range(len(passages))]
+        facture_id = VALIDATOR_FIRST_ID + 2 * i
+        factures.append({
+            "id": facture_id, "flux_id": None, "numero_facture": numero,
+            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
+            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
+            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": valideur_id,
+            "valideur_service_id": None, "createur_user_id": None,
+            "mode_depot": ModeDepot.SAISIE_API, "type_facture": "FACTURE",
+            "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
+            "cadre_facturation": cadre.value, "numero_engagement": None,
+            "numero_marche": f"MARCHE-{2026 + i % 2}-0{i + 1}", "numero_facture_origine": None,
+            "montant_ht": example.ht, "montant_tva": example.tva, "montant_ttc": example.ttc,
+            "montant_a_payer": example.ttc, "devise": "EUR",
+            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
+            "statut": passages[-1], "date_heure_etat_courant": moments[-1],
+            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
+            "lignes": [], "lignes_tva": [], "source_xml": examples.ubl(example),
+            "source_pdf": None, "source_nom": f"{numero}.xml",
+        })
+        for k, (statut, moment) in enumerate(zip(passages, moments, strict=True)):
+            history.append({
+                "id": history_id, "facture_id": facture_id, "statut": statut,
+                "date_passage": moment,
+                "commentaire": motif if k == len(passages) - 1 else None,
+                "user_id": None, "user_nom": None, "user_prenom": None,
+                "user_email": None, "user_telephone": None,
+            })
+            history_id += 1
+    return factures, history
+
+
+def _seed_validator_invoices(
+    conn: Connection, seed: int, valideur_id: int, recipient_id: int, service_id: int | None
+) -> int:
+    supplier = conn.execute(
+        select(Structure.id, Structure.identifiant)
+        .where(Structure.type_structure == TypeStructure.PRIVEE,
+               Structure.statut == StatutStructure.ACTIF,
+               Structure.type_identifiant == TypeIdentifiant.SIRET,
+               Structure.id != valideur_id)
+        .order_by(Structure.id).limit(1)
+    ).first()
+    if supplier is None:
+        return 0
+    factures, history = build_validator_rows(
+        seed, supplier.identifiant, supplier.id, valideur_id, recipient_id, service_id)
+    tables = Facture.metadata.tables
+    conn.execute(insert(tables[Facture.__tablename__]), factures)
+    conn.execute(insert(tables[FactureStatut.__tablename__]), history)
+    return len(factures)
+
+
 def seed_invoices(conn: Connection, seed: int) -> int:
     """Insert the seed's invoices (the world's structures must be there); return how many."""
 
@@ -164,4 +263,5 @@ def seed_invoices(conn: Connection, seed: int) -> int:
     tables = Facture.metadata.tables
     conn.execute(insert(tables[Facture.__tablename__]), factures)
     conn.execute(insert(tables[FactureStatut.__tablename__]), history)
-    return len(factures)
+    return len(factures) + _seed_validator_invoices(
+        conn, seed, supplier_id, recipient_id, service_id)

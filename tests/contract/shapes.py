@@ -446,3 +446,36 @@ ORG_PHP = {
     # are decoded as Structure (every field optional, so a Service passes)
     "organisations/services/recherche": ORG_STRUCTURE,
 }
+
+# The validator side (issue 21), go-choruspro's structs.
+GO.update({
+    # factures_recherches.go RechercherFactureParValideurResponse / FactureParValideur
+    "factures/rechercher/valideur": {**RET, "parametresRetour": PAGE, "listeFactures": [{
+        **{k: S for k in (
+            "codeServiceExecutant", "codeServiceFournisseur", "codeServiceMoa",
+            "codeServiceMoe", "designationDestinataire", "designationFournisseur",
+            "designationMoa", "designationMoe", "designationValideur", "devise",
+            "identifiantDestinataire", "identifiantFournisseur", "identifiantMoa",
+            "identifiantMoe", "identifiantValideur", "nomServiceExecutant",
+            "nomServiceFournisseur", "nomServiceMoa", "nomServiceMoe", "numeroEngagement",
+            "numeroFacture", "numeroMarche", "statut", "typeDemandePaiement", "typeFacture",
+            "typeFactureTravaux", "typeIdentifiantDestinataire", "typeIdentifiantFournisseur",
+            "typeIdentifiantMoa", "typeIdentifiantMoe", "typeIdentifiantValideur")},
+        **{k: "int64" for k in (
+            "idDestinataire", "idFacture", "idFournisseur", "idMoa", "idMoe",
+            "idServiceExecutant", "idServiceMoa", "idServiceMoe", "idValideur")},
+        **{k: "float32" for k in ("montantAPayer", "montantHT", "montantTTC")},
+        "dateDepot": "*Date", "dateFacture": "*Date"}]},
+    # factures_consultations.go ConsulterFactureParValideur: the ConsulterFactureResponse
+    "factures/consulter/valideur": GO["factures/consulter/fournisseur"],
+    # factures_traitements.go TraiterFactureAValiderResponse
+    "factures/traiter/factureAValider": {
+        "codeRetour": "int", "dateTraitement": "*Date", "idFacture": "int64", "libelle": S,
+        "numeroFacture": S, "statutFacture": S},
+    # factures_misc.go RecupererStatutsVisiblesParValideurResponse
+    "factures/recuperer/statutsFactureVisibles/valideur": {
+        "codeRetour": "int64", "libelle": S, "listeStatutFacture": [{"codeStatutFacture": S}]},
+    # factures_depots.go CorrigerValideurFactureResponse
+    "factures/corriger/valideur/facture": {"codeRetour": "int32", "idFacture": "int64",
+                                           "libelle": S},
+})

@@ -27,6 +27,7 @@ from contract_report import load_cases, record
 from decoders import go_decode, php_decode, reads
 from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
 from shapes import GO, PHP, READS
+from valideur_support import validator_ids
 
 from sandbox.config import load_settings
 from sandbox.seeding.invoice_cases import cases as example_cases
@@ -112,6 +113,7 @@ def seed_ids(client, chorus_credentials, base_url) -> dict:  # noqa: ANN001
         "$NUMERO_SAISI": lambda: f"S{tag()}",
         "$DATE_FACTURE_RFC3339": "2026-11-30T00:00:00Z",
         **integrated_flux(client, base_url, siret),
+        **validator_ids(client),
     }
 
 

@@ -10,7 +10,10 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
 * ``soumettre``: ``soumettre``;
 * ``pieces_jointes``: ``deposer/pdf``, ``transverses/v1/ajouter/fichier`` and the pièces
   jointes operations;
-* ``transverses``: ``transverses/v1/recuperer/etats/traitement``.
+* ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
+* ``valideur``: ``rechercher/valideur``, ``consulter/valideur``,
+  ``traiter/factureAValider``, ``recuperer/statutsFactureVisibles/valideur``,
+  ``corriger/valideur/facture``.
 
 Each handler module's request and response models are in ``schemas/`` under the same
 name; ``common`` holds what the handlers share.
@@ -27,4 +30,5 @@ from sandbox.factures.api import (  # noqa: F401 (each module declares its opera
     soumettre,
     supplier,
     transverses,
+    valideur,
 )

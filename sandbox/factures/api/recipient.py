@@ -204,8 +204,9 @@ def consulter(ctx: Context, p: sc.ConsulterFactureRecipiendaireParam) -> dict:
 def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
     """`format` PDF (default): one invoice gives its PDF, several a ZIP with one folder
     per invoice (and its complementary attachments when `avecPiecesJointesComplementaires`
-    is OUI). PIVOT: one XML file with every invoice and its attachments. Invoices emitted
-    or received by the caller's structures; a download by the recipient sets
+    is OUI). PIVOT: one XML file with every invoice and its attachments. Invoices emitted,
+    received or to validate ("émises, reçues ou à valider", go-choruspro) by the caller's
+    structures; a download by the recipient sets
     `factureTelechargeeParDestinataire` and records a `TELECHARGEMENT_FACTURE` action.
     Over 120 Mo: HTTP 413."""
     ids = [item.idFacture for item in p.listeFacture or [] if item.idFacture is not None]
@@ -221,7 +222,8 @@ def telecharger(ctx: Context, p: sc.TelechargerGroupeFactureParam) -> dict:
                     f"GDP_MSG_11.008 - La demande de paiement {facture_id} n'existe pas."
                 )
             received = facture.destinataire_id in mine and visibility.is_received(facture)
-            if not received and facture.fournisseur_id not in mine:
+            validator = visibility.seen_by_validator(facture, mine)
+            if not received and not validator and facture.fournisseur_id not in mine:
                 raise errors.HabilitationInsuffisante()
             factures.append(facture)
         with_pj = (p.avecPiecesJointesComplementaires or "").strip().upper() == "OUI"

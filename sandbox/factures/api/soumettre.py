@@ -8,7 +8,9 @@ exécutant and EJ according to the recipient's flags; cadre de facturation; the 
 number (format, one per supplier: 20502, also enforced by the schema); lines and amounts;
 attachments owned by the caller. The answer says ``DEPOSEE`` (the status at deposit);
 the platform then routes the invoice at once, in the same transaction, to
-``MISE_A_DISPOSITION`` (docs/decisions.md).
+``MISE_A_DISPOSITION`` (docs/decisions.md) — or, for the cadres A9 and A12, to its
+validator (``codeStructureValideur``, ``codeServiceValideur``): ``A_VALIDER_1``
+(``rules/validation.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox import clock, db
@@ -31,6 +32,7 @@ from sandbox.factures.models import Facture, PieceJointe
 from sandbox.factures.rules import routing as checks
 from sandbox.factures.rules.lifecycle import enter_deposee_and_route
 from sandbox.factures.rules.table import CADRES_FLUX, NUMERO
+from sandbox.factures.rules.validation import WITH_VALIDATOR, Validator, designate
 from sandbox.factures.schemas import soumettre as sc
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture, StatutStructure
@@ -40,7 +42,6 @@ API_MODES = (ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_
 # Plain invoices; the other frameworks belong to the FacturesTravaux API (§6.5).
 # The same as a flux's (rules/table.py GES-14, GES-12).
 PLAIN_CADRES = tuple(CADRES_FLUX.values())
-WITH_VALIDATOR = (CadreFacturation.A9_FACTURE_SOUSTRAITANT, CadreFacturation.A12_FACTURE_COTRAITANT)
 TOLERANCE = 0.01
 
 
@@ -69,7 +70,9 @@ def _supplier(ctx: Context, f: sc.SoumettreFournisseur | None) -> tuple[Structur
     return structure, service
 
 
-def _cadre(ctx: Context, c: sc.SoumettreCadre | None) -> tuple[str, int | None]:
+def _cadre(
+    ctx: Context, c: sc.SoumettreCadre | None, fournisseur_id: int
+) -> tuple[str, Validator | None]:
     code = (c.codeCadreFacturation if c else None) or CadreFacturation.A1_FACTURE_FOURNISSEUR
     if code not in PLAIN_CADRES:
         raise errors.DonneesFactureInvalides(
@@ -77,18 +80,10 @@ def _cadre(ctx: Context, c: sc.SoumettreCadre | None) -> tuple[str, int | None]:
         )
     if code not in WITH_VALIDATOR:
         return code, None
-    identifiant = c.codeStructureValideur if c else None
-    valideur = (
-        ctx.s.scalars(select(Structure).where(Structure.identifiant == identifiant)).first()
-        if identifiant
-        else None
+    return code, designate(
+        ctx.s, c.codeStructureValideur if c else None, c.codeServiceValideur if c else None,
+        fournisseur_id,
     )
-    if valideur is None:
-        raise errors.DonneesFactureInvalides(
-            f"Le cadre de facturation {code} demande une structure valideur connue "
-            "(cadreDeFacturation.codeStructureValideur)."
-        )
-    return code, valideur.id
 
 
 def _date(value: str | None) -> datetime:
@@ -197,8 +192,9 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
     """Validated at once; the answer carries `identifiantFactureCPP`, `numeroFacture`,
     `statutFacture` `DEPOSEE`, `dateDepot`, `identifiantStructure` (the supplier's) and
     `empreinteCertificatDepot`. The invoice is then routed at once: `consulter/historique`
-    shows DEPOSEE, EN_COURS_ACHEMINEMENT, MISE_A_DISPOSITION. Errors: 20001 (supplier not
-    the caller's), 2050x (docs/api.md)."""
+    shows DEPOSEE, EN_COURS_ACHEMINEMENT, MISE_A_DISPOSITION; an A9/A12 invoice waits for
+    its validator (`cadreDeFacturation.codeStructureValideur`) in A_VALIDER_1. Errors: 20001
+    (supplier not the caller's), 2050x (docs/api.md)."""
     if p.modeDepot is None:
         raise errors.ParametreFactureManquant("Paramètre obligatoire manquant : modeDepot.")
     if p.modeDepot not in API_MODES:
@@ -215,7 +211,7 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
         service = checks.service_and_ej(
             ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande
         )
-        cadre, valideur_id = _cadre(ctx, p.cadreDeFacturation)
+        cadre, valideur = _cadre(ctx, p.cadreDeFacturation, fournisseur.id)
         numero = p.numeroFactureSaisi
         if numero is None and not saisie:
             raise errors.ParametreFactureManquant(
@@ -238,7 +234,8 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
             destinataire_id=destinataire.id,
             destinataire_service_id=service.id if service else None,
             code_service_executant=service.code if service else None,
-            valideur_structure_id=valideur_id,
+            valideur_structure_id=valideur.structure.id if valideur else None,
+            valideur_service_id=valideur.service.id if valideur and valideur.service else None,
             createur_user_id=ctx.caller.user.id,
             mode_depot=p.modeDepot,
             type_facture=refs.typeFacture or "FACTURE",

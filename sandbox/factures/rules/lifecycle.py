@@ -8,7 +8,15 @@ factures-reference.md §6.3-6.4. Three actors move invoices on the real platform
   offers it); from the optional statuses onwards (docs/decisions.md: what the reference
   leaves open);
 * the **supplier**: ``completer`` (``SUSPENDUE`` -> ``COMPLETEE``), ``recycler``
-  (``A_RECYCLER`` -> ``DEPOSEE``, then the platform routes it again).
+  (``A_RECYCLER`` -> ``DEPOSEE``, then the platform routes it again),
+  ``corriger/valideur/facture`` (``ERREUR_FOURNISSEUR_SUR_VALIDEUR`` -> ``A_VALIDER_1``);
+* the **validator** of an invoice with one (cadres A9, A12: ``traiter/factureAValider``):
+  ``A_VALIDER_1`` -> ``VALIDEE_1`` (the platform then routes it to the recipient),
+  ``REFUSEE_1`` (back to the supplier, final) or ``ERREUR_FOURNISSEUR_SUR_VALIDEUR``
+  (not the right validator: the supplier names another one). The platform moves an
+  invoice left unvalidated to ``ABSENCE_VALIDATION_1_HORS_DELAI`` (the control plane or a
+  policy plays the deadline) and routes it as validated. The validator's statuses are only
+  for invoices that have a validator (``VALIDATION``); docs/decisions.md.
 
 ``REJETEE`` and ``MISE_EN_PAIEMENT`` are final. A motif is required to reject or
 suspend. ``transition`` is the one function that changes a status: it refuses a
@@ -43,12 +51,18 @@ class Actor(StrEnum):
     PLATFORM = "PLATFORM"
     RECIPIENT = "RECIPIENT"
     SUPPLIER = "SUPPLIER"
+    VALIDATOR = "VALIDATOR"
     CONTROL = "CONTROL"  # the control plane and the automatic policies
 
 
 PLATFORM_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    F.DEPOSEE: (F.EN_COURS_ACHEMINEMENT,),
+    # To the recipient, or first to the validator (an invoice with one: VALIDATION).
+    F.DEPOSEE: (F.EN_COURS_ACHEMINEMENT, F.A_VALIDER_1),
     F.EN_COURS_ACHEMINEMENT: (F.MISE_A_DISPOSITION,),
+    # The validator's deadline passed: routed as if validated.
+    F.A_VALIDER_1: (F.ABSENCE_VALIDATION_1_HORS_DELAI,),
+    F.VALIDEE_1: (F.EN_COURS_ACHEMINEMENT,),
+    F.ABSENCE_VALIDATION_1_HORS_DELAI: (F.EN_COURS_ACHEMINEMENT,),
 }
 
 # The official recuperer/etats/traitement answer for MISE_A_DISPOSITION, in its order,
@@ -86,46 +100,80 @@ RECIPIENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 SUPPLIER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     F.SUSPENDUE: (F.COMPLETEE,),
     F.A_RECYCLER: (F.DEPOSEE,),
+    F.ERREUR_FOURNISSEUR_SUR_VALIDEUR: (F.A_VALIDER_1,),  # corriger/valideur/facture
 }
 
+VALIDATOR_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    F.A_VALIDER_1: (F.VALIDEE_1, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR),
+}
+
+# The validator first: the control plane's paths go through a validation, not the deadline.
 TRANSITIONS: dict[Actor, dict[str, tuple[str, ...]]] = {
+    Actor.VALIDATOR: VALIDATOR_TRANSITIONS,
     Actor.PLATFORM: PLATFORM_TRANSITIONS,
     Actor.RECIPIENT: RECIPIENT_TRANSITIONS,
     Actor.SUPPLIER: SUPPLIER_TRANSITIONS,
 }
 
-MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE})
-FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT})
-# Statuses in which the recipient sees the invoice (it has been made available once).
-NOT_YET_RECEIVED = frozenset({F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR})
+# The statuses of the validation stage: only an invoice with a validator enters them.
+VALIDATION = frozenset({
+    F.A_VALIDER_1,
+    F.VALIDEE_1,
+    F.REFUSEE_1,
+    F.ERREUR_FOURNISSEUR_SUR_VALIDEUR,
+    F.ABSENCE_VALIDATION_1_HORS_DELAI,
+})
+# Transient: the platform routes a validated invoice to its recipient at once.
+ROUTE_AFTER = frozenset({F.VALIDEE_1, F.ABSENCE_VALIDATION_1_HORS_DELAI})
+MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR})
+FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT, F.REFUSEE_1})
+# Statuses in which the recipient does not see the invoice (not made available yet; or
+# still with, or refused by, its validator).
+NOT_YET_RECEIVED = frozenset(
+    {F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR} | VALIDATION
+)
 CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
 
 
-def allowed_targets(actor: Actor, statut: str) -> tuple[str, ...]:
+def allowed_targets(actor: Actor, statut: str, *, validator: bool = False) -> tuple[str, ...]:
     """The statuses ``actor`` may move an invoice in ``statut`` to (the control plane:
-    whatever any actor may)."""
+    whatever any actor may); the validation stage only for an invoice with a validator."""
     if actor is Actor.CONTROL:
         seen: list[str] = []
         for table in TRANSITIONS.values():
             seen += [t for t in table.get(statut, ()) if t not in seen]
-        return tuple(seen)
-    return TRANSITIONS[actor].get(statut, ())
+        targets = tuple(seen)
+    else:
+        targets = TRANSITIONS[actor].get(statut, ())
+    if validator:
+        return targets
+    return tuple(t for t in targets if t not in VALIDATION)
 
 
-def is_allowed(actor: Actor, current: str, new: str) -> bool:
-    return new in allowed_targets(actor, current)
+def targets_of(actor: Actor, facture: Facture) -> tuple[str, ...]:
+    """``allowed_targets`` for this invoice (with or without a validator)."""
+    return allowed_targets(actor, facture.statut, validator=has_validator(facture))
 
 
-def path_to(current: str, target: str) -> list[str] | None:
+def has_validator(facture: Facture) -> bool:
+    return facture.valideur_structure_id is not None
+
+
+def is_allowed(actor: Actor, current: str, new: str, *, validator: bool = False) -> bool:
+    return new in allowed_targets(actor, current, validator=validator)
+
+
+def path_to(current: str, target: str, *, validator: bool = False) -> list[str] | None:
     """The shortest chain of allowed moves (any actor) from ``current`` to ``target``,
-    excluding ``current``; ``[]`` if already there, None if unreachable."""
+    excluding ``current``; ``[]`` if already there, None if unreachable (through the
+    validation stage only when ``validator``)."""
     if current == target:
         return []
     previous: dict[str, str] = {current: current}
     queue = deque([current])
     while queue:
         statut = queue.popleft()
-        for nxt in allowed_targets(Actor.CONTROL, statut):
+        for nxt in allowed_targets(Actor.CONTROL, statut, validator=validator):
             if nxt in previous:
                 continue
             previous[nxt] = statut
@@ -155,8 +203,9 @@ def transition(
     rejecting or suspending without a motif. The caller owns the (writing) transaction.
     """
     current = facture.statut
-    if not is_allowed(actor, current, new_status):
-        raise errors.TransitionInterdite(refusal(actor, current, new_status))
+    validator = has_validator(facture)
+    if not is_allowed(actor, current, new_status, validator=validator):
+        raise errors.TransitionInterdite(refusal(actor, current, new_status, validator=validator))
     motif = (motif or "").strip() or None
     if new_status in MOTIF_REQUIRED and motif is None:
         raise errors.MotifObligatoire(
@@ -197,9 +246,9 @@ def record_action(
     return action
 
 
-def refusal(actor: Actor, current: str, new: str) -> str:
+def refusal(actor: Actor, current: str, new: str, *, validator: bool = False) -> str:
     """The libellé of a refused move: what is allowed from ``current``."""
-    targets = allowed_targets(actor, current)
+    targets = allowed_targets(actor, current, validator=validator)
     possible = ", ".join(targets) if targets else "aucun"
     return (
         f"Le passage du statut {current} au statut {new} n'est pas autorisé "
@@ -208,8 +257,9 @@ def refusal(actor: Actor, current: str, new: str) -> str:
 
 
 def route(s: Session, facture: Facture, *, at: datetime | None = None) -> None:
-    """What the platform does with a ``DEPOSEE`` invoice, at once: ``EN_COURS_ACHEMINEMENT``
-    then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is synchronous)."""
+    """What the platform does with a ``DEPOSEE`` (or validated) invoice, at once:
+    ``EN_COURS_ACHEMINEMENT`` then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is
+    synchronous)."""
     at = at or clock.utcnow_naive()
     transition(s, facture, F.EN_COURS_ACHEMINEMENT, actor=Actor.PLATFORM, at=at)
     transition(s, facture, F.MISE_A_DISPOSITION, actor=Actor.PLATFORM, at=at)
@@ -219,8 +269,12 @@ def enter_deposee_and_route(
     s: Session, facture: Facture, *, at: datetime, user: Account | None = None
 ) -> None:
     """A new invoice (a flux integration, a ``soumettre``): its first status, ``DEPOSEE``
-    with its history row, then routed to the recipient at once (``route``)."""
+    with its history row, then routed to the recipient at once (``route``) — or, when it
+    names a validator (cadres A9, A12), to its validator: ``A_VALIDER_1``."""
     append_status(s, facture, F.DEPOSEE, at=at, user=user)
+    if has_validator(facture):
+        transition(s, facture, F.A_VALIDER_1, actor=Actor.PLATFORM, at=at)
+        return
     route(s, facture, at=at)
 
 
@@ -242,7 +296,7 @@ def move_invoice(
     facture = s.get(Facture, facture_id)
     if facture is None:
         raise errors.DemandePaiementInconnue()
-    chain = path_to(facture.statut, statut)
+    chain = path_to(facture.statut, statut, validator=has_validator(facture))
     if chain is None:
         raise errors.TransitionInterdite(
             f"Le statut {statut} n'est pas atteignable depuis le statut {facture.statut} "

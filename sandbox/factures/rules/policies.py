@@ -6,8 +6,9 @@ that status), "an invoice in status A moves to status B once it has been in A fo
 seconds of the sandbox clock" — e.g. ``MISE_A_DISPOSITION`` -> ``MISE_EN_PAIEMENT`` after
 2 days, so a client's polling loop can be tested end to end by advancing the clock.
 
-* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A)``): one step per policy;
-  chains of policies follow each other.
+* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A, validator=True)``): one
+  step per policy; chains of policies follow each other. A move into the validation stage
+  applies only to the invoices that have a validator (the others are not even read).
 * ``apply_policies`` is run by the factures worker on each pass (every process): the move
   itself is ``lifecycle.transition``'s conditional UPDATE, so two workers never move one
   invoice twice, and a pass that finds nothing due changes nothing (idempotent). The
@@ -28,7 +29,14 @@ from sqlalchemy.orm import Session
 from sandbox import clock, db
 from sandbox.factures import errors
 from sandbox.factures.models import ANY, Facture, LifecyclePolicy
-from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
+from sandbox.factures.rules.lifecycle import (
+    MOTIF_REQUIRED,
+    ROUTE_AFTER,
+    Actor,
+    allowed_targets,
+    route,
+    transition,
+)
 from sandbox.models import Structure
 from sandbox.vocabulary import StatutFacture
 
@@ -71,10 +79,10 @@ def set_policy(
     for statut in (from_statut, to_statut):
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
-    if to_statut == from_statut or to_statut not in allowed_targets(Actor.CONTROL, from_statut):
-        possible = ", ".join(
-            t for t in allowed_targets(Actor.CONTROL, from_statut) if t != from_statut
-        )
+    # The validation stage's moves too: they apply to the invoices that have a validator.
+    targets = allowed_targets(Actor.CONTROL, from_statut, validator=True)
+    if to_statut == from_statut or to_statut not in targets:
+        possible = ", ".join(t for t in targets if t != from_statut)
         raise PolicyError(
             f"{from_statut} -> {to_statut} is not an allowed move (from {from_statut}: "
             f"{possible or 'none'})."
@@ -134,6 +142,10 @@ def _due(
             query = query.where(not_(Facture.destinataire_id.in_(own)))
     else:
         query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    if policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut):
+        # Into the validation stage: only the invoices with a validator may move. Those
+        # without are never due (else they would fill every batch and hold the others back).
+        query = query.where(Facture.valideur_structure_id.is_not(None))
     return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
 
 
@@ -181,6 +193,8 @@ def apply_policies(now: datetime | None = None) -> int:
                             motif=motif,
                             at=min(at, now),
                         )
+                        if policy.to_statut in ROUTE_AFTER:  # validated: on to the recipient
+                            route(s, facture, at=min(at, now))
                     except errors.TransitionInterdite:  # another worker won the race
                         continue
                     round_moves += 1
