@@ -7,7 +7,7 @@ portal page where that actor acts, and the control-plane move that does it at on
   invoice column naming the structure that acts, the portal page. What waits for it is
   read from the lifecycle's own table (``lifecycle.TRANSITIONS[actor]``: the statuses
   from which that actor has a move), so an actor given moves there (a validator, the
-  MOE, the MOA) needs one more entry here and nothing else.
+  MOE, the MOA) needs one more entry here and nothing else (the validator has one).
 * The gestionnaire's queue is the pending demandes de rattachement of the structures
   he manages (``GESTIONNAIRES``).
 
@@ -57,6 +57,8 @@ class InvoiceQueue:
 INVOICE_QUEUES: tuple[InvoiceQueue, ...] = (
     InvoiceQueue(Actor.SUPPLIER, "Fournisseur (supplier)", Facture.fournisseur_id,
                  "/factures/emises"),
+    InvoiceQueue(Actor.VALIDATOR, "Valideur (validator)", Facture.valideur_structure_id,
+                 "/factures/a-valider"),
     InvoiceQueue(Actor.RECIPIENT, "Destinataire (recipient)", Facture.destinataire_id,
                  "/factures/recues"),
 )
