@@ -56,6 +56,7 @@ SCENARIO = {
     "Scénario Destinataire suspendue puis complétée": ("13009900500022", "SCENARIO_SUSPENDUE"),
     "Scénario Destinataire rejetée": ("13009900500030", "SCENARIO_REJETEE"),
     "Scénario Destinataire flux en incident": ("13009900500048", "SCENARIO_INCIDENT"),
+    "Scénario Destinataire refus du valideur": ("13009900500055", "SCENARIO_REFUS_VALIDEUR"),
 }
 
 

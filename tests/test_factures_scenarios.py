@@ -10,8 +10,11 @@ import uuid
 
 import pytest
 import requests
+from factures_support import SOUMETTRE_LINES
+from sqlalchemy import select
 
 from sandbox.factures.rules.scenarios import SCENARIOS
+from sandbox.models import Structure
 from sandbox.seeding import invoice_examples as ex
 from sandbox.seeding.invoice_cases import ETAT
 from sandbox.stack import wait_until
@@ -90,6 +93,30 @@ def test_paid_on_a_running_clock_with_no_other_move(chorus_reset, api):
     assert statuts[-3:] == ["MISE_A_DISPOSITION", "MANDATEE", "MISE_EN_PAIEMENT"]
 
 
+def test_refused_by_its_validator(chorus_reset, api, db_session):
+    """An A9 invoice keyed in through soumettre (the validator: a structure of a signup)."""
+    chorus = chorus_reset
+    scenario = BY_KEY["refus-valideur"]
+    own = chorus.credentials()["structure"]["identifiant"]
+    supplier_id = db_session.scalar(select(Structure.id).where(Structure.identifiant == own))
+    validator = chorus.signup()
+    numero = f"SCV{uuid.uuid4().hex[:10].upper()}"
+    answer = api.post("/cpro/factures/v1/soumettre", json={
+        "modeDepot": "SAISIE_API", "numeroFactureSaisi": numero, "dateFacture": "2026-11-30",
+        "destinataire": {"codeDestinataire": scenario.identifiant,
+                         "codeServiceExecutant": scenario.service[0]},
+        "fournisseur": {"idFournisseur": supplier_id},
+        "cadreDeFacturation": {"codeCadreFacturation": "A9_FACTURE_SOUSTRAITANT",
+                               "codeStructureValideur": validator.identifiant},
+        **SOUMETTRE_LINES,
+    })
+    assert answer.status_code == 200 and answer.json()["codeRetour"] == 0, answer.text
+    _reaches(chorus, numero, "A_VALIDER_1", advance=None)
+    _reaches(chorus, numero, "REFUSEE_1")
+    last = _facture(chorus, numero)["historique"][-1]
+    assert last["statut"] == "REFUSEE_1" and "non conformes" in last["commentaire"]
+
+
 def test_a_flux_to_the_incident_recipient_ends_in_incident(chorus_reset, api):
     scenario = BY_KEY["incident"]
     _, cr = _deposit(chorus_reset, api, scenario.identifiant, scenario.service[0])
@@ -117,7 +144,7 @@ def test_the_scenario_recipients_are_listed_for_the_client(chorus_reset, base_ur
     assert listed[BY_KEY["rejetee"].identifiant]["fin"] == "REJETEE"
     assert credentials["flux_markers"] == {"SBX-INCIDENT": "IN_INCIDENTE",
                                            "SBX-REJET": "IN_REJETE"}
-    assert any("valideur" in r["scenario"] for r in credentials["scenario_recipients"])
+    assert any("travaux" in r["scenario"] for r in credentials["scenario_recipients"])
     visitor = chorus_reset.portal()
     gestionnaire = credentials["gestionnaire"]
     assert visitor.login(gestionnaire["login"], gestionnaire["password"]).status_code == 303
@@ -126,4 +153,4 @@ def test_the_scenario_recipients_are_listed_for_the_client(chorus_reset, base_ur
     for scenario in SCENARIOS:
         assert f'data-siret="{scenario.identifiant}"' in page.text
         assert scenario.service[0] in page.text
-    assert "SBX-INCIDENT" in page.text and "refus du valideur" in page.text
+    assert "SBX-INCIDENT" in page.text and "travaux" in page.text

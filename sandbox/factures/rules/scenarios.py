@@ -14,8 +14,8 @@ call ``/_sandbox`` (an ERP clicked through its UI, a QA engineer in a browser).
   invoice number selects the flux's outcome (``IN_INCIDENTE``, or ``IN_REJETE`` with the
   forced-rejection error), whatever the recipient.
 
-Scripts that need the validator (refusal) or the works circuit (MOE/MOA) come with those
-circuits (docs/factures.md, "Scenario recipients").
+Scripts of the works circuit (MOE/MOA) come with it (docs/factures.md, "Scenario
+recipients").
 
 A rules module: no Flask, no registry.
 """
@@ -94,6 +94,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Tout flux contenant une facture qui lui est adressée finit IN_INCIDENTE.",
         flux_outcome=EtatFlux.IN_INCIDENTE,
     ),
+    Scenario(
+        "refus-valideur", "13009900500055", "Scénario Destinataire refus du valideur",
+        ("SCENARIO_REFUS_VALIDEUR", "Service scénario refus du valideur"),
+        "Une facture avec valideur (cadres A9, A12) est refusée par son valideur 1 h après "
+        "son dépôt, avec un motif.",
+        (Step(F.A_VALIDER_1, F.REFUSEE_1,
+              motif="Refus du valideur : travaux non conformes au bon de commande (scénario "
+                    "du bac à sable)"),),
+    ),
 )
 SCENARIO_SIRETS = tuple(s.identifiant for s in SCENARIOS)
 INCIDENT_SIRETS = frozenset(s.identifiant for s in SCENARIOS
@@ -103,7 +112,7 @@ MARKERS: dict[str, str] = {
     "SBX-INCIDENT": EtatFlux.IN_INCIDENTE,
     "SBX-REJET": EtatFlux.IN_REJETE,
 }
-PENDING = ("refus du valideur (circuit de validation)", "facture de travaux (MOE, MOA)")
+PENDING = ("facture de travaux (MOE, MOA)",)
 
 
 def install_script(s: Session, scenario: Scenario, structure_id: int) -> int:
