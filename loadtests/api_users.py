@@ -14,8 +14,9 @@ from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
 _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
-                           "uuids": [], "a_valider": []}
+                           "uuids": [], "travaux": [], "a_valider": []}
 ORGANISATIONS = "/cpro/organisations/v1"
+TRAVAUX = "/cpro/facturesTravaux/v1"
 _KNOWN_LOCK = threading.Lock()
 
 
@@ -236,6 +237,30 @@ class ApiUser(FastHttpUser):
         uuid = random.choice(_KNOWN["uuids"])
         self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]/services")
+
+    # ---- Factures travaux (reads): Pastell's polling as the titulaire (the default account
+    # has the seeded works dossiers), then one document and its dossier de facturation
+    @task(1)
+    def travaux_rechercher(self) -> None:
+        found = self.call(f"{TRAVAUX}/rechercher", {
+            "roleUtilisateur": "FOURNISSEUR",
+            "rechercheFactureTravaux": {"nbResultatsParPage": 100, "pageResultatDemandee": 1}})
+        for item in (found or {}).get("listeFacturesTravaux", []):
+            if len(_KNOWN["travaux"]) < 1000:
+                _KNOWN["travaux"].append(item["idFactureTravaux"])
+
+    @task(1)
+    def travaux_consulter(self) -> None:
+        if not _KNOWN["travaux"]:
+            return self.travaux_rechercher()
+        self.call(f"{TRAVAUX}/consulter", {"idFactureTravaux": random.choice(_KNOWN["travaux"])})
+
+    @task(1)
+    def travaux_dossier(self) -> None:
+        if not _KNOWN["travaux"]:
+            return self.travaux_rechercher()
+        self.call(f"{TRAVAUX}/consulter/dossierfacturation",
+                  {"idFactureTravaux": random.choice(_KNOWN["travaux"])})
 
     # ---- the validator side: the default structure validates a sub-contractor's A9/A12
     # invoices (seeded), as go-choruspro's client does; reads only

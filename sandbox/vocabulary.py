@@ -376,6 +376,16 @@ class TypeFactureTravaux(StrEnum):
     DECOMPTE_GENERAL_DEFINITIF_PROCEDURE_TACITE = "DECOMPTE_GENERAL_DEFINITIF_PROCEDURE_TACITE"
 
 
+class RoleUtilisateur(StrEnum):
+    """roleUtilisateur of the works-invoice searches (factures-reference §6.5, go-choruspro)."""
+
+    FOURNISSEUR = "FOURNISSEUR"
+    MOE = "MOE"
+    MOA = "MOA"
+    VALIDATEUR = "VALIDATEUR"
+    DESTINATAIRE = "DESTINATAIRE"
+
+
 class TypeObjetPieceJointe(StrEnum):
     """typeObjet of recuperer/typespj (go-choruspro TypeObjet constants)."""
 

@@ -51,6 +51,21 @@ def wait_terminal(api: ApiClient, numero: str, timeout: float = 60.0) -> dict:
         time.sleep(0.2)
 
 
+def deposit_and_integrate(
+    api: ApiClient, base_url: str, content: bytes, nom: str, syntaxe: str, delay: float
+) -> tuple[dict, dict]:
+    """Deposit, move the sandbox clock ``delay`` seconds on, wait for a terminal state; the
+    clock is put back. Returns the deposit's answer and the final CR."""
+    before = requests.get(f"{base_url}/_sandbox/clock", timeout=30).json()["offsetSeconds"]
+    answer = deposit(api, content, nom, syntaxe)
+    try:
+        advance_clock(base_url, delay)
+        cr = wait_terminal(api, answer["numeroFluxDepot"])
+    finally:
+        requests.put(f"{base_url}/_sandbox/clock", json={"offsetSeconds": before}, timeout=30)
+    return answer, cr
+
+
 def invoices_of(api: ApiClient, numero: str, page_size: int | None = None) -> list[dict]:
     """Every invoice of a flux, page after page (as OCA does since its issue #571)."""
     found, page = [], 1

@@ -179,6 +179,8 @@ def _document_template(operations: Registry) -> dict:
             {"name": "Structures", "description": "/cpro/structures/v1"},
             {"name": "Utilisateurs", "description": "/cpro/utilisateurs/v1"},
             {"name": "Transverses", "description": "/cpro/transverses/v1"},
+            {"name": "Factures travaux", "description": "/cpro/facturesTravaux/v1 (works "
+             "invoices: titulaire, MOE, MOA)"},
             {"name": "Référentiel des Organisations",
              "description": "/cpro/organisations/v1 (REST: GET/PATCH/POST, uuids, error "
              "arrays)"},

@@ -148,3 +148,23 @@ class FluxTropVolumineux(BusinessError):
 
     code = 20403
     libelle = "Le fichier du flux dépasse la taille maximale autorisée."
+
+
+# --- factures de travaux (facturesTravaux/v1) -------------------------------------------
+
+
+class RechercheTravauxVide(BusinessError):
+    """rechercherFactureTravaux with no hit: 20007, as Pastell's code reads it."""
+
+    code = 20007
+    libelle = "GFT_MSG_01.075 - La recherche n'a retourné aucun résultat"
+
+
+class MoeInvalide(BusinessError):
+    code = 20530
+    libelle = "La maîtrise d'œuvre (MOE) est obligatoire, inconnue ou inactive pour ce cadre."
+
+
+class PieceNonAssociable(BusinessError):
+    code = 20531
+    libelle = "La pièce précédente n'existe pas ou ne peut pas être associée par cet acteur."

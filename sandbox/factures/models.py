@@ -415,3 +415,33 @@ class OptionsFournisseur(Base):
     )
     mode_etats: Mapped[str | None] = mapped_column(String(30))
     strict: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class FactureTravaux(Base):
+    """What a works invoice (facture de travaux: a ``Facture`` of a works cadre) has beyond
+    a plain one: its MOE (maîtrise d'œuvre), the MOA's service, the previous document it
+    answers (``idFactureTravauxPrecedente``) and its dossier de facturation (the id of the
+    dossier's first document). A table of its own (no column added to ``factures``); a
+    works invoice without a row (deposited by flux, seeded) has no MOE and is its own
+    dossier. Rules: ``sandbox/factures/rules/travaux.py``."""
+
+    __tablename__ = "factures_travaux"
+    __table_args__ = (
+        Index("ix_factures_travaux_moe", "moe_structure_id"),
+        Index("ix_factures_travaux_dossier", "dossier_id"),
+        Index("ix_factures_travaux_precedente", "precedente_id"),
+    )
+
+    facture_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("factures.id", ondelete="CASCADE"), primary_key=True
+    )
+    moe_structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="SET NULL")
+    )
+    moe_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("services.id", ondelete="SET NULL")
+    )
+    precedente_id: Mapped[int | None] = mapped_column(
+        ForeignKey("factures.id", ondelete="SET NULL")
+    )
+    dossier_id: Mapped[int] = mapped_column(BigId)

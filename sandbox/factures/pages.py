@@ -8,7 +8,10 @@ as ``deposer/flux``: ``rules/deposit.py``, on the uploaded bytes) and "Factures 
 lifecycle allows — ``lifecycle.transition``, the one function that changes a status),
 "Factures à valider" (the invoices the user's structures validate, cadres A9/A12: valider,
 refuser with a motif, or signal a wrong validator — ``rules/validation.py``, as
-``traiter/factureAValider``); who sees what is ``rules/visibility.py``'s, as for the API.
+``traiter/factureAValider``) and "Factures de travaux" (the works documents of the user's
+structures as titulaire, MOE or MOA, with each actor's moves and the association of its
+own document: ``rules/travaux.py``, as ``facturesTravaux/v1``); who sees what is
+``rules/visibility.py``'s, as for the API.
 
 Plain forms with CSRF (Flask-WTF), no JavaScript needed.
 """
@@ -16,6 +19,7 @@ Plain forms with CSRF (Flask-WTF), no JavaScript needed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -31,12 +35,18 @@ from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro.errors import BusinessError
 from sandbox.factures import errors, worker
 from sandbox.factures.models import Facture, FactureStatut, Flux, FluxRapport
-from sandbox.factures.rules import deposit, validation, visibility
+from sandbox.factures.rules import deposit, travaux, travaux_cycle, validation, visibility
 from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, Actor, allowed_targets, transition
 from sandbox.models import Structure
 from sandbox.portal.auth import logged_in_user, login_required
 from sandbox.portal.pages import csrf_failed, form_expired, no_store
-from sandbox.vocabulary import MOTIFS_REFUS, ActionValideur, StatutFacture, SyntaxeFlux
+from sandbox.vocabulary import (
+    MOTIFS_REFUS,
+    ActionValideur,
+    RoleUtilisateur,
+    StatutFacture,
+    SyntaxeFlux,
+)
 
 bp = Blueprint("factures_portal", __name__, template_folder="templates")
 bp.after_request(no_store)
@@ -76,6 +86,14 @@ LIBELLES = {
     "COMPLETEE": "Complétée", "SERVICE_FAIT": "Service fait", "MANDATEE": "Mandatée",
     "MISE_EN_PAIEMENT": "Mise en paiement", "COMPTABILISEE": "Comptabilisée",
     "MISE_A_DISPOSITION_COMPTABLE": "Mise à disposition comptable", "A_RECYCLER": "À recycler",
+    # works invoices
+    "A_ASSOCIER_MOE": "À associer par la MOE", "A_ASSOCIER_MOA": "À associer par la MOA",
+    "A_ASSOCIER_FOURNISSEUR": "À associer par le fournisseur", "ASSOCIEE": "Associée",
+    "MISE_A_DISPOSITION_MOE": "Mise à disposition de la MOE",
+    "PRISE_EN_COMPTE_MOE": "Prise en compte par la MOE", "A_COMPLETER": "À compléter",
+    "REFUSEE_MOE": "Refusée par la MOE", "REFUSEE_MOA": "Refusée par la MOA",
+    "REFUSEE_FOURNISSEUR": "Refusée par le fournisseur", "ERREUR_DE_MOE": "Erreur de MOE",
+    "ERREUR_DE_MOA": "Erreur de MOA",
     "A_VALIDER_1": "À valider", "VALIDEE_1": "Validée", "REFUSEE_1": "Refusée par le valideur",
     "ERREUR_FOURNISSEUR_SUR_VALIDEUR": "Erreur du fournisseur sur le valideur",
     "ABSENCE_VALIDATION_1_HORS_DELAI": "Absence de validation dans le délai",
@@ -178,7 +196,8 @@ def _listed(
 def recues():
     """Factures reçues: invoices of the user's structures as recipient, with their moves."""
     s, factures = _listed(visibility.received_by)
-    targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut) if t != f.statut]
+    targets = {f.id: [t for t in allowed_targets(Actor.RECIPIENT, f.statut, f.cadre_facturation)
+                      if t != f.statut]
                for f in factures}
     return render_template("factures/recues.html", factures=factures, targets=targets,
                            history=_history(s, [f.id for f in factures]),
@@ -226,6 +245,114 @@ def _decide(s, decision: Callable[[], tuple[Facture, str]], page: str) -> Respon
         s.rollback()
         flash(refusal.libelle, "error")
     return redirect(url_for(page), 303)
+
+
+# --- Factures de travaux ---------------------------------------------------------------
+
+ROLES_FR = {"FOURNISSEUR": "Fournisseur (titulaire)", "MOE": "Maîtrise d'œuvre (MOE)",
+            "MOA": "Maîtrise d'ouvrage (MOA)", "VALIDATEUR": "Valideur"}
+# The moves each actor makes from the page: (action, label, the role, statuses).
+ACTIONS_TRAVAUX = (
+    ("prendre", "Prendre en compte", "MOE", (StatutFacture.MISE_A_DISPOSITION_MOE,)),
+    ("refuser", "Refuser", "MOE", tuple(travaux_cycle.MOE)),
+    ("completer_demande", "Demander un complément", "MOE", tuple(travaux_cycle.MOE)),
+    ("recyclage", "Demander le recyclage", "MOE", tuple(travaux_cycle.MOE)),
+    ("refuser", "Refuser", "MOA", tuple(travaux_cycle.MOA)),
+    ("completer_demande", "Demander un complément", "MOA", tuple(travaux_cycle.MOA)),
+    ("recyclage", "Demander le recyclage", "MOA", tuple(travaux_cycle.MOA)),
+    ("completer", "Compléter", "FOURNISSEUR", (StatutFacture.A_COMPLETER,)),
+    ("refuser", "Refuser", "FOURNISSEUR", (StatutFacture.A_ASSOCIER_FOURNISSEUR,)),
+)
+# The documents each actor associates from the page, by the cadres it deposits.
+ASSOCIER = {role: [c for c, (r, _, _) in travaux_cycle.CADRES.items() if r == role]
+            for role in (RoleUtilisateur.MOE, RoleUtilisateur.MOA, RoleUtilisateur.FOURNISSEUR)}
+
+
+class TravauxForm(FlaskForm):
+    action = StringField("Action")
+    motif = StringField("Motif ou commentaire", validators=[Length(max=2000)])
+    cadre = StringField("Cadre de facturation")
+    numero = StringField("Numéro", validators=[Length(max=20)])
+    montant_ht = StringField("Montant HT")
+    montant_tva = StringField("Montant TVA")
+
+
+@bp.get("/factures/travaux")
+@login_required
+def travaux_page():
+    """Factures de travaux: the works documents of the user's structures, by role."""
+    user = logged_in_user()
+    s = db.session()
+    mine = usable_structure_ids(s, user)
+    rows = list(s.execute(travaux.base_query().where(travaux.role_clause(mine, None))
+                          .order_by(Facture.id.desc()).limit(LIMIT)).tuples()) if mine else []
+    entries = []
+    for f, ft in rows:
+        roles = travaux.roles(f, ft, mine)
+        actions = [(code, label, role) for code, label, role, statuts in ACTIONS_TRAVAUX
+                   if role in roles and f.statut in statuts]
+        associer = [(c, role) for role in roles if role in travaux_cycle.ASSOCIABLE
+                    and f.statut in travaux_cycle.ASSOCIABLE[role] for c in ASSOCIER[role]]
+        entries.append({"f": f, "ft": ft, "roles": sorted(ROLES_FR[r] for r in roles),
+                        "actions": actions, "associer": associer,
+                        "type": travaux_cycle.type_travaux(f.cadre_facturation)})
+    names = _names(s, [f for f, _ in rows])
+    moe_ids = {ft.moe_structure_id for _, ft in rows if ft and ft.moe_structure_id}
+    if moe_ids - set(names):
+        names.update({st.id: st for st in s.scalars(
+            select(Structure).where(Structure.id.in_(moe_ids - set(names))))})
+    return render_template("factures/travaux.html", entries=entries, structures=names,
+                           history=_history(s, [f.id for f, _ in rows]), form=TravauxForm())
+
+
+def _amount(text: str | None) -> Decimal:
+    try:
+        return Decimal((text or "0").strip().replace(",", ".").replace(" ", "") or "0")
+    except InvalidOperation:
+        raise errors.DonneesFactureInvalides(
+            f"Le montant « {text} » n'est pas un nombre (ex. 1200,50).") from None
+
+
+@bp.post("/factures/travaux/<int:facture_id>/<action>")
+@login_required
+def travaux_action(facture_id: int, action: str):
+    """One actor's move on a works document, or the association of its own document."""
+    form = TravauxForm()
+    if not form.validate() and csrf_failed(form):
+        return form_expired()
+    user = logged_in_user()
+    s = db.session(write=True)
+    motif = (form.motif.data or "").strip() or None
+    try:
+        if action == "associer":
+            ht, tva = _amount(form.montant_ht.data), _amount(form.montant_tva.data)
+            facture = travaux.deposer(s, user, travaux.Depot(
+                cadre=form.cadre.data or "", numero=(form.numero.data or "").strip() or None,
+                id_precedente=facture_id, montant_ht=ht, montant_tva=tva, montant_ttc=ht + tva,
+                commentaire=motif))
+            message = (f"Le document {facture.numero_facture} est déposé "
+                       f"({_libelle(facture.statut)}) ; la pièce précédente est associée.")
+        else:
+            moves = {
+                "prendre": lambda: travaux.prendre_en_compte(s, user, facture_id),
+                "refuser": lambda: travaux.refuser(s, user, facture_id, "AUTRE", motif),
+                "completer_demande": lambda: travaux.demander(
+                    s, user, facture_id, StatutFacture.A_COMPLETER, motif),
+                "recyclage": lambda: travaux.demander(
+                    s, user, facture_id, StatutFacture.A_RECYCLER, motif),
+                "completer": lambda: travaux.completer(s, user, facture_id, motif),
+            }
+            if action not in moves:
+                raise errors.TransitionInterdite("Cette action n'existe pas.")
+            facture = moves[action]()
+            message = (f"La facture de travaux {facture.numero_facture} est passée au statut "
+                       f"{_libelle(facture.statut)}.")
+        s.commit()
+        flash(message, "success")
+    except BusinessError as refusal:
+        s.rollback()
+        flash(refusal.libelle, "error")
+    return redirect(url_for("factures_portal.travaux_page"), 303)
 
 
 @bp.get("/factures/a-valider")

@@ -7,6 +7,11 @@ ids from 4 878 981, in the statuses the real data set shows them (A2
 few plain A1 invoices along the recipient's lifecycle (``SUSPENDUE``, ``REJETEE``,
 ``A_RECYCLER``, ``MANDATEE``...), each with the history that leads there. All go to
 the permanent recipient "Destinataire Etat" (11000201100044, service SFACETAT).
+After them (ids and history ids following theirs: no seeded id moves), works dossiers
+(factures de travaux) with their MOE, the permanent structure 12345678200051, in the
+works statuses (``build_travaux_rows``): a dossier paid (A4 -> A15 -> A19
+``MISE_EN_PAIEMENT``), one waiting for the MOA, documents waiting for the MOE, asked to be
+completed, refused, a sub-contractor's and a MOE's décompte général.
 
 Then invoices with a validator (issue 21): the first active private structure of the
 world after the default one is a sub-contractor whose A9/A12 invoices name the default
@@ -28,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from sandbox.factures.models import Facture, FactureStatut
+from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
 from sandbox.models import Service, Structure, User
 from sandbox.seeding import invoice_examples as examples
 from sandbox.seeding.generator import DEFAULT_GP_LOGIN, default_structure_siret
@@ -70,6 +75,24 @@ _MOTIFS = {F.SUSPENDUE: "Pièce justificative manquante (bon de livraison).",
            F.REJETEE: "Montant erroné : ne correspond pas au bon de commande.",
            F.A_RECYCLER: "Service exécutant erroné."}
 ROUTED = (F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION)
+
+# Works dossiers: (cadre, the statuses after DEPOSEE, index of the previous document).
+MOE_SIRET = "12345678200051"  # a permanent structure of the data set, as the MOE
+_ECA = F.EN_COURS_ACHEMINEMENT
+_TRAVAUX: tuple[tuple[str, tuple[F, ...], int | None], ...] = (
+    ("A4", (_ECA, F.A_ASSOCIER_MOE, F.ASSOCIEE), None),
+    ("A15", (_ECA, F.A_ASSOCIER_MOA, F.ASSOCIEE), 0),
+    ("A19", (_ECA, F.MISE_A_DISPOSITION, F.MISE_EN_PAIEMENT), 1),
+    ("A4", (_ECA, F.A_ASSOCIER_MOE, F.ASSOCIEE), None),
+    ("A15", (_ECA, F.A_ASSOCIER_MOA), 3),
+    ("A4", (_ECA, F.A_ASSOCIER_MOE), None),
+    ("A7", (_ECA, F.A_ASSOCIER_MOE, F.A_COMPLETER), None),
+    ("A10", (_ECA, F.MISE_A_DISPOSITION_MOE), None),
+    ("A4", (_ECA, F.A_ASSOCIER_MOE, F.REFUSEE_MOE), None),
+    ("A18", (_ECA, F.A_ASSOCIER_FOURNISSEUR), None),
+)
+_MOTIFS_TRAVAUX = {F.A_COMPLETER: "Joindre le métré du mois.",
+                   F.REFUSEE_MOE: "AUTRE - Travaux non réalisés à la date du projet."}
 
 # Invoices with a validator: (cadre, statuses after DEPOSEE, motif of the last one).
 VALIDATOR_FIRST_ID = 4_879_401
@@ -168,6 +191,64 @@ def build_rows(
     return factures, history
 
 
+def build_travaux_rows(
+    seed: int, first: tuple[int, int, int], supplier_id: int, recipient_id: int,
+    service_id: int | None, moe_id: int, creator: dict | None,
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """The works documents (invoice, history and ``factures_travaux`` rows) of ``seed``,
+    numbered on from ``first`` = (index, id, history id) after the plain ones (pure)."""
+    rng = random.Random(f"travaux:{seed}")
+    cadres = {c.value.split("_", 1)[0]: c.value for c in CadreFacturation}
+    factures: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    travaux: list[dict[str, Any]] = []
+    index, _, history_id = first
+    for j, (short, steps, previous) in enumerate(_TRAVAUX):
+        i = index + j
+        facture_id = FIRST_ID + 2 * i
+        day = EPOCH + timedelta(days=3 * i, minutes=rng.randrange(0, 600))
+        ht = Decimal(rng.randrange(100_000, 5_000_000)) / 100
+        tva = (ht * Decimal("0.2")).quantize(Decimal("0.01"))
+        chain = [F.DEPOSEE, *steps]
+        moments = [day + timedelta(minutes=5 * k) if k < 3 else day + timedelta(days=k)
+                   for k in range(len(chain))]
+        factures.append({
+            "id": facture_id, "flux_id": None, "numero_facture": f"QUAL_TRAV_{j + 1:04d}",
+            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
+            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
+            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": None,
+            "createur_user_id": creator["id"] if creator else None,
+            "mode_depot": ModeDepot.SAISIE_API, "type_facture": "FACTURE",
+            "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
+            "cadre_facturation": cadres[short], "numero_engagement": None,
+            "numero_marche": "MARCHE-TRAVAUX-2023", "numero_facture_origine": None,
+            "montant_ht": ht, "montant_tva": tva, "montant_ttc": ht + tva,
+            "montant_a_payer": ht + tva, "devise": "EUR",
+            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
+            "statut": chain[-1], "date_heure_etat_courant": moments[-1],
+            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
+            "lignes": [], "lignes_tva": [], "source_xml": None, "source_pdf": None,
+            "source_nom": None,
+        })
+        dossier = facture_id
+        if previous is not None:
+            dossier = travaux[previous]["dossier_id"]
+        travaux.append({
+            "facture_id": facture_id, "moe_structure_id": moe_id, "moe_service_id": None,
+            "precedente_id": FIRST_ID + 2 * (index + previous) if previous is not None else None,
+            "dossier_id": dossier,
+        })
+        for statut, moment in zip(chain, moments, strict=True):
+            history.append({
+                "id": history_id, "facture_id": facture_id, "statut": statut,
+                "date_passage": moment, "commentaire": _MOTIFS_TRAVAUX.get(statut),
+                "user_id": None, "user_nom": None, "user_prenom": None,
+                "user_email": None, "user_telephone": None,
+            })
+            history_id += 1
+    return factures, history, travaux
+
+
 def build_validator_rows(
     seed: int, supplier_siret: str, supplier_id: int, valideur_id: int, recipient_id: int,
     service_id: int | None,
@@ -263,5 +344,14 @@ def seed_invoices(conn: Connection, seed: int) -> int:
     tables = Facture.metadata.tables
     conn.execute(insert(tables[Facture.__tablename__]), factures)
     conn.execute(insert(tables[FactureStatut.__tablename__]), history)
-    return len(factures) + _seed_validator_invoices(
-        conn, seed, supplier_id, recipient_id, service_id)
+    count = len(factures)
+    moe_id = conn.scalar(select(Structure.id).where(Structure.identifiant == MOE_SIRET))
+    if moe_id is not None:
+        works, works_history, travaux = build_travaux_rows(
+            seed, (len(factures), factures[-1]["id"], history[-1]["id"] + 1), supplier_id,
+            recipient_id, service_id, moe_id, dict(creator) if creator else None)
+        conn.execute(insert(tables[Facture.__tablename__]), works)
+        conn.execute(insert(tables[FactureStatut.__tablename__]), works_history)
+        conn.execute(insert(tables[FactureTravaux.__tablename__]), travaux)
+        count += len(works)
+    return count + _seed_validator_invoices(conn, seed, supplier_id, recipient_id, service_id)

@@ -85,6 +85,22 @@ ATTESTED: dict[str, list[str]] = {
     "factures/corriger/valideur/facture": ["go-choruspro"],
     "factures/recuperer/statutsFactureVisibles/valideur": ["go-choruspro"],
     "factures/rechercher/demandePaiement": ["go-choruspro (not on qualification)"],
+    # Factures travaux (factures-rules-and-apis-reference.md §2.2; C17 = CPP-2017 paths,
+    # COMM = the official samples)
+    "facturesTravaux/rechercher": ["C17", "COMM"],
+    "facturesTravaux/rechercher/atraiter": ["C17"],
+    "facturesTravaux/consulter": ["C17"],
+    "facturesTravaux/consulter/dossierfacturation": ["C17"],
+    "facturesTravaux/completer": ["C17"],
+    "facturesTravaux/completermoe": ["C17"],
+    "facturesTravaux/demander/recyclage": ["C17"],
+    "facturesTravaux/recycler": ["C17", "COMM"],
+    "facturesTravaux/refuser": ["C17"],
+    "facturesTravaux/suspendre/demander/completer/factureTravaux": ["COMM"],
+    "facturesTravaux/recuperer/motifs/refus": ["COMM (path: the sandbox's choice)"],
+    "facturesTravaux/soumettre": ["C17 todo.txt (path: the sandbox's choice)"],
+    "facturesTravaux/corriger/valideur": ["C17 todo.txt (path: the sandbox's choice)"],
+    "facturesTravaux/prendreEnCompte": ["C17 todo.txt (path: the sandbox's choice)"],
     # Référentiel des Organisations (factures-rules-and-apis-reference.md §5): REST paths
     "organisations/healthcheck": [],
     "organisations/structures/{uuid}": [],
@@ -104,6 +120,7 @@ BASES = {
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "facturesTravaux": "/cpro/facturesTravaux/v1",
     "organisations": "/cpro/organisations/v1",
 }
 START, END = "<!-- conformance:start -->", "<!-- conformance:end -->"

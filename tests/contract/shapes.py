@@ -447,6 +447,27 @@ ORG_PHP = {
     "organisations/services/recherche": ORG_STRUCTURE,
 }
 
+
+# Pastell: CPPWrapper::rechercheFactureTravaux's paging reads, then the item fields
+# PortailFactureConnecteur::getListeFacturesTravaux reads (``?``: read with isset).
+PASTELL_TRAVAUX = [
+    "parametresRetour.pageCourante:int", "parametresRetour.pages:int",
+    "listeFacturesTravaux[].idFactureTravaux:int",
+    "listeFacturesTravaux[].identifiantFournisseur:str",
+    "listeFacturesTravaux[].idDestinataire:int",
+    "listeFacturesTravaux[].identifiantDestinataire:str",
+    "listeFacturesTravaux[].typeIdentifiantFournisseur:str",
+    "listeFacturesTravaux[].designationFournisseur:str",
+    "listeFacturesTravaux[].idServiceExecutant?:int",
+    "listeFacturesTravaux[].identifiantServiceExecutant?:str",
+    "listeFacturesTravaux[].typeFactureTravaux?:str",
+    "listeFacturesTravaux[].numeroFactureTravaux:str",
+    "listeFacturesTravaux[].dateFactureTravaux?:str",
+    "listeFacturesTravaux[].dateDepot?:str",
+    "listeFacturesTravaux[].dateHeureEtatCourant?:str",
+    "listeFacturesTravaux[].montantTTC:num",
+    "listeFacturesTravaux[].statutFactureTravaux:str",
+]
 # The validator side (issue 21), go-choruspro's structs.
 GO.update({
     # factures_recherches.go RechercherFactureParValideurResponse / FactureParValideur

@@ -21,12 +21,11 @@ import json
 from collections.abc import Callable
 
 import pytest
-import requests
 from api_factories import ApiClient, tag
 from contract_report import load_cases, record
 from decoders import go_decode, php_decode, reads
-from factures_flux import RECHERCHER, advance_clock, deposit, wait_terminal
-from shapes import GO, PHP, READS
+from factures_flux import RECHERCHER, deposit_and_integrate
+from shapes import GO, PASTELL_TRAVAUX, PHP, READS
 from valideur_support import validator_ids
 
 from sandbox.config import load_settings
@@ -37,6 +36,7 @@ BASES = {
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "facturesTravaux": "/cpro/facturesTravaux/v1",
 }
 PUBLIC_SIRET = "11000201100044"  # a permanent recipient of the qualification environment
 
@@ -75,14 +75,9 @@ def fresh_invoice(siret: str, name: str) -> Callable[[], str]:
 def integrated_flux(client: ApiClient, base_url: str, siret: str) -> dict:
     """Deposit one UBL invoice for the default supplier (plain body), move the sandbox
     clock past the integration delay, wait for ``IN_INTEGRE``; the clock is put back."""
-    before = requests.get(f"{base_url}/_sandbox/clock", timeout=30).json()["offsetSeconds"]
     [case] = [c for c in example_cases(siret, prefix=tag()) if c.name == "ubl-invoice"]
-    answer = deposit(client, case.content, case.fichier, case.syntaxe)
-    try:
-        advance_clock(base_url, load_settings().factures_integration_delay + 1)
-        cr = wait_terminal(client, answer["numeroFluxDepot"])
-    finally:
-        requests.put(f"{base_url}/_sandbox/clock", json={"offsetSeconds": before}, timeout=30)
+    answer, cr = deposit_and_integrate(client, base_url, case.content, case.fichier,
+                                       case.syntaxe, load_settings().factures_integration_delay + 1)
     assert cr["etatCourantDepotFlux"] == "IN_INTEGRE", cr
     found = client.call(RECHERCHER, {"numeroFluxDepot": answer["numeroFluxDepot"]})
     [facture] = found["listeFactures"]
@@ -136,6 +131,13 @@ def decode(client_name: str, operation: str, answer: dict, business: bool) -> li
         if answer.get("codeRetour") == 20000:
             return []
         return reads(answer, ["pageCourante:int", "pages:int"])
+    if (client_name, operation) == ("pastell", "facturesTravaux/rechercher"):
+        # CPPWrapper::rechercheFactureTravaux: 20007 (GFT_MSG_01.075) ends the loop; any
+        # other answer must carry parametresRetour.pageCourante and .pages or it throws;
+        # PortailFactureConnecteur::getListeFacturesTravaux reads the items.
+        if answer.get("codeRetour") == 20007:
+            return []
+        return reads(answer, PASTELL_TRAVAUX)
     if client_name == "go-choruspro":
         return go_decode(answer, GO[operation])
     if client_name == "piste-gouv-fr":

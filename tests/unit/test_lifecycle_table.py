@@ -31,13 +31,16 @@ from sandbox.factures.rules.lifecycle import (
     NOT_YET_RECEIVED,
     TRANSITIONS,
     VALIDATION,
+    VALIDATION_FIRST,
     Actor,
+    allowed_targets,
     is_allowed,
     move_invoice,
     path_to,
     transition,
 )
 from sandbox.vocabulary import StatutFacture
+from sandbox.vocabulary import StatutFacture as F
 
 STATUSES = tuple(StatutFacture)
 AT = datetime(2026, 3, 2, 9, 30)
@@ -54,6 +57,9 @@ def allowed(actor: Actor, *, validator: bool) -> dict[str, set[str]]:
         for current, targets in table.items():
             moves.setdefault(current, set()).update(
                 t for t in targets if validator or t not in VALIDATION)
+    if validator:  # from DEPOSEE, only into the validation stage (never around it)
+        for current in VALIDATION_FIRST & moves.keys():
+            moves[current] &= VALIDATION
     return moves
 
 
@@ -125,11 +131,15 @@ def test_a_final_status_has_no_way_out():
 def test_the_validation_stage_is_in_the_table_and_only_for_an_invoice_with_a_validator():
     """Not vacuous: the table moves invoices into the validation stage (so the tests with
     and without a validator differ), and a move out of it leads nowhere else for an invoice
-    without a validator than for one with."""
+    without a validator than for one with — except where an invoice with a validator must
+    enter the stage (VALIDATION_FIRST): there the one without goes on to its recipient."""
     assert INTO_VALIDATION
     for actor in ACTORS:
         with_, without = allowed(actor, validator=True), allowed(actor, validator=False)
         for current in STATUSES:
+            if current in VALIDATION_FIRST:
+                assert with_.get(current, set()) <= VALIDATION
+                continue
             assert without.get(current, set()) == with_.get(current, set()) - VALIDATION
 
 
@@ -138,6 +148,8 @@ def test_the_control_plane_may_make_any_actors_move_and_no_other(validator):
     for current in STATUSES:
         anyone = {new for table in TRANSITIONS.values() for new in table.get(current, ())
                   if validator or new not in VALIDATION}
+        if validator and current in VALIDATION_FIRST:
+            anyone &= VALIDATION
         assert {new for new in STATUSES
                 if is_allowed(Actor.CONTROL, current, new, validator=validator)} == anyone
 
@@ -290,3 +302,16 @@ def test_the_control_plane_moves_an_invoice_step_by_step(
 def test_the_control_plane_cannot_move_an_unknown_invoice(rules_session):
     with pytest.raises(errors.DemandePaiementInconnue):
         move_invoice(rules_session, 10**12, StatutFacture.MANDATEE, at=AT)
+
+
+def test_an_invoice_with_a_validator_never_goes_around_it() -> None:
+    """From DEPOSEE an A9/A12 invoice may only enter the validation stage (any actor,
+    the control plane included), and the control plane's path to the recipient goes
+    through A_VALIDER_1; without a validator it goes straight on."""
+    for actor in ACTORS:
+        with_validator = set(allowed_targets(actor, F.DEPOSEE, validator=True))
+        assert F.EN_COURS_ACHEMINEMENT not in with_validator, actor
+        assert with_validator <= VALIDATION, actor
+    assert path_to(F.DEPOSEE, F.MISE_A_DISPOSITION, validator=True)[0] == F.A_VALIDER_1
+    assert path_to(F.DEPOSEE, F.MISE_A_DISPOSITION, validator=False) == [
+        F.EN_COURS_ACHEMINEMENT, F.MISE_A_DISPOSITION]

@@ -11,6 +11,7 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
 * ``pieces_jointes``: ``deposer/pdf``, ``transverses/v1/ajouter/fichier`` and the pièces
   jointes operations;
 * ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
+* ``travaux``: the Factures travaux API (``/cpro/facturesTravaux/v1``);
 * ``valideur``: ``rechercher/valideur``, ``consulter/valideur``,
   ``traiter/factureAValider``, ``recuperer/statutsFactureVisibles/valideur``,
   ``corriger/valideur/facture``.
@@ -30,5 +31,6 @@ from sandbox.factures.api import (  # noqa: F401 (each module declares its opera
     soumettre,
     supplier,
     transverses,
+    travaux,
     valideur,
 )

@@ -37,6 +37,7 @@ from sandbox.factures.rules.lifecycle import (
     record_action,
     transition,
 )
+from sandbox.factures.rules.travaux_cycle import CADRES_TRAVAUX, type_demande_paiement
 from sandbox.factures.schemas import recipient as sc
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import ActionFacture, FormatTelechargement
@@ -56,9 +57,13 @@ def _criteria(ctx: Context, p: sc.RechercherFactureParRecipiendaireParam) -> lis
     ids = caller_structures(ctx)
     if p.idDestinataire is not None:
         ids = ids & {p.idDestinataire}
-    if not ids or p.typeDemandePaiement == "FACTURE_TRAVAUX":  # no works invoices here
+    if not ids:
         return None
     where = visibility.received_by(ids)
+    if p.typeDemandePaiement == "FACTURE_TRAVAUX":  # works invoices (Pastell asks for both)
+        where.append(Facture.cadre_facturation.in_(CADRES_TRAVAUX))
+    elif p.typeDemandePaiement == "FACTURE":
+        where.append(Facture.cadre_facturation.not_in(CADRES_TRAVAUX))
     exact = [
         (Facture.destinataire_service_id, p.idServiceExecutant),
         (Facture.numero_facture, p.numeroFacture),
@@ -113,7 +118,7 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
                 "idFacture": f.id,
                 "numeroFacture": f.numero_facture,
                 "statut": f.statut,
-                "typeDemandePaiement": "FACTURE",
+                "typeDemandePaiement": type_demande_paiement(f.cadre_facturation),
                 "typeFacture": f.type_facture,
                 "cadreFacturation": f.cadre_facturation,
                 "dateDepot": day(f.date_depot),

@@ -39,8 +39,9 @@ from sandbox.vocabulary import CadreFacturation, ModeDepot, StatutFacture, Statu
 
 BASE = "/cpro/factures/v1"
 API_MODES = (ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API)
-# Plain invoices; the other frameworks belong to the FacturesTravaux API (§6.5).
-# The same as a flux's (rules/table.py GES-14, GES-12).
+# Plain invoices and the works cadres without MOE; the other frameworks go through the
+# FacturesTravaux API, which names the MOE (§6.5). The same as a flux's (rules/table.py
+# GES-14, GES-12).
 PLAIN_CADRES = tuple(CADRES_FLUX.values())
 TOLERANCE = 0.01
 
@@ -76,7 +77,8 @@ def _cadre(
     code = (c.codeCadreFacturation if c else None) or CadreFacturation.A1_FACTURE_FOURNISSEUR
     if code not in PLAIN_CADRES:
         raise errors.DonneesFactureInvalides(
-            f"Le cadre de facturation {code} relève des factures de travaux (API FacturesTravaux)."
+            f"Le cadre de facturation {code} passe par une maîtrise d'œuvre ou est celui de la "
+            "MOE ou de la MOA : il se dépose par facturesTravaux/v1/soumettre."
         )
     if code not in WITH_VALIDATOR:
         return code, None
@@ -86,7 +88,8 @@ def _cadre(
     )
 
 
-def _date(value: str | None) -> datetime:
+def date_facture(value: str | None) -> datetime:
+    """A ``YYYY-MM-DD`` invoice date (absent: today on the sandbox clock)."""
     if value is None:
         return clock.utcnow_naive()
     try:
@@ -250,7 +253,7 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
             montant_ttc=montants["ttc"],
             montant_a_payer=montants["a_payer"],
             devise=(refs.deviseFacture or "EUR").upper(),
-            date_facture=_date(p.dateFacture),
+            date_facture=date_facture(p.dateFacture),
             date_depot=now,
             statut=StatutFacture.DEPOSEE,
             date_heure_etat_courant=now,

@@ -21,6 +21,7 @@ from sandbox.factures import errors
 from sandbox.factures.api.common import between, caller_structures, periodes
 from sandbox.factures.documents import day, facture_detail
 from sandbox.factures.models import Facture, FactureAction, FactureStatut, Flux
+from sandbox.factures.rules.travaux_cycle import type_demande_paiement
 from sandbox.factures.schemas.supplier import (
     ConsulterFactureParFournisseurParam,
     ConsulterFactureParFournisseurRetour,
@@ -116,7 +117,7 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
                 "dateFacture": day(f.date_facture),
                 "dateHeureEtatCourant": date_iso(f.date_heure_etat_courant),
                 "typeFacture": f.type_facture,
-                "typeDemandePaiement": "FACTURE",
+                "typeDemandePaiement": type_demande_paiement(f.cadre_facturation),
                 "cadreFacturation": f.cadre_facturation,
                 "codeFournisseur": four.identifiant if four else None,
                 "typeIdentifiantFournisseur": four.type_identifiant if four else None,

@@ -42,6 +42,7 @@ from sandbox import clock, db
 from sandbox.accounts.rights import Account
 from sandbox.factures import errors
 from sandbox.factures.models import Facture, FactureAction, append_status, user_row
+from sandbox.factures.rules import travaux_cycle
 from sandbox.vocabulary import StatutFacture as F
 
 
@@ -53,6 +54,8 @@ class Actor(StrEnum):
     SUPPLIER = "SUPPLIER"
     VALIDATOR = "VALIDATOR"
     CONTROL = "CONTROL"  # the control plane and the automatic policies
+    MOE = "MOE"  # works invoices: the maîtrise d'œuvre (travaux_cycle.py)
+    MOA = "MOA"  # works invoices: the maître d'ouvrage
 
 
 PLATFORM_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -115,6 +118,21 @@ TRANSITIONS: dict[Actor, dict[str, tuple[str, ...]]] = {
     Actor.SUPPLIER: SUPPLIER_TRANSITIONS,
 }
 
+# Works invoices (factures de travaux): their own circuit up to MISE_A_DISPOSITION, then
+# the recipient's plain lifecycle (travaux_cycle.py); the platform routes each cadre to
+# its own first status.
+TRAVAUX_TRANSITIONS: dict[str, dict[Actor, dict[str, tuple[str, ...]]]] = {
+    cadre: {
+        Actor.PLATFORM: {F.DEPOSEE: (F.EN_COURS_ACHEMINEMENT,),
+                         F.EN_COURS_ACHEMINEMENT: (travaux_cycle.first_status(cadre),)},
+        Actor.RECIPIENT: RECIPIENT_TRANSITIONS,
+        Actor.SUPPLIER: {**SUPPLIER_TRANSITIONS, **travaux_cycle.SUPPLIER},
+        Actor.MOE: travaux_cycle.MOE,
+        Actor.MOA: travaux_cycle.MOA,
+    }
+    for cadre in travaux_cycle.CADRES_TRAVAUX
+}
+
 # The statuses of the validation stage: only an invoice with a validator enters them.
 VALIDATION = frozenset({
     F.A_VALIDER_1,
@@ -125,45 +143,67 @@ VALIDATION = frozenset({
 })
 # Transient: the platform routes a validated invoice to its recipient at once.
 ROUTE_AFTER = frozenset({F.VALIDEE_1, F.ABSENCE_VALIDATION_1_HORS_DELAI})
-MOTIF_REQUIRED = frozenset({F.REJETEE, F.SUSPENDUE, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR})
+# An invoice with a validator leaves these statuses only into the validation stage: it
+# reaches its recipient through its validator (or the validator's deadline), never around.
+VALIDATION_FIRST = frozenset({F.DEPOSEE})
+MOTIF_REQUIRED = frozenset(
+    {F.REJETEE, F.SUSPENDUE, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR}
+) | travaux_cycle.MOTIF_REQUIRED
 FINAL = frozenset({F.REJETEE, F.MISE_EN_PAIEMENT, F.REFUSEE_1})
 # Statuses in which the recipient does not see the invoice (not made available yet; or
-# still with, or refused by, its validator).
+# still with, or refused by, its validator; a works document still in the MOE's hands).
 NOT_YET_RECEIVED = frozenset(
     {F.BROUILLON, F.DEPOSEE, F.EN_COURS_ACHEMINEMENT, F.INTERPRETEE_OCR} | VALIDATION
+    | set(travaux_cycle.MOE_STAGE)
 )
 CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
 
 
-def allowed_targets(actor: Actor, statut: str, *, validator: bool = False) -> tuple[str, ...]:
-    """The statuses ``actor`` may move an invoice in ``statut`` to (the control plane:
-    whatever any actor may); the validation stage only for an invoice with a validator."""
+def tables(cadre: str | None) -> dict[Actor, dict[str, tuple[str, ...]]]:
+    """The transition tables of an invoice of ``cadre`` (works frameworks: their own)."""
+    return TRAVAUX_TRANSITIONS.get(cadre or "", TRANSITIONS)
+
+
+def allowed_targets(
+    actor: Actor, statut: str, cadre: str | None = None, *, validator: bool = False
+) -> tuple[str, ...]:
+    """The statuses ``actor`` may move an invoice of ``cadre`` in ``statut`` to (the
+    control plane: whatever any actor may); the validation stage only for an invoice with
+    a validator; a works invoice along its own circuit."""
+    table = tables(cadre)
     if actor is Actor.CONTROL:
         seen: list[str] = []
-        for table in TRANSITIONS.values():
-            seen += [t for t in table.get(statut, ()) if t not in seen]
+        for moves in table.values():
+            seen += [t for t in moves.get(statut, ()) if t not in seen]
         targets = tuple(seen)
     else:
-        targets = TRANSITIONS[actor].get(statut, ())
+        targets = table.get(actor, {}).get(statut, ())
     if validator:
+        if table is TRANSITIONS and statut in VALIDATION_FIRST:
+            return tuple(t for t in targets if t in VALIDATION)
         return targets
     return tuple(t for t in targets if t not in VALIDATION)
 
 
 def targets_of(actor: Actor, facture: Facture) -> tuple[str, ...]:
     """``allowed_targets`` for this invoice (with or without a validator)."""
-    return allowed_targets(actor, facture.statut, validator=has_validator(facture))
+    return allowed_targets(actor, facture.statut, facture.cadre_facturation,
+                           validator=has_validator(facture))
 
 
 def has_validator(facture: Facture) -> bool:
     return facture.valideur_structure_id is not None
 
 
-def is_allowed(actor: Actor, current: str, new: str, *, validator: bool = False) -> bool:
-    return new in allowed_targets(actor, current, validator=validator)
+def is_allowed(
+    actor: Actor, current: str, new: str, cadre: str | None = None, *, validator: bool = False
+) -> bool:
+    return new in allowed_targets(actor, current, cadre, validator=validator)
 
 
-def path_to(current: str, target: str, *, validator: bool = False) -> list[str] | None:
+def path_to(
+    current: str, target: str, cadre: str | None = None, *, validator: bool = False
+) -> list[str] | None:
     """The shortest chain of allowed moves (any actor) from ``current`` to ``target``,
     excluding ``current``; ``[]`` if already there, None if unreachable (through the
     validation stage only when ``validator``)."""
@@ -173,7 +213,7 @@ def path_to(current: str, target: str, *, validator: bool = False) -> list[str] 
     queue = deque([current])
     while queue:
         statut = queue.popleft()
-        for nxt in allowed_targets(Actor.CONTROL, statut, validator=validator):
+        for nxt in allowed_targets(Actor.CONTROL, statut, cadre, validator=validator):
             if nxt in previous:
                 continue
             previous[nxt] = statut
@@ -204,8 +244,10 @@ def transition(
     """
     current = facture.statut
     validator = has_validator(facture)
-    if not is_allowed(actor, current, new_status, validator=validator):
-        raise errors.TransitionInterdite(refusal(actor, current, new_status, validator=validator))
+    cadre = facture.cadre_facturation
+    if not is_allowed(actor, current, new_status, cadre, validator=validator):
+        raise errors.TransitionInterdite(
+            refusal(actor, current, new_status, cadre, validator=validator))
     motif = (motif or "").strip() or None
     if new_status in MOTIF_REQUIRED and motif is None:
         raise errors.MotifObligatoire(
@@ -246,9 +288,11 @@ def record_action(
     return action
 
 
-def refusal(actor: Actor, current: str, new: str, *, validator: bool = False) -> str:
+def refusal(
+    actor: Actor, current: str, new: str, cadre: str | None = None, *, validator: bool = False
+) -> str:
     """The libellé of a refused move: what is allowed from ``current``."""
-    targets = allowed_targets(actor, current, validator=validator)
+    targets = allowed_targets(actor, current, cadre, validator=validator)
     possible = ", ".join(targets) if targets else "aucun"
     return (
         f"Le passage du statut {current} au statut {new} n'est pas autorisé "
@@ -259,10 +303,12 @@ def refusal(actor: Actor, current: str, new: str, *, validator: bool = False) ->
 def route(s: Session, facture: Facture, *, at: datetime | None = None) -> None:
     """What the platform does with a ``DEPOSEE`` (or validated) invoice, at once:
     ``EN_COURS_ACHEMINEMENT`` then ``MISE_A_DISPOSITION`` (docs/decisions.md: routing is
-    synchronous)."""
+    synchronous); a works invoice goes to its cadre's first status instead
+    (``travaux_cycle.first_status``)."""
     at = at or clock.utcnow_naive()
     transition(s, facture, F.EN_COURS_ACHEMINEMENT, actor=Actor.PLATFORM, at=at)
-    transition(s, facture, F.MISE_A_DISPOSITION, actor=Actor.PLATFORM, at=at)
+    transition(s, facture, travaux_cycle.first_status(facture.cadre_facturation),
+               actor=Actor.PLATFORM, at=at)
 
 
 def enter_deposee_and_route(
@@ -296,7 +342,8 @@ def move_invoice(
     facture = s.get(Facture, facture_id)
     if facture is None:
         raise errors.DemandePaiementInconnue()
-    chain = path_to(facture.statut, statut, validator=has_validator(facture))
+    chain = path_to(facture.statut, statut, facture.cadre_facturation,
+                    validator=has_validator(facture))
     if chain is None:
         raise errors.TransitionInterdite(
             f"Le statut {statut} n'est pas atteignable depuis le statut {facture.statut} "

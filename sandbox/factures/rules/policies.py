@@ -79,8 +79,11 @@ def set_policy(
     for statut in (from_statut, to_statut):
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
-    # The validation stage's moves too: they apply to the invoices that have a validator.
-    targets = allowed_targets(Actor.CONTROL, from_statut, validator=True)
+    # The moves of an invoice with a validator and of one without: a policy names no
+    # invoice, it applies to those its move is allowed for (``_due``).
+    targets = tuple(dict.fromkeys(
+        allowed_targets(Actor.CONTROL, from_statut, validator=False)
+        + allowed_targets(Actor.CONTROL, from_statut, validator=True)))
     if to_statut == from_statut or to_statut not in targets:
         possible = ", ".join(t for t in targets if t != from_statut)
         raise PolicyError(
@@ -142,10 +145,14 @@ def _due(
             query = query.where(not_(Facture.destinataire_id.in_(own)))
     else:
         query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    # Only the invoices the move is allowed for are due (the others would fill every batch
+    # and hold these back): into the validation stage, those with a validator; around it
+    # (VALIDATION_FIRST), those without.
     if policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut):
-        # Into the validation stage: only the invoices with a validator may move. Those
-        # without are never due (else they would fill every batch and hold the others back).
         query = query.where(Facture.valideur_structure_id.is_not(None))
+    elif policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut,
+                                                  validator=True):
+        query = query.where(Facture.valideur_structure_id.is_(None))
     return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
 
 

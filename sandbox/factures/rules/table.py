@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sandbox.factures.rules.travaux_cycle import SANS_MOE
 from sandbox.vocabulary import CadreFacturation, EtatFlux, SyntaxeFlux
 
 # The syntaxes, in the groups the rules distinguish (reference §7.1).
@@ -48,12 +49,15 @@ XML = ("UBL", "UBL-MIN", "CII", "CII-MIN", "FACTURX")
 ALL = (*XML, "NON-SIMULE")
 CII_FAMILY = ("CII", "CII-MIN", "FACTURX")
 
-# The cadres a flux deposit may use (the others are works invoices: FacturesTravaux).
-CADRES_FLUX = {
+# The cadres a flux deposit may use: the plain invoices', and the supplier's works cadres
+# whose circuit needs no MOE (travaux_cycle.SANS_MOE: A5, A6, A8, A22, A23; a flux has
+# nowhere to name a MOE, the others go through facturesTravaux/v1/soumettre).
+CADRES_FLUX: dict[str, str] = {
     "A1": CadreFacturation.A1_FACTURE_FOURNISSEUR,
     "A2": CadreFacturation.A2_FACTURE_FOURNISSEUR_DEJA_PAYEE,
     "A9": CadreFacturation.A9_FACTURE_SOUSTRAITANT,
     "A12": CadreFacturation.A12_FACTURE_COTRAITANT,
+    **{cadre.split("_", 1)[0]: cadre for cadre in SANS_MOE},
 }
 CADRE_PAR_DEFAUT = CadreFacturation.A1_FACTURE_FOURNISSEUR
 # numeroFacture: varchar(20), letters, digits and - _ / + (reference §5.1, BR-FR-CPRO-02).
@@ -378,24 +382,32 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "GES-14", MANAGEMENT, "the cadre de facturation (BT-23): absent, it is A1 "
-        "(A1_FACTURE_FOURNISSEUR); present, it must be A1, A2, A9 or A12 (or their long "
-        "names). CII BusinessProcessSpecifiedDocumentContextParameter/ID; UBL ProfileID, else "
-        "the UBLExtensions CategoryCode; a URN or URL there (Peppol's ProfileID, a profile) is "
-        "not a cadre", (*XML, "S"),
+        "(A1_FACTURE_FOURNISSEUR); present, it must be A1, A2, A9 or A12, or a supplier's works "
+        "cadre whose circuit needs no MOE: A5, A6, A8, A22, A23 (or their long names). CII "
+        "BusinessProcessSpecifiedDocumentContextParameter/ID; UBL ProfileID, else the "
+        "UBLExtensions CategoryCode; a URN or URL there (Peppol's ProfileID, a profile) is not "
+        "a cadre", (*XML, "S"),
         "La valeur {valeur} de l'element {element} n'est pas un cadre de facturation valide "
-        "(A1, A2, A9 ou A12).", "sandbox", EtatFlux.IN_REJETE,
+        "(A1, A2, A5, A6, A8, A9, A12, A22 ou A23).", "sandbox", EtatFlux.IN_REJETE,
         "absent accepted: Tryton's live scenario and OCA #223/#237 (reference §1.4 1a); a "
-        "present wrong value rejected live [TS-CLIENT]",
-        "high (absent accepted), A1 default medium (UNCONFIRMED), label low",
-        "'{valeur}' is not a cadre de facturation of a supplier invoice deposit (A1, A2, A9, "
-        "A12; the others are works invoices; the 2026 B/S/M billing modes are flux 2's).",
-        "Write A1 (plain invoice), A2 (already paid), A9 (subcontractor) or A12 (co-contractor), "
-        "or leave BT-23 out (A1).",
-        "« {valeur} » n'est pas un cadre de facturation d'un dépôt de facture fournisseur (A1, "
-        "A2, A9, A12 ; les autres sont des factures de travaux ; les modes B/S/M de 2026 sont "
-        "ceux du flux 2).",
-        "Indiquez A1 (facture), A2 (déjà payée), A9 (sous-traitant) ou A12 (cotraitant), ou "
-        "omettez BT-23 (A1).",
+        "present wrong value rejected live [TS-CLIENT]; works cadres: FR §6.5, the works "
+        "circuit (docs/decisions.md)",
+        "high (absent accepted), A1 default medium (UNCONFIRMED), works cadres by flux low, "
+        "label low",
+        "'{valeur}' is not a cadre de facturation a flux may carry (A1, A2, A9, A12; the "
+        "works cadres A5, A6, A8, A22, A23; the works cadres that go through a MOE (A4, A7, "
+        "A10, A11, A13, A14) and the MOE's and MOA's (A15-A20, A24, A25) are deposited with "
+        "facturesTravaux/v1/soumettre, which names the MOE; the 2026 B/S/M billing modes are "
+        "flux 2's).",
+        "Write A1 (plain invoice), A2 (already paid), A9 (subcontractor), A12 (co-contractor), "
+        "a works cadre without MOE (A5, A6, A8, A22, A23), or leave BT-23 out (A1).",
+        "« {valeur} » n'est pas un cadre de facturation qu'un flux peut porter (A1, A2, A9, "
+        "A12 ; les cadres de travaux A5, A6, A8, A22, A23 ; ceux qui passent par une maîtrise "
+        "d'œuvre (A4, A7, A10, A11, A13, A14) et ceux de la MOE et de la MOA (A15 à A20, A24, "
+        "A25) se déposent par facturesTravaux/v1/soumettre, qui nomme la MOE ; les modes "
+        "B/S/M de 2026 sont ceux du flux 2).",
+        "Indiquez A1 (facture), A2 (déjà payée), A9 (sous-traitant), A12 (cotraitant), un "
+        "cadre de travaux sans MOE (A5, A6, A8, A22, A23), ou omettez BT-23 (A1).",
         soumettre="20507",
     ),
     Rule(

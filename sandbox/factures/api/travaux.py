@@ -1,0 +1,436 @@
+"""The Factures travaux API (``/cpro/facturesTravaux/v1``): every operation of
+factures-rules-and-apis-reference.md §2.2 — rechercher (Pastell's body: paging inside
+``parametresRetour``, no hit = 20007 ``GFT_MSG_01.075``), rechercher/atraiter, consulter,
+consulter/dossierfacturation, soumettre, the actors' moves (refuser, recycler, completer,
+completermoe, demander/recyclage, suspendre/demander/completer/factureTravaux,
+prendreEnCompte, corriger/valideur) and the refusal motifs. Paths not attested on PISTE
+are the pre-PISTE ones mapped the same way (docs/decisions.md). The rules are
+``rules/travaux.py``; a works document is an invoice, so ``factures/v1/consulter/historique``,
+``telecharger/groupe`` and ``traiter/recue`` work on it too.
+
+Why this size (over ~400 lines): the fourteen operations of one API, each a thin handler
+over ``rules/travaux.py``, with the one answer item they share (``resumes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from pydantic import BaseModel
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
+
+from sandbox import db
+from sandbox.cpro import errors as cpro_errors
+from sandbox.cpro.api import Context, operation
+from sandbox.cpro.common import date_iso, designation
+from sandbox.cpro.paging import paged
+from sandbox.factures import errors
+from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.soumettre import date_facture
+from sandbox.factures.documents import day
+from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
+from sandbox.factures.rules import travaux
+from sandbox.factures.rules.travaux_cycle import (
+    CADRES_TRAVAUX,
+    MOTIFS_REFUS,
+    WAITING,
+    is_travaux,
+    type_travaux,
+)
+from sandbox.factures.schemas import travaux as sc
+from sandbox.models import Service, Structure
+from sandbox.vocabulary import StatutFacture
+
+BASE = "/cpro/facturesTravaux/v1"
+TAG = "Factures travaux"
+OK = cpro_errors.LIBELLE_RECHERCHE_OK  # TRA_MSG_00.000, the official samples'
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def resumes(s: Session, rows: Sequence[tuple[Facture, FactureTravaux | None]]) -> list[dict]:
+    """The list items of works documents (one query for their structures and services)."""
+    structure_ids = {x for f, ft in rows for x in (
+        f.fournisseur_id, f.destinataire_id, ft.moe_structure_id if ft else None) if x}
+    service_ids = {x for f, ft in rows for x in (
+        f.fournisseur_service_id, f.destinataire_service_id, ft.moe_service_id if ft else None)
+        if x}
+    structures = {st.id: st for st in s.scalars(
+        select(Structure).where(Structure.id.in_(structure_ids)))} if structure_ids else {}
+    services = {sv.id: sv for sv in s.scalars(
+        select(Service).where(Service.id.in_(service_ids)))} if service_ids else {}
+    out = []
+    for f, ft in rows:
+        four, moa = structures[f.fournisseur_id], structures[f.destinataire_id]
+        moe = structures.get(ft.moe_structure_id) if ft and ft.moe_structure_id else None
+        sv_four = services.get(f.fournisseur_service_id or 0)
+        sv_moa = services.get(f.destinataire_service_id or 0)
+        sv_moe = services.get(ft.moe_service_id or 0) if ft else None
+        out.append({
+            "idFactureTravaux": f.id,
+            "numeroFactureTravaux": f.numero_facture,
+            "typeDemandePaiement": "FACTURE_TRAVAUX",
+            "typeFactureTravaux": type_travaux(f.cadre_facturation),
+            "cadreFacturation": f.cadre_facturation,
+            "statutFactureTravaux": f.statut,
+            "dateDepot": day(f.date_depot),
+            "dateFactureTravaux": day(f.date_facture),
+            "dateHeureEtatCourant": date_iso(f.date_heure_etat_courant),
+            "idFournisseur": four.id,
+            "identifiantFournisseur": four.identifiant,
+            "typeIdentifiantFournisseur": four.type_identifiant,
+            "designationFournisseur": designation(four),
+            "idServiceFournisseur": sv_four.id if sv_four else None,
+            "codeServiceFournisseur": sv_four.code if sv_four else None,
+            "idDestinataire": moa.id,
+            "identifiantDestinataire": moa.identifiant,
+            "designationDestinataire": designation(moa),
+            "idServiceExecutant": sv_moa.id if sv_moa else None,
+            "codeServiceExecutant": f.code_service_executant,
+            "identifiantServiceExecutant": f.code_service_executant,
+            "idStructureMoe": moe.id if moe else None,
+            "identifiantMoe": moe.identifiant if moe else None,
+            "designationMoe": designation(moe) if moe else None,
+            "idServiceMoe": sv_moe.id if sv_moe else None,
+            "codeServiceMoe": sv_moe.code if sv_moe else None,
+            "idStructureMoa": moa.id,
+            "identifiantMoa": moa.identifiant,
+            "designationMoa": designation(moa),
+            "idServiceMoa": sv_moa.id if sv_moa else None,
+            "codeServiceMoa": sv_moa.code if sv_moa else None,
+            "idStructureValideur": f.valideur_structure_id,
+            "numeroMarche": f.numero_marche,
+            "numeroBonCommande": f.numero_engagement,
+            "montantHT": float(f.montant_ht or 0),
+            "montantTTC": float(f.montant_ttc or 0),
+            "montantAPayer": float(f.montant_a_payer or 0),
+            "devise": f.devise,
+            "factureTelechargeeParDestinataire": bool(f.telechargee_par_destinataire),
+            "idFactureTravauxPrecedente": ft.precedente_id if ft else None,
+            "idDossierFacturation": ft.dossier_id if ft else f.id,
+        })
+    return out
+
+
+def _historique(s: Session, factures: list[Facture]) -> list[dict]:
+    numbers = {f.id: f.numero_facture for f in factures}
+    rows = s.scalars(select(FactureStatut).where(FactureStatut.facture_id.in_(numbers))
+                     .order_by(FactureStatut.date_passage, FactureStatut.id))
+    return [{
+        "idFactureTravaux": h.facture_id,
+        "numeroFactureTravaux": numbers[h.facture_id],
+        "histoStatutCode": h.statut,
+        "histoStatutDatePassage": date_iso(h.date_passage),
+        "histoStatutCommentaire": h.commentaire,
+    } for h in rows]
+
+
+def _moved(facture: Facture, **extra: object) -> dict:
+    return {"codeRetour": 0, "libelle": OK, "idFactureTravaux": facture.id,
+            "numeroFactureTravaux": facture.numero_facture,
+            "statutFactureTravaux": facture.statut, **extra}
+
+
+# --- searches --------------------------------------------------------------------------
+
+
+def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -> list | None:
+    usable = caller_structures(ctx)
+    if not usable:
+        return None
+    role = p.roleUtilisateur
+    where = [travaux.role_clause(usable, role)]
+    if atraiter:
+        acting = [role] if role in WAITING else list(WAITING)
+        where.append(or_(*(
+            travaux.role_clause(usable, r) & Facture.statut.in_(WAITING[r]) for r in acting)))
+    exact = [
+        (Facture.fournisseur_id, p.idStructureFournisseur),
+        (Facture.fournisseur_service_id, p.idServiceFournisseur),
+        (FactureTravaux.moe_structure_id, p.idStructureMoe),
+        (FactureTravaux.moe_service_id, p.idServiceMoe),
+        (Facture.destinataire_id, p.idStructureMoa),
+        (Facture.destinataire_service_id, p.idServiceMoa),
+        (Facture.destinataire_id, p.idDestinataire),
+        (Facture.destinataire_service_id, p.idServiceExecutant),
+        (Facture.valideur_structure_id, p.idStructureValideur),
+        (Facture.cadre_facturation, p.cadreFacturation),
+        (Facture.numero_facture, p.numeroFactureTravaux),
+        (Facture.numero_marche, p.numeroMarche),
+        (Facture.numero_engagement, p.numeroBonCommande),
+        (Facture.mode_depot, p.modeDepot),
+    ]
+    where += [column == value for column, value in exact if value is not None]
+    if p.listeStatutCourant:
+        where.append(Facture.statut.in_([str(x) for x in p.listeStatutCourant]))
+    if p.listeTypeFactureTravaux:
+        wanted = {str(t) for t in p.listeTypeFactureTravaux}
+        where.append(Facture.cadre_facturation.in_(
+            [c for c in CADRES_TRAVAUX if type_travaux(c) in wanted]))
+    if p.flagTelecharge:
+        where.append(Facture.telechargee_par_destinataire.is_(True))
+    if p.avecSansService == "AVEC_SERVICE":
+        where.append(Facture.destinataire_service_id.is_not(None))
+    elif p.avecSansService == "SANS_SERVICE":
+        where.append(Facture.destinataire_service_id.is_(None))
+    if p.uniquementSansPieceSuivante:
+        following = select(FactureTravaux.precedente_id).where(
+            FactureTravaux.precedente_id.is_not(None))
+        where.append(Facture.id.not_in(following))
+    if p.numeroFluxDepot is not None:
+        return None  # a works document keyed in or seeded belongs to no flux
+    for column, du, au, name in (
+        (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
+        (Facture.date_facture, p.periodeDateFactureTravauxDu, p.periodeDateFactureTravauxAu,
+         "periodeDateFactureTravaux"),
+        (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
+         p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
+    ):
+        where += between(column, parse_moment(du, name + "Du"),
+                         parse_moment(au, name + "Au", end=True))
+    where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
+    where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
+    where += between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
+    return where
+
+
+def _search(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -> dict:
+    where = _criteria(ctx, p, atraiter)
+    if where is None:
+        raise errors.RechercheTravauxVide()
+    rows, retour = paged(ctx.s, travaux.base_query().where(*where), p.rechercheFactureTravaux,
+                         sc.TRAVAUX)
+    if retour["total"] == 0 or not rows:
+        raise errors.RechercheTravauxVide()
+    found: list[Row] = list(rows)
+    return {"codeRetour": 0, "libelle": OK, "parametresRetour": retour,
+            "listeFacturesTravaux": resumes(ctx.s, [(r[0], r[1]) for r in found])}
+
+
+@operation("POST", f"{BASE}/rechercher", operation_id="rechercherFactureTravaux",
+           summary="Search the works invoices the caller sees in a role (FOURNISSEUR, MOE, MOA)",
+           tag=TAG, request_model=sc.RechercherFactureTravauxParam,
+           response_model=sc.RechercherFactureTravauxRetour)
+def rechercher(ctx: Context, p: sc.RechercherFactureTravauxParam) -> dict:
+    """The works documents of the caller's structures in `roleUtilisateur` (absent: any
+    role), filtered by every criterion (AND). Paging **inside `parametresRetour`**
+    (`pageCourante`, `pages`, `nbResultatsParPage`, `total`) from `rechercheFactureTravaux`.
+    **No hit: codeRetour 20007 "GFT_MSG_01.075 - La recherche n'a retourné aucun résultat"**
+    (what Pastell's loop stops on)."""
+    return _search(ctx, p, atraiter=False)
+
+
+@operation("POST", f"{BASE}/rechercher/atraiter", operation_id="rechercherFactureTravauxATraiter",
+           summary="Search the works invoices waiting for the caller's action",
+           tag=TAG, request_model=sc.RechercherFactureTravauxParam,
+           response_model=sc.RechercherFactureTravauxRetour)
+def rechercher_atraiter(ctx: Context, p: sc.RechercherFactureTravauxParam) -> dict:
+    """As `rechercher`, restricted to the documents in a status where the role acts: MOE
+    `A_ASSOCIER_MOE`, `MISE_A_DISPOSITION_MOE`, `PRISE_EN_COMPTE_MOE`; MOA `A_ASSOCIER_MOA`,
+    `MISE_A_DISPOSITION`; FOURNISSEUR `A_ASSOCIER_FOURNISSEUR`, `A_COMPLETER`, `A_RECYCLER`,
+    `ERREUR_DE_MOE`, `ERREUR_DE_MOA`, `SUSPENDUE`."""
+    return _search(ctx, p, atraiter=True)
+
+
+# --- consultations ---------------------------------------------------------------------
+
+
+@operation("POST", f"{BASE}/consulter", operation_id="consulterFactureTravaux",
+           summary="Read a works invoice", tag=TAG, request_model=sc.IdFactureTravauxParam,
+           response_model=sc.ConsulterFactureTravauxRetour)
+def consulter(ctx: Context, p: sc.IdFactureTravauxParam) -> dict:
+    """`factureTravaux`: the search item's fields, plus `montantTVA`, `modeDepot`,
+    `commentaire` and the status history. Unknown: 20000; seen in no role: 20001."""
+    facture, ft, _ = travaux.visible(ctx.s, ctx.caller.user, p.idFactureTravaux)
+    detail = resumes(ctx.s, [(facture, ft)])[0]
+    detail.update(montantTVA=float(facture.montant_tva or 0), modeDepot=facture.mode_depot,
+                  commentaire=facture.commentaire, historique=_historique(ctx.s, [facture]))
+    return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
+            "factureTravaux": detail}
+
+
+@operation("POST", f"{BASE}/consulter/dossierfacturation",
+           operation_id="consulterDossierDeFacturation",
+           summary="Read the dossier de facturation of a works invoice", tag=TAG,
+           request_model=sc.ConsulterDossierParam, response_model=sc.ConsulterDossierRetour)
+def consulter_dossier(ctx: Context, p: sc.ConsulterDossierParam) -> dict:
+    """The documents of the dossier (`listeFactureTravaux`, in deposit order) and their
+    merged status history (`historiqueDemandePaiement`)."""
+    facture, ft, _ = travaux.visible(ctx.s, ctx.caller.user,
+                                     p.idFactureTravaux or p.idDossierFacturation)
+    factures = travaux.dossier(ctx.s, facture, ft)
+    rows = [(f, ctx.s.get(FactureTravaux, f.id)) for f in factures]
+    return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
+            "idDossierFacturation": ft.dossier_id if ft else facture.id,
+            "listeFactureTravaux": resumes(ctx.s, rows),
+            "historiqueDemandePaiement": _historique(ctx.s, factures)}
+
+
+@operation("POST", f"{BASE}/recuperer/motifs/refus",
+           operation_id="recupererMotifsRefusFactureTravaux",
+           summary="The refusal motifs of a works invoice", tag=TAG,
+           request_model=sc.MotifsRefusParam, response_model=sc.MotifsRefusRetour)
+def motifs_refus(ctx: Context, p: sc.MotifsRefusParam) -> dict:
+    """The official sample's five motifs (for any works cadre, as the sample for A15)."""
+    if p.codeCadreFacturationTravaux is not None and not is_travaux(
+            p.codeCadreFacturationTravaux):
+        raise errors.DonneesFactureInvalides(
+            f"Le cadre {p.codeCadreFacturationTravaux} n'est pas un cadre de facture de travaux.")
+    return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
+            "listeMotifRefusFactureTravaux": [
+                {"codeMotif": code, "idMotif": id_, "libelleMotif": libelle}
+                for id_, code, libelle in MOTIFS_REFUS]}
+
+
+# --- deposit ---------------------------------------------------------------------------
+
+
+def _amount(value: float | None) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal("0")
+
+
+@operation("POST", f"{BASE}/soumettre", operation_id="soumettreFactureTravaux",
+           summary="Deposit a works invoice (by the titulaire, the MOE or the MOA)", tag=TAG,
+           request_model=sc.SoumettreFactureTravauxParam,
+           response_model=sc.FactureTravauxRetour)
+def soumettre(ctx: Context, p: sc.SoumettreFactureTravauxParam) -> dict:
+    """The actor the cadre names deposits its document; `idFactureTravauxPrecedente`
+    associates the document it answers (→ `ASSOCIEE`). Routed at once to the cadre's
+    first status (A4 `A_ASSOCIER_MOE`, A15 `A_ASSOCIER_MOA`, A19 `MISE_A_DISPOSITION`...).
+    Errors: 20001, 2050x, 20530 (MOE), 20531 (previous document)."""
+    cadre = p.cadreDeFacturation.codeCadreFacturation if p.cadreDeFacturation else None
+    if cadre is None:
+        raise errors.ParametreFactureManquant(
+            "Paramètre obligatoire manquant : cadreDeFacturation.codeCadreFacturation.")
+    four, dest = p.fournisseur, p.destinataire
+    refs, m = p.references, p.montantTotal
+    ht, tva = _amount(m.montantHtTotal if m else None), _amount(m.montantTVA if m else None)
+    ttc = _amount(m.montantTtcTotal) if m and m.montantTtcTotal is not None else ht + tva
+    depot = travaux.Depot(
+        cadre=cadre, numero=p.numeroFactureTravaux,
+        id_fournisseur=four.idFournisseur if four else None,
+        id_service_fournisseur=four.idServiceFournisseur if four else None,
+        code_destinataire=dest.codeDestinataire if dest else None,
+        code_service_executant=dest.codeServiceExecutant if dest else None,
+        id_moe=p.idStructureMoe, identifiant_moe=p.identifiantStructureMoe,
+        id_service_moe=p.idServiceMoe, id_precedente=p.idFactureTravauxPrecedente,
+        numero_marche=refs.numeroMarche if refs else None,
+        numero_bon_commande=refs.numeroBonCommande if refs else None,
+        date_facture=date_facture(p.dateFactureTravaux), commentaire=p.commentaire,
+        montant_ht=ht, montant_tva=tva, montant_ttc=ttc,
+        montant_a_payer=_amount(m.montantAPayer) if m and m.montantAPayer is not None else None,
+        devise=((refs.deviseFacture if refs else None) or "EUR").upper(),
+        mode_depot=p.modeDepot or "SAISIE_API",
+    )
+    with db.unit_of_work(ctx.s):
+        facture = travaux.deposer(ctx.s, ctx.caller.user, depot)
+        ft = ctx.s.get_one(FactureTravaux, facture.id)
+        answer = _moved(facture, dateDepotFactureTravaux=date_iso(facture.date_depot),
+                        idDossierFacturation=ft.dossier_id)
+    return answer
+
+
+# --- the actors' moves -----------------------------------------------------------------
+
+
+def _action(path: str, operation_id: str, summary: str,
+            model: type[BaseModel]) -> Callable[[Callable], Callable]:
+    """One of the actors' moves: its answer is the moved document's id, number, status."""
+    return operation("POST", f"{BASE}/{path}", operation_id=operation_id, summary=summary,
+                     tag=TAG, request_model=model, response_model=sc.FactureTravauxRetour)
+
+
+@_action("refuser", "refuserFactureTravaux", "Refuse a works invoice (MOE, MOA or titulaire)",
+         sc.RefuserFactureTravauxParam)
+def refuser(ctx: Context, p: sc.RefuserFactureTravauxParam) -> dict:
+    """The actor the document waits for refuses it: `REFUSEE_MOE`, `REFUSEE_MOA`,
+    `REFUSEE_FOURNISSEUR`; with `motifRefus` `MAUVAISE_MOE`/`MAUVAISE_MOA` the document
+    goes to `ERREUR_DE_MOE`/`ERREUR_DE_MOA` (the supplier corrects it). A motif or a
+    commentaire is required (20501)."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.refuser(ctx.s, ctx.caller.user, p.idFactureTravaux, p.motifRefus,
+                                  p.commentaire)
+        return _moved(facture)
+
+
+@_action("suspendre/demander/completer/factureTravaux",
+         "suspendreOuDemanderCompleterFactureTravaux",
+         "Ask the supplier to complete a works invoice (MOE or MOA)", sc.CommentaireParam)
+def suspendre(ctx: Context, p: sc.CommentaireParam) -> dict:
+    """`{idFactureTravaux, commentaire}` (the official sample) → `A_COMPLETER`; the
+    commentaire is required."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.demander(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                   StatutFacture.A_COMPLETER, p.commentaire)
+        return _moved(facture)
+
+
+@_action("completer", "completerFactureTravaux",
+         "Complete a works invoice asked to be completed (titulaire)", sc.CommentaireParam)
+def completer(ctx: Context, p: sc.CommentaireParam) -> dict:
+    """From `A_COMPLETER` back to the status it was asked from."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.completer(ctx.s, ctx.caller.user, p.idFactureTravaux, p.commentaire)
+        return _moved(facture)
+
+
+@_action("demander/recyclage", "demanderRecyclagePiecePrecedente",
+         "Ask for the previous document to be recycled (MOE or MOA)", sc.CommentaireParam)
+def demander_recyclage(ctx: Context, p: sc.CommentaireParam) -> dict:
+    """The MOE or MOA sends the document back for its routing data → `A_RECYCLER`."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.demander(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                   StatutFacture.A_RECYCLER, p.commentaire)
+        return _moved(facture)
+
+
+@_action("recycler", "recyclerFactureTravaux",
+         "Recycle a works invoice with new routing data (titulaire)",
+         sc.RecyclerFactureTravauxParam)
+def recycler(ctx: Context, p: sc.RecyclerFactureTravauxParam) -> dict:
+    """From `A_RECYCLER` or `ERREUR_DE_MOA`: new `identifiantDestinataire`,
+    `codeServiceExecutant`, `numeroBonCommande`; routed anew. The answer's
+    `statutFactureTravaux` is the status it was recycled from (the official sample:
+    `A_RECYCLER`) and `dateDepotFactureTravaux` its deposit."""
+    with db.unit_of_work(ctx.s):
+        facture, before = travaux.recycler(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                           p.identifiantDestinataire, p.codeServiceExecutant,
+                                           p.numeroBonCommande)
+        return {**_moved(facture), "statutFactureTravaux": before,
+                "dateDepotFactureTravaux": date_iso(facture.date_depot)}
+
+
+@_action("completermoe", "completerMoe", "Name the right MOE of a works invoice (titulaire)",
+         sc.CompleterMoeParam)
+def completer_moe(ctx: Context, p: sc.CompleterMoeParam) -> dict:
+    """From `ERREUR_DE_MOE` (refused for a wrong MOE): `idStructureMoe` or
+    `identifiantStructureMoe` (and `idServiceMoe`); routed anew to the MOE."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.completer_moe(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                        p.idStructureMoe, p.identifiantStructureMoe,
+                                        p.idServiceMoe)
+        return _moved(facture)
+
+
+@_action("prendreEnCompte", "prendreEnCompteFactureTravaux",
+         "Take a sub-contractor's works invoice in hand (MOE)", sc.IdFactureTravauxParam)
+def prendre_en_compte(ctx: Context, p: sc.IdFactureTravauxParam) -> dict:
+    """`MISE_A_DISPOSITION_MOE` → `PRISE_EN_COMPTE_MOE`."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.prendre_en_compte(ctx.s, ctx.caller.user, p.idFactureTravaux)
+        return _moved(facture)
+
+
+@_action("corriger/valideur", "corrigerValideurFactureTravaux",
+         "Correct the validator of a works invoice (titulaire)", sc.CorrigerValideurParam)
+def corriger_valideur(ctx: Context, p: sc.CorrigerValideurParam) -> dict:
+    """`idStructure` or `identifiantStructure` of the new validator (the names of
+    `factures/v1/corriger/valideur/facture`); no status change."""
+    with db.unit_of_work(ctx.s):
+        facture = travaux.corriger_valideur(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                            p.idStructure, p.identifiantStructure)
+        return _moved(facture)
+

@@ -1,0 +1,438 @@
+"""Works invoices (factures de travaux): the deposit of a document by its actor, who sees
+which document in which role, and each actor's moves (factures-rules-and-apis-reference.md
+§2; the circuit as data: ``travaux_cycle.py``; the open choices: docs/decisions.md).
+
+A works document is a ``Facture`` of a works cadre (so the Factures operations a client
+reuses on it, ``consulter/historique``, ``telecharger/groupe``, ``traiter/recue``, work),
+with its ``FactureTravaux`` row: the MOE, the previous document, the dossier.
+
+A rules module: no Flask, no registry, no request context; the caller gives the session,
+the user, and owns the transaction.
+
+Why this size (over ~400 lines): the deposit (three actors, the previous document, the
+MOE) and the eight moves of the works API share the same visibility and acting-role
+checks; split, each half would import the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from sandbox import clock
+from sandbox.accounts.rights import Account, usable_structure_ids
+from sandbox.factures import errors
+from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
+from sandbox.factures.rules import lifecycle, routing, visibility
+from sandbox.factures.rules.table import NUMERO
+from sandbox.factures.rules.travaux_cycle import (
+    ASSOCIABLE,
+    AT_MOE,
+    CADRES_TRAVAUX,
+    FINAL,
+    MOA,
+    MOE,
+    REFUS,
+    REFUS_ERREUR,
+    SUPPLIER,
+    depositor,
+    first_status,
+    is_travaux,
+)
+from sandbox.models import Service, Structure
+from sandbox.vocabulary import ModeDepot, StatutStructure
+from sandbox.vocabulary import RoleUtilisateur as Role
+from sandbox.vocabulary import StatutFacture as F
+
+ACTORS = {Role.FOURNISSEUR: lifecycle.Actor.SUPPLIER, Role.MOE: lifecycle.Actor.MOE,
+          Role.MOA: lifecycle.Actor.MOA}
+# The moves each acting role makes from the statuses it acts in.
+_ACTS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.MOE: MOE, Role.MOA: MOA, Role.FOURNISSEUR: SUPPLIER,
+}
+
+
+@dataclass
+class Depot:
+    """A works document as its actor deposits it (``facturesTravaux/v1/soumettre``)."""
+
+    cadre: str
+    numero: str | None
+    id_fournisseur: int | None = None
+    id_service_fournisseur: int | None = None
+    code_destinataire: str | None = None  # the MOA (recipient), full SIRET
+    code_service_executant: str | None = None
+    id_moe: int | None = None
+    identifiant_moe: str | None = None
+    id_service_moe: int | None = None
+    id_precedente: int | None = None
+    numero_marche: str | None = None
+    numero_bon_commande: str | None = None
+    date_facture: datetime | None = None
+    commentaire: str | None = None
+    montant_ht: Decimal = Decimal("0")
+    montant_tva: Decimal = Decimal("0")
+    montant_ttc: Decimal = Decimal("0")
+    montant_a_payer: Decimal | None = None
+    devise: str = "EUR"
+    mode_depot: str = ModeDepot.SAISIE_API
+
+
+# --- who sees what ---------------------------------------------------------------------
+
+
+def roles(facture: Facture, ft: FactureTravaux | None, usable: set[int]) -> set[Role]:
+    """The roles in which structures ``usable`` see ``facture``."""
+    out = set()
+    if facture.fournisseur_id in usable:
+        out.add(Role.FOURNISSEUR)
+    if ft is not None and ft.moe_structure_id in usable:
+        out.add(Role.MOE)
+    if facture.destinataire_id in usable and visibility.is_received(facture):
+        out.add(Role.MOA)  # not while in the MOE's hands (lifecycle.NOT_YET_RECEIVED)
+    if facture.valideur_structure_id in usable:
+        out.add(Role.VALIDATEUR)
+    return out
+
+
+def works_rows(s: Session, facture_id: int | None) -> tuple[Facture, FactureTravaux | None]:
+    """The works document ``facture_id`` and its row (``DemandePaiementInconnue`` if none)."""
+    if facture_id is None:
+        raise errors.ParametreFactureManquant(
+            "Paramètre obligatoire manquant : idFactureTravaux.")
+    facture = s.get(Facture, facture_id)
+    if facture is None or not is_travaux(facture.cadre_facturation):
+        raise errors.DemandePaiementInconnue(
+            "GDP_MSG_11.008 - La facture de travaux n'existe pas.")
+    return facture, s.get(FactureTravaux, facture_id)
+
+
+def visible(
+    s: Session, user: Account, facture_id: int | None
+) -> tuple[Facture, FactureTravaux | None, set[Role]]:
+    """The works document ``facture_id`` and the caller's roles on it (at least one)."""
+    facture, ft = works_rows(s, facture_id)
+    mine = roles(facture, ft, usable_structure_ids(s, user))
+    if not mine:
+        raise errors.HabilitationInsuffisante(
+            "GDP_MSG_11.005 - L'utilisateur n'a pas les habilitations nécessaires sur cette "
+            "facture de travaux (ni fournisseur, ni MOE, ni MOA).")
+    return facture, ft, mine
+
+
+def base_query() -> Select[Facture, FactureTravaux]:
+    """Every works document with its row (outer join: the flux's have none)."""
+    return (
+        select(Facture, FactureTravaux)
+        .outerjoin(FactureTravaux, FactureTravaux.facture_id == Facture.id)
+        .where(Facture.cadre_facturation.in_(CADRES_TRAVAUX))
+    )
+
+
+def role_clause(usable: set[int], role: str | None) -> ColumnElement[bool]:
+    """"Seen by ``usable`` in ``role``" (None: in any role)."""
+    by_role: dict[str, ColumnElement[bool]] = {
+        Role.FOURNISSEUR: Facture.fournisseur_id.in_(usable),
+        Role.MOE: FactureTravaux.moe_structure_id.in_(usable),
+        Role.MOA: and_(*visibility.received_by(usable)),
+        Role.VALIDATEUR: Facture.valideur_structure_id.in_(usable),
+    }
+    by_role[Role.DESTINATAIRE] = by_role[Role.MOA]
+    if role is None:
+        return or_(*(by_role[r] for r in (Role.FOURNISSEUR, Role.MOE, Role.MOA, Role.VALIDATEUR)))
+    return by_role[role]
+
+
+def dossier(s: Session, facture: Facture, ft: FactureTravaux | None) -> list[Facture]:
+    """The documents of ``facture``'s dossier de facturation, in deposit order."""
+    if ft is None:
+        return [facture]
+    ids = select(FactureTravaux.facture_id).where(FactureTravaux.dossier_id == ft.dossier_id)
+    return list(s.scalars(select(Facture).where(
+        or_(Facture.id.in_(ids), Facture.id == ft.dossier_id)).order_by(Facture.id)))
+
+
+# --- deposit ---------------------------------------------------------------------------
+
+
+def _active(s: Session, structure_id: int | None, identifiant: str | None) -> Structure | None:
+    if structure_id is not None:
+        structure = s.get(Structure, structure_id)
+    elif identifiant:
+        structure = s.scalars(
+            select(Structure).where(Structure.identifiant == identifiant.strip())).first()
+    else:
+        return None
+    return structure if structure is not None and structure.statut == StatutStructure.ACTIF \
+        else None
+
+
+def _service(s: Session, structure: Structure, service_id: int | None) -> Service | None:
+    if service_id is None:
+        return None
+    service = s.get(Service, service_id)
+    if service is None or service.structure_id != structure.id or not service.est_actif:
+        raise errors.ServiceExecutantInvalide(
+            f"Le service {service_id} n'est pas un service actif de la structure "
+            f"{structure.identifiant}.")
+    return service
+
+
+def _precedente(
+    s: Session, usable: set[int], role: Role, precedente_id: int
+) -> tuple[Facture, FactureTravaux | None]:
+    facture, ft = works_rows(s, precedente_id)
+    if role not in roles(facture, ft, usable):
+        raise errors.PieceNonAssociable(
+            f"La pièce précédente {precedente_id} n'est pas adressée à une structure de "
+            f"l'utilisateur en tant que {role}.")
+    if facture.statut not in ASSOCIABLE[role]:
+        raise errors.PieceNonAssociable(
+            f"La pièce précédente {precedente_id} est au statut {facture.statut} : un "
+            f"acteur {role} ne peut l'associer qu'aux statuts {', '.join(ASSOCIABLE[role])}.")
+    return facture, ft
+
+
+def deposer(s: Session, user: Account, d: Depot, *, at: datetime | None = None) -> Facture:
+    """Deposit a works document for the actor its cadre names, associating the previous
+    document when one is given (it moves to ``ASSOCIEE``); the new one is routed to its
+    cadre's first status at once. Raises the area's business errors; the caller commits."""
+    if not is_travaux(d.cadre):
+        raise errors.DonneesFactureInvalides(
+            f"Le cadre de facturation {d.cadre} n'est pas un cadre de facture de travaux "
+            "(A4 à A8, A10, A11, A13 à A20, A22 à A25).")
+    role = depositor(d.cadre)
+    usable = usable_structure_ids(s, user)
+    prev, prev_ft = _precedente(s, usable, role, d.id_precedente) \
+        if d.id_precedente is not None else (None, None)
+    # The titulaire: the depositor itself, or the dossier's.
+    fournisseur = _active(s, d.id_fournisseur, None) if d.id_fournisseur is not None else (
+        s.get(Structure, prev.fournisseur_id) if prev is not None else None)
+    if fournisseur is None:
+        raise errors.FournisseurInvalide(
+            "Le fournisseur (fournisseur.idFournisseur) est obligatoire, ou inconnu ou inactif.")
+    if role is Role.FOURNISSEUR and fournisseur.id not in usable:
+        raise errors.HabilitationInsuffisante(
+            "GDP_MSG_11.005 - L'utilisateur n'a pas les habilitations nécessaires pour "
+            f"déposer une facture de travaux pour le fournisseur {fournisseur.identifiant}.")
+    service_fournisseur = _service(s, fournisseur, d.id_service_fournisseur)
+    # The MOA (recipient): named, or the dossier's.
+    if d.code_destinataire or prev is None:
+        moa = routing.recipient(s, d.code_destinataire)
+        service = routing.service_and_ej(s, moa, d.code_service_executant, d.numero_bon_commande)
+    else:
+        moa = s.get_one(Structure, prev.destinataire_id)
+        service = s.get(Service, prev.destinataire_service_id) \
+            if prev.destinataire_service_id else None
+    if role is Role.MOA and moa.id not in usable:
+        raise errors.HabilitationInsuffisante(
+            "GDP_MSG_11.005 - L'utilisateur n'a pas les habilitations nécessaires sur la "
+            f"maîtrise d'ouvrage {moa.identifiant}.")
+    # The MOE: named, or the dossier's; required where the circuit goes through it.
+    moe = _active(s, d.id_moe, d.identifiant_moe)
+    if (d.id_moe is not None or d.identifiant_moe) and moe is None:
+        raise errors.MoeInvalide(
+            f"La maîtrise d'œuvre {d.id_moe or d.identifiant_moe} est inconnue ou inactive.")
+    if moe is None and prev_ft is not None and prev_ft.moe_structure_id is not None:
+        moe = s.get(Structure, prev_ft.moe_structure_id)
+    if role is Role.MOE and (moe is None or moe.id not in usable):
+        raise errors.MoeInvalide(
+            "Le dépôt d'un document de la maîtrise d'œuvre demande une MOE dont l'utilisateur "
+            "relève (idStructureMoe).")
+    if moe is None and first_status(d.cadre) in AT_MOE:
+        raise errors.MoeInvalide(
+            f"Le cadre {d.cadre} passe par la maîtrise d'œuvre : idStructureMoe (ou "
+            "identifiantStructureMoe) est obligatoire.")
+    service_moe = _service(s, moe, d.id_service_moe) if moe is not None else None
+    if d.numero is None or not NUMERO.fullmatch(d.numero):
+        raise errors.DonneesFactureInvalides(
+            f"Le numéro de facture de travaux {d.numero!r} est absent ou invalide (20 "
+            "caractères au plus : lettres, chiffres, - _ / +).")
+    routing.numero_unique(s, fournisseur.id, d.numero)
+    if abs(d.montant_ttc - (d.montant_ht + d.montant_tva)) > Decimal("0.01"):
+        raise errors.DonneesFactureInvalides(
+            f"Le montant TTC ({d.montant_ttc}) n'est pas égal au montant HT ({d.montant_ht}) "
+            f"plus la TVA ({d.montant_tva}).")
+    at = at or clock.utcnow_naive()
+    if prev is not None:
+        lifecycle.transition(s, prev, F.ASSOCIEE, actor=ACTORS[role], user=user, at=at)
+    facture = Facture(
+        numero_facture=d.numero, fournisseur_id=fournisseur.id,
+        fournisseur_service_id=service_fournisseur.id if service_fournisseur else None,
+        destinataire_id=moa.id, destinataire_service_id=service.id if service else None,
+        code_service_executant=service.code if service else None,
+        createur_user_id=user.id, mode_depot=d.mode_depot, type_facture="FACTURE",
+        cadre_facturation=d.cadre, numero_engagement=d.numero_bon_commande,
+        numero_marche=d.numero_marche, montant_ht=d.montant_ht, montant_tva=d.montant_tva,
+        montant_ttc=d.montant_ttc,
+        montant_a_payer=d.montant_ttc if d.montant_a_payer is None else d.montant_a_payer,
+        devise=d.devise, date_facture=d.date_facture or at, date_depot=at,
+        statut=F.DEPOSEE, date_heure_etat_courant=at, commentaire=d.commentaire,
+        lignes=[], lignes_tva=[],
+    )
+    s.add(facture)
+    s.flush()
+    s.add(FactureTravaux(
+        facture_id=facture.id, moe_structure_id=moe.id if moe else None,
+        moe_service_id=service_moe.id if service_moe else None,
+        precedente_id=prev.id if prev is not None else None,
+        dossier_id=(prev_ft.dossier_id if prev_ft is not None else prev.id)
+        if prev is not None else facture.id,
+    ))
+    lifecycle.enter_deposee_and_route(s, facture, at=at, user=user)
+    return facture
+
+
+# --- the actors' moves -----------------------------------------------------------------
+
+
+def _acting(
+    s: Session, user: Account, facture_id: int | None, target: str | None, allowed: tuple[Role, ...]
+) -> tuple[Facture, FactureTravaux | None, Role]:
+    """The document and the role in which the caller acts on it: one of ``allowed`` that it
+    holds and whose table moves the document from its status (to ``target`` if given)."""
+    facture, ft, mine = visible(s, user, facture_id)
+    for role in allowed:
+        moves = _ACTS[role].get(facture.statut, ())
+        if role in mine and moves and (target is None or target in moves):
+            return facture, ft, role
+    held = [r for r in allowed if r in mine]
+    if not held:
+        raise errors.HabilitationInsuffisante(
+            "GDP_MSG_11.005 - Cette action sur la facture de travaux revient à : "
+            f"{', '.join(allowed)}.")
+    raise errors.TransitionInterdite(
+        f"La facture de travaux {facture.id} est au statut {facture.statut} : l'action n'est "
+        f"pas possible pour l'acteur {held[0]}.")
+
+
+def refuser(
+    s: Session, user: Account, facture_id: int | None, code_motif: str | None,
+    commentaire: str | None,
+) -> Facture:
+    """refuserFactureTravaux: the actor the document waits for refuses it; a wrong MOE or
+    MOA (motif ``MAUVAISE_MOE``/``MAUVAISE_MOA``) is an error the supplier corrects."""
+    facture, _, role = _acting(s, user, facture_id, None, (Role.MOE, Role.MOA, Role.FOURNISSEUR))
+    target = REFUS_ERREUR.get(code_motif or "") if role is not Role.FOURNISSEUR else None
+    motif = " - ".join(x for x in (code_motif, commentaire) if x) or None
+    lifecycle.transition(s, facture, target or REFUS[role], actor=ACTORS[role], motif=motif,
+                         user=user)
+    return facture
+
+
+def demander(
+    s: Session, user: Account, facture_id: int | None, statut: str, commentaire: str | None
+) -> Facture:
+    """The MOE or MOA sends the document back: ``A_COMPLETER``
+    (suspendreOuDemanderCompleterFactureTravaux) or ``A_RECYCLER``
+    (demanderRecyclagePiecePrecedente, its routing data)."""
+    facture, _, role = _acting(s, user, facture_id, statut, (Role.MOE, Role.MOA))
+    lifecycle.transition(s, facture, statut, actor=ACTORS[role], motif=commentaire, user=user)
+    return facture
+
+
+def prendre_en_compte(s: Session, user: Account, facture_id: int | None) -> Facture:
+    """prendreEnCompteFactureTravaux: the MOE takes a sub-contractor's document in hand."""
+    facture, _, role = _acting(s, user, facture_id, F.PRISE_EN_COMPTE_MOE, (Role.MOE,))
+    lifecycle.transition(s, facture, F.PRISE_EN_COMPTE_MOE, actor=ACTORS[role], user=user)
+    return facture
+
+
+def completer(
+    s: Session, user: Account, facture_id: int | None, commentaire: str | None
+) -> Facture:
+    """completerFactureTravaux: the supplier answers ``A_COMPLETER``; the document goes
+    back to the status it was asked from."""
+    facture, _, _ = _acting(s, user, facture_id, None, (Role.FOURNISSEUR,))
+    if facture.statut != F.A_COMPLETER:
+        raise errors.TransitionInterdite(
+            f"La facture de travaux {facture.id} n'est pas « A compléter » "
+            f"(statut {facture.statut}).")
+    before = s.scalars(
+        select(FactureStatut.statut).where(
+            FactureStatut.facture_id == facture.id, FactureStatut.statut != F.A_COMPLETER)
+        .order_by(FactureStatut.id.desc())).first()
+    lifecycle.transition(s, facture, before or F.A_ASSOCIER_MOA, actor=lifecycle.Actor.SUPPLIER,
+                         motif=commentaire, user=user)
+    return facture
+
+
+def _reroute(s: Session, user: Account, facture: Facture) -> None:
+    at = clock.utcnow_naive()
+    lifecycle.transition(s, facture, F.DEPOSEE, actor=lifecycle.Actor.SUPPLIER, user=user, at=at)
+    lifecycle.route(s, facture, at=at)
+
+
+def recycler(
+    s: Session, user: Account, facture_id: int | None, code_destinataire: str | None,
+    code_service: str | None, numero_bon_commande: str | None,
+) -> tuple[Facture, str]:
+    """recyclerFactureTravaux: from ``A_RECYCLER`` or ``ERREUR_DE_MOA`` the supplier gives
+    the routing data again; the document is routed anew. Returns it and the status it was
+    recycled from (the official answer's ``statutFactureTravaux``)."""
+    facture, _, _ = _acting(s, user, facture_id, F.DEPOSEE, (Role.FOURNISSEUR,))
+    if facture.statut == F.ERREUR_DE_MOE:
+        raise errors.TransitionInterdite(
+            "Une erreur de maîtrise d'œuvre se corrige par completermoe.")
+    moa = routing.recipient(s, code_destinataire) if code_destinataire else \
+        s.get_one(Structure, facture.destinataire_id)
+    service = routing.service_and_ej(s, moa, code_service or facture.code_service_executant,
+                                     numero_bon_commande or facture.numero_engagement)
+    before = facture.statut
+    facture.destinataire_id = moa.id
+    facture.destinataire_service_id = service.id if service else None
+    facture.code_service_executant = service.code if service else None
+    if numero_bon_commande:
+        facture.numero_engagement = numero_bon_commande
+    _reroute(s, user, facture)
+    return facture, before
+
+
+def completer_moe(
+    s: Session, user: Account, facture_id: int | None, id_moe: int | None,
+    identifiant_moe: str | None, id_service_moe: int | None,
+) -> Facture:
+    """completerMoe: the supplier names the right MOE of a document in ``ERREUR_DE_MOE``
+    (refused for a wrong MOE); it is routed anew."""
+    facture, ft, _ = _acting(s, user, facture_id, F.DEPOSEE, (Role.FOURNISSEUR,))
+    if facture.statut != F.ERREUR_DE_MOE:
+        raise errors.TransitionInterdite(
+            f"La facture de travaux {facture.id} n'est pas en erreur de maîtrise d'œuvre "
+            f"(statut {facture.statut}).")
+    moe = _active(s, id_moe, identifiant_moe)
+    if moe is None:
+        raise errors.MoeInvalide(
+            "La maîtrise d'œuvre (idStructureMoe ou identifiantStructureMoe) est obligatoire, "
+            "connue et active.")
+    service = _service(s, moe, id_service_moe)
+    if ft is None:
+        ft = FactureTravaux(facture_id=facture.id, dossier_id=facture.id)
+        s.add(ft)
+    ft.moe_structure_id, ft.moe_service_id = moe.id, service.id if service else None
+    _reroute(s, user, facture)
+    return facture
+
+
+def corriger_valideur(
+    s: Session, user: Account, facture_id: int | None, id_valideur: int | None,
+    identifiant_valideur: str | None,
+) -> Facture:
+    """corrigerValideurFactureTravaux: the supplier of a sub-/co-contractor's document not
+    yet associated names its validator again (no status change)."""
+    facture, _, mine = visible(s, user, facture_id)
+    if Role.FOURNISSEUR not in mine:
+        raise errors.HabilitationInsuffisante(
+            "GDP_MSG_11.005 - Seul le fournisseur corrige le valideur d'une facture de travaux.")
+    if facture.statut in FINAL or facture.statut == F.MISE_EN_PAIEMENT:
+        raise errors.TransitionInterdite(
+            f"La facture de travaux {facture.id} est au statut final {facture.statut}.")
+    valideur = _active(s, id_valideur, identifiant_valideur)
+    if valideur is None:
+        raise errors.FournisseurInvalide(
+            "Le valideur (idStructure ou identifiantStructure) est inconnu ou inactif.")
+    facture.valideur_structure_id = valideur.id
+    return facture
