@@ -29,3 +29,18 @@ def test_the_validator_queue_and_its_actions(chorus_reset, base_url):
     after = _queues(base_url)
     assert all(it["idFacture"] != item["idFacture"] for it in after["VALIDATOR"]["items"])
     assert after["VALIDATOR"]["count"] == queue["count"] - 1
+
+
+def test_every_actor_of_the_lifecycle_has_a_queue(chorus_reset, base_url):
+    """Supplier, validator, MOE, MOA, recipient (their statuses from the lifecycle's own
+    tables) and the gestionnaire; the seeded works dossiers wait for someone."""
+    queues = _queues(base_url)
+    assert set(queues) == {"SUPPLIER", "VALIDATOR", "MOE", "MOA", "RECIPIENT", "GESTIONNAIRE"}
+    assert "SUSPENDUE" in queues["SUPPLIER"]["statuts"]
+    assert "MISE_A_DISPOSITION" in queues["RECIPIENT"]["statuts"]
+    assert queues["MOE"]["statuts"] and queues["MOA"]["statuts"]
+    assert not set(queues["MOE"]["statuts"]) & set(queues["RECIPIENT"]["statuts"])
+    for actor in ("MOE", "MOA"):
+        for item in queues[actor]["items"]:
+            assert item["actions"][0]["href"] == "/factures/travaux"
+            assert len(item["actions"]) > 1, item  # at least one move

@@ -4,10 +4,10 @@ Per actor, what waits for that actor's action, each item with the ways to act on
 portal page where that actor acts, and the control-plane move that does it at once.
 
 * An invoice actor is one entry of ``INVOICE_QUEUES``: the lifecycle ``Actor``, the
-  invoice column naming the structure that acts, the portal page. What waits for it is
-  read from the lifecycle's own table (``lifecycle.TRANSITIONS[actor]``: the statuses
-  from which that actor has a move), so an actor given moves there (a validator, the
-  MOE, the MOA) needs one more entry here and nothing else (the validator has one).
+  column naming the structure that acts, the portal page, its moves as the lifecycle's
+  own tables give them (``lifecycle.TRANSITIONS``, ``travaux_cycle`` for works invoices:
+  the statuses from which that actor has a move). The supplier, the validator, the MOE,
+  the MOA and the recipient have one; another actor is one more entry.
 * The gestionnaire's queue is the pending demandes de rattachement of the structures
   he manages (``GESTIONNAIRES``).
 
@@ -17,7 +17,7 @@ as the JSON operations named in each item's ``actions``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +31,15 @@ from sandbox.accounts.rattachements import decide_rattachement
 from sandbox.control import schemas as sc
 from sandbox.control.api import bp, operation
 from sandbox.cpro.errors import BusinessError
-from sandbox.factures.models import Facture
-from sandbox.factures.rules.lifecycle import MOTIF_REQUIRED, TRANSITIONS, Actor, move_invoice
+from sandbox.factures.models import Facture, FactureTravaux
+from sandbox.factures.rules import travaux_cycle
+from sandbox.factures.rules.lifecycle import (
+    MOTIF_REQUIRED,
+    TRANSITIONS,
+    Actor,
+    move_invoice,
+    targets_of,
+)
 from sandbox.models import Rattachement, Structure, User
 from sandbox.vocabulary import Role, StatutRattachement
 
@@ -41,26 +48,34 @@ SHOWN = 50  # items per actor (``count`` is always the total)
 
 @dataclass(frozen=True)
 class InvoiceQueue:
-    """An actor that moves invoices: who it is, which structure acts, where on the portal."""
+    """An actor that moves invoices: who it is, which structure acts, where on the portal,
+    and its moves (``statut -> targets``, from the lifecycle's tables)."""
 
     actor: Actor
     label: str
-    structure: InstrumentedAttribute  # the Facture column of the structure that acts
+    structure: InstrumentedAttribute  # the column of the structure that acts
     portal: str  # the portal page where that actor acts
+    moves: Mapping[str, tuple[str, ...]]
+    via_travaux: bool = False  # the structure column is FactureTravaux's (the MOE)
 
     def waiting_statuses(self) -> list[str]:
-        """The statuses from which this actor has a move (the lifecycle's table)."""
-        return [statut for statut, targets in TRANSITIONS.get(self.actor, {}).items()
+        """The statuses from which this actor has a move."""
+        return [statut for statut, targets in self.moves.items()
                 if any(target != statut for target in targets)]
 
 
 INVOICE_QUEUES: tuple[InvoiceQueue, ...] = (
     InvoiceQueue(Actor.SUPPLIER, "Fournisseur (supplier)", Facture.fournisseur_id,
-                 "/factures/emises"),
+                 "/factures/emises", {**TRANSITIONS[Actor.SUPPLIER], **travaux_cycle.SUPPLIER}),
     InvoiceQueue(Actor.VALIDATOR, "Valideur (validator)", Facture.valideur_structure_id,
-                 "/factures/a-valider"),
+                 "/factures/a-valider", TRANSITIONS[Actor.VALIDATOR]),
+    InvoiceQueue(Actor.MOE, "Maîtrise d'œuvre (MOE, works invoices)",
+                 FactureTravaux.moe_structure_id, "/factures/travaux", travaux_cycle.MOE,
+                 via_travaux=True),
+    InvoiceQueue(Actor.MOA, "Maître d'ouvrage (MOA, works invoices)", Facture.destinataire_id,
+                 "/factures/travaux", travaux_cycle.MOA),
     InvoiceQueue(Actor.RECIPIENT, "Destinataire (recipient)", Facture.destinataire_id,
-                 "/factures/recues"),
+                 "/factures/recues", TRANSITIONS[Actor.RECIPIENT]),
 )
 GESTIONNAIRES = "GESTIONNAIRE"
 
@@ -76,17 +91,20 @@ def _page(s: Session, query: Select, count_query: Select) -> tuple[int, list]:
 
 def _invoice_queue(s: Session, queue: InvoiceQueue) -> dict:
     statuses = queue.waiting_statuses()
-    where = [Facture.statut.in_(statuses)]
+    where = [Facture.statut.in_(statuses), queue.structure.is_not(None)]
+    listed, counted = select(Facture, Structure), select(func.count()).select_from(Facture)
+    if queue.via_travaux:
+        listed = listed.join(FactureTravaux, FactureTravaux.facture_id == Facture.id)
+        counted = counted.join(FactureTravaux, FactureTravaux.facture_id == Facture.id)
     count, rows = _page(
         s,
-        select(Facture, Structure).join(Structure, Structure.id == queue.structure)
-        .where(*where).order_by(Facture.date_heure_etat_courant.desc(), Facture.id.desc()),
-        select(func.count()).select_from(Facture).where(*where),
+        listed.join(Structure, Structure.id == queue.structure).where(*where)
+        .order_by(Facture.date_heure_etat_courant.desc(), Facture.id.desc()),
+        counted.where(*where),
     )
-    table = TRANSITIONS[queue.actor]
     items = []
     for facture, structure in rows:
-        moves = [t for t in table.get(facture.statut, ()) if t != facture.statut]
+        moves = [t for t in targets_of(queue.actor, facture) if t != facture.statut]
         items.append({
             "kind": "facture",
             "idFacture": facture.id,

@@ -156,8 +156,8 @@ class QueueItem(Answer):
 
 
 class ActorQueue(Answer):
-    actor: str = Field(description="SUPPLIER, VALIDATOR, RECIPIENT, GESTIONNAIRE (and any "
-                       "actor the lifecycle gives moves)")
+    actor: str = Field(description="SUPPLIER, VALIDATOR, MOE, MOA, RECIPIENT, GESTIONNAIRE "
+                       "(and any actor the lifecycle gives moves)")
     label: str
     statuts: list[str] = Field(description="The statuses that wait for this actor")
     count: int
