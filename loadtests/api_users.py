@@ -18,6 +18,7 @@ _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [],
 ORGANISATIONS = "/cpro/organisations/v1"
 TRAVAUX = "/cpro/facturesTravaux/v1"
 _KNOWN_LOCK = threading.Lock()
+_TURNS: dict[str, int] = {}  # --api-pool: the next of each kind, in turn
 
 
 class ApiUser(FastHttpUser):
@@ -129,7 +130,8 @@ class ApiUser(FastHttpUser):
              "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 200}},
             name="/cpro/structures/v1/rechercher [public list]",
         )
-        for item in (found or {}).get("listeStructures") or []:
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or None
+        for item in ((found or {}).get("listeStructures") or [])[:pool]:
             _KNOWN["structures"].append(item["idStructureCPP"])
             # The API matches raisonSocialeStructure anywhere, in any case: keep the words
             # of real names as a person types one ("hospitalier", "dupont").
@@ -139,16 +141,29 @@ class ApiUser(FastHttpUser):
             if item.get("identifiantStructure"):
                 _KNOWN["identifiants"].append(
                     (item["identifiantStructure"], item.get("typeIdentifiantStructure", "SIRET")))
+        if pool:  # as few words as structures: a short recording sends each of them
+            _KNOWN["words"] = list(dict.fromkeys(_KNOWN["words"]))[:pool]
+
+    def pick(self, kind: str) -> Any:
+        """One of the known ``kind``: at random, or in turn with --api-pool (so that a short
+        run sends every request the pool allows: the WireMock peer's recording)."""
+        items = _KNOWN[kind]
+        if not getattr(self.environment.parsed_options, "api_pool", 0):
+            return random.choice(items)
+        with _KNOWN_LOCK:
+            turn = _TURNS.get(kind, 0)
+            _TURNS[kind] = turn + 1
+        return items[turn % len(items)]
 
     def some_structure(self) -> int | None:
-        return random.choice(_KNOWN["structures"]) if _KNOWN["structures"] else None
+        return self.pick("structures") if _KNOWN["structures"] else None
 
     # ---- the mix (weights: a typical invoicing client looks recipients up, then reads them)
     @task(5)
     def rechercher_par_identifiant(self) -> None:
         if not _KNOWN["identifiants"]:
             return self.discover()
-        identifiant, kind = random.choice(_KNOWN["identifiants"])
+        identifiant, kind = self.pick("identifiants")
         self.call("/cpro/structures/v1/rechercher",
                   {"structure": {"identifiantStructure": identifiant,
                                  "typeIdentifiantStructure": kind},
@@ -162,7 +177,7 @@ class ApiUser(FastHttpUser):
         if not _KNOWN["words"]:
             return self.discover()
         self.call("/cpro/structures/v1/rechercher",
-                  {"structure": {"raisonSocialeStructure": random.choice(_KNOWN["words"])},
+                  {"structure": {"raisonSocialeStructure": self.pick("words")},
                    "parametres": {"pageResultatDemandee": 1, "nbResultatsParPage": 10}},
                   name="/cpro/structures/v1/rechercher [raison sociale]")
 
@@ -184,14 +199,16 @@ class ApiUser(FastHttpUser):
                           "parametresRechercherServicesStructure": {
                               "pageResultatDemandee": 1, "nbResultatsParPage": 10}})
         services = (data or {}).get("listeServices") or []
-        if services and len(_KNOWN["services"]) < 1000:
-            _KNOWN["services"].append((structure, services[0]["idService"]))
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
+        pair = (structure, services[0]["idService"]) if services else None
+        if pair and len(_KNOWN["services"]) < pool and pair not in _KNOWN["services"]:
+            _KNOWN["services"].append(pair)
 
     @task(1)
     def consulter_service(self) -> None:
         if not _KNOWN["services"]:
             return
-        structure, service = random.choice(_KNOWN["services"])
+        structure, service = self.pick("services")
         self.call("/cpro/structures/v1/consulter/service",
                   {"idStructure": structure, "idService": service, "codeLangue": "FR"})
 
@@ -214,27 +231,28 @@ class ApiUser(FastHttpUser):
     def organisations_recherche(self) -> None:
         if not _KNOWN["identifiants"]:
             return self.discover()
-        identifiant, _kind = random.choice(_KNOWN["identifiants"])
+        identifiant, _kind = self.pick("identifiants")
         found = self.rest("POST", f"{ORGANISATIONS}/structures/recherche",
                           {"identifiant": {"op": "=", "val": identifiant},
                            "_fields": ["uuid", "raisonSociale", "typeOrganisation"]},
                           name=f"{ORGANISATIONS}/structures/recherche [identifiant]")
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
         for item in found or []:
-            if len(_KNOWN["uuids"]) < 1000:
+            if len(_KNOWN["uuids"]) < pool and item["uuid"] not in _KNOWN["uuids"]:
                 _KNOWN["uuids"].append(item["uuid"])
 
     @task(1)
     def organisations_structure(self) -> None:
         if not _KNOWN["uuids"]:
             return self.organisations_recherche()
-        self.rest("GET", f"{ORGANISATIONS}/structures/{random.choice(_KNOWN['uuids'])}", None,
+        self.rest("GET", f"{ORGANISATIONS}/structures/{self.pick('uuids')}", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]")
 
     @task(1)
     def organisations_services(self) -> None:
         if not _KNOWN["uuids"]:
             return self.organisations_recherche()
-        uuid = random.choice(_KNOWN["uuids"])
+        uuid = self.pick("uuids")
         self.rest("GET", f"{ORGANISATIONS}/structures/{uuid}/services", None,
                   name=f"{ORGANISATIONS}/structures/[uuid]/services")
 
@@ -245,22 +263,23 @@ class ApiUser(FastHttpUser):
         found = self.call(f"{TRAVAUX}/rechercher", {
             "roleUtilisateur": "FOURNISSEUR",
             "rechercheFactureTravaux": {"nbResultatsParPage": 100, "pageResultatDemandee": 1}})
+        pool = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
         for item in (found or {}).get("listeFacturesTravaux", []):
-            if len(_KNOWN["travaux"]) < 1000:
+            if len(_KNOWN["travaux"]) < pool and item["idFactureTravaux"] not in _KNOWN["travaux"]:
                 _KNOWN["travaux"].append(item["idFactureTravaux"])
 
     @task(1)
     def travaux_consulter(self) -> None:
         if not _KNOWN["travaux"]:
             return self.travaux_rechercher()
-        self.call(f"{TRAVAUX}/consulter", {"idFactureTravaux": random.choice(_KNOWN["travaux"])})
+        self.call(f"{TRAVAUX}/consulter", {"idFactureTravaux": self.pick("travaux")})
 
     @task(1)
     def travaux_dossier(self) -> None:
         if not _KNOWN["travaux"]:
             return self.travaux_rechercher()
         self.call(f"{TRAVAUX}/consulter/dossierfacturation",
-                  {"idFactureTravaux": random.choice(_KNOWN["travaux"])})
+                  {"idFactureTravaux": self.pick("travaux")})
 
     # ---- the validator side: the default structure validates a sub-contractor's A9/A12
     # invoices (seeded), as go-choruspro's client does; reads only
@@ -278,4 +297,4 @@ class ApiUser(FastHttpUser):
         if not _KNOWN["a_valider"]:
             return self.rechercher_valideur()
         self.call("/cpro/factures/v1/consulter/valideur",
-                  {"identifiantFactureCPP": random.choice(_KNOWN["a_valider"])})
+                  {"identifiantFactureCPP": self.pick("a_valider")})

@@ -62,6 +62,10 @@ def _options(parser) -> None:
     group.add_argument("--api-skip", default="", env_var="LOCUST_API_SKIP",
                        help="API user tasks left out, comma-separated (e.g. "
                             "'rechercher_par_raison_sociale' for a lookups-only mix).")
+    group.add_argument("--api-pool", type=int, default=0, env_var="LOCUST_API_POOL",
+                       help="Draw the API user's structures, identifiants, words and uuids from "
+                            "the first N found only (0: all): the WireMock peer of `make bench` "
+                            "serves the answers recorded for such a pool.")
     group.add_argument("--timeline-dir", default="", env_var="LOCUST_TIMELINE_DIR",
                        help="Folder where each Locust process writes its response times per "
                             "second (the run's plots.html).")

@@ -40,7 +40,9 @@ class Settings:
     workers: int = _setting(2, "Server worker processes.")
     threads: int = _setting(4, "Threads per worker (gunicorn gthread; granian blocking threads).")
     server: str = _setting(
-        "gunicorn", "WSGI server of `chorus-sandbox run` and the test stacks: gunicorn or granian."
+        "granian",
+        "WSGI server of `chorus-sandbox run`, the test stacks and the bench: granian (Rust, "
+        "the default) or gunicorn (gthread).",
     )
     secret_key: str = _setting(
         "chorus-sandbox-not-secret", "Flask secret key (sessions, CSRF, signed tokens)."

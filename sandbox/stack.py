@@ -1,4 +1,4 @@
-"""Start and stop the whole stack: a real Mailpit and the sandbox under gunicorn.
+"""Start and stop the whole stack: a real Mailpit and the sandbox under granian (or gunicorn).
 
 Used by ``chorus-sandbox run`` (``make run``), by the test suite, by the pytest
 plugin and by the load runner, so that all of them run the same thing.
@@ -146,7 +146,7 @@ class Mailpit:
 
 @dataclass
 class SandboxServer:
-    """The sandbox under gunicorn (gthread workers)."""
+    """The sandbox under granian (default) or gunicorn gthread: the `server` setting."""
 
     env: Mapping[str, str]
     host: str = "127.0.0.1"
@@ -162,7 +162,9 @@ class SandboxServer:
 
     def command(self) -> list[str]:
         server = (self.env.get("SANDBOX_SERVER") or os.environ.get("SANDBOX_SERVER")
-                  or "gunicorn").strip().lower()
+                  or "granian").strip().lower()
+        if server not in ("granian", "gunicorn"):
+            raise ValueError(f"SANDBOX_SERVER must be granian or gunicorn, not {server!r}")
         if server == "granian":  # the `server` setting (docs/performance.md)
             return [
                 sys.executable, "-m", "granian", "--interface", "wsgi",
@@ -224,7 +226,8 @@ class SandboxServer:
         self.process = None
 
     def worker_pids(self) -> list[int]:
-        """The gunicorn workers' pids (children of the master), for crash tests."""
+        """The server's worker pids (children of the granian or gunicorn main process),
+        for crash tests."""
         if self.process is None:
             return []
         import psutil

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: settings come from SANDBOX_* variables."""
+"""WSGI entry point for granian and gunicorn: settings come from SANDBOX_* variables."""
 
 from sandbox import create_app
 

@@ -172,10 +172,10 @@ def test_run_keeps_serving_while_mailpit_is_dead_and_restarts_it(tmp_path):
     assert "var/mailpit.log" not in output.replace(str(log), "")
 
 
-def test_run_stops_with_the_cause_when_the_gunicorn_master_dies(tmp_path):
-    with running(tmp_path) as run:
+def test_run_stops_with_the_cause_when_the_server_main_process_dies(tmp_path):
+    with running(tmp_path) as run:  # granian's main process (gunicorn's master alike)
         masters = [child for child in psutil.Process(run.process.pid).children()
-                   if "gunicorn" in " ".join(child.cmdline())]
+                   if {"granian", "gunicorn"} & set(child.cmdline())]
         assert len(masters) == 1
         master = masters[0]
         workers = master.children()

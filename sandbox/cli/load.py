@@ -254,9 +254,10 @@ def load(
 @click.option("--note", default="", help="A note printed next to the figures.")
 @click.option(
     "--parts",
-    default="api,flows,invoices,scale",
+    default="api,peers,flows,invoices,scale",
     show_default=True,
-    help="What to measure: api (ceiling + API read mix), flows, invoices, scale.",
+    help="What to measure: api (ceiling + API read mix), peers (WireMock beside the API "
+    "mix, moto beside the flows), flows, invoices, scale.",
 )
 @click.option(
     "--quick",
@@ -319,7 +320,7 @@ def bench(
         opts = BenchOptions.quick(**{k: v for k, v in values.items() if k in given})
     else:
         opts = BenchOptions(**values)
-    unknown = set(opts.parts) - {"api", "flows", "invoices", "scale"}
+    unknown = set(opts.parts) - {"api", "peers", "flows", "invoices", "scale"}
     if unknown:
         raise click.BadParameter(
             f"unknown part(s): {', '.join(sorted(unknown))}", param_hint="--parts"

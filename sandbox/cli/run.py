@@ -41,8 +41,8 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     """Start Mailpit and the sandbox; Ctrl-C stops both.
 
     Mailpit is supervised: if it dies the sandbox keeps serving (mail waits in the
-    outbox) and Mailpit is restarted with backoff. If the sandbox's gunicorn master
-    dies, the command stops with a non-zero status and the cause.
+    outbox) and Mailpit is restarted with backoff. If the sandbox's main server process
+    (granian's or gunicorn's) dies, the command stops with a non-zero status and the cause.
     """
     settings = load_settings()
     host = host or settings.host
@@ -127,7 +127,7 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
         while not stopping.wait(0.5):
             if process.poll() is not None:
                 raise click.ClickException(
-                    f"the sandbox (gunicorn master, pid {process.pid}) "
+                    f"the sandbox ({settings.server} main process, pid {process.pid}) "
                     f"{exit_cause(process.returncode)}; see {server.log_path}")
             if supervisor is not None:
                 supervisor.check()

@@ -15,6 +15,7 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -75,16 +76,35 @@ def unavailable(status: int, maintenance: bool) -> Response:
     return response
 
 
+# A response head that hyper (granian's HTTP layer) refuses to encode: a streamed body
+# (length unknown) with a Content-Length that is no number. hyper then writes nothing,
+# not even the status line, and closes the connection (docs/decisions.md).
+_UNENCODABLE_LENGTH = "connection-dropped"
+
+
+def _nothing() -> Iterator[bytes]:
+    yield b""  # a generator: granian streams it, so hyper checks the head's Content-Length
+
+
 def _drop_connection() -> Response:
+    """Close the connection without a byte of an answer (the client sees an empty reply).
+
+    gunicorn (and werkzeug's server) hand the app the client socket: shut it down, the
+    server's write then fails (EPIPE), which it ignores quietly. granian gives the app no
+    socket: its HTTP layer (hyper) closes the connection without writing anything when a
+    streamed answer's head cannot be encoded, which is what this answer is."""
     sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        # The server's write now fails (EPIPE), which gunicorn ignores quietly.
         return Response(b"", status=500)
-    # No socket to cut (e.g. Flask's test client): the nearest visible failure.
+    if str(request.environ.get("SERVER_SOFTWARE", "")).startswith("Granian"):
+        response = Response(_nothing(), status=500)
+        response.headers["Content-Length"] = _UNENCODABLE_LENGTH
+        return response
+    # No connection to cut (e.g. Flask's test client): the nearest visible failure.
     return Response("connection dropped (no socket under this server)", status=502)
 
 

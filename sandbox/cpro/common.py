@@ -6,9 +6,9 @@ Paging and sorting are in ``sandbox.cpro.paging``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, bindparam, or_, select
 
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
@@ -92,11 +92,19 @@ def required(value, name: str):  # noqa: ANN001, ANN201
     return value
 
 
+# A structure's row by id: a Core statement built once, its row read by column name like
+# the ORM object (~0.04 CPU-ms against ~0.15 for ``Session.get``; docs/performance.md, #24).
+_STRUCTURE_ROW = select(*Structure.__table__.c).where(
+    Structure.__table__.c.id == bindparam("structure_id"))
+StructureRow: TypeAlias = Row[Any]  # the columns of ``structures``, by their names
+
+
 def readable_structure(
     ctx: Context, structure_id: int | None, name: str = "idStructure"
-) -> Structure:
-    """Return a structure the caller may read, or raise the business error."""
-    structure = ctx.s.get(Structure, required(structure_id, name))
+) -> StructureRow:
+    """Return a structure the caller may read (its row), or raise the business error."""
+    structure = ctx.s.execute(
+        _STRUCTURE_ROW, {"structure_id": required(structure_id, name)}).first()
     if structure is None:
         raise errors.StructureInconnue()
     public = structure.type_structure == TypeStructure.PUBLIQUE
@@ -107,7 +115,7 @@ def readable_structure(
 
 def find_structure(
     ctx: Context, id_structure: int | None, identifiant: str | None, type_identifiant: str | None
-) -> Structure:
+) -> StructureRow:
     """Find a structure by id, or by identifier (and type, SIRET by default)."""
     if id_structure is not None:
         return readable_structure(ctx, id_structure)

@@ -347,9 +347,9 @@ def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) ->
     }
 
 
-def service_of(ctx: Context, structure: Structure, service_id: int) -> Service:
+def service_of(ctx: Context, structure_id: int, service_id: int) -> Service:
     sv = ctx.s.get(Service, service_id)
-    if sv is None or sv.structure_id != structure.id:
+    if sv is None or sv.structure_id != structure_id:
         raise errors.ServiceInconnu()
     return sv
 
@@ -368,7 +368,7 @@ def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dic
     """Address, general information (`informationsGenerales`, with "s") and parameters of a
     service; the service must belong to the structure."""
     st = readable_structure(ctx, p.idStructure)
-    sv = service_of(ctx, st, required(p.idService, "idService"))
+    sv = service_of(ctx, st.id, required(p.idService, "idService"))
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_CONSULTATION_OK,
@@ -452,7 +452,7 @@ def lister_rattachements(ctx: Context, p: sc.ListerRattachementsStructureUtilisa
         "libelle": errors.LIBELLE_RECHERCHE_OK,
         "idStructure": st.id,
         "identifiantStructure": st.identifiant,
-        "designationStructure": st.designation,
+        "designationStructure": designation(st),
         "premierService": retour["total"] == 0,
         "listeServices": [
             {
@@ -490,7 +490,7 @@ def rechercher_espaces(ctx: Context, p: sc.RechercherEspacesParam) -> dict:
     )
     where = [Espace.structure_id == st.id]
     if p.idService is not None:
-        service_of(ctx, st, p.idService)
+        service_of(ctx, st.id, p.idService)
         where.append(Espace.service_id == p.idService)
     stmt = (
         select(Espace, Service.code, Service.libelle)

@@ -36,6 +36,19 @@ from sandbox.loadtesting.benchreport import (
     plots_section,
 )
 from sandbox.loadtesting.options import duration_seconds
+from sandbox.loadtesting.peers import (
+    WIREMOCK,
+    PeerProcess,
+    PeerServer,
+    PeerTarget,
+    PeerUnavailable,
+    moto_server,
+    start_moto,
+    start_recording,
+    start_wiremock,
+    stop_recording,
+    wiremock_jar,
+)
 from sandbox.loadtesting.procstat import CpuMeter, per_unit_ms, server_rss_mib
 from sandbox.loadtesting.runner import (
     DEFAULT_HASH_METHOD,
@@ -54,6 +67,8 @@ RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
 CONSULTER = "/cpro/structures/v1/consulter"
 RAISON_SOCIALE = "/cpro/structures/v1/rechercher [raison sociale]"
 PREPARE_ABOVE = 100_000  # larger scale databases are seeded once into var/ and reused
+PEER_POOL = 10  # the API mix against WireMock draws from this many structures (all recorded)
+RECORDING = "20s"  # the proxied API-mix run from which WireMock records the sandbox's answers
 
 
 @dataclass
@@ -67,7 +82,8 @@ class BenchOptions:
     scale_db: dict[int, str] = field(default_factory=dict)
     note: str = ""
     profile: bool = True
-    parts: tuple[str, ...] = ("api", "flows", "invoices", "scale")  # api = ceiling + API mix
+    # api = ceiling + API mix; peers = WireMock beside them and moto beside the flows
+    parts: tuple[str, ...] = ("api", "peers", "flows", "invoices", "scale")
     invoice_users: int = 20
     var_dir: str = "var"
     server: str = ""  # '' = the `server` setting (SANDBOX_SERVER), else gunicorn or granian
@@ -80,7 +96,7 @@ class BenchOptions:
         """A short bench for before/after comparisons: 15 s runs, no scale, one hash cost,
         no entry in docs/performance.md (the figures land in reports/ only)."""
         quick = cls(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
-                    parts=("api", "flows"))
+                    parts=("api", "peers", "flows"))
         return replace(quick, **overrides)
 
 
@@ -241,7 +257,7 @@ def server_options(opts: BenchOptions, settings: dict | None = None) -> LoadOpti
 
 
 def server_kind(opts: BenchOptions) -> str:
-    name = (opts.server or os.environ.get("SANDBOX_SERVER") or "gunicorn").lower()
+    name = (opts.server or os.environ.get("SANDBOX_SERVER") or "granian").lower()
     return "gunicorn gthread" if name == "gunicorn" else name
 
 
@@ -254,6 +270,102 @@ def cpu_figures(cpu: dict, units: int | float) -> dict:
         "locust_ms": per_unit_ms(cpu, units, "locust"),
         **{key: round(value, 3) for key, value in cpu.items()},
     }
+
+
+def _rates(summary: dict) -> dict:
+    totals = summary["totals"]
+    return {"rps": totals.get("httpRps", 0.0), "p50": totals.get("httpP50", 0.0),
+            "p95": totals.get("httpP95", 0.0), "p99": totals.get("httpP99", 0.0),
+            "requests": totals.get("httpRequests", 0), "failures": totals.get("failures", 0),
+            "cpu": cpu_figures(summary["cpu"], totals.get("httpRequests", 0))}
+
+
+def wiremock_peer(opts: BenchOptions, stack: Any, ceiling: str, out: Path, load: Any,
+                  echo: Any) -> dict:
+    """WireMock records the sandbox's answers to the API mix (proxying a short run to the
+    running sandbox), then answers the ceiling probe and the same mix alone."""
+    try:
+        jar = wiremock_jar()
+        recorder = start_wiremock(jar, out / "wiremock", journal=True)
+    except PeerUnavailable as error:
+        echo(f"  WireMock could not be had: {error}")
+        return {"unavailable": str(error)}
+    pool = ["--api-pool", str(PEER_POOL)]
+
+    def aimed_at(peer: PeerProcess) -> PeerTarget:
+        return PeerTarget(url=peer.url, mailpit_url=stack.mailpit_url,
+                          database_url=stack.database_url, env=dict(stack.env),
+                          server=PeerServer(peer.process))
+
+    try:
+        start_recording(recorder, stack.url)
+        requests.get(f"{recorder.url}{ceiling}", timeout=10)
+        load("wiremock-recording", aimed_at(recorder), users=20, spawn_rate=20, mix="api=1",
+             checks=False, duration=RECORDING, extra_locust_args=pool)
+        stubs = stop_recording(recorder)
+    finally:
+        recorder.stop()
+    echo(f"  WireMock {WIREMOCK.rsplit(':', 1)[1]}: {stubs} stubs recorded from the sandbox")
+    try:  # the measured WireMock: the recorded stubs, no journal
+        wiremock = start_wiremock(jar, out / "wiremock")
+    except PeerUnavailable as error:
+        return {"unavailable": str(error)}
+    target = aimed_at(wiremock)
+    try:  # the JVM compiles its hot paths first: an unmeasured warm-up of both loads
+        load("wiremock-warm-up-ceiling", target, users=opts.api_users,
+             spawn_rate=opts.api_users, mix="", locustfiles=[str(LOADTESTS / "ceiling.py")],
+             extra_locust_args=["--ceiling-path", ceiling], checks=False, duration=RECORDING)
+        load("wiremock-warm-up", target, users=opts.api_users, spawn_rate=opts.api_users,
+             mix="api=1", checks=False, duration=RECORDING, extra_locust_args=pool)
+        peer_ceiling = load("wiremock-ceiling", target, users=opts.api_users,
+                            spawn_rate=opts.api_users, mix="",
+                            locustfiles=[str(LOADTESTS / "ceiling.py")],
+                            extra_locust_args=["--ceiling-path", ceiling], checks=False)
+        peer_api = load("wiremock-api-mix", target, users=opts.api_users,
+                        spawn_rate=opts.api_users, mix="api=1", checks=False,
+                        extra_locust_args=pool)
+    finally:
+        wiremock.stop()
+    return {"version": WIREMOCK.rsplit(":", 1)[1], "stubs": stubs, "pool": PEER_POOL,
+            "ceiling": _rates(peer_ceiling), "api": _rates(peer_api)}
+
+
+def moto_peer(opts: BenchOptions, out: Path, load: Any, echo: Any) -> dict:
+    """moto's Cognito user pool under the flow users' load: SignUp → ConfirmSignUp →
+    InitiateAuth, one flow per new user name."""
+    try:
+        binary = moto_server()
+        moto = start_moto(binary, out / "moto")
+    except PeerUnavailable as error:
+        echo(f"  moto could not be had: {error}")
+        return {"unavailable": str(error)}
+    # The runner's sampler reads queue depths from a database: an empty one of its own.
+    target = PeerTarget(url=moto.url, mailpit_url="",
+                        database_url=f"sqlite:///{(out / 'moto' / 'none.db').resolve()}", env={},
+                        server=PeerServer(moto.process))
+    try:
+        summary = load("moto-flows", target, users=opts.flow_users,
+                       spawn_rate=opts.flow_users, mix="", checks=False,
+                       locustfiles=[str(LOADTESTS / "cognito_peer.py")])
+    finally:
+        moto.stop()
+    auth = row(summary, "InitiateAuth")
+    flows = auth["requests"] - auth["failures"]
+    window = summary["totals"].get("window") or duration_seconds(opts.duration)
+    return {"version": _moto_version(binary), "users": opts.flow_users, "flows": flows,
+            "flows_per_s": flows / window, "failures": summary["totals"]["failures"],
+            "cpu": cpu_figures(summary["cpu"], flows),
+            "cpu_per_request": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"])}
+
+
+def _moto_version(binary: Path) -> str:
+    try:
+        done = subprocess.run([str(binary.parent / "python"), "-c",
+                               "import moto; print(moto.__version__)"],
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout.strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
 
 
 def run_bench(opts: BenchOptions, echo=print) -> dict:
@@ -300,6 +412,10 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
             api = load("api-mix", stack, users=opts.api_users, spawn_rate=opts.api_users,
                        mix="api=1", checks=False)
             profile = finish_profile(spy, out / "profile-api.txt")
+            if "peers" in opts.parts:
+                echo("Bench: WireMock serving the sandbox's recorded answers ...")
+                results.setdefault("peers", {})["wiremock"] = wiremock_peer(
+                    opts, stack, path, out, load, echo)
             results["reset_seconds_default_seed"] = time_reset(stack.url)
         finally:
             stack.stop()
@@ -352,6 +468,10 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
                 "cpu": cpu_figures(summary["cpu"], summary["ledger"]["activations"]),
                 "cpu_per_request": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
             }
+
+    if "peers" in opts.parts and "flows" in opts.parts:
+        echo("Bench: moto's Cognito flow (SignUp → ConfirmSignUp → InitiateAuth) ...")
+        results.setdefault("peers", {})["moto"] = moto_peer(opts, out, load, echo)
 
     if "invoices" in opts.parts:
         # 2b. Invoice users: deposer/flux -> CR -> search -> history (load profile).

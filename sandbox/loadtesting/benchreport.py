@@ -19,6 +19,11 @@ FLOWS_PER_S = 60.0
 FLOW_CPU_MS = 20.0  # server CPU-ms per signup → activation → login flow
 MAIL_P95_MS = 1000.0
 SCALE_RATIO = 1.5
+# Issue 24's targets against the peers of the same run.
+API_CPU_MS_24 = 1.0  # server CPU-ms per call of the API mix
+PEER_CPU_RATIO = 5.0  # at most this many times WireMock's CPU-ms per stubbed call
+FLOW_CPU_MS_24 = 30.0  # server CPU-ms per signup → activation → login flow
+PEER_FLOW_RATE = 0.5  # at least this fraction of moto's Cognito flows per second
 
 
 def _ms(value: float | None) -> str:
@@ -148,6 +153,7 @@ def markdown(r: dict) -> str:
                 f"{_ms(large['lookups_rechercher_p95'])}; consulter "
                 f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
                 f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO)} |")
+    lines += peer_lines(r)
     if "reset_seconds_default_seed" in r:
         lines.append(f"| Reset (default seed, median of 3) | "
                      f"{_s(r['reset_seconds_default_seed'])} | | - | - |")
@@ -161,6 +167,72 @@ def markdown(r: dict) -> str:
                       "inclusive % of samples, threads waiting for work left out):", ""]
             lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}×"
+
+
+def _server_ms(part: dict | None) -> float | None:
+    return ((part or {}).get("cpu") or {}).get("server_ms")
+
+
+def peer_lines(r: dict) -> list[str]:
+    """The sandbox against its peers of the same run (issue 24): rates and CPU per unit."""
+    peers = r.get("peers")
+    if not peers:
+        return []
+    lines = ["", "Peers, same run (server CPU = CPU of the whole process tree / units):", "",
+             "| Load | sandbox | peer | ratio (sandbox / peer) | target | verdict |",
+             "|---|---|---|---|---|---|"]
+    wiremock = peers.get("wiremock")
+    if wiremock and "unavailable" in wiremock:
+        lines.append(f"| WireMock | | **not measured**: {wiremock['unavailable'][:200]} | | | |")
+    elif wiremock:
+        name = f"WireMock {wiremock['version']}"
+        c, a = r.get("ceiling") or {}, r.get("api") or {}
+        wc, wa = wiremock["ceiling"], wiremock["api"]
+        lines.append(
+            f"| ceiling (`{c.get('path', '-')}` vs a {name} stub) | {c.get('rps', 0):.0f} req/s, "
+            f"{_cpu(_server_ms(c))} CPU-ms/req | {wc['rps']:.0f} req/s, "
+            f"{_cpu(_server_ms(wc))} | rate {_x(_ratio(c.get('rps'), wc['rps']))}, CPU "
+            f"{_x(_ratio(_server_ms(c), _server_ms(wc)))} | - | - |")
+        cpu_ratio = _ratio(_server_ms(a), _server_ms(wa))
+        mine = _server_ms(a)
+        ok = None if cpu_ratio is None or mine is None else (
+            cpu_ratio <= PEER_CPU_RATIO and mine <= API_CPU_MS_24)
+        lines.append(
+            f"| API read mix vs {name} stubs of the sandbox's answers ({wiremock['stubs']} "
+            f"recorded, pool of {wiremock['pool']}) | {a.get('rps', 0):.0f} req/s, "
+            f"{_cpu(mine)} CPU-ms/req | {wa['rps']:.0f} req/s, {_cpu(_server_ms(wa))} "
+            f"({wa['failures']} unmatched or failed of {wa['requests']}) | rate "
+            f"{_x(_ratio(a.get('rps'), wa['rps']))}, CPU {_x(cpu_ratio)} | ≤ "
+            f"{API_CPU_MS_24} CPU-ms per call, ≤ {PEER_CPU_RATIO:.0f}× WireMock | "
+            f"{_verdict(ok)} |")
+    moto = peers.get("moto")
+    if moto and "unavailable" in moto:
+        lines.append(f"| moto | | **not measured**: {moto['unavailable'][:200]} | | | |")
+    elif moto:
+        flows = (r.get("flows") or {}).get("load-profile")
+        if flows:
+            mine = _server_ms(flows)
+            rate = _ratio(flows["flows_per_s"], moto["flows_per_s"])
+            ok = None if mine is None or rate is None else (
+                mine <= FLOW_CPU_MS_24 and rate >= PEER_FLOW_RATE)
+            mailpit = (flows.get("cpu") or {}).get("mailpit_ms")
+            lines.append(
+                f"| signup → activation → login vs moto {moto['version']} Cognito SignUp → "
+                f"ConfirmSignUp → InitiateAuth, {moto['users']} users | "
+                f"{flows['flows_per_s']:.1f} flows/s, {_cpu(mine)} CPU-ms/flow (+ Mailpit "
+                f"{_cpu(mailpit)}) | {moto['flows_per_s']:.1f} flows/s, "
+                f"{_cpu(_server_ms(moto))} ({moto['failures']} failures) | rate {_x(rate)}, CPU "
+                f"{_x(_ratio(mine, _server_ms(moto)))} | ≤ {FLOW_CPU_MS_24:.0f} CPU-ms per "
+                f"flow, ≥ {PEER_FLOW_RATE}× moto's rate | {_verdict(ok)} |")
+    return lines
 
 
 def plots_section(results: dict) -> str:

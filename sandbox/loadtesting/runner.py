@@ -145,6 +145,7 @@ def machine() -> dict:
             "locust": version("locust"),
             "flask": version("flask"),
             "sqlalchemy": version("sqlalchemy"),
+            "granian": version("granian"),
             "gunicorn": version("gunicorn"),
             "mailpit": MAILPIT_VERSION,
         },
