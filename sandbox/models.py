@@ -453,6 +453,10 @@ class SandboxState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # the running clock (sandbox.clock): rate, and the real epoch second the offset was
+    # measured at; NULL (a database of an older version): 1.0 and irrelevant
+    clock_rate: Mapped[float | None] = mapped_column(Float, default=1.0)
+    clock_anchor: Mapped[float | None] = mapped_column(Float, default=0.0)
     faults: Mapped[dict] = mapped_column(JSON, default=dict)
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     seed: Mapped[int | None] = mapped_column(Integer)

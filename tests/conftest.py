@@ -90,11 +90,11 @@ def db_session(stack_db) -> Iterator:
 
 @pytest.fixture
 def clock_restored(stack_db):
-    """Restore the shared clock offset however the test ends."""
+    """Restore the shared clock offset (and rate 1) however the test ends."""
     from sandbox import clock, state
 
     previous = clock.offset()
     try:
         yield
     finally:
-        state.set_clock_offset(previous)
+        state.set_clock(previous, 1.0)

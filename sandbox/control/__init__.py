@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-# dashboard, engagements, factures, piste, shortcuts and views register their operations on
-# api.bp when imported; guard adds the access check to it, openapi serves the document of the
-# registry.
+# dashboard, engagements, factures, piste, queues, shortcuts and views register their
+# operations on api.bp when imported; guard adds the access check to it, openapi serves the
+# document of the registry.
 from sandbox.control import (  # noqa: F401
     dashboard,
     engagements,
@@ -20,6 +20,7 @@ from sandbox.control import (  # noqa: F401
     hosts,
     openapi,
     piste,
+    queues,
     shortcuts,
     views,
 )

@@ -29,6 +29,7 @@ from sandbox.accounts.technical import create_technical_account, technical_login
 from sandbox.builders import new_structure
 from sandbox.config import Settings
 from sandbox.engagements import rules as engagements
+from sandbox.factures.rules.scenarios import SCENARIOS
 from sandbox.mail.senders import send_dataset_email
 from sandbox.models import (
     Dataset,
@@ -257,6 +258,10 @@ def generate_dataset(
         numero = _engagement(s, recipient, fournisseur, rng, now)
         if numero is not None:
             out.add(entity, ENGAGEMENT_LIBELLE, numero)
+    for scenario in SCENARIOS:  # the sandbox's own, after the real data set's rows
+        out.add(scenario.raison_sociale, "SIRET Structure", scenario.identifiant)
+        out.add(scenario.raison_sociale, "Code du service", scenario.service[0])
+        out.add(scenario.raison_sociale, "Scénario", scenario.summary)
 
     dataset = Dataset(
         requester_user_id=requester.id if requester is not None else None,

@@ -23,6 +23,7 @@ from sandbox import db, schema
 from sandbox.config import Settings
 from sandbox.models import (
     Base,
+    EngagementJuridique,
     SandboxState,
     Service,
     Structure,
@@ -32,6 +33,7 @@ from sandbox.models import (
 from sandbox.seeding.engagements import seed_engagements
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.seeding.invoices import seed_invoices
+from sandbox.seeding.scenarios import seed_scenarios
 from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
@@ -114,6 +116,7 @@ def reset(settings: Settings, seed: int | None = None) -> dict:
             insert_batch(conn, world)
             seed_invoices(conn, seed)
             seed_engagements(conn, seed)
+            seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
             _fix_sequences(conn)
             install_name_search(conn)
             _record_seed(s, seed)
@@ -163,6 +166,7 @@ def seed_world(
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
         seed_engagements(s.connection(), seed)
+        seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
         _fix_sequences(s.connection())
         install_name_search(s.connection())
     elapsed = time.perf_counter() - started
@@ -183,7 +187,17 @@ def ensure_seeded(settings: Settings) -> dict:
     if not seeded:
         return reset(settings)
     restored = restore_permanent_recipients(settings)
-    return {"permanent_recipients_restored": restored} if restored else {}
+    with db.transaction() as s:  # a database seeded before they existed gains them
+        scenarios = seed_scenarios(s, settings.seed)
+        engagements = 0
+        if s.scalar(select(EngagementJuridique.id).limit(1)) is None:
+            engagements = seed_engagements(s.connection(), settings.seed)
+        if scenarios or engagements:
+            _fix_sequences(s.connection())
+    report = {"permanent_recipients_restored": restored} if restored else {}
+    if engagements:
+        report["engagements_added"] = engagements
+    return {**report, "scenario_recipients_added": scenarios} if scenarios else report
 
 
 def restore_permanent_recipients(settings: Settings) -> int:
