@@ -14,9 +14,10 @@ from locust import FastHttpUser, task
 
 TOKEN_MARGIN_SECONDS = 240  # refresh that long before expiry, as OCA does
 _KNOWN: dict[str, list] = {"structures": [], "identifiants": [], "services": [], "words": [],
-                           "uuids": [], "travaux": [], "a_valider": []}
+                           "uuids": [], "travaux": [], "a_valider": [], "ejs": []}
 ORGANISATIONS = "/cpro/organisations/v1"
 TRAVAUX = "/cpro/facturesTravaux/v1"
+ENGAGEMENTS = "/cpro/engagementsJuridiques/v1"
 _KNOWN_LOCK = threading.Lock()
 _TURNS: dict[str, int] = {}  # --api-pool: the next of each kind, in turn
 
@@ -298,3 +299,40 @@ class ApiUser(FastHttpUser):
             return self.rechercher_valideur()
         self.call("/cpro/factures/v1/consulter/valideur",
                   {"identifiantFactureCPP": self.pick("a_valider")})
+
+    # ---- Engagements juridiques: OCA's check of an invoice's EJ at validation, and the
+    # detail; the EJs are those given to the account's structure (the seeded ones)
+    def discover_ejs(self) -> None:
+        def problem(data: Any, _text: str) -> str | None:  # none given: 20000, no failure
+            if data.get("codeRetour") not in (0, 20000):
+                return f"codeRetour {data.get('codeRetour')}: {data.get('libelle')}"
+            return None
+
+        found = self._request("POST", f"{ENGAGEMENTS}/rechercher", {
+            "etatCourantEngagementJuridique": "COMMANDE",
+            "parametresRecherche": {"pageResultatDemandee": 1, "nbResultatsParPage": 100}},
+            f"{ENGAGEMENTS}/rechercher [list]", problem)
+        cap = getattr(self.environment.parsed_options, "api_pool", 0) or 1000
+        with _KNOWN_LOCK:
+            for item in (found or {}).get("listeEngagementJuridique") or []:
+                if len(_KNOWN["ejs"]) < cap:
+                    _KNOWN["ejs"].append((item["numeroEngagementJuridique"],
+                                          item.get("identifiantStructureReceptrice")))
+
+    @task(1)
+    def engagement_check(self) -> None:
+        if not _KNOWN["ejs"]:
+            return self.discover_ejs()
+        numero, receptrice = self.pick("ejs")
+        self.call(f"{ENGAGEMENTS}/rechercher",
+                  {"structureReceptriceEngagementJuridique": receptrice,
+                   "numeroEngagementJuridique": numero,
+                   "etatCourantEngagementJuridique": "COMMANDE"},
+                  name=f"{ENGAGEMENTS}/rechercher [OCA check]")
+
+    @task(1)
+    def engagement_detail(self) -> None:
+        if not _KNOWN["ejs"]:
+            return self.discover_ejs()
+        numero, _receptrice = self.pick("ejs")
+        self.call(f"{ENGAGEMENTS}/consulterDetail", {"numeroEngagementJuridique": numero})

@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         control,
         cpro,
         db,
+        engagements,
         factures,
         health,
         organisations,
@@ -60,7 +61,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     resilience.init_app(app)
     # Each area registers its routes and hooks; the order is the hooks' order.
-    for area in (web, portal, seeding, piste, cpro, factures, organisations, control):
+    for area in (web, portal, seeding, piste, cpro, factures, engagements, organisations,
+                 control):
         area.init_app(app)
 
     if settings.mail_dispatcher:

@@ -1,9 +1,15 @@
 """The one clock: every "now" of business code comes from here.
 
-The offset is shared by every process through the database (table
-``sandbox_state``); it is read at most once per request and cached for
-``_CACHE_SECONDS`` elsewhere (the dispatcher), so moving time over HTTP is seen by
-the next request of any worker.
+Sandbox time is ``real + offset + (rate - 1) * (real - anchor)``: an offset from real
+time measured at the real instant ``anchor``, and a ``rate`` at which sandbox time runs
+from there (1: real time; 60: a minute each real second). ``offset()`` is the offset
+*now* (it grows by ``rate - 1`` seconds each real second), so "advance by D" stays
+``offset() + D`` whatever the rate.
+
+The three numbers are shared by every process through the database (table
+``sandbox_state``, ``sandbox.state``); each process reads them again when anything was
+committed, so moving time over HTTP is seen by the next request (and the next worker
+pass) of any worker.
 """
 
 from __future__ import annotations
@@ -14,24 +20,47 @@ from datetime import UTC, datetime, timedelta
 from typing import overload
 
 _lock = threading.Lock()
-_offset_seconds = 0.0
+# (offset at the anchor, rate, anchor as real epoch seconds): replaced whole, read whole
+_setting: tuple[float, float, float] = (0.0, 1.0, 0.0)
+
+MAX_RATE = 86400.0  # a day each real second: thirty days of policies in thirty seconds
+
+
+def offset_at(real_epoch: float, setting: tuple[float, float, float] | None = None) -> float:
+    """The offset in force at the real instant ``real_epoch`` (epoch seconds)."""
+    base, rate, anchor = _setting if setting is None else setting
+    return base if rate == 1.0 else base + (rate - 1.0) * (real_epoch - anchor)
 
 
 def now() -> datetime:
     """Return the sandbox's current time (timezone-aware, UTC)."""
-    return datetime.now(UTC) + timedelta(seconds=_offset_seconds)
+    real = datetime.now(UTC)
+    return real + timedelta(seconds=offset_at(real.timestamp()))
 
 
 def offset() -> float:
-    """Return the current offset in seconds."""
-    return _offset_seconds
+    """Return the offset from real time in force now, in seconds."""
+    return offset_at(time.time())
 
 
-def set_offset(seconds: float) -> None:
-    """Set this process's view of the offset (persisted by the control plane)."""
-    global _offset_seconds
+def rate() -> float:
+    """Return how many sandbox seconds pass each real second."""
+    return _setting[1]
+
+
+def setting() -> tuple[float, float, float]:
+    """This process's (offset at the anchor, rate, anchor epoch seconds)."""
+    return _setting
+
+
+def set_offset(seconds: float, rate: float | None = None, anchor: float | None = None) -> None:
+    """Set this process's view of the clock (persisted by ``sandbox.state``): ``seconds``
+    of offset at the real instant ``anchor`` (default: now), running at ``rate``
+    (default: the rate in force)."""
+    global _setting
     with _lock:
-        _offset_seconds = float(seconds)
+        _setting = (float(seconds), _setting[1] if rate is None else float(rate),
+                    time.time() if anchor is None else float(anchor))
 
 
 def real_utcnow_naive() -> datetime:

@@ -146,6 +146,11 @@ class Settings:
         "Judge every deposited invoice also by the official EN 16931 and BR-FR artefacts "
         "(needs the 'strict' extra; per supplier from the control plane).",
     )
+    factures_ej_check: bool = _setting(
+        True,
+        "Reject an invoice citing an EJ that is not one of the recipient's legal commitments "
+        "(rule GES-19), for recipients that manage EJs.",
+    )
     log_level: str = _setting("INFO", "Log level of the sandbox's own logger.")
 
     def replace(self, **changes: Any) -> Settings:

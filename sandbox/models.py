@@ -148,6 +148,59 @@ class Service(Base):
     structure: Mapped[Structure] = relationship(back_populates="services")
 
 
+class EngagementJuridique(Base):
+    """A legal commitment (EJ): a public buyer's order (``emetteur``: the structure that
+    requires it on its invoices, and its service exécutant) given to a supplier
+    (``recepteur``). The numbers are unique on the platform (``consulterDetail`` takes
+    only the number). Read by the Factures rules (GES-19) and the EJ API
+    (``sandbox/engagements/``), which is why the table is here and not in that area."""
+
+    __tablename__ = "engagements_juridiques"
+    __table_args__ = (
+        UniqueConstraint("numero", name="uq_engagement_numero"),
+        Index("ix_engagements_emetteur", "emetteur_structure_id", "numero"),
+        Index("ix_engagements_recepteur", "recepteur_structure_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # idEngagementJuridique
+    numero: Mapped[str] = mapped_column(String(50))  # numeroEngagementJuridique (10 digits)
+    type_engagement: Mapped[str] = mapped_column(
+        String(30), default=v.TypeEngagementJuridique.BON_DE_COMMANDE)
+    etat: Mapped[str] = mapped_column(String(20), default=v.EtatEngagementJuridique.COMMANDE)
+    emetteur_structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"))
+    emetteur_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("services.id", ondelete="SET NULL"))
+    recepteur_structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="SET NULL"))
+    numero_marche: Mapped[str | None] = mapped_column(String(50))
+    montant_ttc: Mapped[float] = mapped_column(Float, default=0.0)
+    devise: Mapped[str | None] = mapped_column(String(3))
+    date_notification: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # DateCreationEJ
+
+    postes: Mapped[list[EngagementPoste]] = relationship(
+        back_populates="engagement", order_by="EngagementPoste.numero",
+        cascade="all, delete-orphan")
+
+
+class EngagementPoste(Base):
+    """A line (poste) of a legal commitment: lignePoste {numeroDePoste, montantTtcPoste,
+    statutPoste}."""
+
+    __tablename__ = "engagement_postes"
+    __table_args__ = (UniqueConstraint("engagement_id", "numero", name="uq_engagement_poste"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("engagements_juridiques.id", ondelete="CASCADE"))
+    numero: Mapped[int] = mapped_column(Integer)  # numeroDePoste
+    montant_ttc: Mapped[float] = mapped_column(Float, default=0.0)
+    statut: Mapped[str] = mapped_column(String(20), default=v.EtatEngagementJuridique.COMMANDE)
+
+    engagement: Mapped[EngagementJuridique] = relationship(back_populates="postes")
+
+
 class User(Base):
     """A portal account (or a technical account, which cannot log in to the portal)."""
 
@@ -400,6 +453,10 @@ class SandboxState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # the running clock (sandbox.clock): rate, and the real epoch second the offset was
+    # measured at; NULL (a database of an older version): 1.0 and irrelevant
+    clock_rate: Mapped[float | None] = mapped_column(Float, default=1.0)
+    clock_anchor: Mapped[float | None] = mapped_column(Float, default=0.0)
     faults: Mapped[dict] = mapped_column(JSON, default=dict)
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     seed: Mapped[int | None] = mapped_column(Integer)

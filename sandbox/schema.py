@@ -7,7 +7,9 @@ The one module that imports every models module (``sandbox.models`` and each are
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateColumn
 
 from sandbox import db, state
 from sandbox.factures import models as factures_models
@@ -20,6 +22,7 @@ MODELS = (factures_models,)
 def create_schema() -> None:
     """Create every table that is missing."""
     Base.metadata.create_all(db.engine())
+    add_missing_columns()
     # The raison sociale search index is no SQLAlchemy Index (an FTS5 table and triggers on
     # SQLite, a pg_trgm GIN index on PostgreSQL): created here on new and older databases.
     with db.engine().connect() as conn:
@@ -31,3 +34,26 @@ def create_schema() -> None:
             state.ensure_epoch_row(s)
     except IntegrityError:  # another process created it first
         pass
+
+
+def add_missing_columns() -> None:
+    """Add the nullable columns a newer version gave to a table that already exists (a
+    database kept from an older version: ``create_all`` never changes an existing table).
+    Only nullable columns: the code reads their NULL as the column's default."""
+    engine = db.engine()
+    if not _missing_columns(inspect(engine)):
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():  # looked at again under the lock: another process may be first
+            guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+            for table, column in _missing_columns(inspect(conn)):
+                ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN{guard} {ddl}")
+
+
+def _missing_columns(found) -> list:
+    tables = set(found.get_table_names())
+    return [(table, column) for table in Base.metadata.sorted_tables if table.name in tables
+            for have in [{c["name"] for c in found.get_columns(table.name)}]
+            for column in table.columns if column.name not in have and column.nullable]

@@ -37,6 +37,28 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+class SettingError(RuntimeError):
+    """A start-up problem a setting fixes; the message names the setting to change."""
+
+
+def check_port_free(host: str, port: int, setting: str) -> None:
+    """Refuse a port some program already listens on, naming ``setting`` to change."""
+    try:
+        family, kind, _proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise SettingError(f"cannot listen on {host!r} ({error.strerror}): "
+                           "set SANDBOX_HOST / --host to an address of this machine") from None
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise SettingError(
+                f"port {port} on {host} is not free ({error.strerror}; another sandbox or "
+                f"program listening there?): choose another with {setting}") from None
+
+
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
     """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
@@ -365,15 +387,27 @@ def prepare_database(env: Mapping[str, str]) -> dict:
 
     Returns what seeding reported (empty if the database was seeded already).
     """
-    # why: the schema and the seeding load every model (seconds); the pytest plugin
-    # imports this module at each pytest start, before any stack is asked for
-    from sandbox import db, schema, seeding
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from sandbox import db, schema, seeding  # why: every model loads (the plugin imports us)
 
     merged = dict(os.environ)
     merged.update(env)
     settings = load_settings(environ=merged)
-    db.init_engine(settings.database_url)
-    schema.create_schema()
+    try:
+        db.init_engine(settings.database_url)
+        schema.create_schema()
+    except (ArgumentError, OperationalError, ImportError, OSError) as error:
+        try:
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = settings.database_url
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        raise SettingError(
+            f"the database {shown!r} cannot be used ({first}): set SANDBOX_DATABASE_URL, "
+            "e.g. sqlite:////absolute/path/sandbox.db or "
+            "postgresql+psycopg://user:password@host:5432/dbname") from None
     if not settings.seed_on_start:
         return {}
     return seeding.ensure_seeded(settings) or {}

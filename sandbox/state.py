@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 
 from flask import Flask, g
 from sqlalchemy import insert, select, update
@@ -154,18 +155,36 @@ def refresh() -> SandboxState:
     with _seen_lock:  # a slower, older read never replaces a newer one
         if mine >= _seen["row_generation"]:
             _seen["row"], _seen["row_generation"] = row, mine
-            clock.set_offset(row.clock_offset_seconds)
+            clock.set_offset(*clock_setting(row))
     return row
 
 
-def set_clock_offset(seconds: float) -> None:
-    """Persist a new clock offset for every process."""
+def clock_setting(row: SandboxState) -> tuple[float, float, float]:
+    """The row's clock: (offset at the anchor, rate, anchor epoch seconds)."""
+    return (row.clock_offset_seconds or 0.0, row.clock_rate or 1.0, row.clock_anchor or 0.0)
+
+
+def set_clock(seconds: float | None = None, rate: float | None = None) -> None:
+    """Persist a new clock for every process: ``seconds`` of offset from now (None: the
+    offset in force now, the clock does not jump) running at ``rate`` (None: the rate in
+    force). Read and written in one transaction: two concurrent moves never lose one."""
     with db.transaction() as s:
         row = load(s)
+        real = time.time()
+        if seconds is None:
+            seconds = clock.offset_at(real, clock_setting(row))
         row.clock_offset_seconds = float(seconds)
+        row.clock_rate = float(rate if rate is not None else (row.clock_rate or 1.0))
+        row.clock_anchor = real
         row.version = (row.version or 0) + 1
-    clock.set_offset(seconds)
+        applied = clock_setting(row)
+    clock.set_offset(*applied)
     changed()
+
+
+def set_clock_offset(seconds: float) -> None:
+    """Persist a new clock offset for every process (the rate in force is kept)."""
+    set_clock(seconds)
 
 
 def init_app(app: Flask) -> None:

@@ -448,6 +448,24 @@ class FormatTelechargement(StrEnum):
     PIVOT = "PIVOT"
 
 
+# --- Engagements juridiques (sandbox/engagements/) -----------------------------------
+
+
+class EtatEngagementJuridique(StrEnum):
+    """etatCourantEngagementJuridique / libelleEtatCourantEJ: the attested values only
+    (COMMANDE: OCA's search and the official samples; A_TRAITER: the qualification EJ
+    report, factures-reference.md §8)."""
+
+    COMMANDE = "COMMANDE"
+    A_TRAITER = "A_TRAITER"
+
+
+class TypeEngagementJuridique(StrEnum):
+    """libelleTypeEngagementJuridique (the official rechercher sample)."""
+
+    BON_DE_COMMANDE = "BON_DE_COMMANDE"
+
+
 # --- PISTE subscriptions and the Référentiel des Organisations ---------------------
 
 

@@ -21,6 +21,8 @@ from sandbox.accounts.technical import create_technical_account
 from sandbox.builders import add_structure
 from sandbox.config import load_settings
 from sandbox.models import (
+    EngagementJuridique,
+    EngagementPoste,
     Espace,
     OAuthClient,
     Rattachement,
@@ -74,6 +76,27 @@ def make_service(s: Session, structure: Structure, **fields) -> Service:
     s.add(service)
     s.flush()
     return service
+
+
+def make_engagement(
+    s: Session, emetteur: Structure, *, numero: str | None = None,
+    recepteur: Structure | None = None, service: Service | None = None,
+    etat: str = "COMMANDE", postes: tuple[float, ...] = (1200.0,),
+) -> EngagementJuridique:
+    """A legal commitment of ``emetteur`` (a unique 10-digit number unless given)."""
+    now = clock.utcnow_naive()
+    ej = EngagementJuridique(
+        numero=numero or unique_digits(10), etat=etat, emetteur_structure_id=emetteur.id,
+        emetteur_service_id=service.id if service else None,
+        recepteur_structure_id=recepteur.id if recepteur else None,
+        montant_ttc=round(sum(postes), 2), devise="EUR", date_notification=now,
+        created_at=now)
+    s.add(ej)
+    s.flush()
+    for index, amount in enumerate(postes, start=1):
+        s.add(EngagementPoste(engagement_id=ej.id, numero=index, montant_ttc=amount, statut=etat))
+    s.flush()
+    return ej
 
 
 def make_user(s: Session, *, statut: str = "ACTIF", **fields) -> tuple[User, str]:

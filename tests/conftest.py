@@ -90,13 +90,14 @@ def db_session(stack_db) -> Iterator:
 
 @pytest.fixture
 def clock_restored(stack_db):
-    """Restore the shared clock offset however the test ends."""
-    from sandbox import state
+    """Restore the shared clock offset (and rate 1) however the test ends."""
+    from sandbox import clock, state
 
-    # The shared offset as it is now (this process's clock.offset() is only what it
-    # last refreshed: restoring that stale value left the clock moved for later tests).
-    previous = state.refresh().clock_offset_seconds
+    # The shared offset as it is now: refreshed first (this process's clock is only what
+    # it last refreshed: restoring that stale value left the clock moved for later tests).
+    state.refresh()
+    previous = clock.offset()
     try:
         yield
     finally:
-        state.set_clock_offset(previous)
+        state.set_clock(previous, 1.0)

@@ -149,3 +149,17 @@ def make_facture(
 
 def structure_of(s: Session, party: Party) -> Structure:
     return s.get(Structure, party.structure_id)
+
+
+# The keyed-in parts of a soumettre body that tests do not vary (one line, 1,000 € HT at 20 %).
+SOUMETTRE_LINES = {
+    "references": {"deviseFacture": "EUR", "typeFacture": "FACTURE",
+                   "typeTva": "TVA_SUR_DEBIT", "modePaiement": "VIREMENT"},
+    "lignePoste": [{"lignePosteNumero": 1, "lignePosteDenomination": "Lot électricité",
+                    "lignePosteQuantite": 1.0, "lignePosteMontantUnitaireHT": 1000.0,
+                    "lignePosteTauxTva": "TVA20"}],
+    "ligneTva": [{"ligneTvaTaux": "TVA20", "ligneTvaMontantBaseHtParTaux": 1000.0,
+                  "ligneTvaMontantTvaParTaux": 200.0}],
+    "montantTotal": {"montantHtTotal": 1000.0, "montantTVA": 200.0,
+                     "montantTtcTotal": 1200.0, "montantAPayer": 1200.0},
+}

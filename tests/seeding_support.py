@@ -50,12 +50,21 @@ PERMANENT = {
     "Destinataire sans paramètre": ("12345678200051", None),
 }
 
+# The sandbox's scenario recipients (docs/factures.md), after the real data set's rows.
+SCENARIO = {
+    "Scénario Destinataire payée": ("13009900500014", "SCENARIO_PAYEE"),
+    "Scénario Destinataire suspendue puis complétée": ("13009900500022", "SCENARIO_SUSPENDUE"),
+    "Scénario Destinataire rejetée": ("13009900500030", "SCENARIO_REJETEE"),
+    "Scénario Destinataire flux en incident": ("13009900500048", "SCENARIO_INCIDENT"),
+    "Scénario Destinataire refus du valideur": ("13009900500055", "SCENARIO_REFUS_VALIDEUR"),
+}
+
 
 def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
     """Assert the reference's 2024 layout; return the parsed content."""
     assert text.splitlines()[0] == "Entite;Libelle;Valeur"
     content = parse_dataset_csv(text)
-    assert set(PRIVATE + PUBLIC + tuple(PERMANENT)) == set(content)
+    assert set(PRIVATE + PUBLIC + tuple(PERMANENT) + tuple(SCENARIO)) == set(content)
     for entity in PRIVATE + PUBLIC:
         rows = content[entity]
         siret = rows["SIRET Structure"]
@@ -78,4 +87,13 @@ def check_dataset_csv(text: str) -> dict[str, dict[str, str]]:
     for entity, (siret, code) in PERMANENT.items():
         assert content[entity]["SIRET Structure"] == siret
         assert content[entity].get("Code du service") == code
+        numero = content[entity].get("Numéro d'engagement juridique")
+        if siret in ("12345678200036", "12345678200044"):  # the EJ given to the Fournisseur
+            assert numero is not None and len(numero) == 10 and numero.isdigit(), numero
+        else:
+            assert numero is None
+    for entity, (siret, code) in SCENARIO.items():
+        assert content[entity]["SIRET Structure"] == siret
+        assert content[entity]["Code du service"] == code
+        assert content[entity]["Scénario"]
     return content

@@ -103,7 +103,8 @@ def test_rechercher_visibility(tech, user, world):
     # a simple user: only what he is attached to, and public ones
     assert found(user, world.own) and found(user, world.public)
     assert not found(user, world.other_own) and not found(user, world.foreign)
-    # restreindreStructuresPrivees is accepted and changes nothing to that rule
+    # restreindreStructuresPrivees false: private structures match whoever asks (issue 21.5;
+    # every case in tests/test_api_structures_privees.py)
     answer = tech.call(
         f"{S}/rechercher",
         {
@@ -111,7 +112,7 @@ def test_rechercher_visibility(tech, user, world):
             "restreindreStructuresPrivees": False,
         },
     )
-    assert answer["listeStructures"] == []
+    assert [s["idStructureCPP"] for s in answer["listeStructures"]] == [world.foreign.id]
 
 
 def test_rechercher_filters(tech, world):

@@ -263,3 +263,27 @@ def test_the_dashboard_refuses_a_rule_nested_too_deeply(base_url, chorus_client)
         "rule": "[" * 100_000 + "]" * 100_000})
     assert refused.status_code == 303 and "Rules+unchanged" in refused.headers["Location"]
     assert chorus_client.faults()["rules"] == []
+
+
+def test_the_get_form_of_verify_counts_as_the_post_form(base_url, api_headers, chorus_client):
+    marker = f"get-{uuid.uuid4().hex[:10]}"
+    since = time.time() - 1
+    for _ in range(3):
+        _search(base_url, api_headers, marker)
+    requests.get(f"{base_url}/connexion", params={"probe": marker}, timeout=10)
+    body = json.dumps({"structure": {"raisonSocialeStructure": marker}})
+    answer = requests.get(f"{base_url}/_sandbox/requests/verify", timeout=10, params={
+        "method": "POST", "path": SEARCH, "since": str(since), "bodyPartial": body,
+        "status": "200", "header.Content-Type": "application/json;charset=utf-8"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["count"] == 3
+    posted = chorus_client.verify("POST", SEARCH, since=since, body_partial=json.loads(body))
+    assert posted["count"] == answer.json()["count"]
+    by_query = requests.get(f"{base_url}/_sandbox/requests/verify", timeout=10, params=[
+        ("method", "GET"), ("method", "HEAD"), ("path", "/connexion"),
+        ("query.probe", marker), ("since", str(since))])
+    assert by_query.status_code == 200 and by_query.json()["count"] == 1, by_query.text
+    for bad, named in (({"status": "two hundred"}, "status"), ({"bodyPartial": "{"}, "JSON"),
+                       ({"colour": "blue"}, "colour"), ({"method": "FETCH"}, "method")):
+        refused = requests.get(f"{base_url}/_sandbox/requests/verify", params=bad, timeout=10)
+        assert refused.status_code == 400 and named in refused.json()["error"], refused.text

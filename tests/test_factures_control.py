@@ -114,10 +114,11 @@ def test_move_to_rejected_records_the_motif(chorus, api):
 ])
 def test_bad_input_is_a_4xx_json_and_changes_nothing(chorus, api, path, body, status):
     method = requests.put if path == "/policies" else requests.post
+    before = requests.get(f"{chorus.url}{CONTROL}/policies", timeout=10).json()
     answer = method(f"{chorus.url}{CONTROL}{path}", json=body, timeout=10)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]
-    assert requests.get(f"{chorus.url}{CONTROL}/policies", timeout=10).json()["count"] == 0
+    assert requests.get(f"{chorus.url}{CONTROL}/policies", timeout=10).json() == before
 
 
 def test_bad_query_and_not_json(chorus):
@@ -191,12 +192,20 @@ def test_the_routes_are_in_the_openapi_document(chorus):
 
 
 def test_reset_clears_the_policies(chorus_reset):
+    """A reset removes the policies set over HTTP and puts back the seeded ones (the
+    scenario recipients' scripts), even after they were deleted."""
+    seeded = requests.get(f"{chorus_reset.url}{CONTROL}/policies", timeout=10).json()
+    assert seeded["count"] > 0 and all(p["destinataire"] != "*" for p in seeded["policies"])
     put = requests.put(f"{chorus_reset.url}{CONTROL}/policies", json={
         "destinataire": "*", "statutDepart": "MISE_A_DISPOSITION",
         "statutArrivee": "SERVICE_FAIT", "delaiSecondes": 60}, timeout=10)
     assert put.status_code == 200, put.text
+    assert requests.delete(f"{chorus_reset.url}{CONTROL}/policies/"
+                           f"{seeded['policies'][0]['id']}", timeout=10).status_code == 204
     chorus_reset.reset()
-    assert requests.get(f"{chorus_reset.url}{CONTROL}/policies", timeout=10).json()["count"] == 0
+    after = requests.get(f"{chorus_reset.url}{CONTROL}/policies", timeout=10).json()
+    strip = [{k: v for k, v in p.items() if k != "id"} for p in after["policies"]]
+    assert strip == [{k: v for k, v in p.items() if k != "id"} for p in seeded["policies"]]
 
 
 def test_the_dashboard_shows_the_latest_flux_and_invoices(chorus, api):  # noqa: ANN001

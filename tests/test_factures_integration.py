@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from api_factories import make_service, tech_client
+from api_factories import make_engagement, make_service, tech_client
 from factures_flux import advance_clock, deposit, wait_terminal
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -179,14 +179,16 @@ def test_the_status_history_only_appends(world):
 
 @pytest.fixture(scope="module")
 def recipient_services(world):
-    """On the world's public recipient: an inactive service and one that requires an EJ."""
+    """On the world's public recipient: an inactive service, one that requires an EJ, and
+    one of its legal commitments (the recipient manages EJs: GES-19)."""
     from sandbox.models import Structure
 
     with db.transaction() as s:
         public = s.get(Structure, world.public.id)
         inactive = make_service(s, public, est_actif=False)
         with_ej = make_service(s, public, numero_engagement=True)
-        return inactive.code, with_ej.code
+        ej = make_engagement(s, public, recepteur=world.own, service=with_ej)
+        return inactive.code, with_ej.code, ej.numero
 
 
 @pytest.mark.parametrize(
@@ -194,13 +196,16 @@ def recipient_services(world):
     [
         ("inactive", None, "n'est pas actif"),
         ("with_ej", None, "est obligatoire pour le service"),
-        ("with_ej", "0000099999", None),
+        ("with_ej", "known", None),
+        # GES-19: a number the recipient never issued
+        ("with_ej", "0000000001", "n'est pas reference dans notre systeme pour ce destinataire"),
         (None, None, "est obligatoire si"),  # EJ or service (gestion_numero_ej_ou_code_service)
     ],
 )
 def test_recipient_service_rules(base_url, world, recipient_services, service_kind,
                                  engagement, expected):
-    inactive, with_ej = recipient_services
+    inactive, with_ej, known = recipient_services
+    engagement = known if engagement == "known" else engagement
     service = {"inactive": inactive, "with_ej": with_ej, None: None}[service_kind]
     e = examples.Example(f"S{uuid.uuid4().hex[:12]}", world.own.identifiant,
                          world.public.identifiant, service=service, engagement=engagement)

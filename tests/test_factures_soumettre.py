@@ -8,7 +8,7 @@ import re
 import threading
 
 import pytest
-from api_factories import make_service, unique_digits
+from api_factories import make_engagement, make_service, unique_digits
 from factures_support import build_scene, make_party
 from fpdf import FPDF
 from sqlalchemy import select
@@ -28,12 +28,17 @@ def scene(stack_db):
     with db.new_session() as s:
         scene = build_scene(s)
         scene.flags = {}
+        scene.ejs = {}
         for flag in (
             "code_service_doit_etre_renseigne",
             "numero_ej_doit_etre_renseigne",
             "gestion_numero_ej_ou_code_service",
         ):
-            scene.flags[flag] = make_party(s, public=True, **{flag: True})
+            scene.flags[flag] = party = make_party(s, public=True, **{flag: True})
+            # GES-19: an invoice to a recipient that manages EJs cites one of its EJs
+            scene.ejs[flag] = make_engagement(
+                s, s.get(Structure, party.structure_id),
+                recepteur=s.get(Structure, scene.supplier.structure_id)).numero
         ej_service_party = make_party(s, public=True)
         ej_service = make_service(
             s,
@@ -352,8 +357,31 @@ def test_recipient_flags(scene, supplier, flag, service, ej, code):
             "codeServiceExecutant": party.service_codes[0] if service else "",
         },
     )
-    sent["references"]["numeroBonCommande"] = "EJ-42" if ej else ""
+    sent["references"]["numeroBonCommande"] = scene.ejs[flag] if ej else ""
     assert _code(supplier, sent)[0] == code
+
+
+@pytest.mark.parametrize("flag", ["numero_ej_doit_etre_renseigne",
+                                  "gestion_numero_ej_ou_code_service"])
+def test_an_ej_the_recipient_never_issued_is_refused(scene, supplier, flag):
+    """GES-19: the EJ must be one of the recipient's legal commitments (20530); another
+    recipient's EJ is no better. Nothing is created."""
+    party = scene.flags[flag]
+    for numero in ("0000000001", scene.ejs[other_flag(flag)]):
+        sent = body(scene, destinataire={"codeDestinataire": party.identifiant,
+                                         "codeServiceExecutant": ""})
+        sent["references"]["numeroBonCommande"] = numero
+        code, libelle = _code(supplier, sent)
+        assert code == 20530, libelle
+        assert numero in libelle and party.identifiant in libelle
+        with db.new_session() as s:
+            assert s.scalar(select(Facture.id).where(
+                Facture.numero_facture == sent["numeroFactureSaisi"])) is None
+
+
+def other_flag(flag: str) -> str:
+    return {"numero_ej_doit_etre_renseigne": "gestion_numero_ej_ou_code_service",
+            "gestion_numero_ej_ou_code_service": "numero_ej_doit_etre_renseigne"}[flag]
 
 
 def test_service_requiring_an_ej(scene, supplier):

@@ -12,7 +12,7 @@ import re
 import pytest
 import requests
 from api_factories import ApiClient, attach, unique_digits
-from factures_support import build_scene, make_party
+from factures_support import SOUMETTRE_LINES, build_scene, make_party
 from sqlalchemy import select
 
 from sandbox import db
@@ -58,15 +58,7 @@ def submit(scene, apis, *, cadre="A9_FACTURE_SOUSTRAITANT", valideur=None, **cad
             "codeStructureValideur": valideur or scene.titulaire.identifiant,
             **cadre_over,
         },
-        "references": {"deviseFacture": "EUR", "typeFacture": "FACTURE",
-                       "typeTva": "TVA_SUR_DEBIT", "modePaiement": "VIREMENT"},
-        "lignePoste": [{"lignePosteNumero": 1, "lignePosteDenomination": "Lot électricité",
-                        "lignePosteQuantite": 1.0, "lignePosteMontantUnitaireHT": 1000.0,
-                        "lignePosteTauxTva": "TVA20"}],
-        "ligneTva": [{"ligneTvaTaux": "TVA20", "ligneTvaMontantBaseHtParTaux": 1000.0,
-                      "ligneTvaMontantTvaParTaux": 200.0}],
-        "montantTotal": {"montantHtTotal": 1000.0, "montantTVA": 200.0,
-                         "montantTtcTotal": 1200.0, "montantAPayer": 1200.0},
+        **SOUMETTRE_LINES,
     })
     return answer
 

@@ -12,6 +12,7 @@ from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
 
 from sandbox import db
+from sandbox.factures.rules.scenarios import SCENARIO_SIRETS
 from sandbox.models import (
     OAuthClient,
     OutboxMail,
@@ -125,7 +126,7 @@ def test_world_has_every_state_and_status(private_db):  # noqa: F811
         # Every public structure has FACTURES_PUBLIQUES.
         public_ids = set(s.scalars(select(Structure.id).where(
             Structure.type_structure == "PUBLIQUE",
-            Structure.identifiant.not_in(list(PERMANENT)))))
+            Structure.identifiant.not_in([*PERMANENT, *SCENARIO_SIRETS]))))
         with_fp = set(s.scalars(select(Service.structure_id).where(
             Service.code == "FACTURES_PUBLIQUES")))
         assert public_ids and public_ids <= with_fp
@@ -205,7 +206,8 @@ def test_cli_seed_and_credentials(private_db):  # noqa: F811
     assert re.search(r"Done: 31 structures", result.output), result.output
     assert "structures/s" in result.output and "peak RSS" in result.output
     with db.new_session() as s:
-        assert s.scalar(select(func.count()).select_from(Structure)) == 31
+        # and the scenario recipients, after them
+        assert s.scalar(select(func.count()).select_from(Structure)) == 31 + len(SCENARIO_SIRETS)
     result = CliRunner().invoke(main, ["credentials"], env=env)
     assert result.exit_code == 0
     assert "(seed 8)" in result.output

@@ -26,19 +26,30 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def installed_wheel(folder: Path) -> Path:
-    """Build this checkout's wheel and install it (no extras) in a new venv; its bin/."""
+def built_wheel(folder: Path) -> Path:
+    """Build this checkout's wheel into ``folder/dist``; its path."""
     dist = folder / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
         check=True, capture_output=True, text=True, timeout=900, env=clean_env(), cwd=folder,
     )
     (wheel,) = dist.glob("chorus_pro_sandbox-*.whl")
+    return wheel
+
+
+def installed_into_venv(folder: Path, wheel: Path, *also: str) -> Path:
+    """Install ``wheel`` (no extras) and the packages ``also`` in a new venv under
+    ``folder``; its bin/."""
     target = folder / "venv"
     venv.create(target, with_pip=True)
     bin_dir = target / "bin"
     subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel), *also],
         check=True, capture_output=True, text=True, timeout=900, env=clean_env(), cwd=folder,
     )
     return bin_dir
+
+
+def installed_wheel(folder: Path) -> Path:
+    """Build this checkout's wheel and install it (no extras) in a new venv; its bin/."""
+    return installed_into_venv(folder, built_wheel(folder))

@@ -89,20 +89,30 @@ def reset(url: str | None, seed: int | None, clear_mailpit: bool) -> None:
 
 @click.command("clock")
 @url_option
-@click.argument("action", type=click.Choice(["show", "advance", "set", "offset", "real"]),
+@click.argument("action", type=click.Choice(["show", "advance", "set", "offset", "rate", "real"]),
                 default="show")
 @click.argument("value", required=False)
 def clock(url: str | None, action: str, value: str | None) -> None:
     """Show or move the sandbox clock: show | advance 25h | set 2027-01-31T09:00:00Z |
-    offset -1h | real (offset 0)."""
-    if action in ("advance", "set", "offset") and not value:
-        raise click.UsageError(f"`clock {action}` needs a value (e.g. 25h, or an ISO instant)")
+    offset -1h | rate 60 (sandbox time runs 60 times real time from now) | real (offset 0,
+    rate 1)."""
+    if action in ("advance", "set", "offset", "rate") and not value:
+        raise click.UsageError(
+            f"`clock {action}` needs a value (e.g. 25h, an ISO instant, or a rate like 60)")
+    rate: float | None = None
+    if action == "rate":
+        try:
+            rate = float(value or "")
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a number (e.g. 60)",
+                                     param_hint="rate") from None
     moves: dict[str, Callable[[SandboxClient], Any]] = {
         "show": lambda c: c.clock(),
         "advance": lambda c: c.set_clock(advance=value),
         "set": lambda c: c.set_clock(now=value),
         "offset": lambda c: c.set_clock(value),
-        "real": lambda c: c.set_clock(0),
+        "rate": lambda c: c.set_clock(rate=rate),
+        "real": lambda c: c.set_clock(0, rate=1),
     }
     _echo(_call(url, moves[action]))
 

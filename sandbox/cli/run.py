@@ -11,13 +11,16 @@ import click
 
 from sandbox import db, schema
 from sandbox.config import load_settings, settings_table
+from sandbox.mail.binary import MailpitNotFound
+from sandbox.mail.provision import ensure_mailpit
 from sandbox.seeding import default_credentials_text
 from sandbox.stack import (
     Mailpit,
     MailpitSupervisor,
     SandboxServer,
+    SettingError,
+    check_port_free,
     exit_cause,
-    find_mailpit,
     prepare_database,
 )
 
@@ -44,6 +47,20 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
+    try:
+        check_port_free(host, port, "--port or SANDBOX_PORT")
+        if not no_mailpit:
+            check_port_free("127.0.0.1", mailpit_smtp_port,
+                            "--mailpit-smtp-port (or --no-mailpit to use an SMTP server "
+                            "already running: SANDBOX_SMTP_HOST, SANDBOX_SMTP_PORT)")
+            check_port_free("127.0.0.1", mailpit_http_port, "--mailpit-http-port")
+            mailpit_bin = ensure_mailpit(mailpit_bin, echo=click.echo)
+    except (SettingError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from None
+    except MailpitNotFound as error:
+        raise click.ClickException(
+            f"{error} For `chorus-sandbox run`: --mailpit-bin PATH, or --no-mailpit with "
+            "SANDBOX_SMTP_HOST/SANDBOX_SMTP_PORT of an SMTP server already running.") from None
     var = Path(var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
     env: dict[str, str] = {}
@@ -54,7 +71,7 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
     supervisor = None
     if not no_mailpit:
         mailpit = Mailpit(
-            find_mailpit(mailpit_bin),
+            mailpit_bin,
             smtp_port=mailpit_smtp_port,
             http_port=mailpit_http_port,
             database=str(var / "mailpit.db"),
@@ -92,7 +109,10 @@ def run(host, port, var_dir, mailpit_bin, mailpit_smtp_port, mailpit_http_port, 
             except (RuntimeError, TimeoutError) as error:
                 raise click.ClickException(f"Mailpit did not start: {error}") from error
         click.echo("Preparing the database ...")
-        report = prepare_database(env)
+        try:
+            report = prepare_database(env)
+        except SettingError as error:
+            raise click.ClickException(str(error)) from None
         if report:
             click.echo(f"Seeded: {report}")
         click.echo("Starting the sandbox ...")

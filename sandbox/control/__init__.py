@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-# dashboard, factures, piste, shortcuts and views register their operations on api.bp when
-# imported; guard adds the access check to it, openapi serves the document of the registry.
+# dashboard, engagements, factures, piste, queues, shortcuts and views register their
+# operations on api.bp when imported; guard adds the access check to it, openapi serves the
+# document of the registry.
 from sandbox.control import (  # noqa: F401
     dashboard,
+    engagements,
     factures,
     guard,
     hooks,
     hosts,
     openapi,
     piste,
+    queues,
     shortcuts,
     views,
 )

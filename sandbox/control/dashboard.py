@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sandbox import clock, db
-from sandbox.control import factures, journal, operations
+from sandbox.control import factures, journal, operations, queues
 from sandbox.control.api import bp, describe, operation
 from sandbox.control.schemas import FaultDocument
 from sandbox.control.timeparse import parse_duration
@@ -106,6 +106,7 @@ def dashboard() -> Response:
         mailpit_url=settings.mailpit_url,
         notice=request.args.get("notice"),
         factures=factures.dashboard_panel(),
+        queues=queues.queues(db.session()),
     ), mimetype="text/html")
 
 
@@ -120,11 +121,21 @@ def dashboard_reset():
 
 @bp.post("/dashboard/clock")
 def dashboard_clock():
-    """The dashboard's clock buttons: advance by a duration or back to real time."""
+    """The dashboard's clock buttons: advance by a duration, run at a rate, or back to
+    real time."""
     try:
-        if request.form.get("action") == "real":
-            operations.set_offset(0.0)
+        action = request.form.get("action")
+        if action == "real":
+            operations.set_offset(0.0, 1.0)
             notice = "Clock back to real time."
+        elif action == "rate":
+            text = request.form.get("rate", "").strip()
+            try:
+                rate = float(text)
+            except ValueError:
+                raise ValueError(f"{text!r} is not a number (e.g. 60)") from None
+            operations.set_offset(None, rate)
+            notice = f"Clock running at {rate:g}× real time."
         else:
             seconds = parse_duration(request.form.get("advance", ""))
             operations.set_offset(clock.offset() + seconds)

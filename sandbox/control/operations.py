@@ -25,15 +25,19 @@ def clock_view() -> dict:
     return {
         "now": clock.now().isoformat(),
         "offsetSeconds": clock.offset(),
+        "rate": clock.rate(),
         "realNow": clock.real_utcnow_naive().isoformat() + "+00:00",
     }
 
 
-def set_offset(seconds: float) -> dict:
-    """Move the sandbox's clock (every worker) to ``seconds`` from real time."""
-    if not math.isfinite(seconds) or abs(seconds) > TEN_YEARS_SECONDS:
+def set_offset(seconds: float | None, rate: float | None = None) -> dict:
+    """Move the sandbox's clock (every worker) to ``seconds`` from real time (None: where
+    it is) and make it run at ``rate`` (None: the rate in force) from now."""
+    if seconds is not None and (not math.isfinite(seconds) or abs(seconds) > TEN_YEARS_SECONDS):
         raise ValueError("the clock offset must stay within ten years")
-    state.set_clock_offset(seconds)
+    if rate is not None and not (math.isfinite(rate) and 0 < rate <= clock.MAX_RATE):
+        raise ValueError(f"the clock rate must be a number above 0 and at most {clock.MAX_RATE:g}")
+    state.set_clock(seconds, rate)
     return clock_view()
 
 
@@ -134,14 +138,14 @@ def reset(settings: Settings, seed: int | None = None, clear_mail: bool = False)
         if row is None:  # not state.load: it would commit half a reset
             row = SandboxState(id=1, clock_offset_seconds=0.0, faults={}, maintenance=False)
             s.add(row)
-        row.clock_offset_seconds = 0.0
+        row.clock_offset_seconds, row.clock_rate, row.clock_anchor = 0.0, 1.0, time.time()
         row.faults = {}
         row.maintenance = False
         row.version = (row.version or 0) + 1
         s.execute(delete(FaultRuleUse))
 
     report = seeding.reset(settings, seed, also=controls_back) or {}
-    clock.set_offset(0.0)
+    clock.set_offset(0.0, 1.0)
     journal.clear(journal.directory(settings.database_url))
     answer = {
         "seed": report.get("seed", settings.seed if seed is None else seed),

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from sandbox.clock import MAX_RATE as MAX_CLOCK_RATE
 from sandbox.vocabulary import INT64_MAX, ApiPiste, MailState, StatutRattachement
 
 TEN_YEARS_SECONDS = 3650 * 86400  # clock offsets and link lifetimes: dates stay representable
@@ -105,7 +106,7 @@ CLOCK_FIELDS = ("offsetSeconds", "offset", "advance", "now")
 
 
 class ClockChange(Request):
-    """Exactly one field."""
+    """At most one of the time fields, and/or ``rate``."""
 
     offsetSeconds: float | None = Field(
         None, ge=-TEN_YEARS_SECONDS, le=TEN_YEARS_SECONDS, description="Offset from real time"
@@ -116,13 +117,18 @@ class ClockChange(Request):
                                  description="Move by a duration from the current offset")
     now: Text | None = Field(None, max_length=100, examples=["2027-01-31T09:00:00Z"],
                              description="Jump to an ISO 8601 instant")
+    rate: float | None = Field(
+        None, gt=0, le=MAX_CLOCK_RATE, examples=[60],
+        description="Sandbox seconds per real second from now on (1: real time)")
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> ClockChange:
-        if len(self.given()) != 1:
+    def _one_move(self) -> ClockChange:
+        moves = self.given() - {"rate"}
+        if len(moves) > 1 or not (moves or "rate" in self.given()):
             raise ValueError(
                 "give exactly one of offsetSeconds (number), offset ('25h'), "
-                "advance ('25h', '-90m') or now (ISO 8601 instant)"
+                "advance ('25h', '-90m') or now (ISO 8601 instant), and/or rate "
+                f"(sandbox seconds per real second, above 0 and at most {MAX_CLOCK_RATE:g})"
             )
         return self
 
@@ -130,7 +136,37 @@ class ClockChange(Request):
 class ClockView(Answer):
     now: str
     offsetSeconds: float
+    rate: float
     realNow: str
+
+
+class QueueAction(Answer):
+    label: str = Field(description="'portail', or the status / decision the move gives")
+    method: str
+    href: str = Field(description="A portal page (GET) or a control-plane operation (POST)")
+    body: dict | None = Field(None, description="The JSON body of the POST")
+    motifObligatoire: bool | None = None
+
+
+class QueueItem(Answer):
+    kind: str = Field(description="'facture' or 'rattachement'")
+    depuis: str | None = Field(description="Since when it waits (sandbox clock)")
+    structure: dict
+    actions: list[QueueAction]
+
+
+class ActorQueue(Answer):
+    actor: str = Field(description="SUPPLIER, VALIDATOR, MOE, MOA, RECIPIENT, GESTIONNAIRE "
+                       "(and any actor the lifecycle gives moves)")
+    label: str
+    statuts: list[str] = Field(description="The statuses that wait for this actor")
+    count: int
+    items: list[QueueItem] = Field(description="The newest 50")
+
+
+class QueuesView(Answer):
+    now: str
+    actors: list[ActorQueue]
 
 
 class MaintenanceSwitch(Request):
@@ -391,6 +427,63 @@ class StringMatcher(Request):
 
 
 Matcher = Text | StringMatcher  # a bare string means equalTo
+
+
+class VerifyQuery(Request):
+    """The GET form of verify (documentation: the handler reads the query string itself,
+    ``matcher_from_query``, and validates it as a ``RequestMatcher``)."""
+
+    model_config = ConfigDict(strict=False, extra="allow")
+
+    method: Text | None = Field(None, description="Method (repeat the parameter for several)")
+    path: Text | None = Field(None, description="Exact path")
+    pathGlob: Text | None = Field(None, description="Glob on the path")
+    pathRegex: Text | None = Field(None, description="Full-match regex")
+    status: Text | None = Field(None, description="Status answered")
+    clientId: Text | None = None
+    account: Text | None = Field(None, description="cpro-account login")
+    since: Text | None = Field(None, description="Epoch seconds or ISO 8601 (real time)")
+    limit: Text | None = Field(None, description="Matching requests returned (newest)")
+    bodyPartial: Text | None = Field(None, description="JSON the body contains")
+    bodyEqual: Text | None = Field(None, description="JSON the body equals")
+
+
+def _number(name: str, text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+
+
+def matcher_from_query(args: Any) -> dict:
+    """A ``RequestMatcher`` document from a query string (a werkzeug ``MultiDict``):
+    ``query.NAME`` and ``header.NAME`` give equal-to matchers, ``bodyPartial`` and
+    ``bodyEqual`` are JSON text, numbers are read as numbers. Raises ``ValueError``."""
+    data: dict[str, Any] = {}
+    for name in args:
+        values = args.getlist(name)
+        last = values[-1]
+        if name == "method":
+            data[name] = values[0] if len(values) == 1 else values
+        elif name in ("status", "limit"):
+            data[name] = _number(name, last, int)
+        elif name == "since":
+            try:
+                data[name] = float(last)
+            except ValueError:
+                data[name] = last
+        elif name in ("bodyPartial", "bodyEqual"):
+            try:
+                data[name] = json.loads(last)
+            except ValueError:
+                raise ValueError(f"{name}: not valid JSON") from None
+        elif name.startswith("query.") and len(name) > 6:
+            data.setdefault("query", {})[name[6:]] = last
+        elif name.startswith("header.") and len(name) > 7:
+            data.setdefault("headers", {})[name[7:]] = last
+        else:
+            data[name] = last  # a known text field, or an unknown one RequestMatcher refuses
+    return data
 
 
 class RequestMatcher(Request):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import difflib
 
-from flask import current_app, g
+from flask import current_app, g, request
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from sandbox import clock, db, seeding
 from sandbox.control import journal, matching, operations
 from sandbox.control import schemas as sc
-from sandbox.control.api import ControlError, operation
+from sandbox.control.api import ControlError, describe, operation
 from sandbox.control.timeparse import parse_duration, parse_instant
 from sandbox.cpro.api import registry as api_registry
 from sandbox.models import OutboxMail, User
@@ -47,21 +48,26 @@ def get_clock() -> dict:
     return operations.clock_view()
 
 
-@operation("PUT", "/clock", summary="Set an offset, advance, or jump to an instant", tag="Clock",
-           body=sc.ClockChange, answer=sc.ClockView, errors=(400,))
+@operation("PUT", "/clock", tag="Clock", body=sc.ClockChange, answer=sc.ClockView,
+           errors=(400,), summary="Set an offset, advance, or jump to an instant; and/or make "
+           "the clock run N times real time")
 def put_clock(body: sc.ClockChange) -> dict:
-    """Set the offset, advance by a duration, or jump to an instant (exactly one field)."""
+    """Set the offset, advance by a duration, or jump to an instant (at most one of them),
+    and/or set the rate: sandbox seconds per real second from now on."""
     try:
+        seconds: float | None
         if body.offsetSeconds is not None:
             seconds = body.offsetSeconds
         elif body.offset is not None:
             seconds = parse_duration(body.offset)
         elif body.advance is not None:
             seconds = clock.offset() + parse_duration(body.advance)
-        else:
-            target = parse_instant(body.now or "")
+        elif body.now is not None:
+            target = parse_instant(body.now)
             seconds = clock.offset() + (target - clock.now()).total_seconds()
-        return operations.set_offset(seconds)
+        else:
+            seconds = None
+        return operations.set_offset(seconds, body.rate)
     except (ValueError, OverflowError) as problem:
         raise ControlError(str(problem)) from None
 
@@ -123,6 +129,24 @@ def verify_requests(body: sc.RequestMatcher) -> dict:
     settings = _settings()
     entries = journal.entries(current_app.config["SANDBOX_JOURNAL_DIR"], settings.journal_size)
     return matching.verify(body, entries)
+
+
+@operation("GET", "/requests/verify", tag="Journal", query=sc.VerifyQuery,
+           answer=sc.VerifyView, errors=(400,),
+           summary="The GET form of verify: the matcher in the query string (for a browser, "
+           "curl, a client that only reads)")
+def verify_requests_get(query: sc.VerifyQuery) -> dict:
+    """``POST /requests/verify`` with the matcher in the query string: ``method`` (may
+    repeat), ``path``, ``pathGlob``, ``pathRegex``, ``status``, ``clientId``, ``account``,
+    ``since``, ``limit``; ``query.NAME=value`` and ``header.NAME=value`` (equal to);
+    ``bodyPartial`` and ``bodyEqual`` as JSON text."""
+    try:
+        body = sc.RequestMatcher.model_validate(sc.matcher_from_query(request.args))
+    except ValidationError as problem:
+        raise ControlError(describe(problem)) from None
+    except ValueError as problem:
+        raise ControlError(str(problem)) from None
+    return verify_requests(body)
 
 
 @operation("GET", "/requests/unmatched", tag="Journal", answer=sc.UnmatchedView,

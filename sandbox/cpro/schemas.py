@@ -189,7 +189,8 @@ class RechercherStructureParam(Request):
     structure: Maybe[StructureCriteres] = None
     restreindreStructuresPrivees: MaybeBool = Field(
         None,
-        description="Accepted; private structures are always restricted to the caller's own.",
+        description="Absent, null, blank or true: public structures and the caller's attached "
+        "private ones; false: public and private structures that match.",
     )
     parametres: Maybe[ParametresRechercherStructure] = None
 

@@ -83,14 +83,16 @@ def name_search_params(value: str, dialect: str) -> dict:
 @lru_cache(maxsize=4096)
 def _search_statements(
     names: tuple[str, ...], type_structure: str | None, selective: bool, tri: str | None,
-    descending: bool, has_ids: bool, dialect: str,
+    descending: bool, has_ids: bool, dialect: str, everyone: bool = False,
 ) -> tuple[Select, Select]:
     """The page and count statements of one shape of ``rechercher`` (which criteria,
-    type, order), values bound at run time: built once per process and shape."""
+    type, order), values bound at run time: built once per process and shape.
+    ``everyone`` (``restreindreStructuresPrivees: false``): private structures match
+    whoever asks."""
     where = [getattr(Structure, name) == bindparam(name) for name in names
              if name not in ("rs_match", "rs_like", "ids")]
     if "rs_match" in names:
-        return _name_statements(where, type_structure, tri, descending, has_ids)
+        return _name_statements(where, type_structure, tri, descending, has_ids, everyone)
     if "rs_like" in names:
         if dialect == "postgresql":  # the form the GIN index is built on
             where.append(func.lower(Structure.raison_sociale).like(
@@ -99,7 +101,12 @@ def _search_statements(
             where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     count_base = None
-    if type_structure == TypeStructure.PRIVEE:
+    if everyone and type_structure != TypeStructure.PUBLIQUE:
+        # Every structure may match (restreindreStructuresPrivees false): no visibility.
+        if type_structure == TypeStructure.PRIVEE:
+            where.append(Structure.type_structure == TypeStructure.PRIVEE)
+        stmt = select(*_SEARCH_COLUMNS).where(*where)
+    elif type_structure == TypeStructure.PRIVEE:
         # Only the caller's own private structures can match: look them up by id.
         where += [Structure.id.in_(ids), Structure.type_structure == TypeStructure.PRIVEE]
         stmt = select(*_SEARCH_COLUMNS).where(*where)
@@ -130,6 +137,7 @@ def _search_statements(
 
 def _name_statements(
     where: list, type_structure: str | None, tri: str | None, descending: bool, has_ids: bool,
+    everyone: bool = False,
 ) -> tuple[Select, Select]:
     """``_search_statements`` for a raison sociale served by the SQLite FTS table: it
     drives the join, hands its rowids in the id order (the page stops after its rows) and
@@ -139,7 +147,12 @@ def _name_statements(
     the caller's private ones by id."""
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
-    if type_structure == TypeStructure.PRIVEE:
+    visible: list
+    if everyone and type_structure == TypeStructure.PRIVEE:
+        visible = [kind == TypeStructure.PRIVEE]
+    elif everyone and type_structure is None:
+        visible = []
+    elif type_structure == TypeStructure.PRIVEE:
         visible = [kind == TypeStructure.PRIVEE, rowid.in_(ids)]
     elif type_structure == TypeStructure.PUBLIQUE or not has_ids:
         visible = [kind == TypeStructure.PUBLIQUE]
@@ -150,7 +163,7 @@ def _name_statements(
         _NAMES.join(Structure, Structure.id == rowid)).where(*match, *where)
     order = [rowid] if tri is None else paging.STRUCTURES.order(tri)
     page = paging.ordered_page(stmt, order, descending)
-    if where or type_structure == TypeStructure.PRIVEE:
+    if where or type_structure == TypeStructure.PRIVEE or (everyone and type_structure is None):
         return page, paging.count_of(stmt, NAME_SEARCH_MAX)
     public = select(_PUBLIC_NAMES.c.rowid).where(
         literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match"))).limit(NAME_SEARCH_MAX)
@@ -176,7 +189,10 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
     """Every criterion is optional and they combine with AND. Identifier, postcode, city,
     libellé, nom, prénom and country are exact matches; the raison sociale matches
     anywhere in the name, whatever the case (at most 1,000 matches counted and paged).
-    Private structures appear only to users attached to them."""
+    ``restreindreStructuresPrivees`` absent, null, blank or true: public structures and
+    the private ones the caller is attached to; false: public and private structures alike
+    (the specification Pastell quotes; facturation_electronique resolves a private
+    supplier's idStructureCPP by SIRET this way)."""
     c = p.structure or sc.StructureCriteres()
     name = c.raisonSocialeStructure
     dialect = ctx.s.get_bind().dialect.name
@@ -202,13 +218,15 @@ def rechercher(ctx: Context, p: sc.RechercherStructureParam) -> dict:
         _, retour = paging.empty_page(p.parametres)
         return {"codeRetour": 0, "libelle": errors.LIBELLE_RECHERCHE_OK, "listeStructures": [],
                 "parametresRetour": retour}
+    everyone = p.restreindreStructuresPrivees is False
     ids = ctx.caller.structure_ids(ctx.s)
-    if c.typeStructure != TypeStructure.PUBLIQUE:
+    if c.typeStructure != TypeStructure.PUBLIQUE and not everyone:
         params["ids"] = sorted(ids)
     tri = paging.tri_colonne(p.parametres)
     descending = paging.page_request(p.parametres)[2]
     page_stmt, count_stmt = _search_statements(
-        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids), dialect)
+        tuple(sorted(params)), c.typeStructure, selective, tri, descending, bool(ids), dialect,
+        everyone)
     rows, retour = paging.run_prepared(ctx.s, page_stmt, count_stmt, params, p.parametres,
                                        bound=NAME_SEARCH_MAX if name else None)
     return {

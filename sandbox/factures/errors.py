@@ -112,6 +112,23 @@ class ParametreFactureManquant(BusinessError):
     libelle = "Paramètre obligatoire manquant."
 
 
+class EngagementJuridiqueInconnu(BusinessError):
+    """GES-19 (soumettre, recycler): the EJ is not one of the recipient's (engagements)."""
+
+    code = 20530
+    libelle = "L'engagement juridique n'est pas un engagement du destinataire."
+
+
+class DemandePaiementIndisponible(BusinessError):
+    """rechercher/demandePaiement: "not working on the qualification space" (go-choruspro)."""
+
+    code = 20540
+    libelle = (
+        "Le service de recherche des demandes de paiement (base vivante et base archive) "
+        "n'est pas disponible sur l'environnement de qualification."
+    )
+
+
 # --- the flux services (deposer/flux: 204xx, ours) -----------------------------------
 
 

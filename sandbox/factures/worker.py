@@ -31,7 +31,7 @@ from sandbox.config import Settings
 from sandbox.factures.formats import ReadFlux, read_flux
 from sandbox.factures.models import Flux, FluxRapport, OptionsFournisseur
 from sandbox.factures.rules import flux as flux_rules
-from sandbox.factures.rules import integration, policies
+from sandbox.factures.rules import integration, policies, scenarios
 from sandbox.factures.rules.flux import NOT_TERMINAL, OBSERVE
 from sandbox.models import Structure
 
@@ -113,6 +113,8 @@ def _finish(flux_id: int, holder: str, settings: Settings, read: ReadFlux | None
             log.info("flux %s -> %s", flux_id, flux.etat)
             return True
         outcome = flux_rules.forced_outcome(flux)
+        if outcome is None and (scripted := scenarios.flux_outcome(flux.nom_fichier, read)):
+            outcome = flux_rules.outcome_of(scripted)  # a marker, the incident recipient
         if outcome is None and read is None:  # out of attempts
             outcome = flux_rules.incident()
         if report.plan is None:  # first pass: the intermediate states to play, if any

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sandbox import db
 from sandbox.config import Settings, load_settings
+from sandbox.factures.rules.scenarios import MARKERS, PENDING, SCENARIOS
 from sandbox.models import SandboxState
 from sandbox.seeding.generator import (
     DEFAULT_GP_LOGIN,
@@ -46,7 +47,23 @@ def default_credentials(settings: Settings | None = None, seed: int | None = Non
         "technical_account": {"login": f"TECH_1_{siret}@cpro.fr", "password": tech_password},
         "oauth_client": {"client_id": client_id, "client_secret": client_secret},
         "generated_users_password": WorldGenerator(seed, 0).users_password,
+        "scenario_recipients": scenario_recipients(),
+        "flux_markers": dict(MARKERS),
     }
+
+
+def scenario_recipients() -> list[dict]:
+    """The scenario recipients (``factures.rules.scenarios``): whom to address an invoice
+    for each scripted outcome, with the script's steps."""
+    return [{
+        "identifiant": sc.identifiant,
+        "raison_sociale": sc.raison_sociale,
+        "code_service": sc.service[0],
+        "scenario": sc.summary,
+        "fin": sc.end,
+        "etapes": [{"statutDepart": step.from_statut, "statutArrivee": step.to_statut,
+                    "delaiSecondes": step.delay, "motif": step.motif} for step in sc.steps],
+    } for sc in SCENARIOS] + [{"scenario": f"à venir : {pending}"} for pending in PENDING]
 
 
 def default_credentials_text(settings: Settings | None = None) -> str:
@@ -62,5 +79,10 @@ def default_credentials_text(settings: Settings | None = None) -> str:
         f"  OAuth client_id       {c['oauth_client']['client_id']}",
         f"  OAuth client_secret   {c['oauth_client']['client_secret']}",
         f"  Other seeded users    password {c['generated_users_password']}",
+        "Scenario recipients (invoices moved by the sandbox itself; docs/factures.md)",
+        *(f"  {r['identifiant']}  {r['code_service']:<20} -> {r['fin']}"
+          for r in c["scenario_recipients"] if "identifiant" in r),
+        f"  Markers in nomFichier or numeroFacture: "
+        f"{', '.join(f'{k} -> {v}' for k, v in c['flux_markers'].items())}",
     ]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from faker import Faker
@@ -27,6 +28,8 @@ from sandbox import clock, db
 from sandbox.accounts.technical import create_technical_account, technical_login
 from sandbox.builders import new_structure
 from sandbox.config import Settings
+from sandbox.engagements import rules as engagements
+from sandbox.factures.rules.scenarios import SCENARIOS
 from sandbox.mail.senders import send_dataset_email
 from sandbox.models import (
     Dataset,
@@ -43,6 +46,7 @@ from sandbox.seeding.generator import (
     PERMANENT_RECIPIENTS,
     PRIVATE_ESPACES,
     PUBLIC_ESPACES,
+    PermanentRecipient,
 )
 from sandbox.seeding.identifiers import random_non_luhn_siret
 from sandbox.vocabulary import (
@@ -66,6 +70,9 @@ ENTITIES: tuple[tuple[str, str, dict[str, Any]], ...] = (  # parametres: Structu
     ("MOA", "PUBLIQUE", {"est_moa": True}),
 )
 TECHNICAL_ENTITY = "Fournisseur"
+# The CSV line that gives, under a permanent recipient requiring an EJ, the legal commitment
+# it issued to this data set's Fournisseur (the real data set comes with an EJ report).
+ENGAGEMENT_LIBELLE = "Numéro d'engagement juridique"
 HEADER = ("Entite", "Libelle", "Valeur")
 
 
@@ -171,6 +178,7 @@ def generate_dataset(
             )
 
     sirets = _fresh_sirets(s, rng, len(ENTITIES))
+    fournisseur: Structure | None = None
     for (entity, kind, parametres), siret in zip(ENTITIES, sirets, strict=True):
         public = kind == "PUBLIQUE"
         structure = new_structure(
@@ -231,6 +239,7 @@ def generate_dataset(
             out.add(entity, f"Label_Acheteur_{siret}", buyer_login)
             out.add(entity, f"Mot de passe Label_Acheteur_{siret}", buyer_pw)
         if entity == TECHNICAL_ENTITY:
+            fournisseur = structure
             s.flush()  # the gestionnaire's rattachement, which the PISTE area checks
             tech_pw = password()
             create_technical_account(
@@ -246,6 +255,13 @@ def generate_dataset(
         out.add(entity, "SIRET Structure", recipient["identifiant"])
         for code, _ in recipient["services"]:
             out.add(entity, "Code du service", code)
+        numero = _engagement(s, recipient, fournisseur, rng, now)
+        if numero is not None:
+            out.add(entity, ENGAGEMENT_LIBELLE, numero)
+    for scenario in SCENARIOS:  # the sandbox's own, after the real data set's rows
+        out.add(scenario.raison_sociale, "SIRET Structure", scenario.identifiant)
+        out.add(scenario.raison_sociale, "Code du service", scenario.service[0])
+        out.add(scenario.raison_sociale, "Scénario", scenario.summary)
 
     dataset = Dataset(
         requester_user_id=requester.id if requester is not None else None,
@@ -264,6 +280,29 @@ def generate_dataset(
             [f"{e} {siret}" for (e, _, _), siret in zip(ENTITIES, sirets, strict=True)],
         )
     return dataset
+
+
+def _engagement(
+    s: Session, recipient: PermanentRecipient, fournisseur: Structure | None,
+    rng: random.Random, now: datetime,
+) -> str | None:
+    """A COMMANDE EJ of the permanent ``recipient`` given to ``fournisseur``, when the
+    recipient requires EJs (and is in the database); its number."""
+    parametres = recipient["parametres"]
+    if fournisseur is None or not (parametres.get("numero_ej_doit_etre_renseigne")
+                                   or parametres.get("gestion_numero_ej_ou_code_service")):
+        return None
+    emetteur = s.scalars(select(Structure).where(
+        Structure.identifiant == recipient["identifiant"])).first()
+    if emetteur is None:
+        return None
+    services = recipient["services"]
+    ej = engagements.create(
+        s, emetteur=emetteur, recepteur=fournisseur, now=now,
+        numero=engagements.free_numero(s, rng), code_service=services[0][0] if services else None,
+        postes=[round(rng.randrange(100_000, 5_000_000) / 100, 2)],
+    )
+    return ej.numero
 
 
 def dataset_url(settings: Settings, dataset_id: int) -> str:

@@ -267,6 +267,14 @@ class WorldGenerator:
         row.update(parametres)
         return row
 
+    def structure_row(self, **values) -> dict:
+        """A structure row of this world (its id: the next one, or the caller's)."""
+        return self._structure(**values)
+
+    def service_row(self, structure: dict, code: str, libelle: str, **values) -> dict:
+        """A service row of ``structure`` (its id: the next one, or the caller's)."""
+        return self._service(structure, code, libelle, **values)
+
     def _service(self, structure: dict, code: str, libelle: str, **values) -> dict:
         row = {
             "id": self.ids("services"),

@@ -23,19 +23,24 @@ from sandbox import db, schema, state
 from sandbox.config import Settings
 from sandbox.models import (
     Base,
+    EngagementJuridique,
     SandboxState,
     Service,
     Structure,
     drop_name_search,
     install_name_search,
 )
+from sandbox.seeding.engagements import seed_engagements
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
 from sandbox.seeding.invoices import seed_invoices
+from sandbox.seeding.scenarios import seed_scenarios
 from sandbox.vocabulary import TypeIdentifiant
 
 # Tables a reset leaves alone: the run-time controls (clock offset, faults) belong
 # to the control plane, which restores them itself.
 KEPT_TABLES = frozenset({"sandbox_state", "sandbox_epoch"})
+# Seeded with explicit ids besides the world's TABLES (their sequences are moved past them).
+ENGAGEMENT_TABLES = ("engagements_juridiques", "engagement_postes")
 # Baselines up to this many structures are cached in memory for fast resets.
 CACHE_LIMIT = 20_000
 
@@ -78,7 +83,7 @@ def _fix_sequences(conn: Connection) -> None:
     """PostgreSQL: move each id sequence past the explicit ids just inserted."""
     if conn.dialect.name != "postgresql":
         return
-    for name in TABLES:  # the tables seeded with explicit ids
+    for name in (*TABLES, *ENGAGEMENT_TABLES):  # the tables seeded with explicit ids
         table = Base.metadata.tables[name]
         highest = select(func.max(table.c.id)).scalar_subquery()
         conn.execute(select(func.setval(
@@ -119,6 +124,8 @@ def reset(settings: Settings, seed: int | None = None,
             clear(conn)
             insert_batch(conn, world)
             seed_invoices(conn, seed)
+            seed_engagements(conn, seed)
+            seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
             _fix_sequences(conn)
             install_name_search(conn)
             _record_seed(s, seed)
@@ -171,6 +178,8 @@ def seed_world(
             on_batch(len(batch.rows["structures"]))
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
+        seed_engagements(s.connection(), seed)
+        seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
         _fix_sequences(s.connection())
         install_name_search(s.connection())
     elapsed = time.perf_counter() - started
@@ -191,7 +200,17 @@ def ensure_seeded(settings: Settings) -> dict:
     if not seeded:
         return reset(settings)
     restored = restore_permanent_recipients(settings)
-    return {"permanent_recipients_restored": restored} if restored else {}
+    with db.transaction() as s:  # a database seeded before they existed gains them
+        scenarios = seed_scenarios(s, settings.seed)
+        engagements = 0
+        if s.scalar(select(EngagementJuridique.id).limit(1)) is None:
+            engagements = seed_engagements(s.connection(), settings.seed)
+        if scenarios or engagements:
+            _fix_sequences(s.connection())
+    report = {"permanent_recipients_restored": restored} if restored else {}
+    if engagements:
+        report["engagements_added"] = engagements
+    return {**report, "scenario_recipients_added": scenarios} if scenarios else report
 
 
 def restore_permanent_recipients(settings: Settings) -> int:

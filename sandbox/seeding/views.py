@@ -12,9 +12,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from sandbox import db
+from sandbox.factures.rules.scenarios import MARKERS
 from sandbox.models import Dataset
 from sandbox.portal.auth import current_user, logged_in_user, login_required
 from sandbox.portal.pages import form_expired
+from sandbox.seeding.credentials import scenario_recipients
 from sandbox.seeding.dataset import generate_dataset, parse_dataset_csv
 
 bp = Blueprint("seeding", __name__, template_folder="templates")
@@ -40,9 +42,7 @@ def page():
     datasets = db.session().scalars(
         select(Dataset).where(Dataset.requester_user_id == user.id).order_by(Dataset.id.desc())
     ).all()
-    return render_template(
-        "seeding/jeu_de_donnees.html", form=GenerateForm(), datasets=datasets, dataset=None
-    )
+    return _page(datasets=datasets, dataset=None)
 
 
 @bp.post("/qualification/jeu-de-donnees")
@@ -64,13 +64,13 @@ def generate():
 def show(dataset_id: int):
     """A generated data set: its content and its download link."""
     dataset = _own_dataset(dataset_id)
-    return render_template(
-        "seeding/jeu_de_donnees.html",
-        form=GenerateForm(),
-        datasets=[],
-        dataset=dataset,
-        content=parse_dataset_csv(dataset.csv),
-    )
+    return _page(datasets=[], dataset=dataset, content=parse_dataset_csv(dataset.csv))
+
+
+def _page(**context):
+    """The data-set page, with the sandbox's scenario recipients and flux markers."""
+    return render_template("seeding/jeu_de_donnees.html", form=GenerateForm(),
+                           scenarios=scenario_recipients(), markers=MARKERS, **context)
 
 
 @bp.get("/qualification/jeu-de-donnees/<int:dataset_id>.csv")

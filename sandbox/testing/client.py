@@ -229,16 +229,19 @@ class SandboxClient:
         return self._control("GET", "clock")
 
     def set_clock(self, offset: str | float | None = None, *, advance: str | None = None,
-                  now: str | None = None) -> dict:
-        """Set the offset ("25h" or seconds), advance by a duration, or jump to an instant."""
+                  now: str | None = None, rate: float | None = None) -> dict:
+        """Set the offset ("25h" or seconds), advance by a duration, or jump to an instant;
+        with ``rate``, sandbox time runs that many times real time from now (alone, the
+        clock does not jump: ``set_clock(rate=60)``)."""
+        body: dict[str, Any] = {} if rate is None else {"rate": rate}
         if advance is not None:
-            body: dict[str, Any] = {"advance": advance}
+            body["advance"] = advance
         elif now is not None:
-            body = {"now": now}
+            body["now"] = now
         elif isinstance(offset, str):
-            body = {"offset": offset}
-        else:
-            body = {"offsetSeconds": offset or 0}
+            body["offset"] = offset
+        elif offset is not None or rate is None:
+            body["offsetSeconds"] = offset or 0
         return self._control("PUT", "clock", json=body)
 
     def faults(self) -> dict:

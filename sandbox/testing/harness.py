@@ -12,12 +12,13 @@ import difflib
 import os
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sandbox.config import Settings
-from sandbox.stack import Mailpit, SandboxServer, find_mailpit, free_port, prepare_database
+from sandbox.mail.provision import ensure_mailpit
+from sandbox.stack import Mailpit, SandboxServer, free_port, prepare_database
 
 
 @dataclass
@@ -120,6 +121,7 @@ def start_stack(
     threads: int = 4,
     mailpit_bin: str | None = None,
     ignore_duplicate_ids: bool = True,
+    echo: Callable[[str], object] = print,
 ) -> RunningStack:
     """Start Mailpit and the sandbox on free loopback ports; return how to reach them.
 
@@ -127,7 +129,8 @@ def start_stack(
     The database is a fresh SQLite file in ``workdir`` unless ``database_url`` is given,
     or a fresh PostgreSQL database when ``SANDBOX_TEST_DATABASE_URL`` names a server.
     ``ignore_duplicate_ids=False`` makes Mailpit store every copy of a Message-ID, so
-    that what crossed SMTP can be counted.
+    that what crossed SMTP can be counted. With no Mailpit anywhere, one is built into
+    the user cache when Go is there (``mail.provision.ensure_mailpit``; ``echo`` says so).
     """
     check_setting_names(settings or {})
     work = Path(workdir or tempfile.mkdtemp(prefix="chorus-sandbox-"))
@@ -143,7 +146,7 @@ def start_stack(
     else:
         database_url = f"sqlite:///{work / 'sandbox.db'}"
     mailpit = Mailpit(
-        find_mailpit(mailpit_bin),
+        ensure_mailpit(mailpit_bin, echo=echo),
         smtp_port=smtp_port,
         http_port=http_port,
         database=str(work / "mailpit.db"),

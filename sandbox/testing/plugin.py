@@ -11,7 +11,7 @@ Fixtures:
   account, OAuth client), as ``GET /_sandbox/credentials`` gives them.
 - ``chorus``: a ``SandboxClient`` (control plane, ``signup``, ``technical_client``,
   ``set_clock``, ``inject_fault``, ``override``, ``verify``, ``assert_received``);
-  clock, faults and overrides are put back after the test.
+  clock (offset and rate), faults and overrides are put back after the test.
 - ``chorus_reset``: the same, after a reset to the seeded baseline (function scope).
 
 A stack that cannot start (no Mailpit, a misspelt setting, a port taken) is reported
@@ -21,7 +21,8 @@ identical traceback per test. See docs/pytest-plugin.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -84,8 +85,25 @@ def _external(url: str, mailpit_url: str | None = None) -> ExternalSandbox:
         health.raise_for_status()
         mailpit_url = mailpit_url or health.json().get("smtp", {}).get("mailpitUrl")
     except (requests.RequestException, ValueError) as exc:
-        raise RuntimeError(f"no sandbox answers at {url} ({exc})") from None
+        raise RuntimeError(f"no sandbox answers at {url} ({exc}): start one "
+                           "(chorus-sandbox run) or correct --chorus-url / the chorus_url "
+                           "ini option") from None
     return ExternalSandbox(url=url, mailpit_url=(mailpit_url or "").rstrip("/"))
+
+
+def _terminal(pytestconfig: pytest.Config) -> Callable[[str], None]:
+    """Write a line on the terminal now, past pytest's capture (the Mailpit build's
+    progress: a first run may build it for minutes)."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+
+    def echo(line: str) -> None:
+        if capture is None:
+            print(line, file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            print(line, file=sys.stderr, flush=True)
+
+    return echo
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +115,8 @@ def chorus_sandbox(pytestconfig: pytest.Config, tmp_path_factory) -> Iterator[Ru
             _external(url, pytestconfig.getoption("chorus_mailpit_url"))
             if url
             else start_stack(
-                tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig)
+                tmp_path_factory.mktemp("chorus-sandbox"), settings=_settings(pytestconfig),
+                echo=_terminal(pytestconfig),
             )
         )
     except (OSError, RuntimeError, ValueError) as exc:
@@ -142,7 +161,7 @@ def chorus(chorus_sandbox: RunningStack) -> Iterator[SandboxClient]:
         yield client
     finally:
         client.clear_faults()
-        client.set_clock(0)
+        client.set_clock(0, rate=1)
 
 
 @pytest.fixture

@@ -84,7 +84,11 @@ ATTESTED: dict[str, list[str]] = {
     "factures/traiter/factureAValider": ["go-choruspro"],
     "factures/corriger/valideur/facture": ["go-choruspro"],
     "factures/recuperer/statutsFactureVisibles/valideur": ["go-choruspro"],
-    "factures/rechercher/demandePaiement": ["go-choruspro (not on qualification)"],
+    "factures/rechercher/demandePaiement": [],  # go-choruspro: "not on qualification"
+    # Engagements juridiques (factures-rules-and-apis-reference.md §3)
+    "engagementsJuridiques/rechercher": ["communaute.chorus-pro.gouv.fr sample"],
+    "engagementsJuridiques/consulterDetail": [
+        "communaute.chorus-pro.gouv.fr sample (PISTE path UNCONFIRMED)"],
     # Factures travaux (factures-rules-and-apis-reference.md §2.2; C17 = CPP-2017 paths,
     # COMM = the official samples)
     "facturesTravaux/rechercher": ["C17", "COMM"],
@@ -120,6 +124,7 @@ BASES = {
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "engagementsJuridiques": "/cpro/engagementsJuridiques/v1",
     "facturesTravaux": "/cpro/facturesTravaux/v1",
     "organisations": "/cpro/organisations/v1",
 }
@@ -165,6 +170,7 @@ def _registered() -> set[str]:
     imported as the app does (``create_app``), not only those this process happened to
     load (the Factures ones register when ``sandbox.factures`` is set up)."""
     import sandbox.cpro  # noqa: F401 (declares Structures, Utilisateurs, Transverses)
+    import sandbox.engagements.api  # noqa: F401 (declares the Engagements juridiques ones)
     import sandbox.factures.api  # noqa: F401 (declares the Factures operations)
     import sandbox.organisations  # noqa: F401 (declares the Référentiel des Organisations)
     from sandbox.cpro.api import OPERATIONS

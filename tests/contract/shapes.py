@@ -179,6 +179,11 @@ PHP = {
     "transverses/health-check": {"body": ("string", False), "statusCodeValue": ("int", False)},
 }
 
+GO["factures/rechercher/demandePaiement"] = {**RET, "listeDemandePaiement": [{
+    "cadreFacturation": "string", "dateDepot": "*Date", "etatCourant": "string",
+    "idDemandePaiement": "int64", "idStructureFournisseur": "int64", "montantTTC": "float32",
+    "numeroDemandePaiement": "string", "typeDemandePaiement": "string"}]}  # factures_recherches.go
+
 READS = {
     # OCA res_partner.py fr_chorus_api_structures_rechercher
     ("oca", "structures/rechercher"): ["listeStructures?[].idStructureCPP?:int"],
@@ -202,6 +207,11 @@ READS = {
     ("chorus-api", "transverses/health-check"): ["body?:str", "statusCodeValue?:int"],
     ("chorus-api", "transverses/telecharger/annuaire/destinataire"): ["fichierResultat?:str"],
     ("chorus-api", "transverses/consulter/information/siret"): ["codeRetour?:int"],
+    # OCA res_company.py _chorus_api_check_commitment_number: len(answer["liste..."])
+    ("oca", "engagementsJuridiques/rechercher"): ["listeEngagementJuridique?:list"],
+    # facturation_electronique chorus_pro.py obtenir_identifiant_cpro_depuis_siret
+    ("facturation_electronique", "structures/rechercher"): [
+        "parametresRetour.total:int", "listeStructures[].idStructureCPP:int"],
     # Pastell CPPWrapper.php getIdentifiantStructureCPPByIdentifiantStructure
     ("pastell", "structures/rechercher"): ["listeStructures[].idStructureCPP:int"],
     ("pastell", "structures/rechercher/services"): ["listeServices[].idService:int",

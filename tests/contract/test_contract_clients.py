@@ -36,6 +36,7 @@ BASES = {
     "utilisateurs": "/cpro/utilisateurs/v1",
     "transverses": "/cpro/transverses/v1",
     "factures": "/cpro/factures/v1",
+    "engagementsJuridiques": "/cpro/engagementsJuridiques/v1",
     "facturesTravaux": "/cpro/facturesTravaux/v1",
 }
 PUBLIC_SIRET = "11000201100044"  # a permanent recipient of the qualification environment
@@ -99,6 +100,8 @@ def seed_ids(client, chorus_credentials, base_url) -> dict:  # noqa: ANN001
     return {
         "$SIRET": siret,
         "$ID_STRUCTURE": id_structure,
+        "$ID_STRUCTURE_TEXT": str(id_structure),  # OCA: str(company.fr_chorus_identifier)
+        "$SIRET_PRIVE_AUTRE": other_private_siret(siret),
         "$ID_SERVICE": services["listeServices"][0]["idService"],
         "$LOGIN": chorus_credentials["gestionnaire"]["login"],
         "$ID_PUBLIC": public["listeStructures"][0]["idStructureCPP"],
@@ -110,6 +113,29 @@ def seed_ids(client, chorus_credentials, base_url) -> dict:  # noqa: ANN001
         **integrated_flux(client, base_url, siret),
         **validator_ids(client),
     }
+
+
+def other_private_siret(own: str) -> str:
+    """A seeded private structure the default technical account is not attached to (a
+    supplier facturation_electronique resolves by SIRET)."""
+    from sqlalchemy import select
+
+    from sandbox import db
+    from sandbox.models import Structure
+
+    with db.new_session() as s:
+        found = s.scalars(select(Structure.identifiant).where(
+            Structure.type_structure == "PRIVEE", Structure.type_identifiant == "SIRET",
+            Structure.identifiant != own).order_by(Structure.id.desc())).first()
+    assert found is not None, "the default seed has other private structures"
+    return found
+
+
+def value_at(data, path: str):  # noqa: ANN001, ANN201
+    """``a.b.c`` of a decoded answer (None where a step is missing)."""
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def substitute(body, ids: dict):  # noqa: ANN001, ANN201
@@ -189,6 +215,10 @@ def test_client_body(request, client, seed_ids, client_name, index, case):  # no
             for name, asked in substitute(case.get("echo", {}), seed_ids).items():
                 if data.get(name) != asked:
                     problems.append(f"{name} {data.get(name)!r} is not the {asked!r} asked")
+            for path, wanted in case.get("equals", {}).items():  # what the client requires
+                if value_at(data, path) != wanted:
+                    problems.append(f"{path} is {value_at(data, path)!r}, the client needs "
+                                    f"{wanted!r}")
             problems += decode(client_name, operation, data, expect == "business")
     finally:
         record(client_name, index, case, status, problems)

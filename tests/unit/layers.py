@@ -28,7 +28,8 @@ LEVELS: dict[int, tuple[str, ...]] = {
         "background", "version"),
     1: ("models", "db", "state", "builders"),
     2: ("mail", "accounts"),
-    3: ("web", "resilience", "health", "portal", "piste", "cpro", "factures", "organisations"),
+    3: ("web", "resilience", "health", "portal", "piste", "cpro", "factures", "engagements",
+        "organisations"),
     4: ("schema", "seeding", "control"),
     5: ("cli", "testing", "loadtesting", "stack", "wsgi", "__init__"),
 }
@@ -55,7 +56,8 @@ RULES_MODULES = ("sandbox.accounts", "sandbox.factures.rules", "sandbox.factures
                  "sandbox.control.operations", "sandbox.piste.subscriptions",
                  "sandbox.organisations.rules", "sandbox.organisations.search",
                  "sandbox.organisations.objects", "sandbox.organisations.uuids",
-                 "sandbox.organisations.errors")
+                 "sandbox.organisations.errors", "sandbox.engagements.rules",
+                 "sandbox.engagements.errors")
 HTTP_MODULES = ("flask", "werkzeug", "flask_wtf", "sandbox.registry", "sandbox.cpro.api",
                 "sandbox.control.api")
 

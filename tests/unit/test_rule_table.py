@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from api_factories import make_service, make_structure
+from api_factories import make_engagement, make_service, make_structure
 from sqlalchemy.orm import Session
 
 from sandbox import db
@@ -102,9 +102,11 @@ def test_an_invoice_number_is_1_to_20_letters_digits_and_four_signs(numero, vali
     assert bool(NUMERO.fullmatch(numero)) is valid
 
 
-# --- GES-06..11: the recipient's flags, the service's, what the invoice gives ------------
+# --- GES-06..11, 19: the recipient's flags, the service's, what the invoice gives --------
 
 # flags: c = code service mandatory, e = EJ mandatory, x = an EJ or a service code.
+# EJ1 is one of the recipient's legal commitments, EJ9 is not (GES-19: checked only where the
+# recipient manages EJs: e, x, or a service requiring one).
 SERVICES = {"ACTIF": {}, "EJREQ": {"numero_engagement": True}, "FERME": {"est_actif": False},
             "FERME_EJ": {"numero_engagement": True, "est_actif": False}}
 CASES = [
@@ -124,6 +126,11 @@ CASES = [
     ("", "FERME", "EJ1", None, ["GES-11"]),
     ("", "FERME_EJ", None, None, ["GES-10", "GES-11"]),
     ("", "ACTIF", None, "ACTIF", []),
+    ("e", None, "EJ9", None, ["GES-19"]),
+    ("x", None, "EJ9", None, ["GES-19"]),
+    ("", "EJREQ", "EJ9", "EJREQ", ["GES-19"]),
+    ("c", "ACTIF", "EJ9", "ACTIF", []),  # no EJ management: any order reference
+    ("", "INCONNU", "EJ9", None, ["GES-09"]),
 ]
 
 
@@ -134,6 +141,7 @@ def recipient(module_database) -> tuple[int, dict[str, str]]:
         structure = make_structure(s, type_structure="PUBLIQUE")
         codes = {kind: make_service(s, structure, **fields).code
                  for kind, fields in SERVICES.items()}
+        make_engagement(s, structure, numero="EJ1")
         s.commit()
         return structure.id, codes
 
@@ -152,3 +160,6 @@ def test_the_service_and_ej_rules(rules_session: Session, recipient, flags, serv
     assert (found.code if found is not None else None) == codes.get(usable)
     for rule_id in rules:  # soumettre answers them too: the table says how
         assert "S" in rule(rule_id).groups and rule(rule_id).soumettre
+    # SANDBOX_FACTURES_EJ_CHECK off: the same without GES-19
+    _, unchecked = service_rules(rules_session, structure, code, ej, check_ej=False)
+    assert unchecked == [r for r in failed if r != "GES-19"]

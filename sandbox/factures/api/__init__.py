@@ -11,6 +11,7 @@ registry (``sandbox/cpro/api.py``) when imported; this package imports every one
 * ``pieces_jointes``: ``deposer/pdf``, ``transverses/v1/ajouter/fichier`` and the pièces
   jointes operations;
 * ``transverses``: ``transverses/v1/recuperer/etats/traitement``;
+* ``demande_paiement``: ``rechercher/demandePaiement`` (fails, as on qualification);
 * ``travaux``: the Factures travaux API (``/cpro/facturesTravaux/v1``);
 * ``valideur``: ``rechercher/valideur``, ``consulter/valideur``,
   ``traiter/factureAValider``, ``recuperer/statutsFactureVisibles/valideur``,
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from sandbox.factures.api import (  # noqa: F401 (each module declares its operations)
     cr,
+    demande_paiement,
     flux,
     followups,
     pieces_jointes,

@@ -131,7 +131,8 @@ def recycler(ctx: Context, p: sc.RecyclerFactureParam) -> dict:
         if code_service is None and structure.id == facture.destinataire_id:
             code_service = facture.code_service_executant
         numero_ej = ref.numeroBonCommande or facture.numero_engagement
-        service = checks.service_and_ej(ctx.s, structure, code_service, numero_ej)
+        service = checks.service_and_ej(ctx.s, structure, code_service, numero_ej,
+                                         check_ej=ctx.settings.factures_ej_check)
         facture.destinataire_id = structure.id
         facture.destinataire_service_id = service.id if service else None
         facture.code_service_executant = service.code if service else None

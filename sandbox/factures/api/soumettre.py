@@ -212,7 +212,8 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureParam) -> dict:
         refs = p.references or sc.SoumettreReferences()
         destinataire = checks.recipient(ctx.s, dest.codeDestinataire)
         service = checks.service_and_ej(
-            ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande
+            ctx.s, destinataire, dest.codeServiceExecutant, refs.numeroBonCommande,
+            check_ej=ctx.settings.factures_ej_check,
         )
         cadre, valideur = _cadre(ctx, p.cadreDeFacturation, fournisseur.id)
         numero = p.numeroFactureSaisi

@@ -37,7 +37,7 @@ from sandbox.factures.rules.table import (
     element,
     rule,
 )
-from sandbox.models import Service, Structure, User
+from sandbox.models import EngagementJuridique, Service, Structure, User
 from sandbox.vocabulary import EtatFlux, StatutStructure
 
 
@@ -186,12 +186,13 @@ def service_value(inv: InvoiceData) -> Value:
 
 
 def service_rules(
-    s: Session, recipient: Structure, code: str | None, ej: str | None
+    s: Session, recipient: Structure, code: str | None, ej: str | None, *, check_ej: bool = True
 ) -> tuple[Service | None, list[str]]:
     """The recipient's service named ``code`` (when it is usable) and the rules it fails,
     in order: GES-06 service mandatory, GES-07 EJ mandatory, GES-08 EJ or service, GES-09
-    unknown service, GES-10 service requiring an EJ, GES-11 inactive service. Shared by the
-    flux and by ``soumettre``/``recycler`` (``routing.service_and_ej``)."""
+    unknown service, GES-10 service requiring an EJ, GES-11 inactive service, GES-19 EJ
+    unknown to a recipient that manages EJs (``check_ej``: SANDBOX_FACTURES_EJ_CHECK).
+    Shared by the flux and by ``soumettre``/``recycler`` (``routing.service_and_ej``)."""
     failed = []
     if recipient.code_service_doit_etre_renseigne and not code:
         failed.append("GES-06")
@@ -199,28 +200,50 @@ def service_rules(
         failed.append("GES-07")
     if recipient.gestion_numero_ej_ou_code_service and not code and not ej:
         failed.append("GES-08")
-    if not code:
-        return None, failed
-    service = s.scalars(
-        select(Service).where(Service.structure_id == recipient.id, Service.code == code)
-    ).first()
-    if service is None:
-        return None, [*failed, "GES-09"]
-    if service.numero_engagement and not ej:
-        failed.append("GES-10")
-    if not service.est_actif:
-        return None, [*failed, "GES-11"]
-    return service, failed
+    service = None
+    if code:
+        service = s.scalars(
+            select(Service).where(Service.structure_id == recipient.id, Service.code == code)
+        ).first()
+        if service is None:
+            failed.append("GES-09")
+        else:
+            if service.numero_engagement and not ej:
+                failed.append("GES-10")
+            if not service.est_actif:
+                failed.append("GES-11")
+    if check_ej and ej and ej_unknown(s, recipient, service, ej):
+        failed.append("GES-19")
+    usable = service is not None and service.est_actif
+    return (service if usable else None), failed
 
 
-def check_routing(s: Session, inv: InvoiceData, c: Checked) -> None:
-    """GES-06..11 (service code and EJ, by the recipient's flags and the service's)."""
+def manages_ej(recipient: Structure, service: Service | None) -> bool:
+    """Whether the recipient keeps legal commitments its invoices must cite: it requires an
+    EJ (alone or instead of a service), or the service named requires one."""
+    return bool(recipient.numero_ej_doit_etre_renseigne
+                or recipient.gestion_numero_ej_ou_code_service
+                or (service is not None and service.numero_engagement))
+
+
+def ej_unknown(s: Session, recipient: Structure, service: Service | None, ej: str) -> bool:
+    """GES-19: a recipient that manages EJs issued none numbered ``ej``."""
+    if not manages_ej(recipient, service):
+        return False
+    return s.scalar(select(EngagementJuridique.id).where(
+        EngagementJuridique.emetteur_structure_id == recipient.id,
+        EngagementJuridique.numero == ej.strip())) is None
+
+
+def check_routing(s: Session, inv: InvoiceData, c: Checked, *, check_ej: bool = True) -> None:
+    """GES-06..11 (service code and EJ, by the recipient's flags and the service's), GES-19
+    (the EJ is one of the recipient's)."""
     recipient = c.destinataire
     assert recipient is not None
     service_v = service_value(inv)
     c.code_service = service_v
     code, ej = service_v.text, inv.engagement.text
-    service, failed = service_rules(s, recipient, code, ej)
+    service, failed = service_rules(s, recipient, code, ej, check_ej=check_ej)
     for rule_id in failed:
         if rule_id in ("GES-07", "GES-10"):
             c.fail(rule_id, inv.engagement, destinataire=recipient.identifiant,
@@ -229,6 +252,8 @@ def check_routing(s: Session, inv: InvoiceData, c: Checked) -> None:
         elif rule_id == "GES-08":
             c.fail(rule_id, inv.engagement, destinataire=recipient.identifiant,
                    ej=element(inv.engagement.path), service=element(service_v.path))
+        elif rule_id == "GES-19":
+            c.fail(rule_id, inv.engagement, destinataire=recipient.identifiant)
         else:
             c.fail(rule_id, service_v, destinataire=recipient.identifiant)
     c.service = service
@@ -342,7 +367,7 @@ def check_invoice(
     check_supplier(s, inv, usable, c)
     check_recipient(s, inv, c)
     if c.destinataire is not None:
-        check_routing(s, inv, c)
+        check_routing(s, inv, c, check_ej=settings.factures_ej_check if settings else True)
     else:
         c.code_service = service_value(inv)
     check_elements(inv, c)

@@ -170,6 +170,14 @@ def forced_outcome(flux: Flux) -> Outcome | None:
     return None
 
 
+def outcome_of(etat: str) -> Outcome:
+    """The outcome a scenario marker selects (``rules/scenarios.py``): an incident, or the
+    forced rejection."""
+    if etat == EtatFlux.IN_INCIDENTE:
+        return incident()
+    return Outcome(EtatFlux.IN_REJETE, erreurs_techniques=[FORCED_REJECTION])
+
+
 def end(flux: Flux, outcome: Outcome, at: datetime, report: FluxRapport | None = None) -> None:
     """Write ``outcome`` as the flux's state and CR, at ``at``; its claim is over. The
     explanations go to ``report`` (the sandbox's, beside the CR)."""

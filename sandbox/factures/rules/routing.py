@@ -4,7 +4,8 @@ uniqueness per supplier (factures-reference.md §7.3 points 2-6, §8 permanent r
 
 Each raises the Factures business error that says why (French ``libelle``). The rules
 are those of a deposited flux (``rules/table.py``: GES-04/05 recipient, GES-06..11
-service and EJ, GES-18 duplicate); only the answer's shape differs (codeRetour).
+service and EJ, GES-19 unknown EJ, GES-18 duplicate); only the answer's shape differs
+(codeRetour).
 """
 
 from __future__ import annotations
@@ -42,16 +43,21 @@ def recipient(s: Session, code_destinataire: str | None) -> Structure:
 
 
 def service_and_ej(
-    s: Session, structure: Structure, code_service: str | None, numero_ej: str | None
+    s: Session, structure: Structure, code_service: str | None, numero_ej: str | None,
+    *, check_ej: bool = True,
 ) -> Service | None:
     """The recipient's service named ``code_service`` (or None), after the recipient's
     rules, the same as a flux's (``checks.service_rules``: GES-06..11 of the table): the
     first that fails raises its business error."""
     code_service = (code_service or "").strip() or None
     numero_ej = (numero_ej or "").strip() or None
-    service, failed = service_rules(s, structure, code_service, numero_ej)
+    service, failed = service_rules(s, structure, code_service, numero_ej, check_ej=check_ej)
     if not failed:
         return service
+    if failed[0] == "GES-19":
+        raise errors.EngagementJuridiqueInconnu(
+            f"L'engagement juridique {numero_ej} n'est pas un engagement du destinataire "
+            f"{structure.identifiant}.")
     raise _REFUSALS[failed[0]](structure, code_service)
 
 

@@ -16,7 +16,7 @@ Rules marked ``applied=False`` are attested somewhere but not simulated, with wh
 A rules module: data only, no Flask, no database.
 
 Why this size (over ~400 lines): the table's text (labels, evidence, explanations in two
-languages) for 37 rules; splitting it would scatter the one table.
+languages) for 38 rules; splitting it would scatter the one table.
 """
 
 from __future__ import annotations
@@ -353,6 +353,28 @@ RULES: tuple[Rule, ...] = (
         "Le service {valeur} du destinataire n'est pas actif.",
         "Utilisez un service actif du destinataire.",
         soumettre="20504",
+    ),
+    Rule(
+        "GES-19", MANAGEMENT, "the EJ, when one is given to a recipient that manages EJs "
+        "(numeroEJDoitEtreRenseigne, gestionNumeroEJOuCodeService, or a service requiring "
+        "one), is one of that recipient's legal commitments (engagementsJuridiques/v1; any "
+        "state); switch SANDBOX_FACTURES_EJ_CHECK, on by default", (*XML, "S"),
+        "Le numero d'engagement juridique de la demande de paiement (balise : {balise}) n'est "
+        "pas reference dans notre systeme pour ce destinataire.",
+        "sandbox (in GES-01's attested style)", EtatFlux.IN_REJETE,
+        "OCA checks the EJ with engagementsJuridiques/v1/rechercher before sending [OCA]; "
+        "FR §7.3 item 4 (whether integration itself rejects an unknown EJ: UNCONFIRMED); "
+        "BR-FR-CPRO-11..13: EJ obligations from the Directory [GOBL-CTC]",
+        "medium (check) / low (label); UNCONFIRMED on the legacy flux",
+        "The recipient {destinataire} manages legal commitments, and none of its EJs is "
+        "numbered {valeur}.",
+        "Cite the EJ number the buyer gave with the order (engagementsJuridiques/v1/rechercher "
+        "lists yours; POST /_sandbox/engagements creates one).",
+        "Le destinataire {destinataire} gère des engagements juridiques et aucun n'a le "
+        "numéro {valeur}.",
+        "Indiquez le numéro d'EJ donné par l'acheteur avec la commande (API Engagements "
+        "juridiques).",
+        soumettre="20530",
     ),
     Rule(
         "GES-12", MANAGEMENT, "the invoice number: 1 to 20 letters, digits, - _ / +",
