@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 import requests
-from api_factories import ApiClient, unique_digits
+from api_factories import ApiClient, make_engagement, unique_digits
 from factures_flux import deposit_and_integrate
-from factures_support import build_scene, make_party
+from factures_support import build_scene, make_party, structure_of
 from sqlalchemy import func, select
 
 from sandbox import db
@@ -404,3 +404,26 @@ def test_the_official_search_sample_is_understood(scene, apis):
     for over in ({"modeDepot": "DEPOT_PDF_API"}, {"uniquementSansPieceSuivante": True}):
         assert apis["supplier"].call(f"{TRA}/rechercher", {**sample, **over})["codeRetour"] \
             == 20007
+
+
+def test_a_works_document_citing_an_ej_the_moa_never_issued_is_refused(scene, apis, base_url):
+    """GES-19 on the works path too: an MOA that requires EJs refuses a works document
+    whose numeroBonCommande is not one of its EJs (20530, nothing stored); one of its own
+    EJs, given to the titulaire, passes."""
+    with db.new_session() as s:
+        moa = make_party(s, public=True, numero_ej_doit_etre_renseigne=True)
+        ej = make_engagement(s, structure_of(s, moa),
+                             recepteur=structure_of(s, scene.supplier)).numero
+        s.commit()
+    destinataire = {"codeDestinataire": moa.identifiant,
+                    "codeServiceExecutant": moa.service_codes[0]}
+    unknown = depot(scene, "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR", destinataire=destinataire,
+                    references={"numeroMarche": "M-2026-01", "numeroBonCommande": "9999999999"})
+    refused = apis["supplier"].call(f"{TRA}/soumettre", unknown)
+    assert refused["codeRetour"] == 20530, refused
+    with db.new_session() as s:
+        assert s.scalar(select(func.count()).select_from(Facture).where(
+            Facture.numero_facture == unknown["numeroFactureTravaux"])) == 0
+    known = depot(scene, "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR", destinataire=destinataire,
+                  references={"numeroMarche": "M-2026-01", "numeroBonCommande": ej})
+    assert submit(apis["supplier"], known)["codeRetour"] == 0

@@ -329,7 +329,8 @@ def travaux_action(facture_id: int, action: str):
             facture = travaux.deposer(s, user, travaux.Depot(
                 cadre=form.cadre.data or "", numero=(form.numero.data or "").strip() or None,
                 id_precedente=facture_id, montant_ht=ht, montant_tva=tva, montant_ttc=ht + tva,
-                commentaire=motif))
+                commentaire=motif),
+                check_ej=current_app.config["SANDBOX"].factures_ej_check)
             message = (f"Le document {facture.numero_facture} est déposé "
                        f"({_libelle(facture.statut)}) ; la pièce précédente est associée.")
         else:

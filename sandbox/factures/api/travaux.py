@@ -326,7 +326,8 @@ def soumettre(ctx: Context, p: sc.SoumettreFactureTravauxParam) -> dict:
         mode_depot=p.modeDepot or "SAISIE_API",
     )
     with db.unit_of_work(ctx.s):
-        facture = travaux.deposer(ctx.s, ctx.caller.user, depot)
+        facture = travaux.deposer(ctx.s, ctx.caller.user, depot,
+                                  check_ej=ctx.settings.factures_ej_check)
         ft = ctx.s.get_one(FactureTravaux, facture.id)
         answer = _moved(facture, dateDepotFactureTravaux=date_iso(facture.date_depot),
                         idDossierFacturation=ft.dossier_id)
@@ -398,7 +399,8 @@ def recycler(ctx: Context, p: sc.RecyclerFactureTravauxParam) -> dict:
     with db.unit_of_work(ctx.s):
         facture, before = travaux.recycler(ctx.s, ctx.caller.user, p.idFactureTravaux,
                                            p.identifiantDestinataire, p.codeServiceExecutant,
-                                           p.numeroBonCommande)
+                                           p.numeroBonCommande,
+                                           check_ej=ctx.settings.factures_ej_check)
         return {**_moved(facture), "statutFactureTravaux": before,
                 "dateDepotFactureTravaux": date_iso(facture.date_depot)}
 

@@ -197,10 +197,13 @@ def _precedente(
     return facture, ft
 
 
-def deposer(s: Session, user: Account, d: Depot, *, at: datetime | None = None) -> Facture:
+def deposer(
+    s: Session, user: Account, d: Depot, *, at: datetime | None = None, check_ej: bool = True
+) -> Facture:
     """Deposit a works document for the actor its cadre names, associating the previous
     document when one is given (it moves to ``ASSOCIEE``); the new one is routed to its
-    cadre's first status at once. Raises the area's business errors; the caller commits."""
+    cadre's first status at once (``check_ej``: GES-19, SANDBOX_FACTURES_EJ_CHECK). Raises
+    the area's business errors; the caller commits."""
     if not is_travaux(d.cadre):
         raise errors.DonneesFactureInvalides(
             f"Le cadre de facturation {d.cadre} n'est pas un cadre de facture de travaux "
@@ -223,7 +226,8 @@ def deposer(s: Session, user: Account, d: Depot, *, at: datetime | None = None) 
     # The MOA (recipient): named, or the dossier's.
     if d.code_destinataire or prev is None:
         moa = routing.recipient(s, d.code_destinataire)
-        service = routing.service_and_ej(s, moa, d.code_service_executant, d.numero_bon_commande)
+        service = routing.service_and_ej(s, moa, d.code_service_executant, d.numero_bon_commande,
+                                         check_ej=check_ej)
     else:
         moa = s.get_one(Structure, prev.destinataire_id)
         service = s.get(Service, prev.destinataire_service_id) \
@@ -369,7 +373,7 @@ def _reroute(s: Session, user: Account, facture: Facture) -> None:
 
 def recycler(
     s: Session, user: Account, facture_id: int | None, code_destinataire: str | None,
-    code_service: str | None, numero_bon_commande: str | None,
+    code_service: str | None, numero_bon_commande: str | None, *, check_ej: bool = True,
 ) -> tuple[Facture, str]:
     """recyclerFactureTravaux: from ``A_RECYCLER`` or ``ERREUR_DE_MOA`` the supplier gives
     the routing data again; the document is routed anew. Returns it and the status it was
@@ -381,7 +385,8 @@ def recycler(
     moa = routing.recipient(s, code_destinataire) if code_destinataire else \
         s.get_one(Structure, facture.destinataire_id)
     service = routing.service_and_ej(s, moa, code_service or facture.code_service_executant,
-                                     numero_bon_commande or facture.numero_engagement)
+                                     numero_bon_commande or facture.numero_engagement,
+                                     check_ej=check_ej)
     before = facture.statut
     facture.destinataire_id = moa.id
     facture.destinataire_service_id = service.id if service else None
