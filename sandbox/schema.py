@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.schema import CreateColumn
+from sqlalchemy.schema import DDL, CreateColumn
 
 from sandbox import db, state
 from sandbox.factures import models as factures_models
@@ -46,10 +46,20 @@ def add_missing_columns() -> None:
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():  # looked at again under the lock: another process may be first
-            guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+            statement = _ADD_COLUMN.get(engine.dialect.name, _ADD_COLUMN[""])
             for table, column in _missing_columns(inspect(conn)):
-                ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN{guard} {ddl}")
+                # The table's name quoted by SQLAlchemy (%(table)s), the column's definition
+                # compiled from the model: nothing in it comes from outside.
+                ddl = str(CreateColumn(column).compile(dialect=engine.dialect))
+                conn.execute(DDL(statement, context={"column": ddl}).against(table))
+
+
+# PostgreSQL: IF NOT EXISTS (another process may add it first); SQLite has no such guard
+# and runs one writer at a time (the lock above).
+_ADD_COLUMN = {
+    "postgresql": "ALTER TABLE %(table)s ADD COLUMN IF NOT EXISTS %(column)s",
+    "": "ALTER TABLE %(table)s ADD COLUMN %(column)s",
+}
 
 
 def _missing_columns(found) -> list:
