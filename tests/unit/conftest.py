@@ -50,6 +50,20 @@ def settings(tmp_path) -> Settings:
     )
 
 
+@pytest.fixture(autouse=True)
+def engine_left_as_found() -> Iterator[None]:
+    """A unit test leaves this process's engine where it found it: the HTTP suites that
+    run after it in the same process (an xdist worker) read and write through it. Bind
+    with ``session``/``fresh_database``, which put it back."""
+    before = db._engine_url
+    yield
+    after = db._engine_url
+    if before is not None and after != before:
+        db.init_engine(before)
+        pytest.fail(f"this test left the process's engine on {after} (it was on {before}): "
+                    "bind it with the session or fresh_database fixture")
+
+
 @contextmanager
 def fresh_database(url: str) -> Iterator[None]:
     """Bind this process's engine to a new database at ``url`` with the schema, the clock

@@ -12,7 +12,9 @@ from sandbox.seeding.engagements import PERMANENT
 from sandbox.seeding.generator import default_structure_siret
 
 
-def test_a_reset_seeds_the_permanent_recipients_ejs_given_to_the_default_supplier(settings):
+def test_a_reset_seeds_the_permanent_recipients_ejs_given_to_the_default_supplier(
+    settings, session
+):  # session: bound to a new database, the engine put back after
     settings = settings.replace(seed_structures=200)
     store.reset(settings)
     with db.new_session() as s:
@@ -34,7 +36,7 @@ def test_a_reset_seeds_the_permanent_recipients_ejs_given_to_the_default_supplie
                 EngagementJuridique.emetteur_structure_id == structure_id)) == 2
 
 
-def test_a_database_seeded_before_the_ejs_gains_them_at_the_next_start(settings):
+def test_a_database_seeded_before_the_ejs_gains_them_at_the_next_start(settings, session):
     settings = settings.replace(seed_structures=20)
     store.reset(settings)
     with db.transaction() as s:
