@@ -41,6 +41,8 @@ from sandbox.vocabulary import TypeIdentifiant
 KEPT_TABLES = frozenset({"sandbox_state", "sandbox_epoch"})
 # Seeded with explicit ids besides the world's TABLES (their sequences are moved past them).
 ENGAGEMENT_TABLES = ("engagements_juridiques", "engagement_postes")
+# Seeded through their id sequence (after clear(): empty), restarted at each reset.
+SEQUENCE_SEEDED_TABLES = ("facture_policies",)
 # Baselines up to this many structures are cached in memory for fast resets.
 CACHE_LIMIT = 20_000
 
@@ -90,6 +92,16 @@ def _fix_sequences(conn: Connection) -> None:
             func.pg_get_serial_sequence(name, "id"), func.coalesce(highest, 0) + 1, False)))
 
 
+def _restart_sequences(conn: Connection) -> None:
+    """PostgreSQL: start again at 1 the sequences of the emptied tables that the seed fills
+    through their sequence (the scenario recipients' policies), so that a reset writes the
+    same ids each time, as SQLite does (its next id is the highest + 1)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name in SEQUENCE_SEEDED_TABLES:
+        conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), 1, False)))
+
+
 def _record_seed(s: Session, seed: int) -> None:
     row = s.get(SandboxState, 1)
     if row is None:
@@ -125,6 +137,7 @@ def reset(settings: Settings, seed: int | None = None,
             insert_batch(conn, world)
             seed_invoices(conn, seed)
             seed_engagements(conn, seed)
+            _restart_sequences(conn)
             seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
             _fix_sequences(conn)
             install_name_search(conn)
@@ -179,6 +192,7 @@ def seed_world(
     with db.transaction() as s:
         seed_invoices(s.connection(), seed)
         seed_engagements(s.connection(), seed)
+        _restart_sequences(s.connection())
         seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
         _fix_sequences(s.connection())
         install_name_search(s.connection())
