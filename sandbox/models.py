@@ -576,3 +576,90 @@ def drop_name_search(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         for statement in _SQLITE_DROP_NAME_SEARCH:
             conn.exec_driver_sql(statement)
+
+
+# --- the public structures' tally (issue #24.5) --------------------------------------
+#
+# ``rechercher`` with ``typeStructure`` PUBLIQUE and no other criterion (the public list a
+# client pages through, e.g. CHORUSPAY) answers an exact ``total``; counting 125,000 rows on
+# every call grew with the base. The number of public structures is kept in a one-row table
+# by triggers, in the same transaction as each write to ``structures`` (ORM, bulk inserts,
+# raw SQL alike), and recomputed from the rows after a bulk load (``refresh_public_tally``:
+# a reset may TRUNCATE, which fires no row trigger). Not an ORM table: ``clear`` and the
+# canonical dump leave it alone, like the name search tables.
+
+PUBLIC_TALLY_TABLE = "structures_tally"  # (type_structure PRIMARY KEY, n): one row, PUBLIQUE
+_PUBLIC = "'PUBLIQUE'"
+_TALLY_REFRESH = (
+    f"DELETE FROM {PUBLIC_TALLY_TABLE}",
+    f"INSERT INTO {PUBLIC_TALLY_TABLE} (type_structure, n) SELECT {_PUBLIC}, count(*) "
+    f"FROM structures WHERE type_structure = {_PUBLIC}",
+)
+_TALLY_STEP = f"UPDATE {PUBLIC_TALLY_TABLE} SET n = n %s 1 WHERE type_structure = {_PUBLIC}"
+_SQLITE_TALLY = (
+    f"CREATE TABLE IF NOT EXISTS {PUBLIC_TALLY_TABLE} "
+    "(type_structure VARCHAR(16) PRIMARY KEY, n INTEGER NOT NULL)",
+    *(f"DROP TRIGGER IF EXISTS {PUBLIC_TALLY_TABLE}_{name}"
+      for name in ("insert", "delete", "update")),
+    f"CREATE TRIGGER {PUBLIC_TALLY_TABLE}_insert AFTER INSERT ON structures "
+    f"WHEN new.type_structure = {_PUBLIC} BEGIN {_TALLY_STEP % '+'}; END",
+    f"CREATE TRIGGER {PUBLIC_TALLY_TABLE}_delete AFTER DELETE ON structures "
+    f"WHEN old.type_structure = {_PUBLIC} BEGIN {_TALLY_STEP % '-'}; END",
+    f"CREATE TRIGGER {PUBLIC_TALLY_TABLE}_update AFTER UPDATE OF type_structure ON structures "
+    f"WHEN (old.type_structure = {_PUBLIC}) <> (new.type_structure = {_PUBLIC}) BEGIN "
+    f"UPDATE {PUBLIC_TALLY_TABLE} SET n = n + (CASE WHEN new.type_structure = {_PUBLIC} "
+    f"THEN 1 ELSE -1 END) WHERE type_structure = {_PUBLIC}; END",
+    *_TALLY_REFRESH,
+)
+_SQLITE_TALLY_PRESENT = (
+    f"SELECT count(*) FROM sqlite_master WHERE name IN ('{PUBLIC_TALLY_TABLE}', "
+    f"'{PUBLIC_TALLY_TABLE}_insert', '{PUBLIC_TALLY_TABLE}_delete', "
+    f"'{PUBLIC_TALLY_TABLE}_update')")
+_POSTGRESQL_TALLY = (
+    f"CREATE TABLE IF NOT EXISTS {PUBLIC_TALLY_TABLE} "
+    "(type_structure VARCHAR(16) PRIMARY KEY, n BIGINT NOT NULL)",
+    f"CREATE OR REPLACE FUNCTION {PUBLIC_TALLY_TABLE}_step() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP <> 'INSERT' AND OLD.type_structure = {_PUBLIC} THEN {_TALLY_STEP % '-'}; "
+    "END IF; "
+    f"IF TG_OP <> 'DELETE' AND NEW.type_structure = {_PUBLIC} THEN {_TALLY_STEP % '+'}; "
+    "END IF; RETURN NULL; END $$",
+    f"CREATE OR REPLACE TRIGGER {PUBLIC_TALLY_TABLE} "
+    "AFTER INSERT OR DELETE OR UPDATE OF type_structure ON structures "
+    f"FOR EACH ROW EXECUTE FUNCTION {PUBLIC_TALLY_TABLE}_step()",
+    *_TALLY_REFRESH,
+)
+_POSTGRESQL_TALLY_PRESENT = (
+    "SELECT count(*) FROM pg_trigger WHERE tgname = %(name)s AND NOT tgisinternal")
+
+
+def install_public_tally(conn: Connection) -> bool:
+    """Create the public structures' tally and its triggers if they are missing (the tally
+    counted from the rows already there); return whether they were created. Same
+    transaction rules as ``install_name_search``."""
+    if conn.dialect.name == "sqlite":
+        if conn.exec_driver_sql(_SQLITE_TALLY_PRESENT).scalar() == 4:
+            return False
+        statements = _SQLITE_TALLY
+    elif conn.dialect.name == "postgresql":
+        if conn.exec_driver_sql(_POSTGRESQL_TALLY_PRESENT,
+                                {"name": PUBLIC_TALLY_TABLE}).scalar():
+            return False
+        statements = _POSTGRESQL_TALLY
+    else:  # another database: the public list is counted
+        return False
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    return True
+
+
+def refresh_public_tally(conn: Connection) -> None:
+    """Count the public structures again into the tally (after a bulk load)."""
+    if not install_public_tally(conn) and conn.dialect.name in ("sqlite", "postgresql"):
+        for statement in _TALLY_REFRESH:
+            conn.exec_driver_sql(statement)
+
+
+def has_public_tally(dialect: str) -> bool:
+    """Whether the public structures' tally is kept on this database."""
+    return dialect in ("sqlite", "postgresql")

@@ -13,7 +13,7 @@ from sqlalchemy.schema import DDL, CreateColumn
 
 from sandbox import db, state
 from sandbox.factures import models as factures_models
-from sandbox.models import Base, install_name_search
+from sandbox.models import Base, install_name_search, install_public_tally
 
 # Every table registers on ``Base.metadata`` when its module is imported.
 MODELS = (factures_models,)
@@ -29,6 +29,7 @@ def create_schema() -> None:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             install_name_search(conn)
+            install_public_tally(conn)  # the public list's total (models)
     try:
         with db.transaction() as s:
             state.ensure_epoch_row(s)

@@ -251,6 +251,14 @@ def load(
     metavar="N=PATH",
     help="Reuse a prepared SQLite database for N structures (copied first).",
 )
+@click.option(
+    "--scale-on",
+    default="sqlite",
+    show_default=True,
+    help="Databases of the scale runs: sqlite, postgresql or both (sqlite,postgresql); "
+    "PostgreSQL runs on the throw-away cluster of scripts/postgres.sh (started and "
+    "stopped by the bench if it is not running).",
+)
 @click.option("--note", default="", help="A note printed next to the figures.")
 @click.option(
     "--parts",
@@ -280,6 +288,7 @@ def bench(
     flow_users,
     scale,
     scale_db,
+    scale_on,
     note,
     parts,
     quick,
@@ -304,6 +313,7 @@ def bench(
         flow_users=flow_users,
         scale=[int(x) for x in scale.split(",") if x.strip()],
         scale_db=prepared,
+        scale_databases=tuple(d.strip() for d in scale_on.split(",") if d.strip()),
         note=note,
         parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
         server=server,
@@ -324,6 +334,14 @@ def bench(
     if unknown:
         raise click.BadParameter(
             f"unknown part(s): {', '.join(sorted(unknown))}", param_hint="--parts"
+        )
+    # why: the load extra, as above
+    from sandbox.loadtesting.scaledb import DATABASES
+
+    unknown = set(opts.scale_databases) - set(DATABASES)
+    if unknown:
+        raise click.BadParameter(
+            f"unknown database(s): {', '.join(sorted(unknown))}", param_hint="--scale-on"
         )
     run_bench(opts, click.echo)
 

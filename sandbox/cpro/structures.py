@@ -43,7 +43,9 @@ from sandbox.cpro.common import (
 )
 from sandbox.models import NAME_SEARCH_PUBLIC as PUBLIC_NAMES
 from sandbox.models import NAME_SEARCH_TABLE as NAMES
+from sandbox.models import PUBLIC_TALLY_TABLE as TALLY
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure, User
+from sandbox.models import has_public_tally as tally_kept
 from sandbox.vocabulary import StatutService, TypeStructure
 
 BASE = "/cpro/structures/v1"
@@ -66,6 +68,7 @@ _SEARCH_COLUMNS = (
 # shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
 _NAMES = table(NAMES, column("rowid"), column("type_structure"))
 _PUBLIC_NAMES = table(PUBLIC_NAMES, column("rowid"))
+_TALLY = table(TALLY, column("type_structure"), column("n"))
 NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
 # A name search counts at most this many matches and pages through at most these:
 # ``total`` (and ``pages``) say "this many or more"; refine the search to see the rest.
@@ -132,7 +135,25 @@ def _search_statements(
             count_base = select(Structure.id).where(visibility(False, ids, has_ids), *where)
     bound = NAME_SEARCH_MAX if "rs_like" in names else None
     page = paging.ordered_page(stmt, paging.STRUCTURES.order(tri), descending)
+    if not where and not everyone and tally_kept(dialect) and (
+            type_structure == TypeStructure.PUBLIQUE or type_structure is None):
+        return page, _tallied_count(type_structure is None)
     return page, paging.count_of(count_base if count_base is not None else stmt, bound)
+
+
+def _tallied_count(with_own: bool) -> Select:
+    """The count of the public list (no criterion but the type) read from the maintained
+    tally (``models.install_public_tally``) instead of counting 125,000 rows at 1,000,000
+    structures; exact, so that clients page through every public structure. Without a
+    type, the caller's private structures are added (counted by id)."""
+    public = select(_TALLY.c.n).where(
+        _TALLY.c.type_structure == TypeStructure.PUBLIQUE).scalar_subquery()
+    if not with_own:
+        return select(func.coalesce(public, 0))
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    own = select(func.count()).where(
+        Structure.id.in_(ids), Structure.type_structure == TypeStructure.PRIVEE).scalar_subquery()
+    return select(func.coalesce(public, 0) + own)
 
 
 def _name_statements(

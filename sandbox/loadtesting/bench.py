@@ -28,7 +28,6 @@ from typing import Any
 
 import requests
 
-from sandbox.db import build_engine
 from sandbox.loadtesting.benchreport import (
     RESET_MAX_STRUCTURES,
     append_entry,
@@ -60,13 +59,17 @@ from sandbox.loadtesting.runner import (
     run_load,
     start_load_stack,
 )
-from sandbox.models import NAME_SEARCH_TABLE, Base, install_name_search
+from sandbox.loadtesting.scaledb import (
+    Cluster,
+    scale_database,
+    start_cluster,
+    stop_cluster,
+)
 
 UNROUTED = "/_load/unrouted"  # answers 404: every per-request hook, no view
 RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
 CONSULTER = "/cpro/structures/v1/consulter"
 RAISON_SOCIALE = "/cpro/structures/v1/rechercher [raison sociale]"
-PREPARE_ABOVE = 100_000  # larger scale databases are seeded once into var/ and reused
 PEER_POOL = 10  # the API mix against WireMock draws from this many structures (all recorded)
 RECORDING = "20s"  # the proxied API-mix run from which WireMock records the sandbox's answers
 
@@ -80,6 +83,8 @@ class BenchOptions:
     flow_users: int = 30
     scale: list[int] = field(default_factory=lambda: [10_000, 1_000_000])
     scale_db: dict[int, str] = field(default_factory=dict)
+    # sqlite and/or postgresql (a throw-away cluster of scripts/postgres.sh)
+    scale_databases: tuple[str, ...] = ("sqlite",)
     note: str = ""
     profile: bool = True
     # api = ceiling + API mix; peers = WireMock beside them and moto beside the flows
@@ -98,61 +103,6 @@ class BenchOptions:
         quick = cls(duration="15s", scale=[], docs="", flow_hashes=("load-profile",),
                     parts=("api", "peers", "flows"))
         return replace(quick, **overrides)
-
-
-def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
-    """The cached database of ``count`` structures in ``var_dir``, seeded once if missing."""
-    path = Path(var_dir) / f"scale-{count}.db"
-    if path.exists():
-        return str(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.db")
-    echo(f"  seeding {count:,} structures into {path} once (reused by later benches) ...")
-    env = dict(os.environ, SANDBOX_DATABASE_URL=f"sqlite:///{partial.resolve()}")
-    cli = str(Path(sys.executable).parent / "chorus-sandbox")
-    subprocess.run([cli, "seed", "--structures", str(count)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    engine = build_engine(f"sqlite:///{partial.resolve()}")
-    with engine.connect() as conn:  # fold the WAL into the file before it is copied around
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    partial.rename(path)
-    return str(path)
-
-
-def ensure_indexes(database_url: str) -> list[str]:
-    """Create the indexes of the current schema that a prepared database lacks.
-
-    ``create_all`` adds missing tables, never an index to an existing table: a database
-    seeded before an index was added would otherwise be measured without it. The name
-    search index (``models.install_name_search``) is added too; run on the prepared
-    database itself, not on its copy, so that it is built once.
-    """
-    from sqlalchemy import inspect
-
-    engine = build_engine(database_url)
-    added: list[str] = []
-    try:
-        existing = {table: {i["name"] for i in inspect(engine).get_indexes(table)}
-                    for table in inspect(engine).get_table_names()}
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                name = index.name  # every index of the schema is named (by its convention)
-                if table.name in existing and name is not None \
-                        and name not in existing[table.name]:
-                    index.create(engine)
-                    added.append(name)
-        with engine.connect() as conn:
-            conn = conn.execution_options(sqlite_immediate=True)
-            with conn.begin():
-                if install_name_search(conn):
-                    added.append(NAME_SEARCH_TABLE)
-        if added and engine.dialect.name == "sqlite":  # into the file before it is copied
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        engine.dispose()
-    return added
 
 
 def ceiling_path(url: str) -> str:
@@ -269,6 +219,67 @@ def cpu_figures(cpu: dict, units: int | float) -> dict:
         "mailpit_ms": per_unit_ms(cpu, units, "mailpit"),
         "locust_ms": per_unit_ms(cpu, units, "locust"),
         **{key: round(value, 3) for key, value in cpu.items()},
+    }
+
+
+def scale_key(database: str) -> str:
+    """The results' key of the scale runs on ``database`` (SQLite's keeps its old name)."""
+    return "scale" if database == "sqlite" else f"scale_{database}"
+
+
+def scale_run(opts: BenchOptions, database: str, count: int, cluster: Cluster | None,
+              out: Path, load: Any, seconds: int, echo: Any) -> dict:
+    """The full API mix, then the lookups alone, on ``count`` structures on ``database``."""
+    label = "" if database == "sqlite" else f"-{database}"
+    echo(f"Bench: scale at {count} structures on {database} ...")
+    work = out / f"stack-scale{label}-{count}"
+    work.mkdir(parents=True, exist_ok=True)
+    with scale_database(database, count, work, opts.var_dir, cluster,
+                        opts.scale_db.get(count) if database == "sqlite" else None,
+                        echo) as prepared:
+        started = time.perf_counter()
+        try:
+            stack = start_load_stack(work, server_options(
+                opts, {"seed_structures": str(count), **prepared.settings}))
+        except Exception as error:
+            echo(f"  scale {count} on {database}: could not start ({error})")
+            return {"error": str(error)[:300]}
+        ready = time.perf_counter() - started
+        try:
+            target = out / f"profile-scale{label}-{count}.txt"
+            spy = profile_server(stack, seconds, target) if opts.profile else None
+            summary = load(f"scale{label}-{count}", stack, users=10, spawn_rate=10,
+                           mix="api=1", checks=False)
+            profile_scale = finish_profile(spy, target)
+            # The same without the substring search: do indexed lookups alone stay flat?
+            lookups = load(f"scale{label}-{count}-lookups", stack, users=10, spawn_rate=10,
+                           mix="api=1", checks=False,
+                           extra_locust_args=["--api-skip", "rechercher_par_raison_sociale"])
+            rss = server_rss_mib(stack.server.process.pid if stack.server.process else None)
+            # Above the seeding's cache a reset re-seeds everything (minutes at a million):
+            # its time is the seed's (seed_seconds).
+            reset = time_reset(stack.url, times=1) if count <= RESET_MAX_STRUCTURES else None
+        finally:
+            stack.stop()
+    return {
+        "database": database, "prepared_db": prepared.prepared, "start_seconds": ready,
+        "seed_seconds": prepared.seed_seconds, "seeded_at": prepared.seeded_at,
+        "rechercher_p95": row(summary, RECHERCHER)["p95"],
+        "rechercher_p50": row(summary, RECHERCHER)["p50"],
+        "consulter_p95": row(summary, CONSULTER)["p95"],
+        "raison_sociale_p95": row(summary, RAISON_SOCIALE)["p95"],
+        "rps": summary["totals"].get("httpRps", 0.0),
+        "consulter_p50": row(summary, CONSULTER)["p50"],
+        "failures": summary["totals"]["failures"], "rss_mib": rss, "reset_seconds": reset,
+        "profile": profile_scale,
+        "lookups_rechercher_p95": row(lookups, RECHERCHER)["p95"],
+        "lookups_consulter_p95": row(lookups, CONSULTER)["p95"],
+        "lookups_rps": lookups["totals"].get("httpRps", 0.0),
+        # Every operation of the full mix (issue #13.5: each p95 within 1.5x of 10k's).
+        "operations": {item["name"]: {"requests": item["requests"], "p50": item["p50"],
+                                      "p95": item["p95"]}
+                       for item in summary["stats"] if item.get("requests")},
+        "cpu": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
     }
 
 
@@ -494,69 +505,20 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
             if summary.get("cpu") else None,
         }
 
-    # 3. Scale: rechercher and consulter p95 at each structure count.
+    # 3. Scale: rechercher and consulter p95 at each structure count, on each database.
     results["scale"] = {}
-    for count in (opts.scale if "scale" in opts.parts else []):
-        echo(f"Bench: scale at {count} structures ...")
-        work = out / f"stack-scale-{count}"
-        work.mkdir(parents=True, exist_ok=True)
-        settings = {"seed_structures": str(count)}
-        prepared = opts.scale_db.get(count)
-        if prepared is None and count > PREPARE_ABOVE:
-            prepared = prepare_scale_db(count, opts.var_dir, echo)
-        if prepared:
-            added = ensure_indexes(f"sqlite:///{Path(prepared).resolve()}")
-            if added:
-                echo(f"  prepared database: created missing indexes {', '.join(added)}")
-            shutil.copyfile(prepared, work / "sandbox.db")
-            if os.path.exists(f"{prepared}-wal"):  # not checkpointed yet: part of the data
-                shutil.copyfile(f"{prepared}-wal", work / "sandbox.db-wal")
-            settings["database_url"] = f"sqlite:///{work / 'sandbox.db'}"
-        started = time.perf_counter()
-        try:
-            stack = start_load_stack(work, server_options(opts, settings))
-        except Exception as error:
-            results["scale"][count] = {"error": str(error)[:300]}
-            echo(f"  scale {count}: could not start ({error})")
-            continue
-        ready = time.perf_counter() - started
-        try:
-            target = out / f"profile-scale-{count}.txt"
-            spy = profile_server(stack, int(seconds), target) if opts.profile else None
-            summary = load(f"scale-{count}", stack, users=10, spawn_rate=10, mix="api=1",
-                           checks=False)
-            profile_scale = finish_profile(spy, target)
-            # The same without the substring search: do indexed lookups alone stay flat?
-            lookups = load(f"scale-{count}-lookups", stack, users=10, spawn_rate=10, mix="api=1",
-                           checks=False,
-                           extra_locust_args=["--api-skip", "rechercher_par_raison_sociale"])
-            rss = server_rss_mib(stack.server.process.pid if stack.server.process else None)
-            # Above the seeding's cache a reset re-seeds everything (minutes at a million).
-            reset = time_reset(stack.url, times=1) if count <= RESET_MAX_STRUCTURES else None
-        finally:
-            stack.stop()
-            if prepared:  # the copy of a prepared database is gigabytes: keep only the logs
-                for leftover in work.glob("sandbox.db*"):
-                    leftover.unlink()
-        results["scale"][count] = {
-            "prepared_db": bool(prepared), "start_seconds": ready,
-            "rechercher_p95": row(summary, RECHERCHER)["p95"],
-            "rechercher_p50": row(summary, RECHERCHER)["p50"],
-            "consulter_p95": row(summary, CONSULTER)["p95"],
-            "raison_sociale_p95": row(summary, RAISON_SOCIALE)["p95"],
-            "rps": summary["totals"].get("httpRps", 0.0),
-            "consulter_p50": row(summary, CONSULTER)["p50"],
-            "failures": summary["totals"]["failures"], "rss_mib": rss, "reset_seconds": reset,
-            "profile": profile_scale,
-            "lookups_rechercher_p95": row(lookups, RECHERCHER)["p95"],
-            "lookups_consulter_p95": row(lookups, CONSULTER)["p95"],
-            "lookups_rps": lookups["totals"].get("httpRps", 0.0),
-            # Every operation of the full mix (issue #13.5: each p95 within 1.5x of 10k's).
-            "operations": {item["name"]: {"requests": item["requests"], "p50": item["p50"],
-                                          "p95": item["p95"]}
-                           for item in summary["stats"] if item.get("requests")},
-            "cpu": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
-        }
+    cluster = None
+    try:
+        for database in (opts.scale_databases if "scale" in opts.parts and opts.scale else ()):
+            if database == "postgresql" and cluster is None:
+                cluster = start_cluster(echo)
+            key = scale_key(database)
+            results[key] = {}
+            for count in opts.scale:
+                results[key][count] = scale_run(opts, database, count, cluster, out, load,
+                                                int(seconds), echo)
+    finally:
+        stop_cluster(cluster)
 
     results["finishedAt"] = datetime.now(UTC).isoformat()
     (out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))

@@ -59,9 +59,76 @@ def _server_line(r: dict) -> str:
     kind = server.get("kind", "gunicorn gthread")
     layout = f"{server.get('workers', 2)} workers × {server.get('threads', 4)} threads"
     m = r["machine"]
-    return (f"Server: {kind} {layout}, SQLite; load profile "
+    databases = ", ".join(["SQLite"] + [
+        "PostgreSQL (scale)" for key, _ in SCALE_KEYS[1:] if r.get(key)])
+    return (f"Server: {kind} {layout}, {databases}; load profile "
             f"{', '.join(f'{k}={v}' for k, v in r['profile'].items())}; Locust in one process "
             f"on the same box; each run {r['duration']}. Load average at start: {m['load1']:.2f}.")
+
+
+# The results' keys of the scale runs, by database (bench.scale_key).
+SCALE_KEYS = (("scale", "sqlite"), ("scale_postgresql", "postgresql"))
+
+
+def _seeded(s: dict) -> str:
+    """' (seeded in 812 s once, reused)' for a prepared database, ' (seed included)' else."""
+    if not s.get("prepared_db"):
+        return " (seed included)"
+    if s.get("seed_seconds") is None:
+        return " (prepared db, seed time not recorded)"
+    return f" (prepared db: seeded once in {s['seed_seconds']:.0f} s)"
+
+
+def _size(count: int) -> str:
+    """1M, 250k, 10k."""
+    return f"{count // 1_000_000}M" if count % 1_000_000 == 0 else f"{count // 1000}k"
+
+
+def scale_lines(results: dict, database: str) -> list[str]:
+    """The rows of the scale runs on ``database``: each size, then 1 M against 10 k."""
+    on = "" if database == "sqlite" else f" on {database}"
+    lines: list[str] = []
+    scale = {int(k): v for k, v in results.items()}
+    for count, s in sorted(scale.items()):
+        if "error" in s:
+            lines.append(f"| Scale {count:,} structures{on} | not measured: {s['error'][:120]} "
+                         "| | | |")
+            continue
+        lines.append(
+            f"| Scale {count:,} structures{on}{' (prepared db)' if s['prepared_db'] else ''} | "
+            f"rechercher [identifiant] p95 {_ms(s['rechercher_p95'])}, consulter p95 "
+            f"{_ms(s['consulter_p95'])}, rechercher [raison sociale] p95 "
+            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users); "
+            f"start {s['start_seconds']:.0f} s{_seeded(s)}; reset {_s(s['reset_seconds'], count)}; "
+            f"server RSS {s['rss_mib']:.0f} MiB | {cpu_cell(s.get('cpu'))} | | |")
+    sizes = sorted(count for count, s in scale.items() if "error" not in s)
+    if len(sizes) > 1:  # the largest against the smallest (1M / 10k by default)
+        low, high = sizes[0], sizes[-1]
+        vs = f"{_size(high)} / at {_size(low)}"
+        base, big = scale[low]["rechercher_p95"], scale[high]["rechercher_p95"]
+        ratio = big / base if base else 0.0
+        lines.append(f"| rechercher [identifiant] p95 at {vs}{on}, full mix | {ratio:.2f}× "
+                     f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO and base > 0)} |")
+        small, large = scale[low], scale[high]
+        ops = [(name, small["operations"][name]["p95"], large["operations"][name]["p95"])
+               for name in sorted(small.get("operations") or {})
+               if name in (large.get("operations") or {})]
+        if ops:
+            worst = max((b / a if a else float("inf")) for _, a, b in ops)
+            cells = "; ".join(f"{name.removeprefix('/cpro/')} {_ms(a)} → {_ms(b)} "
+                              f"({b / a if a else float('inf'):.2f}×)" for name, a, b in ops)
+            lines.append(f"| Every operation's p95 at {vs}{on}, full mix (worst "
+                         f"{worst:.2f}×) | {cells} | | ≤ {SCALE_RATIO}× each | "
+                         f"{_verdict(worst <= SCALE_RATIO)} |")
+        if small.get("lookups_rechercher_p95"):
+            ratio = large["lookups_rechercher_p95"] / small["lookups_rechercher_p95"]
+            lines.append(
+                f"| rechercher [identifiant] p95 at {vs}{on}, lookups only (no raison "
+                f"sociale search) | {ratio:.2f}× ({_ms(small['lookups_rechercher_p95'])} → "
+                f"{_ms(large['lookups_rechercher_p95'])}; consulter "
+                f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
+                f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO)} |")
+    return lines
 
 
 def markdown(r: dict) -> str:
@@ -115,52 +182,18 @@ def markdown(r: dict) -> str:
             f"p95 {_ms(inv['integration_p95'])}, {inv['failures']} failures, checks "
             f"{'passed' if inv['checks_ok'] else 'FAILED'} | {cpu_cell(inv.get('cpu'), 'deposit')} "
             f"| - | - |")
-    scale = {int(k): v for k, v in r["scale"].items()}
-    for count, s in sorted(scale.items()):
-        if "error" in s:
-            lines.append(f"| Scale {count:,} structures | not measured: {s['error'][:120]} "
-                         "| | | |")
-            continue
-        lines.append(
-            f"| Scale {count:,} structures{' (prepared db)' if s['prepared_db'] else ''} | "
-            f"rechercher [identifiant] p95 {_ms(s['rechercher_p95'])}, consulter p95 "
-            f"{_ms(s['consulter_p95'])}, rechercher [raison sociale] p95 "
-            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users); "
-            f"start (seed) {s['start_seconds']:.0f} s; reset {_s(s['reset_seconds'], count)}; "
-            f"server RSS {s['rss_mib']:.0f} MiB | {cpu_cell(s.get('cpu'))} | | |")
-    if 10_000 in scale and 1_000_000 in scale and "error" not in scale[10_000] \
-            and "error" not in scale[1_000_000]:
-        base, big = scale[10_000]["rechercher_p95"], scale[1_000_000]["rechercher_p95"]
-        ratio = big / base if base else 0.0
-        lines.append(f"| rechercher [identifiant] p95 at 1M / at 10k, full mix | {ratio:.2f}× "
-                     f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO and base > 0)} |")
-        small, large = scale[10_000], scale[1_000_000]
-        ops = [(name, small["operations"][name]["p95"], large["operations"][name]["p95"])
-               for name in sorted(small.get("operations") or {})
-               if name in (large.get("operations") or {})]
-        if ops:
-            worst = max((b / a if a else float("inf")) for _, a, b in ops)
-            cells = "; ".join(f"{name.removeprefix('/cpro/')} {_ms(a)} → {_ms(b)} "
-                              f"({b / a if a else float('inf'):.2f}×)" for name, a, b in ops)
-            lines.append(f"| Every operation's p95 at 1M / at 10k, full mix (worst "
-                         f"{worst:.2f}×) | {cells} | | ≤ {SCALE_RATIO}× each | "
-                         f"{_verdict(worst <= SCALE_RATIO)} |")
-        if small.get("lookups_rechercher_p95"):
-            ratio = large["lookups_rechercher_p95"] / small["lookups_rechercher_p95"]
-            lines.append(
-                f"| rechercher [identifiant] p95 at 1M / at 10k, lookups only (no raison sociale "
-                f"search) | {ratio:.2f}× ({_ms(small['lookups_rechercher_p95'])} → "
-                f"{_ms(large['lookups_rechercher_p95'])}; consulter "
-                f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
-                f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO)} |")
+    for key, database in SCALE_KEYS:
+        if r.get(key):
+            lines += scale_lines(r[key], database)
     lines += peer_lines(r)
     if "reset_seconds_default_seed" in r:
         lines.append(f"| Reset (default seed, median of 3) | "
                      f"{_s(r['reset_seconds_default_seed'])} | | - | - |")
     profiles = [("API read mix", a.get("profile"))] + [
         (f"signup→activation, {label}", f.get("profile")) for label, f in r["flows"].items()] + [
-        (f"API mix at {int(count):,} structures", s.get("profile"))
-        for count, s in r["scale"].items()]
+        (f"API mix at {int(count):,} structures{'' if db == 'sqlite' else ' on ' + db}",
+         s.get("profile"))
+        for key, db in SCALE_KEYS for count, s in (r.get(key) or {}).items()]
     for title, frames in profiles:
         if frames:
             lines += ["", f"Where the server's workers spend their time — {title} (py-spy, "

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from sandbox.models import (
     Structure,
     drop_name_search,
     install_name_search,
+    refresh_public_tally,
 )
 from sandbox.seeding.engagements import seed_engagements
 from sandbox.seeding.generator import PERMANENT_SIRETS, TABLES, Batch, WorldGenerator
@@ -66,19 +68,54 @@ def baseline(seed: int, structures: int, users: int | None = None) -> Batch:
 
 
 def insert_batch(conn: Connection, batch: Batch) -> None:
-    """Bulk-insert a batch (parents first)."""
+    """Bulk-insert a batch (parents first); on PostgreSQL with COPY (``_copy_rows``)."""
     tables = Base.metadata.tables
     for name in TABLES:
         rows = batch.rows[name]
-        if rows:
+        if rows and conn.dialect.name == "postgresql":
+            _copy_rows(conn, name, rows)
+        elif rows:
             conn.execute(insert(tables[name]), rows)
 
 
+def _copy_rows(conn: Connection, name: str, rows: list[dict]) -> None:
+    """PostgreSQL: ``COPY name FROM STDIN`` of ``rows`` (all with the same keys) on the
+    connection's own transaction: several times faster than an executemany of INSERTs.
+    The seeded columns are plain strings, numbers, booleans and datetimes (no JSON, no
+    SQLAlchemy type that converts on the way in); enums are written as their values."""
+    quote = conn.dialect.identifier_preparer.quote
+    columns = list(rows[0])
+    statement = (f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) "
+                 "FROM STDIN")
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[c]) for c in columns])
+
+
+def _copy_value(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
 def clear(conn: Connection) -> None:
-    """Delete every row of every table but the run-time controls (children first)."""
-    for table in reversed(Base.metadata.sorted_tables):
-        if table.name not in KEPT_TABLES:
-            conn.execute(table.delete())
+    """Delete every row of every table but the run-time controls (children first).
+
+    PostgreSQL, above ``CACHE_LIMIT`` structures: one TRUNCATE. A DELETE checks each
+    deleted parent's foreign keys against its children's rows, dead ones included until the
+    transaction ends: emptying 20,000 structures took over two minutes, a million hours.
+    TRUNCATE locks the tables until the reset commits (readers wait, as they wait for the
+    new data anyway) and fires no row trigger (``refresh_public_tally`` follows the load)."""
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    if conn.dialect.name == "postgresql" and conn.execute(
+            select(func.count()).select_from(
+                select(Structure.id).limit(CACHE_LIMIT + 1).subquery())).scalar_one() \
+            > CACHE_LIMIT:
+        quote = conn.dialect.identifier_preparer.quote
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in tables))
+        return
+    for table in tables:
+        conn.execute(table.delete())
 
 
 def _fix_sequences(conn: Connection) -> None:
@@ -141,6 +178,7 @@ def reset(settings: Settings, seed: int | None = None,
             seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
             _fix_sequences(conn)
             install_name_search(conn)
+            refresh_public_tally(conn)
             _record_seed(s, seed)
 
     db.retry_on_conflict(replace_content)  # the background loops may hold row locks
@@ -196,6 +234,7 @@ def seed_world(
         seed_scenarios(s, seed)  # after every other seeded row: no seeded id moves
         _fix_sequences(s.connection())
         install_name_search(s.connection())
+        refresh_public_tally(s.connection())
     elapsed = time.perf_counter() - started
     return {
         "seed": seed,
