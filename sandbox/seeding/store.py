@@ -47,6 +47,8 @@ ENGAGEMENT_TABLES = ("engagements_juridiques", "engagement_postes")
 SEQUENCE_SEEDED_TABLES = ("facture_policies",)
 # Baselines up to this many structures are cached in memory for fast resets.
 CACHE_LIMIT = 20_000
+# PostgreSQL: above this many structures a reset empties the tables with TRUNCATE (clear).
+TRUNCATE_ABOVE = 1_000
 
 _cache: dict[tuple[int, int, int | None], Batch] = {}
 _cache_lock = threading.Lock()
@@ -101,16 +103,18 @@ def _copy_value(value: object) -> object:
 def clear(conn: Connection) -> None:
     """Delete every row of every table but the run-time controls (children first).
 
-    PostgreSQL, above ``CACHE_LIMIT`` structures: one TRUNCATE. A DELETE checks each
-    deleted parent's foreign keys against its children's rows, dead ones included until the
-    transaction ends: emptying 20,000 structures took over two minutes, a million hours.
+    PostgreSQL, above ``TRUNCATE_ABOVE`` structures: one TRUNCATE. A DELETE checks each
+    deleted parent's foreign keys against its children's rows (no index on most referencing
+    columns; dead rows included until the transaction ends): a reset of 10,000 structures
+    took 98 s, of 20,000 over two minutes, of a million hours. The default seed (200) keeps
+    the DELETE.
     TRUNCATE locks the tables until the reset commits (readers wait, as they wait for the
     new data anyway) and fires no row trigger (``refresh_public_tally`` follows the load)."""
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     if conn.dialect.name == "postgresql" and conn.execute(
             select(func.count()).select_from(
-                select(Structure.id).limit(CACHE_LIMIT + 1).subquery())).scalar_one() \
-            > CACHE_LIMIT:
+                select(Structure.id).limit(TRUNCATE_ABOVE + 1).subquery())).scalar_one() \
+            > TRUNCATE_ABOVE:
         quote = conn.dialect.identifier_preparer.quote
         conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in tables))
         return

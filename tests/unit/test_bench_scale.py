@@ -1,0 +1,34 @@
+"""The scale part of `make bench` on each database (issue 24.5): its rows in bench.md, the
+largest size against the smallest, and a prepared database's seed time."""
+
+from __future__ import annotations
+
+from sandbox.loadtesting.benchreport import scale_lines
+
+
+def _run(p95: float, prepared: bool = False, seed: float | None = None) -> dict:
+    return {"prepared_db": prepared, "seed_seconds": seed, "start_seconds": 2.0,
+            "rechercher_p95": p95, "consulter_p95": p95, "raison_sociale_p95": p95,
+            "rps": 500.0, "reset_seconds": None if prepared else 1.5, "rss_mib": 250.0,
+            "operations": {"/cpro/structures/v1/rechercher [public list]": {"p95": p95},
+                           "/cpro/structures/v1/consulter": {"p95": p95 * 2}},
+            "lookups_rechercher_p95": p95, "lookups_consulter_p95": p95}
+
+
+def test_postgresql_rows_name_the_database_and_the_seed_time():
+    text = "\n".join(scale_lines({10_000: _run(20.0), 1_000_000: _run(25.0, True, 812.4)},
+                                 "postgresql"))
+    assert "| Scale 1,000,000 structures on postgresql (prepared db) |" in text
+    assert "(prepared db: seeded once in 812 s)" in text
+    assert "(seed included)" in text  # the 10 k run seeds at start
+    assert "p95 at 1M / at 10k on postgresql, full mix | 1.25×" in text
+    # consulter: 40 → 50 ms, the public list 20 → 25 ms: both 1.25×, within 1.5×.
+    assert "full mix (worst 1.25×)" in text and "**missed**" not in text
+
+
+def test_the_largest_size_is_compared_with_the_smallest():
+    text = "\n".join(scale_lines({"10000": _run(20.0), "250000": _run(40.0, True)}, "sqlite"))
+    assert "p95 at 250k / at 10k, full mix | 2.00×" in text
+    assert "seed time not recorded" in text
+    assert "**missed**" in text
+    assert "on sqlite" not in text  # SQLite's rows keep their former wording
