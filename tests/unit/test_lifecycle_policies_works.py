@@ -127,3 +127,25 @@ def test_the_works_script_carries_an_a4_moe_then_moa_then_paid(session):
                                         (F.MISE_EN_PAIEMENT, T0 + 4 * HOUR)]
     assert _history(s, plain.id)[-1] == (F.MISE_EN_PAIEMENT, T0 + 2 * HOUR)
     assert apply_policies(T0 + 30 * 24 * HOUR) == 0  # the end of the script
+
+
+def test_a_number_the_supplier_already_used_gets_a_suffix(session):
+    """The supplier's own numbering took ``SBX-MOE-<id>``: the MOE's document is
+    ``SBX-MOE-<id>-2``, and the pass does not fail on the unique number."""
+    s = session
+    scene = build_scene(s)
+    a7 = make_facture(s, scene.supplier, scene.recipient, F.A_ASSOCIER_MOE,
+                      cadre_facturation=_cadre("A7"))
+    a7.date_heure_etat_courant = T0
+    make_facture(s, scene.supplier, scene.recipient, numero=f"SBX-MOE-{a7.id}")
+    set_policy(s, destinataire_id=scene.recipient.structure_id, from_statut=F.A_ASSOCIER_MOE,
+               to_statut=F.ASSOCIEE, delay_seconds=0)
+    s.commit()
+    assert apply_policies(T0) == 1
+    s.expire_all()
+    (a17,) = s.scalars(select(Facture).join(
+        FactureTravaux, FactureTravaux.facture_id == Facture.id)
+        .where(FactureTravaux.precedente_id == a7.id))
+    assert (a17.numero_facture, a17.cadre_facturation, a17.statut) == (
+        f"SBX-MOE-{a7.id}-2", _cadre("A17"), F.MISE_A_DISPOSITION)
+    assert s.get(Facture, a7.id).statut == F.ASSOCIEE

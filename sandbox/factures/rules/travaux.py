@@ -54,6 +54,7 @@ ACTORS = {Role.FOURNISSEUR: lifecycle.Actor.SUPPLIER, Role.MOE: lifecycle.Actor.
 # Who the sandbox plays in a works step (history and the document's comment, French).
 ROLES_FR = {Role.FOURNISSEUR: "le titulaire", Role.MOE: "la maîtrise d'œuvre (MOE)",
             Role.MOA: "la maîtrise d'ouvrage (MOA)"}
+NUMERO_TAG = {Role.FOURNISSEUR: "TIT", Role.MOE: "MOE", Role.MOA: "MOA"}
 # The moves each acting role makes from the statuses it acts in.
 _ACTS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.MOE: MOE, Role.MOA: MOA, Role.FOURNISSEUR: SUPPLIER,
@@ -310,12 +311,24 @@ def _new_document(
     return facture
 
 
+def _free_numero(s: Session, fournisseur_id: int, numero: str) -> str:
+    """``numero``, or ``numero-2``, ``-3``… if the supplier already has it (its own
+    numbering may have used it): the sandbox's deposit never fails on the unique number."""
+    taken = set(s.scalars(select(Facture.numero_facture).where(
+        Facture.fournisseur_id == fournisseur_id, Facture.numero_facture.startswith(numero))))
+    n, free = 1, numero
+    while free in taken:
+        n += 1
+        free = f"{numero}-{n}"
+    return free
+
+
 def play_next_actor(s: Session, facture: Facture, *, at: datetime,
                     motif: str | None = None) -> Facture:
     """A lifecycle policy's works step (``policies.py``: a move to ``ASSOCIEE``): the sandbox
     plays the actor ``facture`` waits for (its MOE, its MOA or its titulaire, whoever they
     are): that actor deposits its next document of the dossier (``FOLLOW_UP``), numbered
-    ``SBX-<role>-<id of facture>``, with ``facture``'s amounts and routing data; it
+    ``SBX-<MOE|MOA|TIT>-<id of facture>``, with ``facture``'s amounts and routing data; it
     associates ``facture`` (``ASSOCIEE``) and goes to its own cadre's first status. Raises
     ``TransitionInterdite`` (no next document for this cadre and status, or moved
     meanwhile); the caller commits."""
@@ -326,7 +339,7 @@ def play_next_actor(s: Session, facture: Facture, *, at: datetime,
             f"La facture de travaux {facture.id} ({facture.cadre_facturation}, statut "
             f"{facture.statut}) n'attend aucun document qu'un acteur associe.")
     ft = s.get(FactureTravaux, facture.id)
-    numero = f"SBX-{role}-{facture.id}"
+    numero = _free_numero(s, facture.fournisseur_id, f"SBX-{NUMERO_TAG[role]}-{facture.id}")
     lifecycle.transition(
         s, facture, F.ASSOCIEE, actor=ACTORS[role], at=at,
         motif=motif or f"Associée au document {numero} ({ROLES_FR[role]}, joué par le bac à "
