@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -164,6 +166,19 @@ def test_distributed_mode_runs_a_master_and_worker_processes(load_stack, tmp_pat
     assert_checks_passed(summary)
     assert summary["passed"]
     assert (tmp_path / "report.html").stat().st_size > 0
+    # The same checks from the gathered ledgers, as after workers on other hosts.
+    again = load_checks(load_stack, tmp_path / "ledger")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "[ok] one activation mail in Mailpit per acknowledged signup" in again.stdout
+
+
+def load_checks(stack, folder) -> subprocess.CompletedProcess:
+    """`chorus-sandbox load-checks FOLDER` against ``stack``'s database and Mailpit."""
+    env = dict(os.environ, SANDBOX_DATABASE_URL=stack.database_url)
+    return subprocess.run([str(Path(sys.executable).parent / "chorus-sandbox"), "load-checks",
+                           str(folder), "--mailpit-url", stack.mailpit_url,
+                           "--drain-timeout", "10"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
 
 
 def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp_path) -> None:
@@ -184,6 +199,9 @@ def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp
     accounts = checks["one account per acknowledged signup"]
     assert any(ghost in example for example in accounts.examples)
     assert checks["no 5xx"].examples == ["500 /creer-un-compte [structure]"]
+    refused = load_checks(load_stack, tmp_path)  # the CLI says the same, and exits 1
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "[FAIL] one account per acknowledged signup" in refused.stdout
 
 
 def test_shapes_give_the_documented_user_counts() -> None:

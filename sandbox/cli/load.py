@@ -6,6 +6,8 @@ Both need the ``load`` extra; its modules are imported when the command runs, af
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from sandbox.cli import extras
@@ -383,4 +385,41 @@ def bench(
     run_bench(opts, click.echo)
 
 
-COMMANDS = (load, bench)
+@click.command("load-checks")
+@click.argument(
+    "ledger_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=str)
+)
+@click.option(
+    "--mailpit-url",
+    default="",
+    help="Mailpit's HTTP API (default: the SANDBOX_MAILPIT_URL setting).",
+)
+@click.option(
+    "--drain-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the outbox (and flux) to drain.",
+)
+def load_checks(ledger_dir, mailpit_url, drain_timeout) -> None:
+    """The post-run checks of a load run made elsewhere (Locust workers on other hosts):
+    LEDGER_DIR holds every worker's ledger-*.jsonl, checked against the sandbox's database
+    (SANDBOX_DATABASE_URL) and Mailpit. Exit 1 when a check fails."""
+    extras.require("load", "load-checks")
+    # why: the load extra is optional (checked above), as in the commands above
+    from sandbox import db  # why: idem
+    from sandbox.config import load_settings  # why: idem
+    from sandbox.loadtesting.checks import run_checks  # why: idem
+
+    settings = load_settings()
+    db.init_engine(settings.database_url)
+    checks = run_checks(Path(ledger_dir), mailpit_url or settings.mailpit_url, drain_timeout)
+    for check in checks:
+        click.echo(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        for example in check.examples[:5]:
+            click.echo(f"      {example}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
+COMMANDS = (load, bench, load_checks)
