@@ -296,7 +296,7 @@ def load(
     "--server-processes",
     default="1,2,4",
     show_default=True,
-    help="scaling: the server process counts measured, one stack each.",
+    help="scaling: the server process counts measured, one stack each (1,2,4,4,2,1: interleaved).",
 )
 @click.option(
     "--locust-workers",

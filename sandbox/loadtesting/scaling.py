@@ -175,15 +175,21 @@ def run_scaling(server_processes: tuple[int, ...], locust_workers: tuple[int, ..
                              "locust_workers": list(locust_workers)}
     try:
         with postgres_server(database_server, echo) as server_url:
+            seen: dict[int, int] = {}
+            # A count may come again (1,2,4,4,2,1: interleaved, so that a box getting busier
+            # during the runs does not favour the first counts); each time is a run of its own.
             for processes in server_processes:
+                seen[processes] = seen.get(processes, 0) + 1
+                again = f"-{seen[processes]}" if seen[processes] > 1 else ""
                 database = create_database(server_url, prefix="sandbox_bench")
                 postgres = postmaster_pid(database)
                 try:
-                    stack = start(out / f"stack-scaling-{processes}", processes, database)
+                    stack = start(out / f"stack-scaling-{processes}{again}", processes,
+                                  database)
                     try:
                         for kind, users in (("api", api_users), ("flows", flow_users)):
                             for workers in locust_workers:
-                                label = f"scaling-{processes}p-{kind}-{workers}w"
+                                label = f"scaling-{processes}p{again}-{kind}-{workers}w"
                                 found["runs"].append(measure(kind, label, stack, processes,
                                                              workers, users, load, out,
                                                              postgres))
