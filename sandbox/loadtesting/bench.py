@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,12 +60,8 @@ from sandbox.loadtesting.runner import (
     run_load,
     start_load_stack,
 )
-from sandbox.loadtesting.scaledb import (
-    Cluster,
-    scale_database,
-    start_cluster,
-    stop_cluster,
-)
+from sandbox.loadtesting.scaledb import Cluster, scale_database
+from sandbox.loadtesting.scaling import NoPostgres, postgres_server, run_scaling
 
 UNROUTED = "/_load/unrouted"  # answers 404: every per-request hook, no view
 RECHERCHER = "/cpro/structures/v1/rechercher [identifiant]"
@@ -95,6 +92,12 @@ class BenchOptions:
     server_workers: int = 2
     server_threads: int = 4
     flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
+    # The scaling part (issue 24.6; not in the default parts: it needs PostgreSQL): server
+    # processes × Locust worker processes, on one PostgreSQL server ('' = the suite's
+    # SANDBOX_TEST_DATABASE_URL, else scripts/postgres.sh's throw-away cluster).
+    server_processes: tuple[int, ...] = (1, 2, 4)
+    locust_workers: tuple[int, ...] = (1, 2)
+    database_server: str = ""
 
     @classmethod
     def quick(cls, **overrides: Any) -> BenchOptions:
@@ -507,18 +510,36 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
 
     # 3. Scale: rechercher and consulter p95 at each structure count, on each database.
     results["scale"] = {}
-    cluster = None
-    try:
+    with ExitStack() as servers:
+        cluster = None
         for database in (opts.scale_databases if "scale" in opts.parts and opts.scale else ()):
-            if database == "postgresql" and cluster is None:
-                cluster = start_cluster(echo)
             key = scale_key(database)
             results[key] = {}
+            if database == "postgresql" and cluster is None:
+                try:
+                    cluster = Cluster(servers.enter_context(
+                        postgres_server(opts.database_server, echo)))
+                except NoPostgres as error:
+                    results[key] = {count: {"error": f"no PostgreSQL: {error}"}
+                                    for count in opts.scale}
+                    continue
             for count in opts.scale:
                 results[key][count] = scale_run(opts, database, count, cluster, out, load,
                                                 int(seconds), echo)
-    finally:
-        stop_cluster(cluster)
+
+    if "scaling" in opts.parts:
+        # 4. Server processes x Locust workers on one PostgreSQL (issue 24.6).
+        echo("Bench: server processes × Locust worker processes on one PostgreSQL ...")
+
+        def start_scaling(work: Path, processes: int, database_url: str):
+            layout = replace(server_options(opts, {"database_url": database_url}),
+                             server_workers=processes)
+            return start_load_stack(work, layout)
+
+        results["scaling"] = run_scaling(opts.server_processes, opts.locust_workers,
+                                         opts.api_users, opts.flow_users, opts.database_server,
+                                         start_scaling, load, out, echo)
+        results["scaling"]["threads"] = opts.server_threads
 
     results["finishedAt"] = datetime.now(UTC).isoformat()
     (out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))

@@ -5,9 +5,10 @@ Above ``PREPARE_ABOVE`` structures a database is seeded once and reused by later
 never dirty the prepared one:
 
 * SQLite: ``var/scale-N.db``, copied into the run's directory;
-* PostgreSQL: the database ``chorus_scale_N`` of the throw-away cluster of
-  ``scripts/postgres.sh`` (the one ``make test-postgres`` uses, started by the bench if it is
-  not running and stopped again at the end), copied with ``CREATE DATABASE … TEMPLATE``.
+* PostgreSQL: the database ``chorus_scale_N`` of the server ``scaling.postgres_server``
+  gives (the throw-away cluster of ``scripts/postgres.sh`` that ``make test-postgres`` uses,
+  started by the bench if it is not running and stopped again at the end), copied with
+  ``CREATE DATABASE … TEMPLATE``.
 
 Below the threshold the run's stack seeds a fresh database itself (its start time is the
 seed). The seed time of a prepared database is kept beside it (a ``.json`` file, a comment
@@ -41,7 +42,6 @@ from sandbox.models import (
 
 PREPARE_ABOVE = 100_000  # larger scale databases are seeded once and reused
 DATABASES = ("sqlite", "postgresql")
-POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
 
 
 def _seed(count: int, database_url: str) -> float:
@@ -119,10 +119,9 @@ def ensure_indexes(database_url: str) -> list[str]:
 
 @dataclass
 class Cluster:
-    """The PostgreSQL server the scale runs use; ``started``: by the bench (stopped after)."""
+    """The PostgreSQL server the scale runs use (``scaling.postgres_server``)."""
 
     url: str  # SQLAlchemy URL of its ``postgres`` database
-    started: bool
 
     def database(self, name: str) -> str:
         return f"{self.url.rsplit('/', 1)[0]}/{name}"
@@ -150,23 +149,6 @@ class Cluster:
             return json.loads(rows[0][0]) if rows and rows[0][0] else {}
         except ValueError:
             return {}
-
-
-def start_cluster(echo=print) -> Cluster:
-    """The running throw-away cluster of ``scripts/postgres.sh``, or one started now."""
-    running = subprocess.run([str(POSTGRES_SCRIPT), "url"], capture_output=True, text=True)
-    if running.returncode == 0 and running.stdout.strip():
-        return Cluster(running.stdout.strip().splitlines()[-1], started=False)
-    echo("  starting the throw-away PostgreSQL cluster (scripts/postgres.sh start) ...")
-    started = subprocess.run([str(POSTGRES_SCRIPT), "start"], capture_output=True, text=True,
-                             check=True)
-    return Cluster(started.stdout.strip().splitlines()[-1], started=True)
-
-
-def stop_cluster(cluster: Cluster | None) -> None:
-    if cluster is not None and cluster.started:
-        subprocess.run([str(POSTGRES_SCRIPT), "stop"], check=False,
-                       stdout=subprocess.DEVNULL)
 
 
 def prepare_postgres(cluster: Cluster, count: int, echo=print) -> str:
