@@ -21,9 +21,9 @@ from sandbox import clock, db, security
 from sandbox.accounts import rights
 from sandbox.factures.models import Facture
 from sandbox.models import AccessToken, Rattachement, Structure, User
-from sandbox.vocabulary import Role, StatutRattachement, TypeStructure
 from sandbox.testing.client import SandboxClient
 from sandbox.testing.harness import start_stack
+from sandbox.vocabulary import Role, StatutRattachement, TypeStructure
 
 HEALTH = "/cpro/transverses/v1/health-check"
 BURST = 24
