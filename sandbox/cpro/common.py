@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Row, and_, bindparam, or_, select
 
+from sandbox import db
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
 from sandbox.formatting import PARIS
@@ -116,15 +117,15 @@ def rows_by_id(s: Any, model: Any, ids: Iterable[int | None]) -> dict[int, Struc
         table = model.__table__
         statement = _BY_IDS.setdefault(model, select(*table.c).where(
             table.c.id.in_(bindparam("ids", expanding=True))))
-    return {row.id: row for row in s.execute(statement, {"ids": wanted})}
+    return {row.id: row for row in db.core(s, statement, {"ids": wanted})}
 
 
 def readable_structure(
     ctx: Context, structure_id: int | None, name: str = "idStructure"
 ) -> StructureRow:
     """Return a structure the caller may read (its row), or raise the business error."""
-    structure = ctx.s.execute(
-        _STRUCTURE_ROW, {"structure_id": required(structure_id, name)}).first()
+    structure = db.core(
+        ctx.s, _STRUCTURE_ROW, {"structure_id": required(structure_id, name)}).first()
     if structure is None:
         raise errors.StructureInconnue()
     public = structure.type_structure == TypeStructure.PUBLIQUE

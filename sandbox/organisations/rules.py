@@ -22,7 +22,7 @@ from sqlalchemy import BindParameter, Row, Select, and_, bindparam, false, or_, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
 from sandbox.accounts import rights
 from sandbox.factures.models import PieceJointe
 from sandbox.models import Rattachement, Service, Structure
@@ -117,7 +117,7 @@ def readable_structure(s: Session, codec: Codec, reader: Reader, reference: str)
     """``structure_by_reference`` for a reader: the same answers and errors, the
     structure's row (its columns) instead of an ORM object."""
     kind, value = _reference(codec, reference)
-    row = None if value is None else s.execute(_ROW_BY[kind], {"value": value}).first()
+    row = None if value is None else db.core(s, _ROW_BY[kind], {"value": value}).first()
     if row is None or not _may_see(reader, row):
         raise errors.not_found(STRUCTURES, reference)
     return row
@@ -127,7 +127,7 @@ def contacts(s: Session, structure_ids: list[int]) -> dict[int, int]:
     """Structure id -> its validated gestionnaire principal's user id."""
     if not structure_ids:
         return {}
-    rows = s.execute(_CONTACTS, {"ids": structure_ids})
+    rows = db.core(s, _CONTACTS, {"ids": structure_ids})
     return {structure_id: user_id for structure_id, user_id in rows}
 
 
@@ -155,7 +155,7 @@ def search_structures(s: Session, codec: Codec, reader: Reader, search: Search) 
 
 def services_of(s: Session, codec: Codec, structure: StructureRow) -> list[dict]:
     """Every service of a structure, active or not, by id."""
-    rows = s.execute(_SERVICE_ROWS, {"structure_id": structure.id})
+    rows = db.core(s, _SERVICE_ROWS, {"structure_id": structure.id})
     return [objects.service(r, codec) for r in rows]
 
 
