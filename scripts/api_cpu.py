@@ -179,6 +179,8 @@ def main(calls: int = 200, rounds: int = 3, profile: bool = False, only: str = "
                 for _ in range(calls):
                     call(method, path, body)
         profiler.disable()
+        profiler.dump_stats(str(work / "api_cpu.prof"))
+        print(f"cProfile data: {work / 'api_cpu.prof'}")
         for order, where in (("cumulative", "sandbox/"), ("cumulative", ""), ("tottime", "")):
             text = io.StringIO()  # the sandbox's own functions first, then everything
             pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(where, 40)
