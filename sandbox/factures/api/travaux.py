@@ -27,7 +27,7 @@ from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import date_iso, designation, rows_by_id
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.common import between, caller_structures, criteria, matching, windows
 from sandbox.factures.api.soumettre import date_facture
 from sandbox.factures.documents import day
 from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
@@ -46,6 +46,13 @@ from sandbox.vocabulary import StatutFacture
 BASE = "/cpro/facturesTravaux/v1"
 TAG = "Factures travaux"
 OK = cpro_errors.LIBELLE_RECHERCHE_OK  # TRA_MSG_00.000, the official samples'
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    sc.RechercherFactureTravauxParam, "idStructureFournisseur", "idServiceFournisseur",
+    "idStructureMoe", "idServiceMoe", "idStructureMoa", "idServiceMoa", "idDestinataire",
+    "idServiceExecutant", "idStructureValideur", "cadreFacturation", "numeroFactureTravaux",
+    "numeroMarche", "numeroBonCommande", "modeDepot", "listeStatutCourant",
+)
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -145,25 +152,7 @@ def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool)
         acting = [role] if role in WAITING else list(WAITING)
         where.append(or_(*(
             travaux.role_clause(usable, r) & Facture.statut.in_(WAITING[r]) for r in acting)))
-    exact = [
-        (Facture.fournisseur_id, p.idStructureFournisseur),
-        (Facture.fournisseur_service_id, p.idServiceFournisseur),
-        (FactureTravaux.moe_structure_id, p.idStructureMoe),
-        (FactureTravaux.moe_service_id, p.idServiceMoe),
-        (Facture.destinataire_id, p.idStructureMoa),
-        (Facture.destinataire_service_id, p.idServiceMoa),
-        (Facture.destinataire_id, p.idDestinataire),
-        (Facture.destinataire_service_id, p.idServiceExecutant),
-        (Facture.valideur_structure_id, p.idStructureValideur),
-        (Facture.cadre_facturation, p.cadreFacturation),
-        (Facture.numero_facture, p.numeroFactureTravaux),
-        (Facture.numero_marche, p.numeroMarche),
-        (Facture.numero_engagement, p.numeroBonCommande),
-        (Facture.mode_depot, p.modeDepot),
-    ]
-    where += [column == value for column, value in exact if value is not None]
-    if p.listeStatutCourant:
-        where.append(Facture.statut.in_([str(x) for x in p.listeStatutCourant]))
+    where += matching(p, CRITERIA)
     if p.listeTypeFactureTravaux:
         wanted = {str(t) for t in p.listeTypeFactureTravaux}
         where.append(Facture.cadre_facturation.in_(
@@ -180,15 +169,13 @@ def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool)
         where.append(Facture.id.not_in(following))
     if p.numeroFluxDepot is not None:
         return None  # a works document keyed in or seeded belongs to no flux
-    for column, du, au, name in (
+    where += windows(
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
         (Facture.date_facture, p.periodeDateFactureTravauxDu, p.periodeDateFactureTravauxAu,
          "periodeDateFactureTravaux"),
         (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
          p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
-    ):
-        where += between(column, parse_moment(du, name + "Du"),
-                         parse_moment(au, name + "Au", end=True))
+    )
     where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
     where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
     where += between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)

@@ -18,7 +18,13 @@ from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import designation, rows_by_id
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.common import (
+    between,
+    caller_structures,
+    criteria,
+    matching,
+    windows,
+)
 from sandbox.factures.documents import day, facture_detail
 from sandbox.factures.models import WITHOUT_CONTENT, Facture
 from sandbox.factures.rules import validation, visibility
@@ -27,6 +33,12 @@ from sandbox.models import Service, Structure
 
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    sc.RechercherFactureParValideurParam, "idDestinataire", "idFournisseur",
+    "idServiceExecutant", "idServiceFournisseur", "numeroFacture", "numeroEngagement",
+    "numeroMarche", "cadreFacturation", "statutCourant", "listeTypeFacture",
+)
 
 
 def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> list | None:
@@ -38,30 +50,11 @@ def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> list | N
     if not ids or works or p.idStructureMoa is not None or p.idStructureMoe is not None:
         return None  # no works invoice has a validator here
     where = visibility.validated_by(ids)
-    exact = [
-        (Facture.destinataire_id, p.idDestinataire),
-        (Facture.fournisseur_id, p.idFournisseur),
-        (Facture.destinataire_service_id, p.idServiceExecutant),
-        (Facture.fournisseur_service_id, p.idServiceFournisseur),
-        (Facture.numero_facture, p.numeroFacture),
-        (Facture.numero_engagement, p.numeroEngagement),
-        (Facture.numero_marche, p.numeroMarche),
-        (Facture.cadre_facturation, p.cadreFacturation),
-    ]
-    where += [column == value for column, value in exact if value is not None]
-    if p.statutCourant:
-        where.append(Facture.statut.in_([str(x) for x in p.statutCourant]))
-    if p.listeTypeFacture:
-        where.append(Facture.type_facture.in_([str(x) for x in p.listeTypeFacture]))
-    where += between(
-        Facture.date_depot,
-        parse_moment(p.periodeDateDepotDu, "periodeDateDepotDu"),
-        parse_moment(p.periodeDateDepotAu, "periodeDateDepotAu", end=True),
-    )
-    where += between(
-        Facture.date_facture,
-        parse_moment(p.periodeDateFactureDu, "periodeDateFactureDu"),
-        parse_moment(p.periodeDateFactureAu, "periodeDateFactureAu", end=True),
+    where += matching(p, CRITERIA)
+    where += windows(
+        (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
+        (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu,
+         "periodeDateFacture"),
     )
     where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
     where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
