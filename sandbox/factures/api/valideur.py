@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sandbox import clock, db
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import designation
+from sandbox.cpro.common import designation, rows_by_id
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
 from sandbox.factures.api.common import (
@@ -26,7 +26,7 @@ from sandbox.factures.api.common import (
     windows,
 )
 from sandbox.factures.documents import day, facture_detail
-from sandbox.factures.models import Facture
+from sandbox.factures.models import WITHOUT_CONTENT, Facture
 from sandbox.factures.rules import validation, visibility
 from sandbox.factures.schemas import valideur as sc
 from sandbox.models import Service, Structure
@@ -69,14 +69,8 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     service_ids = {
         x for f in factures for x in (f.destinataire_service_id, f.fournisseur_service_id) if x
     }
-    structures = {
-        st.id: st for st in s.scalars(select(Structure).where(Structure.id.in_(structure_ids)))
-    }
-    services = (
-        {sv.id: sv for sv in s.scalars(select(Service).where(Service.id.in_(service_ids)))}
-        if service_ids
-        else {}
-    )
+    structures = rows_by_id(s, Structure, structure_ids)
+    services = rows_by_id(s, Service, service_ids)
     out = []
     for f in factures:
         dest, four = structures[f.destinataire_id], structures[f.fournisseur_id]
@@ -138,6 +132,7 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     tag=TAG,
     request_model=sc.RechercherFactureParValideurParam,
     response_model=sc.RechercherFactureParValideurRetour,
+    read_only=True,
 )
 def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     """Invoices naming one of the caller's structures as validator, from `A_VALIDER_1` on
@@ -148,7 +143,8 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     where = _criteria(ctx, p)
     if where is None:
         raise errors.RechercheVide()
-    rows, retour = paged(ctx.s, select(Facture).where(*where), p.pagination, sc.VALIDEUR)
+    rows, retour = paged(ctx.s, select(Facture).where(*where).options(*WITHOUT_CONTENT),
+                         p.pagination, sc.VALIDEUR)
     if retour["total"] == 0:
         raise errors.RechercheVide()
     return {
@@ -167,6 +163,7 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     tag=TAG,
     request_model=sc.ConsulterFactureValideurParam,
     response_model=sc.ConsulterFactureValideurRetour,
+    read_only=True,
 )
 def consulter(ctx: Context, p: sc.ConsulterFactureValideurParam) -> dict:
     """The `facture` object (same shape as `consulter/fournisseur`), its
