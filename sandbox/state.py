@@ -30,7 +30,7 @@ import threading
 import time
 
 from flask import Flask, g
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -228,7 +228,7 @@ def reset_epoch() -> int:
     return value or 0
 
 
-def fence(s: Session, epoch: int) -> bool:
+def fence(s: Session | Connection, epoch: int) -> bool:
     """First statement of a background writer's transaction: whether no reset committed
     since ``epoch`` was read. While the transaction lasts, no reset can commit."""
     current = s.execute(_EPOCH_SHARED).scalar()

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +34,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sandbox.loadtesting.procstat import tree_cpu_seconds
+from sandbox.loadtesting.procstat import process_tree, tree_cpu_seconds
 from sandbox.loadtesting.runner import LoadOptions, start_load_stack
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -54,18 +56,29 @@ class Meter:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.cpu: Counter[str] = Counter()
+        self.wall: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
 
     def now(self) -> float:
         return tree_cpu_seconds(self.pid)
 
     def step(self, name: str, call):
-        before = self.now()
+        before, started = self.now(), time.monotonic()
         try:
             return call()
         finally:
+            self.wall[name] += time.monotonic() - started
             self.cpu[name] += self.now() - before
             self.calls[name] += 1
+
+
+def user_system(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of the live processes of ``pid``'s tree."""
+    user = system = 0
+    for item in process_tree(pid):
+        fields = Path(f"/proc/{item}/stat").read_text().rsplit(")", 1)[1].split()
+        user, system = user + int(fields[11]), system + int(fields[12])
+    return user / 100, system / 100
 
 
 def mail_link(mailpit: str, email: str, timeout: float = 30.0) -> str:
@@ -124,6 +137,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("flows", nargs="?", type=int, default=200)
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="")
+    parser.add_argument("--profile", default="",
+                        help="py-spy the server (--gil: samples of the thread running Python "
+                             "code, i.e. CPU, not waits) during the measured flows into this "
+                             "file (collapsed stacks)")
     args = parser.parse_args()
     # why: the identifiers of the seeding helpers, imported where the CLI needs them
     from sandbox.seeding.identifiers import siren_from_body, siret_from
@@ -144,18 +161,32 @@ def main() -> None:
         time.sleep(3.0)  # a measuring window of the idle server, not a synchronisation
         idle = (meter.now() - before) / (time.monotonic() - started)
         meter.cpu.clear()
+        meter.wall.clear()
         meter.calls.clear()
+        spy = None
+        if args.profile:
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                 str(meter.pid), "--subprocesses", "--gil", "--rate", "200", "--format", "raw",
+                 "--output", args.profile, "--duration", "3600"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         before, started = meter.now(), time.monotonic()
+        split = user_system(meter.pid)
         for _ in range(args.flows):
             flow(stack.url, stack.mailpit_url, meter, siret)
         total, wall = meter.now() - before, time.monotonic() - started
         n = args.flows
+        user, system = (b - a for a, b in zip(split, user_system(meter.pid), strict=True))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
+            spy.wait(timeout=60)
         print(f"{sys.modules['sandbox'].__file__}: {n} flows in {wall:.1f} s, "
               f"server {1000 * total / n:.2f} CPU-ms per flow "
               f"(idle {1000 * idle:.1f} CPU-ms/s, i.e. {1000 * idle * wall / n:.2f} per flow "
-              f"at this pace)")
+              f"at this pace); user {1000 * user / n:.1f}, system {1000 * system / n:.1f}")
         for name, seconds in meter.cpu.items():
-            print(f"  {name:30s} {1000 * seconds / meter.calls[name]:6.2f} CPU-ms")
+            print(f"  {name:30s} {1000 * seconds / meter.calls[name]:6.2f} CPU-ms "
+                  f"({1000 * meter.wall[name] / meter.calls[name]:6.1f} ms wall)")
         other = total - sum(meter.cpu.values())
         print(f"  {'between the steps':30s} {1000 * other / n:6.2f} CPU-ms")
     finally:

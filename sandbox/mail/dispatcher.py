@@ -195,14 +195,11 @@ def claim(settings: Settings, holder: str, epoch: int | None = None,
         due = conn.execute(_due_statement(settings.mail_batch_size), {"now": now}).all()
     if not due:
         return [], set(), lease_end
-    with db.new_session() as s:
-        db.begin_write(s)
-        if epoch is not None and not state.fence(s, epoch):
-            s.rollback()
-            return [], set(), lease_end
-        rows = s.execute(_CLAIM, {"due_ids": [mail_id for mail_id, _ in due], "now": now,
-                                  "holder": holder, "lease_end": lease_end}).all()
-        s.commit()
+    with db.write_connection() as conn:
+        if epoch is not None and not state.fence(conn, epoch):
+            return [], set(), lease_end  # nothing written: the block's commit is empty
+        rows = conn.execute(_CLAIM, {"due_ids": [mail_id for mail_id, _ in due], "now": now,
+                                     "holder": holder, "lease_end": lease_end}).all()
     mails = sorted((OutboxMail(**row._mapping) for row in rows), key=lambda mail: mail.id)
     won = {mail.id for mail in mails}
     orphans = {mail_id for mail_id, claimed_until in due
@@ -248,9 +245,9 @@ def _mark_delivered(mail_ids: list[int], holder: str) -> None:
     """Mark a batch delivered in one write transaction (SQLite serialises writers)."""
     if not mail_ids:
         return
-    with db.transaction() as s:
-        s.execute(_MARK_DELIVERED, {"mail_ids": mail_ids, "holder": holder,
-                                    "delivered": clock.real_utcnow_naive()})
+    with db.write_connection() as conn:
+        conn.execute(_MARK_DELIVERED, {"mail_ids": mail_ids, "holder": holder,
+                                       "delivered": clock.real_utcnow_naive()})
 
 
 def already_delivered(settings: Settings, message_id: str) -> bool | None:
