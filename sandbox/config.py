@@ -12,7 +12,19 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+CACHE_FOLDER = "chorus-pro-sandbox"  # the distribution's name (pip install chorus-pro-sandbox)
+
+
+def user_cache_dir() -> Path:
+    """The one per-user cache of the sandbox's tools (not a setting of the server): Mailpit
+    built on first use (``bin/``), the bench peers (WireMock's jar and Maven repository,
+    moto's virtualenv). ``$XDG_CACHE_HOME/chorus-pro-sandbox``, default
+    ``~/.cache/chorus-pro-sandbox``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / CACHE_FOLDER
 
 
 def _setting(default: Any, doc: str) -> Any:

@@ -57,6 +57,7 @@ SCENARIO = {
     "Scénario Destinataire rejetée": ("13009900500030", "SCENARIO_REJETEE"),
     "Scénario Destinataire flux en incident": ("13009900500048", "SCENARIO_INCIDENT"),
     "Scénario Destinataire refus du valideur": ("13009900500055", "SCENARIO_REFUS_VALIDEUR"),
+    "Scénario Destinataire travaux MOE puis MOA": ("13009900500063", "SCENARIO_TRAVAUX"),
 }
 
 

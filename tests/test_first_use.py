@@ -67,7 +67,7 @@ def test_an_example_suite_passes_with_nothing_else_done(venvs, tmp_path: Path) -
     assert done.returncode == 0, out
     assert " passed" in done.stdout and "failed" not in done.stdout, out
     assert out.count("no Mailpit found") == 1, out  # built once, said once
-    assert (cache / "chorus-sandbox" / "bin" / "mailpit").is_file()
+    assert (cache / "chorus-pro-sandbox" / "bin" / "mailpit").is_file()
     again = subprocess.run(
         [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite),
          "-k", "search"], capture_output=True, text=True, timeout=600, env=_env(cache),
@@ -78,7 +78,7 @@ def test_an_example_suite_passes_with_nothing_else_done(venvs, tmp_path: Path) -
 def test_processes_starting_together_build_mailpit_once(venvs, tmp_path: Path) -> None:
     plain, _ = venvs
     cache = tmp_path / "cache"
-    lock_path = cache / "chorus-sandbox" / "bin" / ".mailpit.lock"
+    lock_path = cache / "chorus-pro-sandbox" / "bin" / ".mailpit.lock"
     lock_path.parent.mkdir(parents=True)
     outputs = [tmp_path / f"worker-{n}.txt" for n in range(3)]
     with open(lock_path, "a+") as held:
@@ -91,13 +91,13 @@ def test_processes_starting_together_build_mailpit_once(venvs, tmp_path: Path) -
                     stderr=subprocess.STDOUT, env=_env(cache), cwd=tmp_path))
         wait_until(lambda: all("waiting for another process building Mailpit" in o.read_text()
                                for o in outputs), 120, "every worker waiting on the lock")
-        assert not (cache / "chorus-sandbox" / "bin" / "mailpit").exists()
+        assert not (cache / "chorus-pro-sandbox" / "bin" / "mailpit").exists()
     for worker in workers:  # the lock is released: one builds, the others find its binary
         assert worker.wait(timeout=120) == 0
     texts = [o.read_text() for o in outputs]
     built = [t for t in texts if "no Mailpit found" in t]
     assert len(built) == 1, texts
-    binary = cache / "chorus-sandbox" / "bin" / "mailpit"
+    binary = cache / "chorus-pro-sandbox" / "bin" / "mailpit"
     assert all(f"PATH={binary}" in t for t in texts), texts
     usage = subprocess.run([str(binary), "--help"], capture_output=True, text=True, timeout=60)
     assert usage.returncode == 0 and "--smtp" in usage.stdout + usage.stderr  # a Mailpit
@@ -116,4 +116,4 @@ def test_without_go_the_failure_is_one_line_saying_what_to_install(venvs, tmp_pa
     assert done.returncode != 0 and "Traceback" not in out, out
     lines = [line for line in out.splitlines() if "Go is not installed" in line]
     assert len(lines) == 1 and "install Go" in lines[0], out
-    assert not (tmp_path / "cache" / "chorus-sandbox" / "bin" / "mailpit").exists()
+    assert not (tmp_path / "cache" / "chorus-pro-sandbox" / "bin" / "mailpit").exists()

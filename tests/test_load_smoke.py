@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,13 +25,9 @@ from sandbox.loadtesting.runner import (
     LOADTESTS,
     REPO,
     LoadOptions,
-    credentials,
-    locust_command,
     profile_settings,
     run_load,
-    summarise_stats,
 )
-from sandbox.stack import free_port
 from sandbox.testing.harness import start_stack
 
 TOKEN_SECONDS = 3
@@ -147,34 +145,40 @@ def test_threshold_breach_fails_the_cli_run(tmp_path) -> None:
 
 
 @needs_api
-def test_master_and_one_worker_on_loopback(load_stack, tmp_path) -> None:
-    """The same locustfile distributed: a master and one worker process."""
-    db.init_engine(load_stack.database_url)
-    port = free_port()
-    opts = LoadOptions(users=2, spawn_rate=2, duration="5s", mix="api=1", stop_timeout=10)
-    master = locust_command(opts, load_stack.url, load_stack.mailpit_url, tmp_path,
-                            credentials(load_stack.env))
-    master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-               "--expect-workers", "1", "--expect-workers-max-wait", "30"]
-    worker = [sys.executable, "-m", "locust", "-f", str(LOADTESTS / "locustfile.py"),
-              "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
-              "--loglevel", "WARNING"]
-    worker_process = subprocess.Popen(worker, cwd=REPO, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT)
-    try:
-        result = subprocess.run(master, cwd=REPO, capture_output=True, text=True, timeout=120)
-    finally:
-        try:
-            worker_output = worker_process.communicate(timeout=30)[0].decode()
-        except subprocess.TimeoutExpired:
-            worker_process.kill()
-            worker_output = worker_process.communicate()[0].decode()
-    assert result.returncode == 0, result.stdout + result.stderr + worker_output
-    rows, totals = summarise_stats(json.loads((tmp_path / "locust.json").read_text()))
-    # A master runs no users itself: every request here was made by the worker.
-    assert totals["requests"] > 0 and totals["failures"] == 0
-    assert any(r["name"] == "/cpro/structures/v1/consulter" for r in rows)
-    assert worker_process.returncode == 0, worker_output
+@needs_portal
+def test_distributed_mode_runs_a_master_and_worker_processes(load_stack, tmp_path) -> None:
+    """`load --distributed 2` (LoadOptions.distributed): Locust's own --master and two
+    separate --worker processes, each started with the command another host would run; the
+    report and the post-run checks come out as for one process."""
+    summary = smoke(load_stack, tmp_path, mix="signup=1,api=1", duration="6s", distributed=2)
+    assert summary["locust"]["exitCode"] == 0, (tmp_path / "locust.log").read_text()[-2000:]
+    command = summary["locust"]["command"]
+    assert "--master" in command and command[command.index("--expect-workers") + 1] == "2"
+    workers = summary["locust"]["workers"]
+    assert len(workers) == 2 and {w["exitCode"] for w in workers} == {0}, workers
+    assert all("--worker" in w["command"] and "--master-port" in w["command"] for w in workers)
+    # A master runs no users: both workers made requests (each wrote its own timeline).
+    assert all(w["timeline"] for w in workers), workers
+    rows = by_name(summary)
+    assert rows["/cpro/structures/v1/consulter"]["requests"] >= 1
+    assert rows["submitted → activation mail readable"]["requests"] >= 1
+    assert summary["totals"]["failures"] == 0
+    assert_checks_passed(summary)
+    assert summary["passed"]
+    assert (tmp_path / "report.html").stat().st_size > 0
+    # The same checks from the gathered ledgers, as after workers on other hosts.
+    again = load_checks(load_stack, tmp_path / "ledger")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "[ok] one activation mail in Mailpit per acknowledged signup" in again.stdout
+
+
+def load_checks(stack, folder) -> subprocess.CompletedProcess:
+    """`chorus-sandbox load-checks FOLDER` against ``stack``'s database and Mailpit."""
+    env = dict(os.environ, SANDBOX_DATABASE_URL=stack.database_url)
+    return subprocess.run([str(Path(sys.executable).parent / "chorus-sandbox"), "load-checks",
+                           str(folder), "--mailpit-url", stack.mailpit_url,
+                           "--drain-timeout", "10"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
 
 
 def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp_path) -> None:
@@ -195,6 +199,9 @@ def test_checks_catch_a_signup_without_account_or_mail_and_a_5xx(load_stack, tmp
     accounts = checks["one account per acknowledged signup"]
     assert any(ghost in example for example in accounts.examples)
     assert checks["no 5xx"].examples == ["500 /creer-un-compte [structure]"]
+    refused = load_checks(load_stack, tmp_path)  # the CLI says the same, and exits 1
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "[FAIL] one account per acknowledged signup" in refused.stdout
 
 
 def test_shapes_give_the_documented_user_counts() -> None:

@@ -9,8 +9,8 @@ One module per family (level "tools": nothing of the product imports this packag
 * ``mail``: ``install-mailpit``;
 * ``factures``: ``check-invoice`` (what the platform would say of invoice files, over a
   running sandbox's control plane; exit status for CI);
-* ``load``: ``load`` and ``bench``, which need the ``load`` extra: without it they say
-  which one to install (``extras.require``), and every other command works;
+* ``load``: ``load``, ``bench`` and ``load-checks``, which need the ``load`` extra: without
+  it they say which one to install (``extras.require``), and every other command works;
 * here: ``completion``, the shell completion script (click's own completion support).
 """
 

@@ -6,6 +6,8 @@ Both need the ``load`` extra; its modules are imported when the command runs, af
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from sandbox.cli import extras
@@ -30,6 +32,19 @@ def _check_duration(_ctx: click.Context, _param: click.Parameter, value: str) ->
     if seconds <= 0:
         raise click.BadParameter(f"{value!r} is no time at all (use e.g. 90s, 2m, 1h30m)")
     return value
+
+
+def _counts(text: str, option: str) -> tuple[int, ...]:
+    """'1,2,4' -> (1, 2, 4): process counts from 1 to 64."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected counts like 1,2,4, got {text!r}",
+                                 param_hint=option) from None
+    if not counts or any(not 1 <= count <= 64 for count in counts):
+        raise click.BadParameter(f"expected counts from 1 to 64, got {text!r}",
+                                 param_hint=option)
+    return counts
 
 
 def _check_mix(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -85,6 +100,14 @@ def _check_mix(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     default=0,
     show_default=True,
     help="Locust --processes: a master and N forked workers on this box.",
+)
+@click.option(
+    "--distributed",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default=True,
+    help="Locust's distributed mode: a --master and N separate `locust --worker` processes "
+    "(the command another host would run; docs/load.md).",
 )
 @click.option(
     "--wait-min",
@@ -150,6 +173,7 @@ def load(
     mix,
     shape,
     processes,
+    distributed,
     wait_min,
     wait_max,
     max_fail_ratio,
@@ -197,6 +221,11 @@ def load(
             raise SystemExit(1)
         return
 
+    if processes and distributed:
+        raise click.BadParameter(
+            "give --processes (forked workers) or --distributed (worker processes), not both",
+            param_hint="--distributed",
+        )
     opts = LoadOptions(
         users=users,
         spawn_rate=spawn_rate,
@@ -204,6 +233,7 @@ def load(
         mix=mix,
         shape=shape,
         processes=processes,
+        distributed=distributed,
         wait_min=wait_min,
         wait_max=wait_max,
         max_fail_ratio=max_fail_ratio,
@@ -218,6 +248,8 @@ def load(
     )
     click.echo(
         f"Load run: {users} users, {duration}, mix {mix}, shape {shape}; "
+        + (f"Locust master + {distributed} workers; " if distributed else "")
+        + f"server {server_workers} processes × {server_threads} threads; "
         f"password hash {opts.settings.get('password_hash_method', 'scrypt:1024:8:1')} "
         "(load profile)"
     )
@@ -257,7 +289,26 @@ def load(
     default="api,peers,flows,invoices,scale",
     show_default=True,
     help="What to measure: api (ceiling + API read mix), peers (WireMock beside the API "
-    "mix, moto beside the flows), flows, invoices, scale.",
+    "mix, moto beside the flows), flows, invoices, scale; and, not by default, scaling "
+    "(server processes × Locust workers on one PostgreSQL).",
+)
+@click.option(
+    "--server-processes",
+    default="1,2,4",
+    show_default=True,
+    help="scaling: the server process counts measured, one stack each (1,2,4,4,2,1: interleaved).",
+)
+@click.option(
+    "--locust-workers",
+    default="1,2",
+    show_default=True,
+    help="scaling: the Locust worker process counts (--master + N --worker) of each run.",
+)
+@click.option(
+    "--database-server",
+    default="",
+    help="scaling: a PostgreSQL server URL to create the runs' databases on (default: "
+    "SANDBOX_TEST_DATABASE_URL, else scripts/postgres.sh's throw-away cluster).",
 )
 @click.option(
     "--quick",
@@ -286,6 +337,9 @@ def bench(
     server,
     server_workers,
     server_threads,
+    server_processes,
+    locust_workers,
+    database_server,
 ) -> None:
     """Measure the ceiling, the API mix, signup flows, scale, reset and memory."""
     extras.require("load", "bench")
@@ -309,6 +363,9 @@ def bench(
         server=server,
         server_workers=server_workers,
         server_threads=server_threads,
+        server_processes=_counts(server_processes, "--server-processes"),
+        locust_workers=_counts(locust_workers, "--locust-workers"),
+        database_server=database_server,
     )
     if quick:  # the quick defaults, unless an option was given explicitly
         context = click.get_current_context()
@@ -320,7 +377,7 @@ def bench(
         opts = BenchOptions.quick(**{k: v for k, v in values.items() if k in given})
     else:
         opts = BenchOptions(**values)
-    unknown = set(opts.parts) - {"api", "peers", "flows", "invoices", "scale"}
+    unknown = set(opts.parts) - {"api", "peers", "flows", "invoices", "scale", "scaling"}
     if unknown:
         raise click.BadParameter(
             f"unknown part(s): {', '.join(sorted(unknown))}", param_hint="--parts"
@@ -328,4 +385,41 @@ def bench(
     run_bench(opts, click.echo)
 
 
-COMMANDS = (load, bench)
+@click.command("load-checks")
+@click.argument(
+    "ledger_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=str)
+)
+@click.option(
+    "--mailpit-url",
+    default="",
+    help="Mailpit's HTTP API (default: the SANDBOX_MAILPIT_URL setting).",
+)
+@click.option(
+    "--drain-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the outbox (and flux) to drain.",
+)
+def load_checks(ledger_dir, mailpit_url, drain_timeout) -> None:
+    """The post-run checks of a load run made elsewhere (Locust workers on other hosts):
+    LEDGER_DIR holds every worker's ledger-*.jsonl, checked against the sandbox's database
+    (SANDBOX_DATABASE_URL) and Mailpit. Exit 1 when a check fails."""
+    extras.require("load", "load-checks")
+    # why: the load extra is optional (checked above), as in the commands above
+    from sandbox import db  # why: idem
+    from sandbox.config import load_settings  # why: idem
+    from sandbox.loadtesting.checks import run_checks  # why: idem
+
+    settings = load_settings()
+    db.init_engine(settings.database_url)
+    checks = run_checks(Path(ledger_dir), mailpit_url or settings.mailpit_url, drain_timeout)
+    for check in checks:
+        click.echo(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        for example in check.examples[:5]:
+            click.echo(f"      {example}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
+COMMANDS = (load, bench, load_checks)

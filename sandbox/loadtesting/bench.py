@@ -60,6 +60,7 @@ from sandbox.loadtesting.runner import (
     run_load,
     start_load_stack,
 )
+from sandbox.loadtesting.scaling import run_scaling
 from sandbox.models import NAME_SEARCH_TABLE, Base, install_name_search
 
 UNROUTED = "/_load/unrouted"  # answers 404: every per-request hook, no view
@@ -90,6 +91,12 @@ class BenchOptions:
     server_workers: int = 2
     server_threads: int = 4
     flow_hashes: tuple[str, ...] = ("load-profile", "default-hash")
+    # The scaling part (issue 24.6; not in the default parts: it needs PostgreSQL): server
+    # processes × Locust worker processes, on one PostgreSQL server ('' = the suite's
+    # SANDBOX_TEST_DATABASE_URL, else scripts/postgres.sh's throw-away cluster).
+    server_processes: tuple[int, ...] = (1, 2, 4)
+    locust_workers: tuple[int, ...] = (1, 2)
+    database_server: str = ""
 
     @classmethod
     def quick(cls, **overrides: Any) -> BenchOptions:
@@ -557,6 +564,20 @@ def run_bench(opts: BenchOptions, echo=print) -> dict:
                            for item in summary["stats"] if item.get("requests")},
             "cpu": cpu_figures(summary["cpu"], summary["totals"]["httpRequests"]),
         }
+
+    if "scaling" in opts.parts:
+        # 4. Server processes x Locust workers on one PostgreSQL (issue 24.6).
+        echo("Bench: server processes × Locust worker processes on one PostgreSQL ...")
+
+        def start_scaling(work: Path, processes: int, database_url: str):
+            layout = replace(server_options(opts, {"database_url": database_url}),
+                             server_workers=processes)
+            return start_load_stack(work, layout)
+
+        results["scaling"] = run_scaling(opts.server_processes, opts.locust_workers,
+                                         opts.api_users, opts.flow_users, opts.database_server,
+                                         start_scaling, load, out, echo)
+        results["scaling"]["threads"] = opts.server_threads
 
     results["finishedAt"] = datetime.now(UTC).isoformat()
     (out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))

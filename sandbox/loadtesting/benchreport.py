@@ -70,12 +70,16 @@ def markdown(r: dict) -> str:
     lines = [
         f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), {m['os']}, Python "
         f"{m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        _server_line(r),
     ]
+    # A run of the scaling part alone has its own lines (scaling_lines), not this table.
+    main = r.get("ceiling") or r.get("flows") or r.get("invoices") or r.get("scale")
+    if main:
+        lines.append(_server_line(r))
     if r.get("note"):
         lines.append(f"Note: {r['note']}")
-    lines += ["", "| Measure | Figure | Server CPU-ms (Mailpit, Locust) | Target | Verdict |",
-              "|---|---|---|---|---|"]
+    if main:
+        lines += ["", "| Measure | Figure | Server CPU-ms (Mailpit, Locust) | Target | Verdict |",
+                  "|---|---|---|---|---|"]
     c, a = r.get("ceiling"), r.get("api") or {}
     if c:
         lines.append(f"| Ceiling (`GET {c['path']}`) | {c['rps']:.0f} req/s, p50 {_ms(c['p50'])}, "
@@ -154,6 +158,7 @@ def markdown(r: dict) -> str:
                 f"{_ms(small['lookups_consulter_p95'])} → {_ms(large['lookups_consulter_p95'])}) "
                 f"| | ≤ {SCALE_RATIO}× | {_verdict(ratio <= SCALE_RATIO)} |")
     lines += peer_lines(r)
+    lines += scaling_lines(r)
     if "reset_seconds_default_seed" in r:
         lines.append(f"| Reset (default seed, median of 3) | "
                      f"{_s(r['reset_seconds_default_seed'])} | | - | - |")
@@ -167,6 +172,60 @@ def markdown(r: dict) -> str:
                       "inclusive % of samples, threads waiting for work left out):", ""]
             lines += [f"- {pct:.0f} % `{name}`" for name, pct in frames]
     return "\n".join(lines) + "\n"
+
+
+def scaling_lines(r: dict) -> list[str]:
+    """The scaling part (issue 24.6): one row per run, then the growth with processes."""
+    sc = r.get("scaling")
+    if not sc:
+        return []
+    if sc.get("unavailable"):
+        return ["", f"Server processes × Locust workers on PostgreSQL: not measured "
+                f"({sc['unavailable'][:200]})."]
+    kind = (r.get("server") or {}).get("kind", "granian")
+    lines = ["", f"Server processes × Locust worker processes on one PostgreSQL ({kind}, "
+             f"{sc.get('threads', 4)} threads per process, one fresh database per server "
+             "count; Locust's --master and N --worker processes, Mailpit and PostgreSQL on the "
+             "same box). Cores busy are averages over the Locust run, from the run's sampler:",
+             "", "| Run (UTC; load 1/5/15 at start) | Server processes | Locust workers | Load "
+             "| Rate | p95 | Server CPU-ms (PostgreSQL's) | Cores busy: server / Locust / box "
+             "| Checks |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for run in sc["runs"]:
+        flows = run["kind"] == "flows"
+        load = ", ".join(f"{x:.2f}" for x in run["load"])
+        rate = (f"{run.get('flows_per_s', 0):.1f} flows/s ({run['rps']:.0f} req/s)" if flows
+                else f"{run['rps']:.0f} req/s")
+        cpu = (f"**{_cpu(run.get('server_ms_per_flow'))}** per flow "
+               f"({_cpu(run['server_ms'])} per request)" if flows
+               else f"**{_cpu(run['server_ms'])}** per request")
+        database = run.get("postgres_ms_per_flow") if flows else run.get("postgres_ms")
+        if database is not None:
+            cpu += f"; PostgreSQL {_cpu(database)}"
+        if run.get("server_idle_ms_per_s") is not None:
+            cpu += f"; server idle {run['server_idle_ms_per_s']:.0f} CPU-ms/s"
+        busy = " / ".join("-" if run.get(k) is None else f"{run[k]:.2f}"
+                          for k in ("server_cores", "locust_cores", "machine_cores"))
+        checks = ("passed" if run["checks_ok"]
+                  else "**FAILED** " + ", ".join(run.get("checks_failed") or ["(none ran)"])) \
+            + f"; {run['failures']} failures; {run['workers_ran']}/{run['locust_workers']} " \
+            "workers made requests"
+        what = (f"signup flows, {run['users']} users" if flows
+                else f"API mix, {run['users']} users")
+        lines.append(f"| {run['at']} ({load}) | {run['processes']} | {run['locust_workers']} "
+                     f"| {what} | {rate} | {_ms(run['p95'])} | {cpu} | {busy} of "
+                     f"{run.get('cores') or '-'} | {checks} |")
+    for kind, key in (("api", "rps"), ("flows", "flows_per_s")):
+        for workers in sc["locust_workers"]:
+            series = [(x["processes"], x.get(key) or 0.0) for x in sc["runs"]
+                      if x["kind"] == kind and x["locust_workers"] == workers]
+            if len(series) > 1 and series[0][1]:
+                base = series[0][1]
+                growth = " → ".join(f"{n} p. {v / base:.2f}×" for n, v in series)
+                lines.append(f"\n{'API mix' if kind == 'api' else 'Signup flows'}, "
+                             f"{workers} Locust worker(s), rate against {series[0][0]} "
+                             f"server process(es): {growth}.")
+    return lines
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -1,9 +1,10 @@
 """The peers of `make bench`: WireMock and moto, measured in the same run as the sandbox.
 
-- **WireMock** (the standalone jar, fetched by Maven by its coordinates into a user
-  cache) serves stubs recorded from the sandbox itself: WireMock proxies a short API-mix
-  run to the sandbox and records every distinct request with the sandbox's answer; the
-  measured run then sends the same mix to WireMock alone, which answers from those stubs.
+- **WireMock** (the standalone jar, fetched by Maven by its coordinates into the user
+  cache, ``config.user_cache_dir()``) serves stubs recorded from the sandbox itself:
+  WireMock proxies a short API-mix run to the sandbox and records every distinct request
+  with the sandbox's answer; the measured run then sends the same mix to WireMock alone,
+  which answers from those stubs.
 - **moto** (``moto[server]`` in a virtualenv of its own in the same cache) runs the
   Cognito user-pool flow a peer integrator would mock: SignUp → ConfirmSignUp →
   InitiateAuth (loadtests/cognito_peer.py).
@@ -14,7 +15,6 @@ cause in the results, never skipped silently.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import venv
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import requests
 
+from sandbox.config import user_cache_dir
 from sandbox.stack import free_port, wait_until
 
 WIREMOCK = "org.wiremock:wiremock-standalone:3.13.2"
@@ -31,12 +32,6 @@ MOTO = "moto[server]>=5,<6"
 
 class PeerUnavailable(RuntimeError):
     """A peer could not be had here; the message says why."""
-
-
-def cache_dir() -> Path:
-    """Where fetched peers live: ``$XDG_CACHE_HOME/chorus-pro-sandbox`` (~/.cache/...)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chorus-pro-sandbox"
 
 
 def _run(command: list[str], what: str, timeout: float) -> None:
@@ -52,7 +47,7 @@ def _run(command: list[str], what: str, timeout: float) -> None:
 def wiremock_jar(coordinates: str = WIREMOCK, timeout: float = 900) -> Path:
     """The WireMock standalone jar, copied by Maven from its coordinates (once)."""
     group, artifact, version = coordinates.split(":")
-    target = cache_dir() / "wiremock"
+    target = user_cache_dir() / "wiremock"
     jar = target / f"{artifact}-{version}.jar"
     if jar.exists():
         return jar
@@ -62,7 +57,7 @@ def wiremock_jar(coordinates: str = WIREMOCK, timeout: float = 900) -> Path:
                               "(Debian: apt-get install maven)")
     target.mkdir(parents=True, exist_ok=True)
     _run([mvn, "-q", "-B", "dependency:copy", f"-Dartifact={coordinates}",
-          f"-DoutputDirectory={target}", f"-Dmaven.repo.local={cache_dir() / 'm2'}"],
+          f"-DoutputDirectory={target}", f"-Dmaven.repo.local={user_cache_dir() / 'm2'}"],
          f"WireMock: mvn dependency:copy {coordinates}", timeout)
     if not jar.exists():
         raise PeerUnavailable(f"WireMock: Maven left no {jar.name} in {target}")
@@ -71,7 +66,7 @@ def wiremock_jar(coordinates: str = WIREMOCK, timeout: float = 900) -> Path:
 
 def moto_server(timeout: float = 900) -> Path:
     """``moto_server`` from a virtualenv of its own in the cache (installed once)."""
-    home = cache_dir() / "moto-venv"
+    home = user_cache_dir() / "moto-venv"
     binary = home / "bin" / "moto_server"
     if binary.exists():
         return binary

@@ -31,7 +31,7 @@ from sandbox.loadtesting.options import duration_seconds
 from sandbox.loadtesting.plots import write_plots
 from sandbox.loadtesting.timeseries import NOT_HTTP, Sampler
 from sandbox.seeding import default_credentials
-from sandbox.stack import MAILPIT_VERSION
+from sandbox.stack import MAILPIT_VERSION, free_port
 from sandbox.testing.harness import RunningStack, start_stack
 
 # The documented load profile (docs/load.md): what a load run changes, and why.
@@ -58,6 +58,9 @@ class LoadOptions:
     mix: str = "signup=3,rattachement=1,api=6"
     shape: str = "steady"
     processes: int = 0  # Locust --processes (0: one process)
+    # Locust's distributed mode with separate processes: a --master and this many --worker
+    # processes on loopback, each started with the command another host would run (0: off).
+    distributed: int = 0
     wait_min: float = 0.0
     wait_max: float = 0.0
     locustfiles: list[str] = field(default_factory=list)  # default: loadtests/locustfile.py
@@ -163,17 +166,25 @@ def start_load_stack(workdir: Path, opts: LoadOptions) -> RunningStack:
     )
 
 
-def locust_command(opts: LoadOptions, url: str, mailpit_url: str, out: Path,
-                   creds: dict[str, str]) -> list[str]:
-    """The headless Locust command line of a run (also shown in the summary)."""
+def locustfiles(opts: LoadOptions) -> list[str]:
+    """The locustfiles of a run: the users, then the shape (a steady run of the default
+    users has one too, so that it stops by itself)."""
     files = opts.locustfiles or [str(LOADTESTS / "locustfile.py")]
     if opts.shape != "steady" or not opts.locustfiles:
         if opts.shape not in SHAPES:
             raise ValueError(f"unknown shape {opts.shape!r} (one of {', '.join(SHAPES)})")
         files = files + [str(LOADTESTS / f"shape_{opts.shape}.py")]
+    return files
+
+
+def locust_command(opts: LoadOptions, url: str, mailpit_url: str, out: Path,
+                   creds: dict[str, str], master_port: int | None = None) -> list[str]:
+    """The headless Locust command line of a run (also shown in the summary); with
+    ``master_port`` the master of a distributed run, waiting for ``opts.distributed``
+    workers (at most a minute: it exits 1 if they do not all come)."""
     command = [
         sys.executable, "-m", "locust",
-        "-f", ",".join(files),
+        "-f", ",".join(locustfiles(opts)),
         "--headless",
         "-u", str(opts.users), "-r", str(opts.spawn_rate), "-t", str(opts.duration),
         "-H", url,
@@ -194,10 +205,25 @@ def locust_command(opts: LoadOptions, url: str, mailpit_url: str, out: Path,
         command += ["--mix", opts.mix]
     if opts.processes:
         command += ["--processes", str(opts.processes)]
+    if master_port is not None:
+        command += ["--master", "--master-bind-host", "127.0.0.1",
+                    "--master-bind-port", str(master_port),
+                    "--expect-workers", str(opts.distributed),
+                    "--expect-workers-max-wait", "60"]
     for key in ("client_id", "client_secret", "tech_login", "tech_password"):
         if creds.get(key):
             command += [f"--{key.replace('_', '-')}", creds[key]]
     return command + list(opts.extra_locust_args) + list(opts.user_classes)
+
+
+def worker_command(opts: LoadOptions, master_port: int,
+                   master_host: str = "127.0.0.1") -> list[str]:
+    """A Locust worker of a distributed run: the same locustfiles, the master's address and
+    nothing else (the master sends it every other option). On another host this is the
+    whole command, with that host's path to the locustfiles and the master's address."""
+    return [sys.executable, "-m", "locust", "-f", ",".join(locustfiles(opts)), "--worker",
+            "--master-host", master_host, "--master-port", str(master_port),
+            "--loglevel", "WARNING"]
 
 
 def percentile(histogram: dict, fraction: float) -> float:
@@ -250,6 +276,8 @@ def summarise_stats(entries: list[dict]) -> tuple[list[dict], dict]:
         "failures": failures,
         "failRatio": failures / total if total else 0.0,
         "window": window,
+        "startTime": start,  # epoch seconds of the first request and of the last answer
+        "endTime": end,
         "httpRequests": sum(r["requests"] for r in http),
         "httpRps": sum(r["requests"] for r in http) / window,
         "httpP50": percentile(http_histogram, 0.50),
@@ -260,25 +288,49 @@ def summarise_stats(entries: list[dict]) -> tuple[list[dict], dict]:
 
 
 def run_locust(command: list[str], out: Path, timeout: float,
-               on_start: Callable[[int], None] | None = None) -> int:
+               on_start: Callable[[list[int]], None] | None = None,
+               workers: list[list[str]] | None = None,
+               exits: list[dict] | None = None) -> int:
     """Run Locust to the end (bounded by ``timeout``); its output goes to locust.log.
 
-    ``on_start`` gets Locust's pid once it runs (the sampler follows its CPU)."""
+    ``workers`` are the command lines of a distributed run's worker processes, started
+    once the master runs (each logs to ``locust-worker-<n>.log``, its pid and exit code
+    are appended to ``exits``); the master tells them to quit at the end, and any left
+    after it are ended. ``on_start`` gets the pids of Locust's processes once they run
+    (the sampler follows their CPU)."""
+    started: list[subprocess.Popen] = []
     with open(out / "locust.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                                    start_new_session=True)
-        if on_start is not None:
-            on_start(process.pid)
         try:
-            return process.wait(timeout=timeout)
+            for number, worker in enumerate(workers or [], start=1):
+                with open(out / f"locust-worker-{number}.log", "wb") as worker_log:
+                    started.append(subprocess.Popen(worker, stdout=worker_log,
+                                                    stderr=subprocess.STDOUT, cwd=REPO,
+                                                    start_new_session=True))
+            if on_start is not None:
+                on_start([process.pid] + [p.pid for p in started])
+            return _wait_or_end(process, timeout)
+        finally:
+            _wait_or_end(process, 0)  # an exception above: the master goes too
+            for worker_process in started:  # the master's "quit" has reached them by now
+                code = _wait_or_end(worker_process, 30)
+                if exits is not None:
+                    exits.append({"pid": worker_process.pid, "exitCode": code})
+
+
+def _wait_or_end(process: subprocess.Popen, timeout: float) -> int:
+    """The exit code of ``process`` within ``timeout`` s, else -9 after ending it."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            return -9
+            process.kill()
+            process.wait()
+        return -9
 
 
 def new_run_dir(reports_dir: str, label: str) -> Path:
@@ -304,13 +356,18 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
     try:
         db.init_engine(running.database_url)
         creds = credentials(running.env)
-        command = locust_command(opts, running.url, running.mailpit_url, out, creds)
+        master_port = free_port() if opts.distributed else None
+        command = locust_command(opts, running.url, running.mailpit_url, out, creds,
+                                 master_port)
+        workers = [worker_command(opts, master_port)] * opts.distributed \
+            if master_port is not None else []
+        worker_exits: list[dict] = []
         bound = duration_seconds(opts.duration) + opts.stop_timeout + 120
         sampler = Sampler(running.database_url, {"server": lambda: _pid(running.server),
                                                  "mailpit": lambda: _pid(running.mailpit)}).start()
         try:
-            exit_code = run_locust(command, out, bound,
-                                   on_start=lambda pid: sampler.watch("locust", pid))
+            exit_code = run_locust(command, out, bound, workers=workers, exits=worker_exits,
+                                   on_start=lambda pids: sampler.watch("locust", pids))
         finally:
             sampled = sampler.stop()
         stats_path = out / "locust.json"
@@ -328,7 +385,8 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
             running.stop()
     thresholds = evaluate_thresholds(opts, rows, totals)
     plots = _write_plots(out, sampled, opts, marks() if marks else [])
-    ran = exit_code in (0, 1) and totals["requests"] > 0
+    ran = exit_code in (0, 1) and totals["requests"] > 0 \
+        and all(w["exitCode"] in (0, 1) for w in worker_exits)
     passed = ran and all(c.ok for c in checks) and all(t["ok"] for t in thresholds)
     summary = {
         "label": opts.label,
@@ -338,7 +396,12 @@ def run_load(opts: LoadOptions, stack: RunningStack | None = None,
         "serverSettings": server_settings,
         "server": {"workers": opts.server_workers, "threads": opts.server_threads},
         "options": {k: v for k, v in asdict(opts).items() if k != "settings"},
-        "locust": {"exitCode": exit_code, "command": _redact(command)},
+        "locust": {"exitCode": exit_code, "command": _redact(command),
+                   # a distributed run: each worker process, and the timeline files (one per
+                   # Locust process that made requests) written by each
+                   "workers": [dict(w, command=workers[0], timeline=any(
+                                   (out / "timeline").glob(f"timeline-*-{w['pid']}.jsonl")))
+                               for w in worker_exits]},
         "totals": totals,
         "stats": rows,
         "ledger": counts,
@@ -444,6 +507,11 @@ def print_summary(summary: dict, echo=print) -> None:
     for threshold in summary["thresholds"]:
         echo(f"  [{'ok' if threshold['ok'] else 'FAIL'}] {threshold['name']} "
              f"(measured {threshold['value']:.3g})")
+    workers = summary["locust"].get("workers") or []
+    if workers:
+        echo(f"  Locust master + {len(workers)} worker processes: exit codes "
+             f"{', '.join(str(w['exitCode']) for w in workers)}; "
+             f"{sum(1 for w in workers if w['timeline'])} of them made requests")
     echo(f"  Locust exit code {summary['locust']['exitCode']}; reports in "
          f"{Path(summary['reports']['html']).parent}")
     print_plots(summary, echo)

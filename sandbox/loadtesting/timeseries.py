@@ -48,8 +48,9 @@ class Sampler:
 
     database_url: str
     # "server", "mailpit", "locust" (added when Locust starts): the current pid of each, asked
-    # at every sample (the chaos run restarts Mailpit: a new pid, a gap in its CPU line).
-    pids: dict[str, Callable[[], int | None]]
+    # at every sample (the chaos run restarts Mailpit: a new pid, a gap in its CPU line); a
+    # list of pids is several trees summed (a Locust master and its worker processes).
+    pids: dict[str, Callable[[], int | list[int] | None]]
     interval: float = 1.0
     limit: int = MAX_SAMPLES
     samples: list[dict] = field(default_factory=list)
@@ -66,8 +67,9 @@ class Sampler:
         self._thread.start()
         return self
 
-    def watch(self, name: str, pid: int | None) -> None:
-        """Sample one more process tree from now on (Locust, once it has started)."""
+    def watch(self, name: str, pid: int | list[int] | None) -> None:
+        """Sample one more process tree (or several, summed) from now on (Locust, once it
+        has started)."""
         self.pids = {**self.pids, name: lambda: pid}
 
     def stop(self, timeout: float = 10.0) -> dict:
@@ -105,7 +107,9 @@ class Sampler:
         sample["pids"] = {}
         for name, current in self.pids.items():
             pid = sample["pids"][name] = current()
-            sample[name] = round(tree_cpu_seconds(pid, children), 3) if pid else None
+            trees = pid if isinstance(pid, list) else [pid] if pid else []
+            sample[name] = round(sum(tree_cpu_seconds(item, children) for item in trees), 3) \
+                if trees else None
         sample.update(self._queues(engine))
         self.samples.append(sample)
 

@@ -3,7 +3,8 @@
 The sandbox needs a real Mailpit (docs/pytest-plugin.md). A pip user has no Makefile,
 so the binary is looked for, in order: an explicit path, ``$SANDBOX_MAILPIT_BIN``,
 ``PATH``, the project's ``.tools/bin`` (a checkout), and a per-user cache
-(``$XDG_CACHE_HOME/chorus-sandbox/bin``, default ``~/.cache/...``) where
+(``bin/`` of ``config.user_cache_dir()``: ``$XDG_CACHE_HOME/chorus-pro-sandbox``, default
+``~/.cache/chorus-pro-sandbox``, shared with the bench peers) where
 ``chorus-sandbox install-mailpit`` builds it (sandbox.mail.build: with its web UI when
 npm can build it). When none is there the error lists every way at once. What a build
 made is written beside the binary (``mailpit.build``, read by ``read_build_record``).
@@ -16,14 +17,15 @@ import os
 import shutil
 from pathlib import Path
 
+from sandbox.config import user_cache_dir
+
 MAILPIT_MODULE = "github.com/axllent/mailpit"
 MAILPIT_VERSION = "v1.33.1"  # the Makefile's MAILPIT_VERSION
 
 
 def user_cache_bin() -> Path:
-    """The per-user folder ``install-mailpit`` builds into."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chorus-sandbox" / "bin"
+    """The per-user folder ``install-mailpit`` (and the first use) builds into."""
+    return user_cache_dir() / "bin"
 
 
 def candidates(explicit: str | None = None) -> list[tuple[str, str | None]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sandbox import db
 from sandbox.config import Settings, load_settings
-from sandbox.factures.rules.scenarios import MARKERS, PENDING, SCENARIOS
+from sandbox.factures.rules.scenarios import MARKERS, SCENARIOS
 from sandbox.models import SandboxState
 from sandbox.seeding.generator import (
     DEFAULT_GP_LOGIN,
@@ -63,7 +63,7 @@ def scenario_recipients() -> list[dict]:
         "fin": sc.end,
         "etapes": [{"statutDepart": step.from_statut, "statutArrivee": step.to_statut,
                     "delaiSecondes": step.delay, "motif": step.motif} for step in sc.steps],
-    } for sc in SCENARIOS] + [{"scenario": f"à venir : {pending}"} for pending in PENDING]
+    } for sc in SCENARIOS]
 
 
 def default_credentials_text(settings: Settings | None = None) -> str:
@@ -81,7 +81,7 @@ def default_credentials_text(settings: Settings | None = None) -> str:
         f"  Other seeded users    password {c['generated_users_password']}",
         "Scenario recipients (invoices moved by the sandbox itself; docs/factures.md)",
         *(f"  {r['identifiant']}  {r['code_service']:<20} -> {r['fin']}"
-          for r in c["scenario_recipients"] if "identifiant" in r),
+          for r in c["scenario_recipients"]),
         f"  Markers in nomFichier or numeroFacture: "
         f"{', '.join(f'{k} -> {v}' for k, v in c['flux_markers'].items())}",
     ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.config import user_cache_dir
 from sandbox.loadtesting.benchreport import peer_lines
-from sandbox.loadtesting.peers import PeerUnavailable, wiremock_jar
+from sandbox.loadtesting.peers import WIREMOCK, PeerUnavailable, wiremock_jar
+from sandbox.mail.binary import user_cache_bin
 
 
 def _cpu(ms: float) -> dict:
@@ -52,3 +54,23 @@ def test_without_maven_the_wiremock_jar_is_unavailable_with_the_reason(tmp_path,
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no mvn
     with pytest.raises(PeerUnavailable, match="Maven"):
         wiremock_jar()
+
+
+def test_mailpit_and_the_peers_share_one_user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no mvn: only a cached jar answers
+    root = tmp_path / "cache" / "chorus-pro-sandbox"
+    assert user_cache_dir() == root
+    assert user_cache_bin() == root / "bin"
+    _, artifact, version = WIREMOCK.split(":")
+    jar = root / "wiremock" / f"{artifact}-{version}.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"PK")
+    assert wiremock_jar() == jar
+
+
+def test_without_xdg_cache_home_the_cache_is_under_the_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert user_cache_dir() == tmp_path / ".cache" / "chorus-pro-sandbox"
+    assert user_cache_bin() == tmp_path / ".cache" / "chorus-pro-sandbox" / "bin"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sandbox import clock
 from sandbox.factures.models import Facture, FactureStatut, LifecyclePolicy
 from sandbox.factures.rules import policies
-from sandbox.factures.rules.lifecycle import TRANSITIONS
+from sandbox.factures.rules.lifecycle import TRANSITIONS, TRAVAUX_TRANSITIONS
 from sandbox.factures.rules.policies import (
     POLICY_MOTIF,
     PolicyError,
@@ -39,9 +39,11 @@ def test_a_policy_may_be_any_control_plane_move_and_nothing_else(
 ):
     s = rules_session
     recipient = module_scene.recipient.structure_id
-    # Any actor's move in the table, into the validation stage too: a policy names no
-    # invoice, it applies to those the move is allowed for (see the worker pass below).
-    moves = {new for table in TRANSITIONS.values() for new in table.get(current, ())} - {current}
+    # Any actor's move in the table, into the validation stage too, and along the works
+    # circuit: a policy names no invoice, it applies to those the move is allowed for (see
+    # the worker pass below).
+    moves = {new for tables in (TRANSITIONS, *TRAVAUX_TRANSITIONS.values())
+             for table in tables.values() for new in table.get(current, ())} - {current}
     for target in F:
         if target in moves:
             made = set_policy(s, destinataire_id=recipient, from_statut=current,

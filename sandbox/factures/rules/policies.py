@@ -6,9 +6,17 @@ that status), "an invoice in status A moves to status B once it has been in A fo
 seconds of the sandbox clock" — e.g. ``MISE_A_DISPOSITION`` -> ``MISE_EN_PAIEMENT`` after
 2 days, so a client's polling loop can be tested end to end by advancing the clock.
 
-* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A, validator=True)``): one
-  step per policy; chains of policies follow each other. A move into the validation stage
-  applies only to the invoices that have a validator (the others are not even read).
+* Only allowed moves (``lifecycle.allowed_targets(Actor.CONTROL, A, cadre, validator=...)``):
+  one step per policy; chains of policies follow each other. A policy reads each invoice's
+  cadre and validator: it applies only to the invoices its move is allowed for (the
+  others are not even read): a move into the validation stage to those with a validator,
+  a works move (``travaux_cycle``) to works invoices.
+* **Works steps**: a policy to ``ASSOCIEE`` (from ``A_ASSOCIER_MOE``,
+  ``MISE_A_DISPOSITION_MOE``, ``PRISE_EN_COMPTE_MOE``, ``A_ASSOCIER_MOA`` or
+  ``A_ASSOCIER_FOURNISSEUR``) is the follow-up action of the actor the document waits for:
+  the sandbox plays that MOE, MOA or titulaire, who deposits its next document of the
+  dossier (``travaux.play_next_actor``), so a works invoice goes MOE -> MOA -> paid on
+  policies alone (the works scenario recipient, ``scenarios.py``).
 * ``apply_policies`` is run by the factures worker on each pass (every process): the move
   itself is ``lifecycle.transition``'s conditional UPDATE, so two workers never move one
   invoice twice, and a pass that finds nothing due changes nothing (idempotent). The
@@ -23,12 +31,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, not_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, false, not_, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, state
 from sandbox.factures import errors
 from sandbox.factures.models import ANY, Facture, LifecyclePolicy
+from sandbox.factures.rules import travaux
 from sandbox.factures.rules.lifecycle import (
     MOTIF_REQUIRED,
     ROUTE_AFTER,
@@ -37,6 +46,7 @@ from sandbox.factures.rules.lifecycle import (
     route,
     transition,
 )
+from sandbox.factures.rules.travaux_cycle import ASSOCIABLE, CADRES_TRAVAUX, FOLLOW_UP, depositor
 from sandbox.models import Structure
 from sandbox.vocabulary import StatutFacture
 
@@ -79,11 +89,7 @@ def set_policy(
     for statut in (from_statut, to_statut):
         if statut not in known:
             raise PolicyError(f"Unknown invoice status {statut!r}.")
-    # The moves of an invoice with a validator and of one without: a policy names no
-    # invoice, it applies to those its move is allowed for (``_due``).
-    targets = tuple(dict.fromkeys(
-        allowed_targets(Actor.CONTROL, from_statut, validator=False)
-        + allowed_targets(Actor.CONTROL, from_statut, validator=True)))
+    targets = policy_targets(from_statut)
     if to_statut == from_statut or to_statut not in targets:
         possible = ", ".join(t for t in targets if t != from_statut)
         raise PolicyError(
@@ -113,6 +119,49 @@ def set_policy(
     return _as_dict(policy)
 
 
+def policy_targets(from_statut: str) -> tuple[str, ...]:
+    """The moves a policy may make from ``from_statut``: a plain invoice's, with a
+    validator or without, and a works invoice's. A policy names no invoice: it applies to
+    those its move is allowed for (``eligible``)."""
+    moves = allowed_targets(Actor.CONTROL, from_statut, validator=False) + allowed_targets(
+        Actor.CONTROL, from_statut, validator=True)
+    for cadre in CADRES_TRAVAUX:
+        moves += allowed_targets(Actor.CONTROL, from_statut, cadre)
+    return tuple(dict.fromkeys(moves))
+
+
+def works_cadres(from_statut: str, to_statut: str) -> tuple[str, ...]:
+    """The works cadres whose invoices a policy ``from_statut -> to_statut`` moves (to
+    ``ASSOCIEE``: those whose next document the actor waited for in ``from_statut``
+    deposits, ``travaux_cycle.FOLLOW_UP``)."""
+    if to_statut == StatutFacture.ASSOCIEE:
+        return tuple(c for c, nxt in FOLLOW_UP.items()
+                     if from_statut in ASSOCIABLE[depositor(nxt)])
+    return tuple(c for c in CADRES_TRAVAUX
+                 if to_statut in allowed_targets(Actor.CONTROL, from_statut, c))
+
+
+def eligible(from_statut: str, to_statut: str) -> ColumnElement[bool] | None:
+    """The invoices a policy's move is allowed for, by cadre and validator (None: all)."""
+    without = to_statut in allowed_targets(Actor.CONTROL, from_statut, validator=False)
+    with_validator = to_statut in allowed_targets(Actor.CONTROL, from_statut, validator=True)
+    works = works_cadres(from_statut, to_statut)
+    if without and with_validator and len(works) == len(CADRES_TRAVAUX):
+        return None
+    plain = or_(Facture.cadre_facturation.is_(None),
+                Facture.cadre_facturation.not_in(CADRES_TRAVAUX))
+    clauses = []
+    if without and with_validator:
+        clauses.append(plain)
+    elif with_validator:  # into the validation stage
+        clauses.append(and_(plain, Facture.valideur_structure_id.is_not(None)))
+    elif without:  # around it (VALIDATION_FIRST)
+        clauses.append(and_(plain, Facture.valideur_structure_id.is_(None)))
+    if works:
+        clauses.append(Facture.cadre_facturation.in_(works))
+    return or_(*clauses) if clauses else false()
+
+
 def list_policies(s: Session, destinataire_id: int | None = None) -> list[dict]:
     """Every policy, or those that apply to one recipient (its own and the ``*`` ones it
     has no own policy for)."""
@@ -132,14 +181,15 @@ def delete_policy(s: Session, policy_id: int) -> bool:
     return db.changed_rows(s, delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)) == 1
 
 
-_DUE_SHAPES: dict[tuple[bool, bool, bool | None], Select] = {}
+_DUE_SHAPES: dict[tuple[bool, bool, str, str], Select] = {}
 
 
-def _due_statement(any_scope: bool, excluded: bool, validator: bool | None) -> Select:
-    """The due invoices' query of one shape of policy, built once (values bound at run time:
-    building a statement costs more CPU than running it, and every worker runs each
-    policy's twice a second; docs/performance.md)."""
-    key = (any_scope, excluded, validator)
+def _due_statement(any_scope: bool, excluded: bool, from_statut: str, to_statut: str
+                   ) -> Select:
+    """The due invoices' query of one shape of policy (scope, excluded recipients, move),
+    built once: values bound at run time (building a statement costs more CPU than running
+    it, and every worker runs each policy's twice a second; docs/performance.md)."""
+    key = (any_scope, excluded, from_statut, to_statut)
     statement = _DUE_SHAPES.get(key)
     if statement is None:
         statement = select(Facture.id).where(
@@ -151,9 +201,9 @@ def _due_statement(any_scope: bool, excluded: bool, validator: bool | None) -> S
         elif excluded:
             statement = statement.where(
                 not_(Facture.destinataire_id.in_(bindparam("own", expanding=True))))
-        if validator is not None:
-            column = Facture.valideur_structure_id
-            statement = statement.where(column.is_not(None) if validator else column.is_(None))
+        allowed = eligible(from_statut, to_statut)
+        if allowed is not None:
+            statement = statement.where(allowed)
         statement = _DUE_SHAPES[key] = statement.order_by(Facture.id).limit(BATCH)
     return statement
 
@@ -169,15 +219,10 @@ def _due(
     elif policy.scope != ANY:
         params["destinataire"] = policy.destinataire_id
     # Only the invoices the move is allowed for are due (the others would fill every batch
-    # and hold these back): into the validation stage, those with a validator; around it
-    # (VALIDATION_FIRST), those without.
-    validator = None
-    if policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut):
-        validator = True
-    elif policy.to_statut not in allowed_targets(Actor.CONTROL, policy.from_statut,
-                                                  validator=True):
-        validator = False
-    return list(s.scalars(_due_statement(policy.scope == ANY, bool(own), validator), params))
+    # and hold these back).
+    statement = _due_statement(policy.scope == ANY, bool(own), policy.from_statut,
+                               policy.to_statut)
+    return list(s.scalars(statement, params))
 
 
 def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int:
@@ -223,14 +268,12 @@ def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int
                         POLICY_MOTIF if policy.to_statut in MOTIF_REQUIRED else None
                     )
                     try:
-                        transition(
-                            s,
-                            facture,
-                            policy.to_statut,
-                            actor=Actor.CONTROL,
-                            motif=motif,
-                            at=min(at, now),
-                        )
+                        if policy.to_statut == StatutFacture.ASSOCIEE:  # a works step
+                            travaux.play_next_actor(s, facture, at=min(at, now),
+                                                    motif=policy.motif)
+                        else:
+                            transition(s, facture, policy.to_statut, actor=Actor.CONTROL,
+                                       motif=motif, at=min(at, now))
                         if policy.to_statut in ROUTE_AFTER:  # validated: on to the recipient
                             route(s, facture, at=min(at, now))
                     except errors.TransitionInterdite:  # another worker won the race

@@ -14,8 +14,11 @@ call ``/_sandbox`` (an ERP clicked through its UI, a QA engineer in a browser).
   invoice number selects the flux's outcome (``IN_INCIDENTE``, or ``IN_REJETE`` with the
   forced-rejection error), whatever the recipient.
 
-Scripts of the works circuit (MOE/MOA) come with it (docs/factures.md, "Scenario
-recipients").
+* **The works recipient**: a works invoice addressed to it (``facturesTravaux/v1``, cadre
+  A4/A7/A10/A11/A13/A14 naming a MOE, or a flux of cadre A5) is carried MOE -> MOA -> paid:
+  its script's works steps (policies to ``ASSOCIEE``) play the MOE and then the MOA, who
+  each deposit their next document (``travaux.play_next_actor``); the plain steps then pay
+  the MOA's document. The structure may be named as the MOE too (any MOE is played).
 
 A rules module: no Flask, no registry.
 """
@@ -103,6 +106,21 @@ SCENARIOS: tuple[Scenario, ...] = (
               motif="Refus du valideur : travaux non conformes au bon de commande (scénario "
                     "du bac à sable)"),),
     ),
+    Scenario(
+        "travaux", "13009900500063", "Scénario Destinataire travaux MOE puis MOA",
+        ("SCENARIO_TRAVAUX", "Service scénario travaux"),
+        "Facture de travaux (API facturesTravaux/v1 : cadre A4, A7, A13 ou A14 avec cette "
+        "structure comme MOA et comme MOE, ou flux de cadre A5) : la MOE associe son "
+        "document 1 h après (état d'acompte A15, projet de décompte général A17 pour un "
+        "projet final), la MOA son état d'acompte validé (A19) 1 h après, mandaté 1 h après, "
+        "mis en paiement 1 h après.",
+        (Step(F.A_ASSOCIER_MOE, F.ASSOCIEE),
+         Step(F.MISE_A_DISPOSITION_MOE, F.PRISE_EN_COMPTE_MOE),  # a sub-contractor's (A10)
+         Step(F.PRISE_EN_COMPTE_MOE, F.ASSOCIEE),
+         Step(F.A_ASSOCIER_MOA, F.ASSOCIEE),
+         Step(F.MISE_A_DISPOSITION, F.MANDATEE),
+         Step(F.MANDATEE, F.MISE_EN_PAIEMENT)),
+    ),
 )
 SCENARIO_SIRETS = tuple(s.identifiant for s in SCENARIOS)
 INCIDENT_SIRETS = frozenset(s.identifiant for s in SCENARIOS
@@ -112,7 +130,6 @@ MARKERS: dict[str, str] = {
     "SBX-INCIDENT": EtatFlux.IN_INCIDENTE,
     "SBX-REJET": EtatFlux.IN_REJETE,
 }
-PENDING = ("facture de travaux (MOE, MOA)",)
 
 
 def install_script(s: Session, scenario: Scenario, structure_id: int) -> int:

@@ -34,6 +34,7 @@ from sandbox.factures.rules.travaux_cycle import (
     AT_MOE,
     CADRES_TRAVAUX,
     FINAL,
+    FOLLOW_UP,
     MOA,
     MOE,
     REFUS,
@@ -50,6 +51,10 @@ from sandbox.vocabulary import StatutFacture as F
 
 ACTORS = {Role.FOURNISSEUR: lifecycle.Actor.SUPPLIER, Role.MOE: lifecycle.Actor.MOE,
           Role.MOA: lifecycle.Actor.MOA}
+# Who the sandbox plays in a works step (history and the document's comment, French).
+ROLES_FR = {Role.FOURNISSEUR: "le titulaire", Role.MOE: "la maîtrise d'œuvre (MOE)",
+            Role.MOA: "la maîtrise d'ouvrage (MOA)"}
+NUMERO_TAG = {Role.FOURNISSEUR: "TIT", Role.MOE: "MOE", Role.MOA: "MOA"}
 # The moves each acting role makes from the statuses it acts in.
 _ACTS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.MOE: MOE, Role.MOA: MOA, Role.FOURNISSEUR: SUPPLIER,
@@ -264,15 +269,31 @@ def deposer(
     at = at or clock.utcnow_naive()
     if prev is not None:
         lifecycle.transition(s, prev, F.ASSOCIEE, actor=ACTORS[role], user=user, at=at)
-    facture = Facture(
-        numero_facture=d.numero, fournisseur_id=fournisseur.id,
+    return _new_document(
+        s, d, fournisseur_id=fournisseur.id,
         fournisseur_service_id=service_fournisseur.id if service_fournisseur else None,
-        destinataire_id=moa.id, destinataire_service_id=service.id if service else None,
+        destinataire_id=moa.id, service=service, moe_id=moe.id if moe else None,
+        moe_service_id=service_moe.id if service_moe else None, prev=prev, prev_ft=prev_ft,
+        user=user, at=at)
+
+
+def _new_document(
+    s: Session, d: Depot, *, fournisseur_id: int, fournisseur_service_id: int | None,
+    destinataire_id: int, service: Service | None, moe_id: int | None,
+    moe_service_id: int | None, prev: Facture | None, prev_ft: FactureTravaux | None,
+    user: Account | None, at: datetime,
+) -> Facture:
+    """The new document ``d`` with its works row (dossier: ``prev``'s, or its own), routed
+    to its cadre's first status at once."""
+    facture = Facture(
+        numero_facture=d.numero, fournisseur_id=fournisseur_id,
+        fournisseur_service_id=fournisseur_service_id,
+        destinataire_id=destinataire_id, destinataire_service_id=service.id if service else None,
         code_service_executant=service.code if service else None,
-        createur_user_id=user.id, mode_depot=d.mode_depot, type_facture="FACTURE",
-        cadre_facturation=d.cadre, numero_engagement=d.numero_bon_commande,
-        numero_marche=d.numero_marche, montant_ht=d.montant_ht, montant_tva=d.montant_tva,
-        montant_ttc=d.montant_ttc,
+        createur_user_id=user.id if user is not None else None, mode_depot=d.mode_depot,
+        type_facture="FACTURE", cadre_facturation=d.cadre,
+        numero_engagement=d.numero_bon_commande, numero_marche=d.numero_marche,
+        montant_ht=d.montant_ht, montant_tva=d.montant_tva, montant_ttc=d.montant_ttc,
         montant_a_payer=d.montant_ttc if d.montant_a_payer is None else d.montant_a_payer,
         devise=d.devise, date_facture=d.date_facture or at, date_depot=at,
         statut=F.DEPOSEE, date_heure_etat_courant=at, commentaire=d.commentaire,
@@ -281,14 +302,62 @@ def deposer(
     s.add(facture)
     s.flush()
     s.add(FactureTravaux(
-        facture_id=facture.id, moe_structure_id=moe.id if moe else None,
-        moe_service_id=service_moe.id if service_moe else None,
+        facture_id=facture.id, moe_structure_id=moe_id, moe_service_id=moe_service_id,
         precedente_id=prev.id if prev is not None else None,
         dossier_id=(prev_ft.dossier_id if prev_ft is not None else prev.id)
         if prev is not None else facture.id,
     ))
     lifecycle.enter_deposee_and_route(s, facture, at=at, user=user)
     return facture
+
+
+def _free_numero(s: Session, fournisseur_id: int, numero: str) -> str:
+    """``numero``, or ``numero-2``, ``-3``… if the supplier already has it (its own
+    numbering may have used it): the sandbox's deposit never fails on the unique number."""
+    taken = set(s.scalars(select(Facture.numero_facture).where(
+        Facture.fournisseur_id == fournisseur_id, Facture.numero_facture.startswith(numero))))
+    n, free = 1, numero
+    while free in taken:
+        n += 1
+        free = f"{numero}-{n}"
+    return free
+
+
+def play_next_actor(s: Session, facture: Facture, *, at: datetime,
+                    motif: str | None = None) -> Facture:
+    """A lifecycle policy's works step (``policies.py``: a move to ``ASSOCIEE``): the sandbox
+    plays the actor ``facture`` waits for (its MOE, its MOA or its titulaire, whoever they
+    are): that actor deposits its next document of the dossier (``FOLLOW_UP``), numbered
+    ``SBX-<MOE|MOA|TIT>-<id of facture>``, with ``facture``'s amounts and routing data; it
+    associates ``facture`` (``ASSOCIEE``) and goes to its own cadre's first status. Raises
+    ``TransitionInterdite`` (no next document for this cadre and status, or moved
+    meanwhile); the caller commits."""
+    cadre = FOLLOW_UP.get(facture.cadre_facturation or "")
+    role = depositor(cadre) if cadre is not None else None
+    if cadre is None or role is None or facture.statut not in ASSOCIABLE[role]:
+        raise errors.TransitionInterdite(
+            f"La facture de travaux {facture.id} ({facture.cadre_facturation}, statut "
+            f"{facture.statut}) n'attend aucun document qu'un acteur associe.")
+    ft = s.get(FactureTravaux, facture.id)
+    numero = _free_numero(s, facture.fournisseur_id, f"SBX-{NUMERO_TAG[role]}-{facture.id}")
+    lifecycle.transition(
+        s, facture, F.ASSOCIEE, actor=ACTORS[role], at=at,
+        motif=motif or f"Associée au document {numero} ({ROLES_FR[role]}, joué par le bac à "
+                       "sable)")
+    service = s.get(Service, facture.destinataire_service_id) \
+        if facture.destinataire_service_id else None
+    return _new_document(
+        s, Depot(cadre=cadre, numero=numero, numero_marche=facture.numero_marche,
+                 numero_bon_commande=facture.numero_engagement, montant_ht=facture.montant_ht,
+                 montant_tva=facture.montant_tva, montant_ttc=facture.montant_ttc,
+                 montant_a_payer=facture.montant_a_payer, devise=facture.devise,
+                 commentaire=f"Déposé par le bac à sable pour {ROLES_FR[role]}"),
+        fournisseur_id=facture.fournisseur_id,
+        fournisseur_service_id=facture.fournisseur_service_id,
+        destinataire_id=facture.destinataire_id, service=service,
+        moe_id=ft.moe_structure_id if ft is not None else None,
+        moe_service_id=ft.moe_service_id if ft is not None else None,
+        prev=facture, prev_ft=ft, user=None, at=at)
 
 
 # --- the actors' moves -----------------------------------------------------------------

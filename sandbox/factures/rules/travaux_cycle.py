@@ -123,6 +123,24 @@ ASSOCIABLE: dict[Role, tuple[str, ...]] = {
     Role.FOURNISSEUR: (F.A_ASSOCIER_FOURNISSEUR,),
 }
 
+# A lifecycle policy's works step (``policies.py``, ``... -> ASSOCIEE``): the document the
+# actor a document waits for deposits to carry it on, by the waiting document's cadre (the
+# MOE's état d'acompte on a projet de décompte mensuel, its projet de décompte général on a
+# final one; the MOA's état d'acompte validé on an état d'acompte; the titulaire's signed
+# décompte général on the MOE's). Each next cadre's depositor is the actor who associates
+# in its previous cadre's first status (tests/unit/test_factures_policy_tables.py).
+FOLLOW_UP: dict[str, str] = {
+    C.A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR: C.A15_ETAT_ACOMPTE_MOE,
+    C.A13_PROJET_DECOMPTE_MENSUEL_COTRAITANT: C.A15_ETAT_ACOMPTE_MOE,
+    C.A10_PROJET_DECOMPTE_MENSUEL_SOUSTRAITANT: C.A15_ETAT_ACOMPTE_MOE,
+    C.A7_PROJET_DECOMPTE_FINAL_FOURNISSEUR: C.A17_PROJET_DECOMPTE_GENERAL_MOE,
+    C.A14_PROJET_DECOMPTE_FINAL_COTRAITANT: C.A17_PROJET_DECOMPTE_GENERAL_MOE,
+    C.A11_PROJET_DECOMPTE_FINAL_SOUSTRAITANT: C.A17_PROJET_DECOMPTE_GENERAL_MOE,
+    C.A5_ETAT_ACOMPTE_FOURNISSEUR: C.A19_ETAT_ACOMPTE_VALIDE_MOA,
+    C.A15_ETAT_ACOMPTE_MOE: C.A19_ETAT_ACOMPTE_VALIDE_MOA,
+    C.A18_DECOMPTE_GENERAL_MOE: C.A8_DECOMPTE_GENERAL_DEFINITIF_FOURNISSEUR,
+}
+
 
 def is_travaux(cadre: str | None) -> bool:
     """True for a works framework (A4-A8, A10, A11, A13-A20, A22-A25)."""
