@@ -9,6 +9,7 @@ Datetimes are stored as naive UTC.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -115,9 +116,13 @@ class Structure(Base):
     @property
     def designation(self) -> str:
         """designationStructure: raison sociale, or "Prénom Nom" for a Particulier."""
-        if self.raison_sociale:
-            return self.raison_sociale
-        return " ".join(p for p in (self.prenom, self.nom) if p)
+        return designation_of(self)
+
+
+def designation_of(row: Any) -> str:
+    """A structure's designationStructure, from its ORM object or its row (the columns):
+    the raison sociale, or "Prénom Nom" for a Particulier."""
+    return row.raison_sociale or " ".join(p for p in (row.prenom, row.nom) if p)
 
 
 class Service(Base):

@@ -13,15 +13,11 @@ A measurement, not a test: nothing here asserts a time.
 from __future__ import annotations
 
 import gc
-import gzip
-import io
 import multiprocessing
 import re
 import resource
 import sys
-import tarfile
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,47 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.factures.formats import read_flux  # noqa: E402
 from sandbox.factures.rules import pdf_reading  # noqa: E402
+from sandbox.testing.hostile import many_elements, tar_gz_with_ignored, zip_of  # noqa: E402
 
-UBL_ROOT = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
 # The patterns of before the fix (issue #23 §1), for the comparison only.
 OLD_NUMERO = re.compile(
     r"factur\w*\s*(?:n°|no|num[ée]ro|#)?\s*[:°]?\s*([A-Z0-9][A-Z0-9_/+\-]{1,19})", re.I)
 OLD_EJ = re.compile(
     r"(?:engagement|bon de commande|EJ)\s*(?:n°|no)?\s*[:°]?\s*([A-Z0-9\-]{3,50})", re.I)
-
-
-def _zip(name: str, data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-class _Zeros(io.RawIOBase):
-    def __init__(self, size: int) -> None:
-        self.left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001
-        n = min(len(buffer), self.left)
-        buffer[:n] = bytes(n)
-        self.left -= n
-        return n
-
-
-def _tar_gz_with_ignored(size: int) -> bytes:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as packed, \
-            tarfile.open(fileobj=packed, mode="w|") as archive:
-        ignored = tarfile.TarInfo("zeros.bin")
-        ignored.size = size
-        archive.addfile(ignored, _Zeros(size))
-        invoice = tarfile.TarInfo("facture.xml")
-        invoice.size = 7
-        archive.addfile(invoice, io.BytesIO(b"<a></a>"))
-    return buffer.getvalue()
 
 
 def _old_scan(text: str) -> None:
@@ -93,12 +55,12 @@ def _case(name: str) -> tuple[str, Callable[[], object], int]:
             lambda: work(text), len(text)
     if name.startswith("elements-"):
         n = int(name.split("-")[1])
-        content = _zip("f.xml", UBL_ROOT + b"<a/>" * n + b"</Invoice>")
+        content = zip_of("f.xml", many_elements(n))
         return f"zip of {n:,} elements ({n * 4 / 1e6:.1f} MB of XML)", \
             lambda: read_flux("IN_DP_E1_UBL_INVOICE", "f.zip", content), len(content)
     if name.startswith("ignored-"):
         size = int(name.split("-")[1])
-        content = _tar_gz_with_ignored(size)
+        content = tar_gz_with_ignored(size, compresslevel=1)
         return f"tar.gz, an ignored member of {size / 1e9:.1f} GB of zeros", \
             lambda: read_flux("IN_DP_E1_UBL_INVOICE", "f.tar.gz", content), len(content)
     raise ValueError(name)

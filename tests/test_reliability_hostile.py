@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import struct
-import tarfile
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from sandbox import db
 from sandbox.config import load_settings
 from sandbox.seeding.invoice_cases import cases
 from sandbox.testing.client import SandboxClient
+from sandbox.testing.hostile import UBL_ROOT, many_elements, tar_gz_with_ignored, zip_of
 from sandbox.vocabulary import EtatFlux
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
@@ -146,25 +146,15 @@ def test_an_encrypted_or_deflate64_zip_is_a_format_rejection(base_url, api, worl
 # --- 4. elements, not bytes -----------------------------------------------------------------
 
 
-def _zip_of(name: str, data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_a_file_of_too_many_elements_is_refused_at_the_limit(base_url, api):
     """300,000 empty elements (1.2 MB, 4 KB zipped): over the per-file limit."""
-    xml = (b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
-           + b"<a/>" * 300_000 + b"</Invoice>")
-    cr = _judged(base_url, api, _zip_of("elements.xml", xml), "elements.zip")
+    cr = _judged(base_url, api, zip_of("elements.xml", many_elements(300_000)), "elements.zip")
     assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
     assert "plus de 250000 elements" in _errors(cr)
 
 
 def test_elements_nested_too_deep_are_refused(base_url, api):
-    xml = (b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
-           + b"<a>" * 100 + b"</a>" * 100 + b"</Invoice>")
+    xml = UBL_ROOT + b"<a>" * 100 + b"</a>" * 100 + b"</Invoice>"
     cr = _judged(base_url, api, xml, "profond.xml")
     assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
     assert "imbriques sur plus de 64 niveaux" in _errors(cr)
@@ -207,33 +197,12 @@ def test_the_xml_embedded_in_a_facturx_is_bounded_before_it_is_read(base_url, ap
 # --- 5. every inflated byte counts ----------------------------------------------------------
 
 
-class _Zeros(io.RawIOBase):
-    def __init__(self, size: int) -> None:
-        self.left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001
-        n = min(len(buffer), self.left)
-        buffer[:n] = bytes(n)
-        self.left -= n
-        return n
-
-
 def test_an_ignored_member_counts_in_the_unpacked_limit(base_url, api, world):
     """A tar.gz: a 210 MB member of zeros the platform ignores (``.bin``), then a valid
     invoice. Skipping the member inflates it: it counts, the flux is over 200 MB."""
     content, _ = _fresh_ubl(world)
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        ignored = tarfile.TarInfo("zeros.bin")
-        ignored.size = 210_000_000
-        archive.addfile(ignored, _Zeros(ignored.size))
-        invoice = tarfile.TarInfo("facture.xml")
-        invoice.size = len(content)
-        archive.addfile(invoice, io.BytesIO(content))
-    cr = _judged(base_url, api, buffer.getvalue(), "ignore.tar.gz")
+    archive = tar_gz_with_ignored(210_000_000, content)
+    cr = _judged(base_url, api, archive, "ignore.tar.gz")
     assert cr["etatCourantDepotFlux"] == EtatFlux.IN_REJETE, cr
     assert "trop volumineuse" in _errors(cr)
 

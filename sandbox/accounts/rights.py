@@ -9,7 +9,7 @@ a technical account has the rights of its structure's validated gestionnaire pri
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -92,9 +92,19 @@ def attached_structure_ids(s: Session, user_id: int) -> set[int]:
     )
 
 
+class Resolved(NamedTuple):
+    """An account's rights, read once: ``rights_user_id`` and ``usable_structure_ids``."""
+
+    rights_user_id: int | None
+    usable: frozenset[int]
+
+
 class Account(Protocol):
     """What the rights of an account depend on: a ``User`` row, or the PISTE gateway's
-    cached copy of one (``piste.gateway.Account``)."""
+    cached copy of one (``piste.gateway.Account``). The gateway's copy carries its rights
+    as read in the database generation it is cached for (``resolved``; the cache drops it
+    at the next commit, ``sandbox/state.py``): the two functions below answer from them,
+    without a query (issue #24: ~0.4 CPU-ms per API call)."""
 
     @property
     def id(self) -> int: ...
@@ -104,9 +114,18 @@ class Account(Protocol):
     def technical_structure_id(self) -> int | None: ...
 
 
+def _resolved(user: Account) -> Resolved | None:
+    """The rights the gateway already read for ``user`` (a ``User`` row has none)."""
+    known = getattr(user, "resolved", None)
+    return known if isinstance(known, Resolved) else None
+
+
 def rights_user_id(s: Session, user: Account) -> int | None:
     """Return the user whose rights ``user`` has: itself, or for a technical account the
     validated gestionnaire principal of its structure (None if there is none)."""
+    known = _resolved(user)
+    if known is not None:
+        return known.rights_user_id
     if not user.is_technical:
         return user.id
     if user.technical_structure_id is None:
@@ -117,6 +136,9 @@ def rights_user_id(s: Session, user: Account) -> int | None:
 def usable_structure_ids(s: Session, user: Account) -> set[int]:
     """Return the structures ``user`` may act for: its validated rattachements (through its
     gestionnaire for a technical account) plus a technical account's own structure."""
+    known = _resolved(user)
+    if known is not None:
+        return set(known.usable)
     ids: set[int] = set()
     rights = rights_user_id(s, user)
     if rights is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from sandbox import clock, db
 from sandbox.control.api import ControlError, operation
+from sandbox.control.listing import Listing, ListQuery, newest, structure
 from sandbox.control.schemas import Answer, Request, Text
 from sandbox.engagements import errors, rules
 from sandbox.models import EngagementJuridique, Service, Structure
@@ -43,8 +44,7 @@ class EngagementRequest(Request):
     numeroMarche: Annotated[Text, Field(max_length=50)] | None = None
 
 
-class EngagementQuery(Request):
-    model_config = Request.model_config | {"strict": False}
+class EngagementQuery(ListQuery):
     destinataire: Annotated[Text, Field(max_length=80)] | None = Field(
         None, description="The issuer's identifiantStructure")
     fournisseur: Annotated[Text, Field(max_length=80)] | None = Field(
@@ -73,18 +73,8 @@ class EngagementView(Answer):
     postes: list[Poste]
 
 
-class EngagementList(Answer):
-    count: int
-    total: int
+class EngagementList(Listing):
     engagements: list[EngagementView]
-
-
-def _structure(s, identifiant: str) -> Structure:
-    found = s.scalars(select(Structure).where(Structure.identifiant == identifiant.strip())
-                      .order_by(Structure.id)).first()
-    if found is None:
-        raise ControlError(f"no structure {identifiant!r}", 404)
-    return found
 
 
 def view(s, ej: EngagementJuridique) -> dict:
@@ -124,8 +114,8 @@ def create_engagement(body: EngagementRequest) -> dict:
     ``fournisseur``, dated now on the sandbox clock. 404 unknown structure; 400 unknown
     service; 409 number taken. A reset removes it."""
     with db.transaction() as s:
-        emetteur = _structure(s, body.destinataire)
-        recepteur = _structure(s, body.fournisseur) if body.fournisseur else None
+        emetteur = structure(s, body.destinataire)
+        recepteur = structure(s, body.fournisseur) if body.fournisseur else None
         numero = body.numeroEngagementJuridique
         if numero is not None and s.scalar(
                 select(EngagementJuridique.id).where(EngagementJuridique.numero == numero)):
@@ -154,7 +144,12 @@ def create_engagement(body: EngagementRequest) -> dict:
 def list_engagements(query: EngagementQuery) -> dict:
     """EJs, newest first: ?destinataire= (issuer) &fournisseur= (supplier) &limit=."""
     s = db.session()
-    emetteur = _structure(s, query.destinataire).id if query.destinataire else None
-    recepteur = _structure(s, query.fournisseur).id if query.fournisseur else None
-    rows, total = rules.listing(s, emetteur, recepteur, query.limit)
+    where = []
+    if query.destinataire:
+        where.append(EngagementJuridique.emetteur_structure_id
+                     == structure(s, query.destinataire).id)
+    if query.fournisseur:
+        where.append(EngagementJuridique.recepteur_structure_id
+                     == structure(s, query.fournisseur).id)
+    rows, total = newest(s, EngagementJuridique, where, query.limit)
     return {"count": len(rows), "total": total, "engagements": [view(s, ej) for ej in rows]}

@@ -33,10 +33,11 @@ from typing import Annotated, Literal, get_args
 
 from flask import Flask, current_app, request
 from pydantic import Field, Strict, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sandbox import clock, db
 from sandbox.control.api import ControlError, operation
+from sandbox.control.listing import Listing, ListQuery, newest, structure
 from sandbox.control.schemas import Answer, Request, Text
 from sandbox.control.timeparse import parse_duration
 from sandbox.cpro.errors import BusinessError
@@ -112,8 +113,7 @@ class Policy(Answer):
     motif: str | None
 
 
-class PoliciesQuery(Request):
-    model_config = Request.model_config | {"strict": False}
+class PoliciesQuery(ListQuery):
     destinataire: Annotated[Text, Field(max_length=80)] | None = Field(
         None, description="Only the policies that apply to this recipient (identifiantStructure)"
     )
@@ -179,16 +179,14 @@ class OptionsView(Answer):
     strict: bool | None
 
 
-class FluxQuery(Request):
-    model_config = Request.model_config | {"strict": False}
+class FluxQuery(ListQuery):
     etat: EtatFlux | None = None
     syntaxeFlux: Annotated[Text, Field(max_length=40)] | None = None
     numeroFluxDepot: Annotated[Text, Field(max_length=25)] | None = None
     limit: Limit = 50
 
 
-class FactureQuery(Request):
-    model_config = Request.model_config | {"strict": False}
+class FactureQuery(ListQuery):
     statut: StatutFacture | None = None
     numeroFluxDepot: Annotated[Text, Field(max_length=25)] | None = None
     numeroFacture: Annotated[Text, Field(max_length=40)] | None = None
@@ -199,11 +197,6 @@ class FactureQuery(Request):
         None, description="Recipient's identifiantStructure"
     )
     limit: Limit = 50
-
-
-class Listing(Answer):
-    count: int
-    total: int
 
 
 class FluxList(Listing):
@@ -274,17 +267,6 @@ def facture_view(
     }
 
 
-def _structure_id(s, identifiant: str) -> int:
-    found = s.scalars(
-        select(Structure.id)
-        .where(Structure.identifiant == identifiant.strip())
-        .order_by(Structure.id)
-    ).first()
-    if found is None:
-        raise ControlError(f"no structure {identifiant!r}", 404)
-    return found
-
-
 # --- invoices ------------------------------------------------------------------------
 
 
@@ -349,10 +331,7 @@ def list_factures(query: FactureQuery) -> dict:
             where.append(
                 column.in_(select(Structure.id).where(Structure.identifiant == identifiant.strip()))
             )
-    total = s.scalar(select(func.count()).select_from(Facture).where(*where)) or 0
-    rows = list(
-        s.scalars(select(Facture).where(*where).order_by(Facture.id.desc()).limit(query.limit))
-    )
+    rows, total = newest(s, Facture, where, query.limit)
     return {"count": len(rows), "total": total, "factures": factures_views(s, rows)}
 
 
@@ -408,8 +387,7 @@ def list_flux(query: FluxQuery) -> dict:
         where.append(Flux.syntaxe_flux == query.syntaxeFlux.strip())
     if query.numeroFluxDepot:
         where.append(Flux.numero_flux_depot == query.numeroFluxDepot.strip())
-    total = s.scalar(select(func.count()).select_from(Flux).where(*where)) or 0
-    rows = list(s.scalars(select(Flux).where(*where).order_by(Flux.id.desc()).limit(query.limit)))
+    rows, total = newest(s, Flux, where, query.limit)
     return {"count": len(rows), "total": total, "flux": flux_views(s, rows)}
 
 
@@ -559,7 +537,7 @@ def get_options(identifiant: str) -> dict:
     """The supplier's options (null: the settings' SANDBOX_FACTURES_FLUX_STATES,
     SANDBOX_FACTURES_STRICT)."""
     s = db.session()
-    return _options_view(identifiant, s.get(OptionsFournisseur, _structure_id(s, identifiant)))
+    return _options_view(identifiant, s.get(OptionsFournisseur, structure(s, identifiant).id))
 
 
 @operation(
@@ -578,7 +556,7 @@ def put_options(identifiant: str, body: OptionsRequest) -> dict:
     if body.strict and not schematron.available():
         raise ControlError(f"strict: {schematron.missing_extra_message()}", 400)
     with db.transaction() as s:
-        structure_id = _structure_id(s, identifiant)
+        structure_id = structure(s, identifiant).id
         option = s.get(OptionsFournisseur, structure_id)
         if option is None:
             option = OptionsFournisseur(structure_id=structure_id)
@@ -600,7 +578,7 @@ def put_options(identifiant: str, body: OptionsRequest) -> dict:
 def delete_options(identifiant: str) -> None:
     """Back to the settings for this supplier."""
     with db.transaction() as s:
-        option = s.get(OptionsFournisseur, _structure_id(s, identifiant))
+        option = s.get(OptionsFournisseur, structure(s, identifiant).id)
         if option is not None:
             s.delete(option)
 
@@ -620,8 +598,8 @@ def delete_options(identifiant: str) -> None:
 def get_policies(query: PoliciesQuery) -> dict:
     """Every policy, or those that apply to ``?destinataire=SIRET``."""
     s = db.session()
-    structure = _structure_id(s, query.destinataire) if query.destinataire else None
-    rows = policies.list_policies(s, structure)
+    structure_id = structure(s, query.destinataire).id if query.destinataire else None
+    rows = policies.list_policies(s, structure_id)
     return {"count": len(rows), "policies": rows}
 
 
@@ -646,13 +624,13 @@ def put_policy(body: PolicyRequest) -> dict:
     if seconds < 0:
         raise ControlError("delai: the delay must be zero or positive")
     with db.transaction() as s:
-        structure = (
-            None if body.destinataire.strip() == "*" else _structure_id(s, body.destinataire)
+        structure_id = (
+            None if body.destinataire.strip() == "*" else structure(s, body.destinataire).id
         )
         try:
             policy = policies.set_policy(
                 s,
-                destinataire_id=structure,
+                destinataire_id=structure_id,
                 from_statut=body.statutDepart,
                 to_statut=body.statutArrivee,
                 delay_seconds=seconds,

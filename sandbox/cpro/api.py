@@ -196,7 +196,10 @@ def dispatch(_rest: str = "") -> Response:
             raise unknown_route(request.path)
         caller = check_account(reader, request.headers.get("cpro-account"))
         payload = parse_body(op.request_model) if op.request_model is not None else None
-        s = reader if op.extra.get("read_only") else db.session()
+        if op.extra.get("read_only"):
+            s = reader
+        else:
+            s, caller = db.session(), caller.for_writes()
         body = op.handler(Context(s, caller, current_app.config["SANDBOX"]), payload)
     except GatewayError as error:
         return gateway_answer(error)

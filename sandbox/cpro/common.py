@@ -5,15 +5,17 @@ Paging and sorting are in ``sandbox.cpro.paging``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, and_, bindparam, or_, select
 
+from sandbox import db
 from sandbox.cpro import errors
 from sandbox.cpro.api import Context
 from sandbox.formatting import PARIS
-from sandbox.models import Structure
+from sandbox.models import Structure, designation_of
 from sandbox.vocabulary import (
     StatutStructure,
     StatutStructureSortie,
@@ -42,7 +44,7 @@ def date_iso(moment: datetime | None) -> str | None:
 
 def designation(row) -> str:
     """designationStructure: the raison sociale, or "Prénom Nom" for a Particulier."""
-    return row.raison_sociale or " ".join(x for x in (row.prenom, row.nom) if x)
+    return designation_of(row)
 
 
 def prefix(column, value: str):
@@ -99,12 +101,31 @@ _STRUCTURE_ROW = select(*Structure.__table__.c).where(
 StructureRow: TypeAlias = Row[Any]  # the columns of ``structures``, by their names
 
 
+_BY_IDS: dict[Any, Any] = {}  # model -> its rows by ids, a statement built once
+
+
+def rows_by_id(s: Any, model: Any, ids: Iterable[int | None]) -> dict[int, StructureRow]:
+    """id -> row (the table's columns, read by their names like the ORM object) of the
+    ``model`` rows whose id is in ``ids`` (None left out): one query, its statement built
+    once per model, no ORM load (issue #24: a wide row's ``Session.get`` costs ~0.15 CPU-ms,
+    its Core row ~0.04)."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    statement = _BY_IDS.get(model)
+    if statement is None:
+        table = model.__table__
+        statement = _BY_IDS.setdefault(model, select(*table.c).where(
+            table.c.id.in_(bindparam("ids", expanding=True))))
+    return {row.id: row for row in db.core(s, statement, {"ids": wanted})}
+
+
 def readable_structure(
     ctx: Context, structure_id: int | None, name: str = "idStructure"
 ) -> StructureRow:
     """Return a structure the caller may read (its row), or raise the business error."""
-    structure = ctx.s.execute(
-        _STRUCTURE_ROW, {"structure_id": required(structure_id, name)}).first()
+    structure = db.core(
+        ctx.s, _STRUCTURE_ROW, {"structure_id": required(structure_id, name)}).first()
     if structure is None:
         raise errors.StructureInconnue()
     public = structure.type_structure == TypeStructure.PUBLIQUE

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol, TypeVarTuple
 from sqlalchemy import Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from sandbox import db
 from sandbox.models import Espace, Rattachement, RattachementService, Service, Structure
 from sandbox.vocabulary import TriSens
 
@@ -146,11 +147,11 @@ def run_prepared(
     page, size, _ = page_request(p)
     skipped = (page - 1) * size
     limit = size if bound is None else max(0, min(size, bound - skipped))
-    rows = [] if skipped > MAX_OFFSET or not limit else s.execute(
-        page_stmt, {**params, "page_limit": limit, "page_offset": skipped}).all()
+    rows = [] if skipped > MAX_OFFSET or not limit else db.core(
+        s, page_stmt, {**params, "page_limit": limit, "page_offset": skipped}).all()
     if 0 < len(rows) < size or (not rows and page == 1):
         return rows, parametres_retour(page, size, skipped + len(rows))
-    total = s.execute(count_stmt, params).scalar() or 0
+    total = db.core(s, count_stmt, params).scalar() or 0
     return rows, parametres_retour(page, size, total)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BindParameter,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     table,
 )
 
+from sandbox import db
 from sandbox.accounts import rights
 from sandbox.cpro import errors, paging
 from sandbox.cpro import schemas as sc
@@ -37,6 +38,7 @@ from sandbox.cpro.common import (
     find_structure,
     readable_structure,
     required,
+    rows_by_id,
     statut_sortie,
     type_structure_column,
     visibility,
@@ -271,8 +273,8 @@ def consulter(ctx: Context, p: sc.ConsulterStructureParam) -> dict:
     """Address, general information (`informationGenerales`, no "s") and parameters of a
     structure: any public structure, or a private one the caller is attached to."""
     st = readable_structure(ctx, p.idStructureCPP, "idStructureCPP")
-    tech_expiry = ctx.s.execute(_TECH_EXPIRY, {"structure_id": st.id}).scalar()
-    dupliquees = ctx.s.execute(_DUPLIQUEES, {"structure_id": st.id}).scalars().all()
+    tech_expiry = db.core(ctx.s, _TECH_EXPIRY, {"structure_id": st.id}).scalar()
+    dupliquees = db.core(ctx.s, _DUPLIQUEES, {"structure_id": st.id}).scalars().all()
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_CONSULTATION_OK,
@@ -365,8 +367,9 @@ def rechercher_services(ctx: Context, p: sc.RechercherServicesStructureParam) ->
     }
 
 
-def service_of(ctx: Context, structure_id: int, service_id: int) -> Service:
-    sv = ctx.s.get(Service, service_id)
+def service_of(ctx: Context, structure_id: int, service_id: int) -> Row[Any]:
+    """The service's row (its columns), if it belongs to the structure."""
+    sv = rows_by_id(ctx.s, Service, (service_id,)).get(service_id)
     if sv is None or sv.structure_id != structure_id:
         raise errors.ServiceInconnu()
     return sv

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sandbox.cpro.api import Context, operation
+from sandbox.cpro.common import designation, rows_by_id
 from sandbox.engagements import errors, rules
 from sandbox.engagements import schemas as sc
 from sandbox.factures.models import Facture
@@ -125,10 +126,12 @@ def consulter_detail(ctx: Context, p: sc.ConsulterDetailEngagementJuridiqueParam
         raise errors.ParametreManquant(
             "Paramètre obligatoire manquant : numeroEngagementJuridique.")
     ej = rules.visible(ctx.s, ctx.caller.structure_ids(ctx.s), p.numeroEngagementJuridique)
-    emetteur = ctx.s.get_one(Structure, ej.emetteur_structure_id)
-    service = ctx.s.get(Service, ej.emetteur_service_id) if ej.emetteur_service_id else None
-    recepteur = (ctx.s.get(Structure, ej.recepteur_structure_id)
-                 if ej.recepteur_structure_id else None)
+    structures = rows_by_id(ctx.s, Structure, (ej.emetteur_structure_id,
+                                              ej.recepteur_structure_id))
+    emetteur = structures[ej.emetteur_structure_id]
+    service = rows_by_id(ctx.s, Service, (ej.emetteur_service_id,)).get(
+        ej.emetteur_service_id or 0)
+    recepteur = structures.get(ej.recepteur_structure_id or 0)
     return {
         "codeRetour": 0,
         "libelle": errors.LIBELLE_OK,
@@ -139,7 +142,7 @@ def consulter_detail(ctx: Context, p: sc.ConsulterDetailEngagementJuridiqueParam
             "idStructureEmettrice": emetteur.id,
             "identifiantStructureEmettrice": emetteur.identifiant,
             "nomServiceExecutant": service.libelle if service else None,
-            "raisonSocialeStructureEmettrice": emetteur.designation,
+            "raisonSocialeStructureEmettrice": designation(emetteur),
         },
         "etatCourantEngagement": ej.etat,
         "idEngagement": ej.id,
@@ -156,7 +159,7 @@ def consulter_detail(ctx: Context, p: sc.ConsulterDetailEngagementJuridiqueParam
                 "LibellePays": country_name(recepteur.pays) or None,
                 "Ville": recepteur.ville,
             },
-            "designationStructureReceptrice": recepteur.designation,
+            "designationStructureReceptrice": designation(recepteur),
             "idStructureReceptrice": recepteur.id,
             "identifiantStructureReceptrice": recepteur.identifiant,
         },

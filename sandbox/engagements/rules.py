@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sandbox.cpro import paging
@@ -194,16 +194,3 @@ def create(
         s.add(EngagementPoste(engagement_id=ej.id, numero=index, montant_ttc=amount, statut=etat))
     s.flush()
     return ej
-
-
-def listing(s: Session, emetteur_id: int | None = None, recepteur_id: int | None = None,
-            limit: int = 100) -> tuple[list[EJ], int]:
-    """EJs (newest first) of an issuer and/or a receiver, and how many there are."""
-    where = []
-    if emetteur_id is not None:
-        where.append(EJ.emetteur_structure_id == emetteur_id)
-    if recepteur_id is not None:
-        where.append(EJ.recepteur_structure_id == recepteur_id)
-    total = s.scalar(select(func.count()).select_from(EJ).where(*where)) or 0
-    rows = list(s.scalars(select(EJ).where(*where).order_by(EJ.id.desc()).limit(limit)))
-    return rows, total

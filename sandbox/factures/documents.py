@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import clock
-from sandbox.cpro.common import PARIS, designation
+from sandbox.cpro.common import PARIS, designation, rows_by_id
 from sandbox.factures.models import Facture, FactureStatut, PieceJointe
 from sandbox.models import Service, Structure
 from sandbox.vocabulary import StatutFacture
@@ -78,7 +78,8 @@ def cadre_detail(s: Session, f: Facture) -> dict:
     validator's fields go-choruspro names (``idValideur1``, ``codeValideur1``...) and the
     day it validated (``dateValidation1``)."""
     cadre: dict = {"codeCadreFacturation": f.cadre_facturation}
-    valideur = s.get(Structure, f.valideur_structure_id) if f.valideur_structure_id else None
+    valideur = rows_by_id(s, Structure, (f.valideur_structure_id,)).get(
+        f.valideur_structure_id or 0)
     if valideur is None:
         return cadre
     validated = s.scalars(
@@ -97,10 +98,11 @@ def cadre_detail(s: Session, f: Facture) -> dict:
 def facture_detail(s: Session, f: Facture) -> dict:
     """The ``facture`` object of consulter/fournisseur and consulter/recipiendaire."""
     # An invoice's parties exist while it does (NOT NULL foreign keys, ON DELETE CASCADE).
-    dest = s.get_one(Structure, f.destinataire_id)
-    four = s.get_one(Structure, f.fournisseur_id)
-    service = s.get(Service, f.destinataire_service_id) if f.destinataire_service_id else None
-    four_service = s.get(Service, f.fournisseur_service_id) if f.fournisseur_service_id else None
+    structures = rows_by_id(s, Structure, (f.destinataire_id, f.fournisseur_id))
+    dest, four = structures[f.destinataire_id], structures[f.fournisseur_id]
+    services = rows_by_id(s, Service, (f.destinataire_service_id, f.fournisseur_service_id))
+    service = services.get(f.destinataire_service_id or 0)
+    four_service = services.get(f.fournisseur_service_id or 0)
     pjs = pieces_jointes(s, f)
     principale = next((p for p in pjs if p.role == "principale"), None)
     lignes = [

@@ -41,7 +41,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from sandbox.accounts.rights import Account
 from sandbox.models import Base, BigId, User
@@ -206,6 +206,13 @@ class Facture(Base):
     source_xml: Mapped[bytes | None] = mapped_column(LargeBinary)
     source_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     source_nom: Mapped[str | None] = mapped_column(String(200))
+
+
+# What a list of invoices never reads (the lines, the deposited file: JSON decoded and
+# blobs copied per row): ``select(Facture).options(*WITHOUT_CONTENT)``; a deferred column is
+# loaded on first access, should one be read (issue #24).
+WITHOUT_CONTENT = (defer(Facture.lignes), defer(Facture.lignes_tva),
+                   defer(Facture.source_xml), defer(Facture.source_pdf))
 
 
 class FactureStatut(Base):

@@ -141,7 +141,7 @@ def consulter_structure(call: Call, _payload: None, uuid: str) -> dict:
     """400 `ParamsInvalidUuidStructures` for a reference that is neither a uuid, a SIRET
     nor a VAT number; 400 `NotFoundReference` for one that names no structure the caller
     may see (public, or a private one it is attached to)."""
-    structure = rules.structure_by_reference(call.s, call.codec, call.reader, uuid)
+    structure = rules.readable_structure(call.s, call.codec, call.reader, uuid)
     return rules.structure_object(call.s, call.codec, structure)
 
 
@@ -150,7 +150,7 @@ def consulter_structure(call: Call, _payload: None, uuid: str) -> dict:
                success=_ok(sc.Services, "The services, active or not"))
 def services_structure(call: Call, _payload: None, uuid: str) -> list[dict]:
     """A JSON array of `Service` (none: `[]`)."""
-    structure = rules.structure_by_reference(call.s, call.codec, call.reader, uuid)
+    structure = rules.readable_structure(call.s, call.codec, call.reader, uuid)
     return rules.services_of(call.s, call.codec, structure)
 
 
@@ -162,7 +162,7 @@ def pieces_jointes(call: Call, _payload: None, uuid: str) -> list[dict]:
     """The files the structure's technical account uploaded (`transverses/v1/ajouter/
     fichier`), for callers who may act for the structure. None: **400
     `NotFoundReference`**, as the real API (piste-gouv-fr maps it to an empty list)."""
-    structure = rules.structure_by_reference(call.s, call.codec, call.reader, uuid)
+    structure = rules.readable_structure(call.s, call.codec, call.reader, uuid)
     return rules.pieces_jointes(call.s, call.codec, call.reader, structure)
 
 
@@ -173,7 +173,7 @@ def pieces_jointes(call: Call, _payload: None, uuid: str) -> list[dict]:
 def piece_jointe(call: Call, _payload: None, uuid: str, uuidPJ: str) -> dict:  # noqa: N803
     """`attachmentData` is the file in base64; 400 `NotFoundReference` for an unknown
     attachment or one of another structure."""
-    structure = rules.structure_by_reference(call.s, call.codec, call.reader, uuid)
+    structure = rules.readable_structure(call.s, call.codec, call.reader, uuid)
     return rules.piece_jointe(call.s, call.codec, call.reader, structure, uuidPJ)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sandbox.factures.models import PieceJointe
 from sandbox.formatting import PARIS
-from sandbox.models import Rattachement, Service, Structure
+from sandbox.models import Rattachement, Service, Structure, designation_of
 from sandbox.organisations.uuids import Codec, Kind
 from sandbox.portal import countries
 from sandbox.vocabulary import (
@@ -201,7 +201,7 @@ def _text(value: str | None) -> str:
     return value or ""
 
 
-def _address_values(row: Structure | Service) -> dict[str, str]:
+def _address_values(row: Any) -> dict[str, str]:
     return {
         "adresse": _text(row.adresse),
         "complementAdresse1": _text(row.complement_adresse_1),
@@ -212,9 +212,10 @@ def _address_values(row: Structure | Service) -> dict[str, str]:
     }
 
 
-def structure(row: Structure, codec: Codec, contact_id: int | None) -> dict[str, Any]:
-    """A ``Structure`` in the field order of piste-gouv-fr's class."""
-    designation = row.designation
+def structure(row: Any, codec: Codec, contact_id: int | None) -> dict[str, Any]:
+    """A ``Structure`` in the field order of piste-gouv-fr's class, from the ORM object or
+    the structure's row (its columns)."""
+    designation = designation_of(row)
     return {
         "libelleOrganisation": row.libelle or designation,
         "numeroTvaIntracommunautaire": _text(row.numero_tva),
@@ -254,8 +255,8 @@ def structure(row: Structure, codec: Codec, contact_id: int | None) -> dict[str,
     }
 
 
-def service(row: Service, codec: Codec) -> dict[str, Any]:
-    """A ``Service`` in the field order of piste-gouv-fr's class."""
+def service(row: Any, codec: Codec) -> dict[str, Any]:
+    """A ``Service`` in the field order of piste-gouv-fr's class (ORM object or row)."""
     modified = row.updated_at if row.updated_at > row.created_at else None
     return {
         "libelle": row.libelle,

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
 from sandbox.accounts import rights
 from sandbox.factures.models import PieceJointe
 from sandbox.models import Rattachement, Service, Structure
@@ -51,11 +52,11 @@ def _visible(reader: Reader):  # noqa: ANN202 (an SQL condition)
     return or_(Structure.type_structure == TypeStructure.PUBLIQUE, Structure.id.in_(reader.usable))
 
 
-def _may_see(reader: Reader, structure: Structure) -> bool:
+def _may_see(reader: Reader, structure: Structure | StructureRow) -> bool:
     return structure.type_structure == TypeStructure.PUBLIQUE or structure.id in reader.usable
 
 
-def _by_vat(vat: str) -> Select:
+def _by_vat(vat: str | BindParameter[str]) -> Select:
     """Structures whose intra-community VAT number is ``vat`` (a foreign structure,
     UE_HORS_FRANCE, is identified by it). Not indexed: references by VAT number are rare
     (docs/performance.md)."""
@@ -65,40 +66,78 @@ def _by_vat(vat: str) -> Select:
              Structure.type_identifiant == TypeIdentifiant.UE_HORS_FRANCE)))
 
 
+def _reference(codec: Codec, reference: str) -> tuple[str, int | str | None]:
+    """What a structure reference is: ("id", the row id or None for a uuid of nothing),
+    ("siret", it), ("vat", it in capitals); ``ParamsInvalidUuidStructures`` for anything
+    else (the attested message lists the three)."""
+    if normalised(reference) is not None:
+        return "id", codec.decode(Kind.STRUCTURE, reference)
+    if _SIRET.fullmatch(reference):
+        return "siret", reference
+    if _VAT.fullmatch(reference.upper()):
+        return "vat", reference.upper()
+    raise errors.invalid_structure_reference()
+
+
+def _by_siret() -> Select:
+    return select(Structure).where(Structure.identifiant == bindparam("value"),
+                                   Structure.type_identifiant == TypeIdentifiant.SIRET)
+
+
 def structure_by_reference(s: Session, codec: Codec, reader: Reader, reference: str) -> Structure:
-    """The structure named by a uuid, a SIRET or an intra-community VAT number (the
-    attested message lists the three); ``ParamsInvalidUuidStructures`` for anything else,
+    """The structure (ORM object, for a change) named by a uuid, a SIRET or an
+    intra-community VAT number; ``ParamsInvalidUuidStructures`` for anything else,
     ``NotFoundReference`` for one that names no structure the caller may see."""
-    text = reference
+    kind, value = _reference(codec, reference)
     structure: Structure | None
-    if normalised(text) is not None:
-        row_id = codec.decode(Kind.STRUCTURE, text)
-        structure = None if row_id is None else s.get(Structure, row_id)
-    elif _SIRET.fullmatch(text):
-        structure = s.scalars(select(Structure).where(
-            Structure.identifiant == text,
-            Structure.type_identifiant == TypeIdentifiant.SIRET)).first()
-    elif _VAT.fullmatch(text.upper()):
-        structure = s.scalars(_by_vat(text.upper()).order_by(Structure.id).limit(1)).first()
+    if kind == "id":
+        structure = None if value is None else s.get(Structure, value)
+    elif kind == "siret":
+        structure = s.scalars(_by_siret(), {"value": value}).first()
     else:
-        raise errors.invalid_structure_reference()
+        structure = s.scalars(_by_vat(str(value)).order_by(Structure.id).limit(1)).first()
     if structure is None or not _may_see(reader, structure):
         raise errors.not_found(STRUCTURES, reference)
     return structure
+
+
+# The readers' statements: the table's columns (Core rows, read by column name like the ORM
+# object), built once with their values bound (issue #24: an ORM load and a statement
+# built per call cost more than the query; see cpro.common.readable_structure).
+_COLUMNS = tuple(Structure.__table__.c)
+_ROW_BY_ID = select(*_COLUMNS).where(Structure.__table__.c.id == bindparam("value"))
+_ROW_BY_SIRET = _by_siret().with_only_columns(*_COLUMNS)
+_ROW_BY_VAT = _by_vat(bindparam("value")).with_only_columns(*_COLUMNS) \
+    .order_by(Structure.id).limit(1)
+_ROW_BY = {"id": _ROW_BY_ID, "siret": _ROW_BY_SIRET, "vat": _ROW_BY_VAT}
+StructureRow: TypeAlias = Row[Any]  # the columns of ``structures``, by their names
+
+
+def readable_structure(s: Session, codec: Codec, reader: Reader, reference: str) -> StructureRow:
+    """``structure_by_reference`` for a reader: the same answers and errors, the
+    structure's row (its columns) instead of an ORM object."""
+    kind, value = _reference(codec, reference)
+    row = None if value is None else db.core(s, _ROW_BY[kind], {"value": value}).first()
+    if row is None or not _may_see(reader, row):
+        raise errors.not_found(STRUCTURES, reference)
+    return row
 
 
 def contacts(s: Session, structure_ids: list[int]) -> dict[int, int]:
     """Structure id -> its validated gestionnaire principal's user id."""
     if not structure_ids:
         return {}
-    rows = s.execute(select(Rattachement.structure_id, Rattachement.user_id).where(
-        Rattachement.structure_id.in_(structure_ids),
-        Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
-        Rattachement.statut == StatutRattachement.VALIDEE))
+    rows = db.core(s, _CONTACTS, {"ids": structure_ids})
     return {structure_id: user_id for structure_id, user_id in rows}
 
 
-def structure_object(s: Session, codec: Codec, structure: Structure) -> dict:
+_CONTACTS = select(Rattachement.structure_id, Rattachement.user_id).where(
+    Rattachement.structure_id.in_(bindparam("ids", expanding=True)),
+    Rattachement.role == Role.GESTIONNAIRE_PRINCIPAL,
+    Rattachement.statut == StatutRattachement.VALIDEE)
+
+
+def structure_object(s: Session, codec: Codec, structure: StructureRow) -> dict:
     """The ``Structure`` object of one structure."""
     return objects.structure(structure, codec, contacts(s, [structure.id]).get(structure.id))
 
@@ -114,11 +153,14 @@ def search_structures(s: Session, codec: Codec, reader: Reader, search: Search) 
             for r in rows]
 
 
-def services_of(s: Session, codec: Codec, structure: Structure) -> list[dict]:
+def services_of(s: Session, codec: Codec, structure: StructureRow) -> list[dict]:
     """Every service of a structure, active or not, by id."""
-    rows = s.scalars(select(Service).where(Service.structure_id == structure.id)
-                     .order_by(Service.id)).all()
+    rows = db.core(s, _SERVICE_ROWS, {"structure_id": structure.id})
     return [objects.service(r, codec) for r in rows]
+
+
+_SERVICE_ROWS = select(*Service.__table__.c).where(
+    Service.__table__.c.structure_id == bindparam("structure_id")).order_by(Service.id)
 
 
 def service_by_reference(s: Session, codec: Codec, reader: Reader, reference: str) -> Service:
@@ -140,12 +182,12 @@ def search_services(s: Session, codec: Codec, reader: Reader, search: Search) ->
     return [objects.project(objects.service(r, codec), search.fields) for r in rows]
 
 
-def _attachments(reader: Reader, structure: Structure) -> Select:
+def _attachments(reader: Reader, structure: Structure | StructureRow) -> Select:
     stmt = select(PieceJointe).where(PieceJointe.structure_id == structure.id)
     return stmt if structure.id in reader.usable else stmt.where(false())
 
 
-def pieces_jointes(s: Session, codec: Codec, reader: Reader, structure: Structure) -> list[dict]:
+def pieces_jointes(s: Session, codec: Codec, reader: Reader, structure: StructureRow) -> list[dict]:
     """The structure's attachments (without content); none is ``NotFoundReference``, as
     the real API answers (piste-gouv-fr maps it to an empty list)."""
     rows = s.scalars(_attachments(reader, structure).order_by(PieceJointe.id)).all()
@@ -154,7 +196,7 @@ def pieces_jointes(s: Session, codec: Codec, reader: Reader, structure: Structur
     return [objects.piece_jointe(r, codec, content=False) for r in rows]
 
 
-def piece_jointe(s: Session, codec: Codec, reader: Reader, structure: Structure,
+def piece_jointe(s: Session, codec: Codec, reader: Reader, structure: StructureRow,
                  reference: str) -> dict:
     """One attachment of the structure, with its content (base64)."""
     row_id = codec.decode(Kind.PIECE_JOINTE, reference)

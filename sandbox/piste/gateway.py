@@ -29,7 +29,7 @@ import base64
 import binascii
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -83,6 +83,10 @@ class Account:
     password_expires_at: datetime | None
     failed_logins: int
     locked_until: datetime | None
+    # Its rights, once the gateway resolved them (``_resolve``, in the generation the
+    # Caller is cached for): ``accounts.rights`` answers from them instead of asking the
+    # database again on every call (issue #24). None: not resolved yet.
+    resolved: rights.Resolved | None = None
 
 
 # Account's columns in the order of its fields (``Account(*row)``; mypy checks each type).
@@ -230,10 +234,20 @@ class Caller:
     def is_attached(self, s: Session | None, structure_id: int) -> bool:
         return structure_id in self.attached
 
+    def for_writes(self) -> Caller:
+        """This caller for an operation that writes: its account without the rights read
+        with the cache, so that ``accounts.rights`` reads them again in the operation's
+        own transaction (what a concurrent commit changed is seen there)."""
+        if self.user.resolved is None:
+            return self
+        return replace(self, user=replace(self.user, resolved=None))
+
 
 def _resolve(s: Session, account: Account) -> Caller:
-    return Caller(user=account, rights_user_id=rights.rights_user_id(s, account),
-                  attached=frozenset(rights.usable_structure_ids(s, account)))
+    known = rights.Resolved(rights.rights_user_id(s, account),
+                            frozenset(rights.usable_structure_ids(s, account)))
+    return Caller(user=replace(account, resolved=known), rights_user_id=known.rights_user_id,
+                  attached=known.usable)
 
 
 def _decode_account(header: str) -> tuple[str, str]:
@@ -371,7 +385,7 @@ def check_account(s: Session, header: str | None) -> Caller:
     if user.failed_logins or user.locked_until is not None:
         if not clear_failures(user.id):
             raise _locked(login)
-        user = Account(**{**user.__dict__, "failed_logins": 0, "locked_until": None})
+        user = replace(user, failed_logins=0, locked_until=None)
     if user.statut != "ACTIF":
         raise GatewayError(
             401,

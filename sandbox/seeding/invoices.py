@@ -136,6 +136,41 @@ def _plan(seed: int) -> list[tuple[str, F, tuple[F, ...] | None]]:
     return plan
 
 
+def _facture_row(
+    facture_id: int, numero: str, day: datetime, statut: str, moment: datetime,
+    amounts: tuple[Decimal, Decimal, Decimal], **fields: Any,
+) -> dict[str, Any]:
+    """A seeded invoice row: what every seeded invoice shares (deposited ``day`` by API for
+    the recipient's service, ``statut`` since ``moment``, ``amounts`` = HT, TVA, TTC, all
+    to pay), then ``fields`` (the parties, the cadre, what differs)."""
+    ht, tva, ttc = amounts
+    return {
+        "id": facture_id, "flux_id": None, "numero_facture": numero,
+        "fournisseur_service_id": None, "code_service_executant": RECIPIENT_SERVICE,
+        "valideur_structure_id": None,
+        "type_facture": "FACTURE", "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
+        "numero_engagement": None, "numero_marche": None, "numero_facture_origine": None,
+        "montant_ht": ht, "montant_tva": tva, "montant_ttc": ttc, "montant_a_payer": ttc,
+        "devise": "EUR", "date_facture": datetime(day.year, day.month, day.day),
+        "date_depot": day, "statut": statut, "date_heure_etat_courant": moment,
+        "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
+        "lignes": [], "lignes_tva": [], "source_xml": None, "source_pdf": None,
+        "source_nom": None, **fields,
+    }
+
+
+def _history_row(
+    history_id: int, facture_id: int, statut: str, moment: datetime, commentaire: str | None,
+) -> dict[str, Any]:
+    """A seeded status-history row (no user: the platform's own moves)."""
+    return {
+        "id": history_id, "facture_id": facture_id, "statut": statut,
+        "date_passage": moment, "commentaire": commentaire,
+        "user_id": None, "user_nom": None, "user_prenom": None,
+        "user_email": None, "user_telephone": None,
+    }
+
+
 def build_rows(
     seed: int, supplier_siret: str, supplier_id: int, recipient_id: int, service_id: int | None,
     creator: dict | None,
@@ -162,31 +197,19 @@ def build_rows(
         moments = [day + timedelta(minutes=5 * k) if k < 3 else day + timedelta(days=k)
                    for k in range(len(steps))]
         facture_id = FIRST_ID + 2 * i
-        factures.append({
-            "id": facture_id, "flux_id": None, "numero_facture": numero,
-            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
-            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
-            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": None,
-            "createur_user_id": creator["id"] if creator else None,
-            "mode_depot": ModeDepot.SAISIE_API if i % 2 else ModeDepot.UPLOAD_API,
-            "type_facture": "FACTURE", "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
-            "cadre_facturation": cadre, "numero_engagement": example.engagement,
-            "numero_marche": None, "numero_facture_origine": None,
-            "montant_ht": example.ht, "montant_tva": example.tva, "montant_ttc": example.ttc,
-            "montant_a_payer": example.ttc, "devise": "EUR",
-            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
-            "statut": steps[-1], "date_heure_etat_courant": moments[-1],
-            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
-            "lignes": [], "lignes_tva": [], "source_xml": examples.ubl(example),
-            "source_pdf": None, "source_nom": f"{numero}.xml",
-        })
+        factures.append(_facture_row(
+            facture_id, numero, day, steps[-1], moments[-1],
+            (example.ht, example.tva, example.ttc),
+            fournisseur_id=supplier_id, destinataire_id=recipient_id,
+            destinataire_service_id=service_id,
+            createur_user_id=creator["id"] if creator else None,
+            mode_depot=ModeDepot.SAISIE_API if i % 2 else ModeDepot.UPLOAD_API,
+            cadre_facturation=cadre, numero_engagement=example.engagement,
+            source_xml=examples.ubl(example), source_nom=f"{numero}.xml",
+        ))
         for statut, moment in zip(steps, moments, strict=True):
-            history.append({
-                "id": history_id, "facture_id": facture_id, "statut": statut,
-                "date_passage": moment, "commentaire": _MOTIFS.get(statut),
-                "user_id": None, "user_nom": None, "user_prenom": None,
-                "user_email": None, "user_telephone": None,
-            })
+            history.append(_history_row(history_id, facture_id, statut, moment,
+                                        _MOTIFS.get(statut)))
             history_id += 1
     return factures, history
 
@@ -212,24 +235,15 @@ def build_travaux_rows(
         chain = [F.DEPOSEE, *steps]
         moments = [day + timedelta(minutes=5 * k) if k < 3 else day + timedelta(days=k)
                    for k in range(len(chain))]
-        factures.append({
-            "id": facture_id, "flux_id": None, "numero_facture": f"QUAL_TRAV_{j + 1:04d}",
-            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
-            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
-            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": None,
-            "createur_user_id": creator["id"] if creator else None,
-            "mode_depot": ModeDepot.SAISIE_API, "type_facture": "FACTURE",
-            "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
-            "cadre_facturation": cadres[short], "numero_engagement": None,
-            "numero_marche": "MARCHE-TRAVAUX-2023", "numero_facture_origine": None,
-            "montant_ht": ht, "montant_tva": tva, "montant_ttc": ht + tva,
-            "montant_a_payer": ht + tva, "devise": "EUR",
-            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
-            "statut": chain[-1], "date_heure_etat_courant": moments[-1],
-            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
-            "lignes": [], "lignes_tva": [], "source_xml": None, "source_pdf": None,
-            "source_nom": None,
-        })
+        factures.append(_facture_row(
+            facture_id, f"QUAL_TRAV_{j + 1:04d}", day, chain[-1], moments[-1],
+            (ht, tva, ht + tva),
+            fournisseur_id=supplier_id, destinataire_id=recipient_id,
+            destinataire_service_id=service_id,
+            createur_user_id=creator["id"] if creator else None,
+            mode_depot=ModeDepot.SAISIE_API, cadre_facturation=cadres[short],
+            numero_marche="MARCHE-TRAVAUX-2023",
+        ))
         dossier = facture_id
         if previous is not None:
             dossier = travaux[previous]["dossier_id"]
@@ -239,12 +253,8 @@ def build_travaux_rows(
             "dossier_id": dossier,
         })
         for statut, moment in zip(chain, moments, strict=True):
-            history.append({
-                "id": history_id, "facture_id": facture_id, "statut": statut,
-                "date_passage": moment, "commentaire": _MOTIFS_TRAVAUX.get(statut),
-                "user_id": None, "user_nom": None, "user_prenom": None,
-                "user_email": None, "user_telephone": None,
-            })
+            history.append(_history_row(history_id, facture_id, statut, moment,
+                                        _MOTIFS_TRAVAUX.get(statut)))
             history_id += 1
     return factures, history, travaux
 
@@ -271,32 +281,18 @@ def build_validator_rows(
         passages = [F.DEPOSEE, *steps]
         moments = [day + timedelta(hours=k) for k in range(len(passages))]
         facture_id = VALIDATOR_FIRST_ID + 2 * i
-        factures.append({
-            "id": facture_id, "flux_id": None, "numero_facture": numero,
-            "fournisseur_id": supplier_id, "fournisseur_service_id": None,
-            "destinataire_id": recipient_id, "destinataire_service_id": service_id,
-            "code_service_executant": RECIPIENT_SERVICE, "valideur_structure_id": valideur_id,
-            "valideur_service_id": None, "createur_user_id": None,
-            "mode_depot": ModeDepot.SAISIE_API, "type_facture": "FACTURE",
-            "type_tva": "TVA_SUR_DEBIT", "mode_paiement": "VIREMENT",
-            "cadre_facturation": cadre.value, "numero_engagement": None,
-            "numero_marche": f"MARCHE-{2026 + i % 2}-0{i + 1}", "numero_facture_origine": None,
-            "montant_ht": example.ht, "montant_tva": example.tva, "montant_ttc": example.ttc,
-            "montant_a_payer": example.ttc, "devise": "EUR",
-            "date_facture": datetime(day.year, day.month, day.day), "date_depot": day,
-            "statut": passages[-1], "date_heure_etat_courant": moments[-1],
-            "commentaire": None, "rejet_traite": False, "telechargee_par_destinataire": False,
-            "lignes": [], "lignes_tva": [], "source_xml": examples.ubl(example),
-            "source_pdf": None, "source_nom": f"{numero}.xml",
-        })
+        factures.append(_facture_row(
+            facture_id, numero, day, passages[-1], moments[-1],
+            (example.ht, example.tva, example.ttc),
+            fournisseur_id=supplier_id, destinataire_id=recipient_id,
+            destinataire_service_id=service_id, valideur_structure_id=valideur_id,
+            valideur_service_id=None, createur_user_id=None, mode_depot=ModeDepot.SAISIE_API,
+            cadre_facturation=cadre.value, numero_marche=f"MARCHE-{2026 + i % 2}-0{i + 1}",
+            source_xml=examples.ubl(example), source_nom=f"{numero}.xml",
+        ))
         for k, (statut, moment) in enumerate(zip(passages, moments, strict=True)):
-            history.append({
-                "id": history_id, "facture_id": facture_id, "statut": statut,
-                "date_passage": moment,
-                "commentaire": motif if k == len(passages) - 1 else None,
-                "user_id": None, "user_nom": None, "user_prenom": None,
-                "user_email": None, "user_telephone": None,
-            })
+            history.append(_history_row(history_id, facture_id, statut, moment,
+                                        motif if k == len(passages) - 1 else None))
             history_id += 1
     return factures, history
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import token_of
+from unit_support import token_of
 
 from sandbox import clock
 from sandbox.accounts import activation, errors, login, rattachements

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from conftest import new_siret
 from sqlalchemy import select
+from unit_support import new_siret
 
 from sandbox import clock
 from sandbox.builders import add_structure

@@ -1,13 +1,16 @@
-"""What the Factures handlers share: the caller's structures, criterion dates and ranges.
+"""What the Factures handlers share: the caller's structures, a search's criteria (dates,
+ranges, exact values, statuses and types).
 
 HTTP side only (a ``Context``, request criteria); the rules they rely on are in ``rules/``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 
 from sandbox import clock
@@ -15,7 +18,7 @@ from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro.api import Context
 from sandbox.cpro.common import PARIS
 from sandbox.factures import errors
-from sandbox.factures.models import Facture
+from sandbox.factures.models import Facture, FactureTravaux
 
 
 def caller_structures(ctx: Context) -> set[int]:
@@ -63,17 +66,75 @@ class Periodes(Protocol):
     periodeDateHeureEtatCourantAu: str | None
 
 
+def windows(*spans: tuple[Any, str | None, str | None, str]) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a search's date windows, each ``(column, du, au, name)``: the
+    criteria ``nameDu`` and ``nameAu`` (``parse_moment``), read in the order given."""
+    clauses = []
+    for column, du, au, name in spans:
+        clauses += between(column, parse_moment(du, name + "Du"),
+                           parse_moment(au, name + "Au", end=True))
+    return clauses
+
+
 def periodes(p: Periodes) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a search's date windows (deposit, invoice, current status)."""
-    windows = (
+    return windows(
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
         (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu,
          "periodeDateFacture"),
         (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
          p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
     )
+
+
+# The criteria the invoice searches share, by request field: a name compares the same
+# column in every search that has it (a list: any of its non-null items). A search lists
+# the ones it compares so (``criteria``); a field it reads otherwise it does not list.
+CRITERIA: dict[str, Any] = {
+    "idDestinataire": Facture.destinataire_id,
+    "idStructureMoa": Facture.destinataire_id,
+    "idServiceExecutant": Facture.destinataire_service_id,
+    "idServiceMoa": Facture.destinataire_service_id,
+    "idFournisseur": Facture.fournisseur_id,
+    "idStructureFournisseur": Facture.fournisseur_id,
+    "idServiceFournisseur": Facture.fournisseur_service_id,
+    "idStructureMoe": FactureTravaux.moe_structure_id,
+    "idServiceMoe": FactureTravaux.moe_service_id,
+    "idStructureValideur": Facture.valideur_structure_id,
+    "numeroFacture": Facture.numero_facture,
+    "numeroFactureTravaux": Facture.numero_facture,
+    "numeroFactureOrigine": Facture.numero_facture_origine,
+    "numeroEngagement": Facture.numero_engagement,
+    "numeroBonCommande": Facture.numero_engagement,
+    "numeroMarche": Facture.numero_marche,
+    "cadreFacturation": Facture.cadre_facturation,
+    "modeDepot": Facture.mode_depot,
+    "typeFacture": Facture.type_facture,
+    "statutCourant": Facture.statut,
+    "listeStatutCourant": Facture.statut,
+    "listeTypeFacture": Facture.type_facture,
+}
+
+
+def criteria(model: type[BaseModel], *names: str) -> tuple[str, ...]:
+    """The criteria ``names`` a search compares as given (``matching``), checked once, at
+    import: each must be a field of its request ``model`` and a key of ``CRITERIA``."""
+    unknown = [n for n in names if n not in CRITERIA or n not in model.model_fields]
+    if unknown:
+        raise LookupError(f"{model.__name__} cannot compare {unknown}")
+    return names
+
+
+def matching(p: object, names: Iterable[str]) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the criteria ``names`` that ``p`` gives, in that order:
+    ``column == value``, or ``column IN`` the non-null items of a list (none: no clause)."""
     clauses = []
-    for column, du, au, name in windows:
-        clauses += between(column, parse_moment(du, name + "Du"),
-                           parse_moment(au, name + "Au", end=True))
+    for name in names:
+        value = getattr(p, name)
+        if isinstance(value, list):
+            wanted = [str(x) for x in value if x is not None]
+            if wanted:
+                clauses.append(CRITERIA[name].in_(wanted))
+        elif value is not None:
+            clauses.append(CRITERIA[name] == value)
     return clauses

@@ -20,7 +20,13 @@ from sandbox.cpro.api import Context, RequestError, operation
 from sandbox.cpro.common import date_iso, designation
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, periodes
+from sandbox.factures.api.common import (
+    between,
+    caller_structures,
+    criteria,
+    matching,
+    periodes,
+)
 from sandbox.factures.documents import (
     day,
     facture_detail,
@@ -45,6 +51,11 @@ from sandbox.vocabulary import ActionFacture, FormatTelechargement
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
 MAX_DOSSIER_BYTES = 120 * 1024 * 1024  # a billing folder: 120 Mo (413 beyond)
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    sc.RechercherFactureParRecipiendaireParam, "idServiceExecutant", "numeroFacture",
+    "cadreFacturation", "numeroMarche", "numeroBonCommande", "statutCourant", "listeTypeFacture",
+)
 
 
 def received_invoice(ctx: Context, facture_id: int | None) -> Facture:
@@ -64,18 +75,7 @@ def _criteria(ctx: Context, p: sc.RechercherFactureParRecipiendaireParam) -> lis
         where.append(Facture.cadre_facturation.in_(CADRES_TRAVAUX))
     elif p.typeDemandePaiement == "FACTURE":
         where.append(Facture.cadre_facturation.not_in(CADRES_TRAVAUX))
-    exact = [
-        (Facture.destinataire_service_id, p.idServiceExecutant),
-        (Facture.numero_facture, p.numeroFacture),
-        (Facture.cadre_facturation, p.cadreFacturation),
-        (Facture.numero_marche, p.numeroMarche),
-        (Facture.numero_engagement, p.numeroBonCommande),
-    ]
-    where += [column == value for column, value in exact if value is not None]
-    if p.statutCourant:
-        where.append(Facture.statut.in_([str(x) for x in p.statutCourant]))
-    if p.listeTypeFacture:
-        where.append(Facture.type_facture.in_([str(x) for x in p.listeTypeFacture]))
+    where += matching(p, CRITERIA)
     if p.factureTelechargeeParDestinataire:
         where.append(Facture.telechargee_par_destinataire.is_(True))
     if p.listeFournisseurs:

@@ -18,7 +18,13 @@ from sandbox.cpro.common import date_iso, designation
 from sandbox.cpro.errors import LIBELLE_CONSULTATION_OK, LIBELLE_RECHERCHE_OK
 from sandbox.cpro.paging import page_request, parametres_retour, run_paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, periodes
+from sandbox.factures.api.common import (
+    between,
+    caller_structures,
+    criteria,
+    matching,
+    periodes,
+)
 from sandbox.factures.documents import day, facture_detail
 from sandbox.factures.models import Facture, FactureAction, FactureStatut, Flux
 from sandbox.factures.rules.travaux_cycle import type_demande_paiement
@@ -41,6 +47,12 @@ SORTS = {
     "montantttc": Facture.montant_ttc,
     "statut": Facture.statut,
 }
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    RechercherFactureParFournisseurParam, "numeroFacture", "numeroFactureOrigine",
+    "numeroBonCommande", "numeroMarche", "idServiceFournisseur", "cadreFacturation",
+    "modeDepot", "typeFacture", "statutCourant",
+)
 
 
 def _criteria(
@@ -60,20 +72,7 @@ def _criteria(
         if flux_id is None:
             return None
         c.append(Facture.flux_id == flux_id)
-    exact = {
-        Facture.numero_facture: p.numeroFacture,
-        Facture.numero_facture_origine: p.numeroFactureOrigine,
-        Facture.numero_engagement: p.numeroBonCommande,
-        Facture.numero_marche: p.numeroMarche,
-        Facture.fournisseur_service_id: p.idServiceFournisseur,
-        Facture.cadre_facturation: p.cadreFacturation,
-        Facture.mode_depot: p.modeDepot,
-        Facture.type_facture: p.typeFacture,
-    }
-    c.extend(column == value for column, value in exact.items() if value is not None)
-    statuts = [s for s in (p.statutCourant or []) if s is not None]
-    if statuts:
-        c.append(Facture.statut.in_([str(s) for s in statuts]))
+    c += matching(p, CRITERIA)
     if p.rejetTraite is not None:
         c.append(Facture.rejet_traite.is_(p.rejetTraite))
     if p.idUtilisateurCreateur:

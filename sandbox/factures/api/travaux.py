@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from sandbox import db
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import date_iso, designation
+from sandbox.cpro.common import date_iso, designation, rows_by_id
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.common import between, caller_structures, criteria, matching, windows
 from sandbox.factures.api.soumettre import date_facture
 from sandbox.factures.documents import day
 from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
@@ -46,6 +46,13 @@ from sandbox.vocabulary import StatutFacture
 BASE = "/cpro/facturesTravaux/v1"
 TAG = "Factures travaux"
 OK = cpro_errors.LIBELLE_RECHERCHE_OK  # TRA_MSG_00.000, the official samples'
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    sc.RechercherFactureTravauxParam, "idStructureFournisseur", "idServiceFournisseur",
+    "idStructureMoe", "idServiceMoe", "idStructureMoa", "idServiceMoa", "idDestinataire",
+    "idServiceExecutant", "idStructureValideur", "cadreFacturation", "numeroFactureTravaux",
+    "numeroMarche", "numeroBonCommande", "modeDepot", "listeStatutCourant",
+)
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -58,10 +65,8 @@ def resumes(s: Session, rows: Sequence[tuple[Facture, FactureTravaux | None]]) -
     service_ids = {x for f, ft in rows for x in (
         f.fournisseur_service_id, f.destinataire_service_id, ft.moe_service_id if ft else None)
         if x}
-    structures = {st.id: st for st in s.scalars(
-        select(Structure).where(Structure.id.in_(structure_ids)))} if structure_ids else {}
-    services = {sv.id: sv for sv in s.scalars(
-        select(Service).where(Service.id.in_(service_ids)))} if service_ids else {}
+    structures = rows_by_id(s, Structure, structure_ids)
+    services = rows_by_id(s, Service, service_ids)
     out = []
     for f, ft in rows:
         four, moa = structures[f.fournisseur_id], structures[f.destinataire_id]
@@ -147,25 +152,7 @@ def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool)
         acting = [role] if role in WAITING else list(WAITING)
         where.append(or_(*(
             travaux.role_clause(usable, r) & Facture.statut.in_(WAITING[r]) for r in acting)))
-    exact = [
-        (Facture.fournisseur_id, p.idStructureFournisseur),
-        (Facture.fournisseur_service_id, p.idServiceFournisseur),
-        (FactureTravaux.moe_structure_id, p.idStructureMoe),
-        (FactureTravaux.moe_service_id, p.idServiceMoe),
-        (Facture.destinataire_id, p.idStructureMoa),
-        (Facture.destinataire_service_id, p.idServiceMoa),
-        (Facture.destinataire_id, p.idDestinataire),
-        (Facture.destinataire_service_id, p.idServiceExecutant),
-        (Facture.valideur_structure_id, p.idStructureValideur),
-        (Facture.cadre_facturation, p.cadreFacturation),
-        (Facture.numero_facture, p.numeroFactureTravaux),
-        (Facture.numero_marche, p.numeroMarche),
-        (Facture.numero_engagement, p.numeroBonCommande),
-        (Facture.mode_depot, p.modeDepot),
-    ]
-    where += [column == value for column, value in exact if value is not None]
-    if p.listeStatutCourant:
-        where.append(Facture.statut.in_([str(x) for x in p.listeStatutCourant]))
+    where += matching(p, CRITERIA)
     if p.listeTypeFactureTravaux:
         wanted = {str(t) for t in p.listeTypeFactureTravaux}
         where.append(Facture.cadre_facturation.in_(
@@ -182,15 +169,13 @@ def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool)
         where.append(Facture.id.not_in(following))
     if p.numeroFluxDepot is not None:
         return None  # a works document keyed in or seeded belongs to no flux
-    for column, du, au, name in (
+    where += windows(
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
         (Facture.date_facture, p.periodeDateFactureTravauxDu, p.periodeDateFactureTravauxAu,
          "periodeDateFactureTravaux"),
         (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
          p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
-    ):
-        where += between(column, parse_moment(du, name + "Du"),
-                         parse_moment(au, name + "Au", end=True))
+    )
     where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
     where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
     where += between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
@@ -213,7 +198,7 @@ def _search(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -
 @operation("POST", f"{BASE}/rechercher", operation_id="rechercherFactureTravaux",
            summary="Search the works invoices the caller sees in a role (FOURNISSEUR, MOE, MOA)",
            tag=TAG, request_model=sc.RechercherFactureTravauxParam,
-           response_model=sc.RechercherFactureTravauxRetour)
+           response_model=sc.RechercherFactureTravauxRetour, read_only=True)
 def rechercher(ctx: Context, p: sc.RechercherFactureTravauxParam) -> dict:
     """The works documents of the caller's structures in `roleUtilisateur` (absent: any
     role), filtered by every criterion (AND). Paging **inside `parametresRetour`**
@@ -226,7 +211,7 @@ def rechercher(ctx: Context, p: sc.RechercherFactureTravauxParam) -> dict:
 @operation("POST", f"{BASE}/rechercher/atraiter", operation_id="rechercherFactureTravauxATraiter",
            summary="Search the works invoices waiting for the caller's action",
            tag=TAG, request_model=sc.RechercherFactureTravauxParam,
-           response_model=sc.RechercherFactureTravauxRetour)
+           response_model=sc.RechercherFactureTravauxRetour, read_only=True)
 def rechercher_atraiter(ctx: Context, p: sc.RechercherFactureTravauxParam) -> dict:
     """As `rechercher`, restricted to the documents in a status where the role acts: MOE
     `A_ASSOCIER_MOE`, `MISE_A_DISPOSITION_MOE`, `PRISE_EN_COMPTE_MOE`; MOA `A_ASSOCIER_MOA`,
@@ -240,7 +225,7 @@ def rechercher_atraiter(ctx: Context, p: sc.RechercherFactureTravauxParam) -> di
 
 @operation("POST", f"{BASE}/consulter", operation_id="consulterFactureTravaux",
            summary="Read a works invoice", tag=TAG, request_model=sc.IdFactureTravauxParam,
-           response_model=sc.ConsulterFactureTravauxRetour)
+           response_model=sc.ConsulterFactureTravauxRetour, read_only=True)
 def consulter(ctx: Context, p: sc.IdFactureTravauxParam) -> dict:
     """`factureTravaux`: the search item's fields, plus `montantTVA`, `modeDepot`,
     `commentaire` and the status history. Unknown: 20000; seen in no role: 20001."""
@@ -255,7 +240,8 @@ def consulter(ctx: Context, p: sc.IdFactureTravauxParam) -> dict:
 @operation("POST", f"{BASE}/consulter/dossierfacturation",
            operation_id="consulterDossierDeFacturation",
            summary="Read the dossier de facturation of a works invoice", tag=TAG,
-           request_model=sc.ConsulterDossierParam, response_model=sc.ConsulterDossierRetour)
+           request_model=sc.ConsulterDossierParam, response_model=sc.ConsulterDossierRetour,
+           read_only=True)
 def consulter_dossier(ctx: Context, p: sc.ConsulterDossierParam) -> dict:
     """The documents of the dossier (`listeFactureTravaux`, in deposit order) and their
     merged status history (`historiqueDemandePaiement`)."""

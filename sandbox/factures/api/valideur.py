@@ -15,18 +15,30 @@ from sqlalchemy.orm import Session
 from sandbox import clock, db
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
-from sandbox.cpro.common import designation
+from sandbox.cpro.common import designation, rows_by_id
 from sandbox.cpro.paging import paged
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, parse_moment
+from sandbox.factures.api.common import (
+    between,
+    caller_structures,
+    criteria,
+    matching,
+    windows,
+)
 from sandbox.factures.documents import day, facture_detail
-from sandbox.factures.models import Facture
+from sandbox.factures.models import WITHOUT_CONTENT, Facture
 from sandbox.factures.rules import validation, visibility
 from sandbox.factures.schemas import valideur as sc
 from sandbox.models import Service, Structure
 
 BASE = "/cpro/factures/v1"
 TAG = "Factures"
+# Compared as given, in this order (api/common.CRITERIA).
+CRITERIA = criteria(
+    sc.RechercherFactureParValideurParam, "idDestinataire", "idFournisseur",
+    "idServiceExecutant", "idServiceFournisseur", "numeroFacture", "numeroEngagement",
+    "numeroMarche", "cadreFacturation", "statutCourant", "listeTypeFacture",
+)
 
 
 def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> list | None:
@@ -38,30 +50,11 @@ def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> list | N
     if not ids or works or p.idStructureMoa is not None or p.idStructureMoe is not None:
         return None  # no works invoice has a validator here
     where = visibility.validated_by(ids)
-    exact = [
-        (Facture.destinataire_id, p.idDestinataire),
-        (Facture.fournisseur_id, p.idFournisseur),
-        (Facture.destinataire_service_id, p.idServiceExecutant),
-        (Facture.fournisseur_service_id, p.idServiceFournisseur),
-        (Facture.numero_facture, p.numeroFacture),
-        (Facture.numero_engagement, p.numeroEngagement),
-        (Facture.numero_marche, p.numeroMarche),
-        (Facture.cadre_facturation, p.cadreFacturation),
-    ]
-    where += [column == value for column, value in exact if value is not None]
-    if p.statutCourant:
-        where.append(Facture.statut.in_([str(x) for x in p.statutCourant]))
-    if p.listeTypeFacture:
-        where.append(Facture.type_facture.in_([str(x) for x in p.listeTypeFacture]))
-    where += between(
-        Facture.date_depot,
-        parse_moment(p.periodeDateDepotDu, "periodeDateDepotDu"),
-        parse_moment(p.periodeDateDepotAu, "periodeDateDepotAu", end=True),
-    )
-    where += between(
-        Facture.date_facture,
-        parse_moment(p.periodeDateFactureDu, "periodeDateFactureDu"),
-        parse_moment(p.periodeDateFactureAu, "periodeDateFactureAu", end=True),
+    where += matching(p, CRITERIA)
+    where += windows(
+        (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
+        (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu,
+         "periodeDateFacture"),
     )
     where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
     where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
@@ -76,14 +69,8 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     service_ids = {
         x for f in factures for x in (f.destinataire_service_id, f.fournisseur_service_id) if x
     }
-    structures = {
-        st.id: st for st in s.scalars(select(Structure).where(Structure.id.in_(structure_ids)))
-    }
-    services = (
-        {sv.id: sv for sv in s.scalars(select(Service).where(Service.id.in_(service_ids)))}
-        if service_ids
-        else {}
-    )
+    structures = rows_by_id(s, Structure, structure_ids)
+    services = rows_by_id(s, Service, service_ids)
     out = []
     for f in factures:
         dest, four = structures[f.destinataire_id], structures[f.fournisseur_id]
@@ -145,6 +132,7 @@ def _resume(s: Session, factures: list[Facture]) -> list[dict]:
     tag=TAG,
     request_model=sc.RechercherFactureParValideurParam,
     response_model=sc.RechercherFactureParValideurRetour,
+    read_only=True,
 )
 def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     """Invoices naming one of the caller's structures as validator, from `A_VALIDER_1` on
@@ -155,7 +143,8 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     where = _criteria(ctx, p)
     if where is None:
         raise errors.RechercheVide()
-    rows, retour = paged(ctx.s, select(Facture).where(*where), p.pagination, sc.VALIDEUR)
+    rows, retour = paged(ctx.s, select(Facture).where(*where).options(*WITHOUT_CONTENT),
+                         p.pagination, sc.VALIDEUR)
     if retour["total"] == 0:
         raise errors.RechercheVide()
     return {
@@ -174,6 +163,7 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     tag=TAG,
     request_model=sc.ConsulterFactureValideurParam,
     response_model=sc.ConsulterFactureValideurRetour,
+    read_only=True,
 )
 def consulter(ctx: Context, p: sc.ConsulterFactureValideurParam) -> dict:
     """The `facture` object (same shape as `consulter/fournisseur`), its

@@ -32,6 +32,7 @@ and owns the transaction.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -144,7 +145,8 @@ VALIDATION = frozenset({
 # Transient: the platform routes a validated invoice to its recipient at once.
 ROUTE_AFTER = frozenset({F.VALIDEE_1, F.ABSENCE_VALIDATION_1_HORS_DELAI})
 # An invoice with a validator leaves these statuses only into the validation stage: it
-# reaches its recipient through its validator (or the validator's deadline), never around.
+# reaches its recipient through its validator (or the validator's deadline), never around
+# (the plain circuit's entry rule: ``PLAIN``; the works circuits have no validation stage).
 VALIDATION_FIRST = frozenset({F.DEPOSEE})
 MOTIF_REQUIRED = frozenset(
     {F.REJETEE, F.SUSPENDUE, F.REFUSEE_1, F.ERREUR_FOURNISSEUR_SUR_VALIDEUR}
@@ -159,9 +161,25 @@ NOT_YET_RECEIVED = frozenset(
 CONTROL_MOTIF = "Changement de statut par le plan de contrôle du bac à sable"
 
 
-def tables(cadre: str | None) -> dict[Actor, dict[str, tuple[str, ...]]]:
-    """The transition tables of an invoice of ``cadre`` (works frameworks: their own)."""
-    return TRAVAUX_TRANSITIONS.get(cadre or "", TRANSITIONS)
+@dataclass(frozen=True)
+class Circuit:
+    """The lifecycle of an invoice of some cadre: who may move it from which status to
+    which (``moves``), and the statuses an invoice with a validator leaves only into the
+    validation stage (``validation_first``: none for a circuit without that stage)."""
+
+    moves: dict[Actor, dict[str, tuple[str, ...]]]
+    validation_first: frozenset[str] = frozenset()
+
+
+PLAIN = Circuit(TRANSITIONS, VALIDATION_FIRST)
+CIRCUITS: dict[str, Circuit] = {
+    cadre: Circuit(moves) for cadre, moves in TRAVAUX_TRANSITIONS.items()
+}
+
+
+def circuit(cadre: str | None) -> Circuit:
+    """The circuit of an invoice of ``cadre`` (works frameworks: their own)."""
+    return CIRCUITS.get(cadre or "", PLAIN)
 
 
 def allowed_targets(
@@ -170,7 +188,8 @@ def allowed_targets(
     """The statuses ``actor`` may move an invoice of ``cadre`` in ``statut`` to (the
     control plane: whatever any actor may); the validation stage only for an invoice with
     a validator; a works invoice along its own circuit."""
-    table = tables(cadre)
+    lifecycle = circuit(cadre)
+    table = lifecycle.moves
     if actor is Actor.CONTROL:
         seen: list[str] = []
         for moves in table.values():
@@ -179,7 +198,7 @@ def allowed_targets(
     else:
         targets = table.get(actor, {}).get(statut, ())
     if validator:
-        if table is TRANSITIONS and statut in VALIDATION_FIRST:
+        if statut in lifecycle.validation_first:
             return tuple(t for t in targets if t in VALIDATION)
         return targets
     return tuple(t for t in targets if t not in VALIDATION)

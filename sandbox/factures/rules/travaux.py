@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sandbox import clock
 from sandbox.accounts.rights import Account, usable_structure_ids
 from sandbox.factures import errors
-from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
+from sandbox.factures.models import WITHOUT_CONTENT, Facture, FactureStatut, FactureTravaux
 from sandbox.factures.rules import lifecycle, routing, visibility
 from sandbox.factures.rules.table import NUMERO
 from sandbox.factures.rules.travaux_cycle import (
@@ -135,6 +135,7 @@ def base_query() -> Select[Facture, FactureTravaux]:
         select(Facture, FactureTravaux)
         .outerjoin(FactureTravaux, FactureTravaux.facture_id == Facture.id)
         .where(Facture.cadre_facturation.in_(CADRES_TRAVAUX))
+        .options(*WITHOUT_CONTENT)
     )
 
 
@@ -158,7 +159,8 @@ def dossier(s: Session, facture: Facture, ft: FactureTravaux | None) -> list[Fac
         return [facture]
     ids = select(FactureTravaux.facture_id).where(FactureTravaux.dossier_id == ft.dossier_id)
     return list(s.scalars(select(Facture).where(
-        or_(Facture.id.in_(ids), Facture.id == ft.dossier_id)).order_by(Facture.id)))
+        or_(Facture.id.in_(ids), Facture.id == ft.dossier_id)).order_by(Facture.id)
+        .options(*WITHOUT_CONTENT)))
 
 
 # --- deposit ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 from pydantic import BeforeValidator, Field, model_validator
 
 from sandbox.cpro.paging import Tri
-from sandbox.cpro.schemas import MaybePage, MaybePageSize, Pagination, Request, Response
+from sandbox.cpro.schemas import Pagination, Request, Response
 from sandbox.cpro.zero import Maybe, MaybeAmount, MaybeFlag, MaybeId
 from sandbox.factures.models import Facture
 from sandbox.factures.schemas.common import (
@@ -82,8 +82,6 @@ else:
 class ParamRechercheRecipiendaire(Pagination):
     """paramRecherche: paging and sorting (Pastell also sends nbResultatsMaximum, ignored)."""
 
-    nbResultatsParPage: MaybePageSize = None
-    pageResultatDemandee: MaybePage = None
     triColonne: Maybe[TriRecipiendaire] = None
 
 

@@ -13,8 +13,6 @@ from pydantic import BeforeValidator, Field
 
 from sandbox.cpro.paging import Tri
 from sandbox.cpro.schemas import (
-    MaybePage,
-    MaybePageSize,
     Pagination,
     ParametresRetour,
     Request,
@@ -57,8 +55,6 @@ else:
 class RechercheFactureTravaux(Pagination):
     """rechercheFactureTravaux: paging and sorting (Pastell: 1000 a page)."""
 
-    nbResultatsParPage: MaybePageSize = None
-    pageResultatDemandee: MaybePage = None
     triColonne: Maybe[TriTravaux] = None
 
 

@@ -14,8 +14,6 @@ from pydantic import BeforeValidator, Field
 
 from sandbox.cpro.paging import Tri
 from sandbox.cpro.schemas import (
-    MaybePage,
-    MaybePageSize,
     Pagination,
     ParametresRetour,
     Request,
@@ -47,8 +45,6 @@ else:
 class PaginationValideur(Pagination):
     """go-choruspro's PaginationOptions (``triSense``, ``"Ascendant "`` tolerated)."""
 
-    nbResultatsParPage: MaybePageSize = None
-    pageResultatDemandee: MaybePage = None
     triColonne: Maybe[TriValideur] = None
 
 
