@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 from flask import Flask, g, has_app_context
-from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -156,6 +156,17 @@ def transaction(write: bool = True) -> Iterator[Session]:
     """Run a block in its own session, committed at the end or rolled back."""
     with new_session() as s, unit_of_work(s, write=write):
         yield s
+
+
+@contextmanager
+def write_connection() -> Iterator[Connection]:
+    """A Core connection in a writing transaction (SQLite: BEGIN IMMEDIATE, as
+    ``begin_write``), committed when the block ends, rolled back if it raises: for a few
+    statements built once (the mail dispatcher's), without a Session's bookkeeping."""
+    with engine().connect() as conn:
+        conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            yield conn
 
 
 def changed_rows(

@@ -30,7 +30,7 @@ import threading
 import time
 
 from flask import Flask, g
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -217,19 +217,21 @@ def ensure_epoch_row(s: Session) -> None:
         s.add(ResetEpoch(id=1, epoch=0))
 
 
+_EPOCH = select(ResetEpoch.epoch).where(ResetEpoch.id == 1)  # built once: a pass reads it
+_EPOCH_SHARED = _EPOCH.with_for_update(read=True)  # the fence of each background write
+
+
 def reset_epoch() -> int:
     """The number of resets so far: read it before a background pass reads anything."""
     with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
-        value = conn.execute(select(ResetEpoch.epoch).where(ResetEpoch.id == 1)).scalar()
+        value = conn.execute(_EPOCH).scalar()
     return value or 0
 
 
-def fence(s: Session, epoch: int) -> bool:
+def fence(s: Session | Connection, epoch: int) -> bool:
     """First statement of a background writer's transaction: whether no reset committed
     since ``epoch`` was read. While the transaction lasts, no reset can commit."""
-    current = s.execute(
-        select(ResetEpoch.epoch).where(ResetEpoch.id == 1).with_for_update(read=True)
-    ).scalar()
+    current = s.execute(_EPOCH_SHARED).scalar()
     return (current or 0) == epoch
 
 

@@ -25,7 +25,7 @@ from stack_support import engine_bound_to
 
 from sandbox import db
 from sandbox.config import load_settings
-from sandbox.mail.dispatcher import build_message
+from sandbox.mail.wire import message_bytes
 from sandbox.stack import wait_until
 from sandbox.testing.harness import RunningStack, start_stack
 
@@ -100,7 +100,7 @@ def test_a_mail_sent_by_a_holder_that_died_before_marking_it_is_not_sent_again(h
     settings = load_settings(environ=hung_stack.env)
     with smtplib.SMTP("127.0.0.1", hung_stack.smtp_port, timeout=10) as smtp:
         for row in rows[:5]:
-            smtp.send_message(build_message(row, settings))
+            smtp.sendmail(settings.mail_sender, [row.to_addr], message_bytes(row, settings))
     assert delivered_count(promised) == 0
     wait_until(lambda: delivered_count(promised) == len(promised), 60,
                "the orphaned mails settled by the live dispatchers")

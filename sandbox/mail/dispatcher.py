@@ -37,18 +37,15 @@ import os
 import smtplib
 import threading
 from datetime import datetime, timedelta
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr
+from typing import cast
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, Table, bindparam, or_, select, update
 
 from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
 from sandbox.config import Settings
+from sandbox.mail.wire import KeptConnection, SMTPClient, connect
 from sandbox.models import OutboxMail
 from sandbox.vocabulary import MailState
 
@@ -62,59 +59,9 @@ def wake() -> None:
     _loop.wake()
 
 
-def build_message(mail: OutboxMail, settings: Settings) -> Message:
-    """Build the MIME message (text and HTML alternatives, UTF-8, base64) of an outbox row.
-
-    The stdlib's ``compat32`` classes (``email.mime``): a quarter of the CPU of
-    ``EmailMessage``, whose header registry parses every header it is given."""
-    msg = MIMEMultipart("alternative")
-    msg["From"] = formataddr((settings.mail_sender_name, settings.mail_sender))
-    # typeshed types MIMEBase as Message[str, str]; the compat32 Message also takes a Header.
-    msg["To"] = _header(mail.to_addr)  # type: ignore[assignment]
-    msg["Subject"] = _header(mail.subject)  # type: ignore[assignment]
-    msg["Message-ID"] = mail.message_id
-    msg["Date"] = format_datetime(clock.aware(mail.created_at))
-    msg["X-Sandbox-Kind"] = mail.kind
-    msg.attach(MIMEText(mail.body_text, "plain", "utf-8"))
-    msg.attach(MIMEText(mail.body_html, "html", "utf-8"))
-    return msg
-
-
-def _header(value: str) -> str | Header:
-    """A header value as is if ASCII, else RFC 2047 encoded (UTF-8)."""
-    return value if value.isascii() else Header(value, "utf-8")
-
-
 def backoff_seconds(attempts: int, ceiling: float) -> float:
     """Wait before attempt ``attempts + 1``: 0.5 s doubling, capped at ``ceiling``."""
     return min(ceiling, 0.5 * (2 ** max(0, attempts - 1)))
-
-
-class _SMTP(smtplib.SMTP):
-    """smtplib's client, waiting ``data_timeout`` for the answer to DATA and the content.
-
-    ``uncertain`` tells that the last transaction broke off without an answer after
-    its content was (perhaps) sent: the server may have stored the mail.
-    """
-
-    def __init__(self, host: str, port: int, timeout: float, data_timeout: float) -> None:
-        self.data_timeout = max(timeout, data_timeout)
-        self.uncertain = False
-        super().__init__(host, port, timeout=timeout)
-
-    def data(self, msg):
-        if self.sock is not None:
-            self.sock.settimeout(self.data_timeout)
-        try:
-            return super().data(msg)
-        except smtplib.SMTPResponseException:
-            raise  # the server answered with a code: it did not take the mail
-        except (OSError, smtplib.SMTPException):
-            self.uncertain = True
-            raise
-        finally:
-            if self.sock is not None:
-                self.sock.settimeout(self.timeout)
 
 
 class Lease:
@@ -193,58 +140,71 @@ class Lease:
             self.held.discard(mail_id)
 
 
+_TABLE = cast(Table, OutboxMail.__table__)
+# Statements built once, values bound at run time: building one costs more CPU than
+# running it (docs/performance.md).
+_DUE_BY_SIZE: dict[int, Select] = {}
+_CLAIM = (
+    update(_TABLE)  # one conditional UPDATE for the batch: a mail another holder took
+    .where(  # meanwhile (or that was delivered) is not returned
+        _TABLE.c.id.in_(bindparam("due_ids", expanding=True)),
+        _TABLE.c.state != MailState.DELIVERED,
+        or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until < bindparam("now")),
+    )
+    .values(claimed_by=bindparam("holder"), claimed_until=bindparam("lease_end"))
+    .returning(*_TABLE.c)  # the rows themselves: no second read
+)
+_MARK_DELIVERED = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("mail_ids", expanding=True)),
+           _TABLE.c.claimed_by == bindparam("holder"))
+    .values(claimed_until=None, state=MailState.DELIVERED, attempts=_TABLE.c.attempts + 1,
+            delivered_at=bindparam("delivered"), last_error=None)
+)
+
+
+def _due_statement(size: int) -> Select:
+    """The candidates of a claim (at most ``size``), built once per batch size."""
+    statement = _DUE_BY_SIZE.get(size)
+    if statement is None:
+        statement = _DUE_BY_SIZE[size] = (
+            select(_TABLE.c.id, _TABLE.c.claimed_until)
+            .where(
+                _TABLE.c.state != MailState.DELIVERED,
+                _TABLE.c.next_attempt_at <= bindparam("now"),
+                or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until < bindparam("now")),
+            )
+            .order_by(_TABLE.c.id)
+            .limit(size)
+        )
+    return statement
+
+
 def claim(settings: Settings, holder: str, epoch: int | None = None,
           ) -> tuple[list[OutboxMail], set[int], datetime]:
     """Claim up to a batch of due mails for ``holder``.
 
-    Return the mails won, those of them whose previous claim was orphaned (it
-    expired without being released) and the end of the lease; none when a reset came
-    after ``epoch`` (``state.fence``).
+    Return the mails won (detached rows, in id order), those of them whose previous claim
+    was orphaned (it expired without being released) and the end of the lease; none when
+    a reset came after ``epoch`` (``state.fence``). The candidates are read without a
+    transaction; the claim re-checks them under the write lock.
     """
     now = clock.real_utcnow_naive()
     lease_end = now + timedelta(seconds=settings.mail_lease_seconds)
-    with db.new_session() as s:
-        due = s.execute(
-            select(OutboxMail.id, OutboxMail.claimed_until)
-            .where(
-                OutboxMail.state != MailState.DELIVERED,
-                OutboxMail.next_attempt_at <= now,
-                or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
-            )
-            .order_by(OutboxMail.id)
-            .limit(settings.mail_batch_size)
-        ).all()
-        s.rollback()
-        if not due:
-            return [], set(), lease_end
-        db.begin_write(s)
-        if epoch is not None and not state.fence(s, epoch):
-            s.rollback()
-            return [], set(), lease_end
-        won = sorted(
-            s.scalars(  # one conditional UPDATE for the batch: a mail another holder took
-                update(OutboxMail)  # meanwhile (or that was delivered) is not returned
-                .where(
-                    OutboxMail.id.in_([mail_id for mail_id, _ in due]),
-                    OutboxMail.state != MailState.DELIVERED,
-                    or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
-                )
-                .values(claimed_by=holder, claimed_until=lease_end)
-                .returning(OutboxMail.id)
-                .execution_options(synchronize_session=False)
-            ).all()
-        )
-        orphans = {mail_id for mail_id, claimed_until in due
-                   if claimed_until is not None and mail_id in won}
-        s.commit()
-        if not won:
-            return [], set(), lease_end
-        mails = list(
-            s.scalars(
-                select(OutboxMail).where(OutboxMail.id.in_(won)).order_by(OutboxMail.id)
-            ).all()
-        )
-        return mails, orphans, lease_end
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
+        due = conn.execute(_due_statement(settings.mail_batch_size), {"now": now}).all()
+    if not due:
+        return [], set(), lease_end
+    with db.write_connection() as conn:
+        if epoch is not None and not state.fence(conn, epoch):
+            return [], set(), lease_end  # nothing written: the block's commit is empty
+        rows = conn.execute(_CLAIM, {"due_ids": [mail_id for mail_id, _ in due], "now": now,
+                                     "holder": holder, "lease_end": lease_end}).all()
+    mails = sorted((OutboxMail(**row._mapping) for row in rows), key=lambda mail: mail.id)
+    won = {mail.id for mail in mails}
+    orphans = {mail_id for mail_id, claimed_until in due
+               if claimed_until is not None and mail_id in won}
+    return mails, orphans, lease_end
 
 
 def _fail(
@@ -285,18 +245,9 @@ def _mark_delivered(mail_ids: list[int], holder: str) -> None:
     """Mark a batch delivered in one write transaction (SQLite serialises writers)."""
     if not mail_ids:
         return
-    with db.transaction() as s:
-        s.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id.in_(mail_ids), OutboxMail.claimed_by == holder)
-            .values(
-                claimed_until=None,
-                state=MailState.DELIVERED,
-                attempts=OutboxMail.attempts + 1,
-                delivered_at=clock.real_utcnow_naive(),
-                last_error=None,
-            )
-        )
+    with db.write_connection() as conn:
+        conn.execute(_MARK_DELIVERED, {"mail_ids": mail_ids, "holder": holder,
+                                       "delivered": clock.real_utcnow_naive()})
 
 
 def already_delivered(settings: Settings, message_id: str) -> bool | None:
@@ -317,19 +268,29 @@ def already_delivered(settings: Settings, message_id: str) -> bool | None:
     return any((m.get("MessageID") or "").strip("<>") == bare for m in found)
 
 
-def deliver_due(settings: Settings, holder: str | None = None) -> int:
+def deliver_due(settings: Settings, holder: str | None = None,
+                connection: KeptConnection | None = None) -> int:
     """Claim and send what is due once; return how many mails were delivered.
 
     The mails SMTP accepted are marked delivered together at the end of the pass
-    (also when the pass fails half-way); their lease is renewed until then.
+    (also when the pass fails half-way); their lease is renewed until then. With a
+    ``connection``, the SMTP connection is taken from it and kept in it for the next pass.
     """
-    holder = holder or holder_name()
+    return _pass(settings, holder or holder_name(), connection)[1]
+
+
+def _pass(settings: Settings, holder: str, connection: KeptConnection | None,
+          ) -> tuple[int, int]:
+    """One pass: (mails claimed, mails delivered)."""
     epoch = state.reset_epoch()
     mails, orphans, lease_end = claim(settings, holder, epoch)
     if not mails:
-        return 0
+        if connection is not None:
+            connection.close_idle()
+        return 0, 0
     sent: list[int] = []
-    smtp: _SMTP | None = None
+    smtp: SMTPClient | None = connection.take(settings) if connection is not None else None
+    kept = smtp is not None  # until it has sent a mail, it may have gone stale while idle
     with Lease(settings, holder, [m.id for m in mails], lease_end) as lease:
         try:
             for index, mail in enumerate(mails):
@@ -348,14 +309,22 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                 reached = smtp is not None
                 try:
                     if smtp is None:
-                        smtp = _SMTP(
-                            settings.smtp_host,
-                            settings.smtp_port,
-                            settings.smtp_timeout,
-                            settings.smtp_data_timeout,
-                        )
+                        smtp = connect(settings)
                         reached = True
-                    smtp.send_message(build_message(mail, settings))
+                    try:
+                        smtp.send_mail(mail, settings)
+                    except (OSError, smtplib.SMTPException):
+                        if not kept or smtp.uncertain:
+                            raise
+                        # The kept connection was dropped while idle (server restarted,
+                        # idle timeout) before the content left: once more on a new one.
+                        smtp.close()
+                        smtp, reached = None, False
+                        smtp = connect(settings)
+                        reached = True
+                        smtp.send_mail(mail, settings)
+                    finally:
+                        kept = False
                 except (OSError, smtplib.SMTPException) as error:
                     failed = [mail]
                     if smtp is not None and smtp.uncertain:  # check before a resend
@@ -376,12 +345,15 @@ def deliver_due(settings: Settings, holder: str | None = None) -> int:
                 sent.append(mail.id)
         finally:
             if smtp is not None:
-                try:
-                    smtp.quit()
-                except (OSError, smtplib.SMTPException):
-                    smtp.close()
+                if connection is not None:
+                    connection.keep(smtp, settings)
+                else:
+                    smtp.finish()
             _mark_delivered(sent, holder)
-    return len(sent)
+    return len(mails), len(sent)
+
+
+_connection = KeptConnection()  # the dispatcher thread's, between its passes
 
 
 def start(settings: Settings) -> None:
@@ -389,15 +361,18 @@ def start(settings: Settings) -> None:
     holder = holder_name()
 
     def deliver_all() -> None:
-        while deliver_due(settings, holder):
+        # A pass that claimed less than a batch took everything due; what is committed
+        # after its claim wakes the loop again (``wake``), the rest waits for the poll.
+        while _pass(settings, holder, _connection)[0] >= settings.mail_batch_size:
             pass
 
     _loop.start(deliver_all, settings.mail_poll_interval)
 
 
 def stop() -> None:
-    """Stop this process's dispatcher thread."""
+    """Stop this process's dispatcher thread (and close its SMTP connection)."""
     _loop.stop()
+    _connection.close()
 
 
 def pending_count() -> int:
@@ -420,11 +395,15 @@ def run_for(settings: Settings, seconds: float, holder: str | None = None) -> No
     import time
 
     holder = holder or holder_name()
+    connection = KeptConnection()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        while deliver_due(settings, holder):
-            pass
-        time.sleep(settings.mail_poll_interval)
+    try:
+        while time.monotonic() < deadline:
+            while deliver_due(settings, holder, connection):
+                pass
+            time.sleep(settings.mail_poll_interval)
+    finally:
+        connection.close()
 
 
 if __name__ == "__main__":  # python -m sandbox.mail.dispatcher SECONDS: an extra dispatcher

@@ -1,5 +1,6 @@
 """The MIME message the dispatcher sends reads back, in a mail client's parser, as the
-outbox row it was built from (French accents in the subject, the names and the bodies)."""
+outbox row it was built from (French accents in the subject, the names and the bodies):
+the bytes it writes to SMTP (``wire.message_bytes``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from sandbox.config import load_settings
-from sandbox.mail.dispatcher import build_message
+from sandbox.mail.wire import message_bytes
 from sandbox.models import OutboxMail
 
 TEXT = "Bonjour Élodie Dupré,\n\nVotre compte a été créé : https://portail.test/activation/a-b_c\n"
@@ -20,13 +21,13 @@ HTML = "<p>Bonjour Élodie Dupré,</p>\n<p><a href=\"https://portail.test/x\">Ac
     ("Chorus Pro : activez votre compte", "Chorus Pro (qualification)"),
     ("Chorus Pro : demande de rattachement à « Société Générale »", "Chorus Pro — qualifié"),
 ])
-def test_the_built_message_reads_back_as_the_outbox_row(subject, sender_name):
+def test_the_message_sent_reads_back_as_the_outbox_row(subject, sender_name):
     settings = load_settings({"mail_sender_name": sender_name,
                               "mail_sender": "notification@chorus.test"}, environ={})
     row = OutboxMail(kind="activation", to_addr="elodie.dupre@example.test", subject=subject,
                      body_text=TEXT, body_html=HTML, message_id="<abc123@chorus-pro-sandbox.local>",
                      created_at=datetime(2026, 12, 7, 1, 2, 3))
-    raw = build_message(row, settings).as_bytes()
+    raw = message_bytes(row, settings)
     assert raw.isascii()  # 7-bit on the wire: no SMTP server can mangle it
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"] == subject

@@ -1,12 +1,32 @@
-"""The signup form's country list, rendered from a cache, is exactly WTForms' own rendering."""
+"""The portal's form rendering is exactly WTForms' own: the country list rendered from a
+cache, and every field through the faster ``html_params`` (``sandbox/portal/forms.py``)."""
 
 from __future__ import annotations
 
-import pytest
-from wtforms import Form, SelectField
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sandbox.portal import countries
-from sandbox.portal.forms import CountrySelect, choice
+import pytest
+import wtforms.widgets
+from flask import Flask
+from markupsafe import Markup
+from wtforms import Form, SelectField
+from wtforms.widgets import core
+
+from sandbox.portal import countries, forms
+from sandbox.portal.forms import CountrySelect, choice, html_params
+
+
+@contextmanager
+def wtforms_own() -> Iterator[None]:
+    """WTForms' own ``html_params`` for the block, then the portal's again."""
+    core.html_params = wtforms.widgets.html_params = forms.WTFORMS_HTML_PARAMS
+    core.Input.html_params = core.Button.html_params = staticmethod(forms.WTFORMS_HTML_PARAMS)
+    try:
+        yield
+    finally:
+        core.html_params = wtforms.widgets.html_params = html_params
+        core.Input.html_params = core.Button.html_params = staticmethod(html_params)
 
 
 class _Stock(Form):
@@ -24,10 +44,44 @@ def test_the_cached_country_list_is_what_wtforms_renders(data, attributes):
     values = None if data is None else {"pays": data}
     stock, cached = _Stock(data=values), _Cached(data=values)
     stock.pays.choices = [choice(code, name) for code, name in countries.choices()]
-    expected = str(stock.pays(**attributes))
+    with wtforms_own():
+        expected = str(stock.pays(**attributes))
     assert str(cached.pays(**attributes)) == expected
     assert str(cached.pays(**attributes)) == expected  # the second time from the cache
     shown = "FR" if data is None else data  # no data: the field's default
     chosen = shown in {code for code, _ in countries.choices()}
     assert expected.count(" selected ") == chosen
     assert (f'<option selected value="{shown}">' in expected) == chosen
+
+
+@pytest.mark.parametrize("attributes", [
+    {},
+    {"name": "login", "id": "login", "type": "email", "value": "", "maxlength": 254,
+     "required": True, "disabled": False, "autocomplete": "username"},
+    {"class_": "x", "for_": "y", "data_foo_bar": "v\"<>&'", "aria_describedby": "erreur-x",
+     "value": None, "size": 0},
+    {"value": Markup("<b>déjà</b>"), "checked": True, "title": "Société « Générale »"},
+])
+def test_html_params_is_wtforms_byte_for_byte(attributes):
+    expected = forms.WTFORMS_HTML_PARAMS(**attributes)
+    assert html_params(**attributes) == expected
+    assert isinstance(html_params(**attributes), Markup)
+
+
+@pytest.mark.parametrize("form_class", [forms.SignupForm, forms.ActivationForm,
+                                        forms.NewLinkForm, forms.LoginForm, forms.CodeForm,
+                                        forms.DecisionForm])
+def test_every_portal_field_renders_as_wtforms_renders_it(form_class):
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test", WTF_CSRF_ENABLED=False)
+    data = {"login_email": 'a"b@example.test', "prenom": "Élodie <b>", "pays": "DE",
+            "accepte_conditions": "y", "password": "x&y", "commentaire": "d'accord"}
+    with app.test_request_context(method="POST", data=data):
+        form = form_class()
+        error = {"aria-invalid": "true", "aria-describedby": "erreur-x"}
+        for field in form:
+            for attributes in ({}, error):
+                mine = str(field(**attributes))
+                with wtforms_own():
+                    expected = str(field(**attributes))
+                assert mine == expected, field.name

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, false, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, false, not_, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, state
@@ -181,25 +181,48 @@ def delete_policy(s: Session, policy_id: int) -> bool:
     return db.changed_rows(s, delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)) == 1
 
 
+_DUE_SHAPES: dict[tuple[bool, bool, str, str], Select] = {}
+
+
+def _due_statement(any_scope: bool, excluded: bool, from_statut: str, to_statut: str
+                   ) -> Select:
+    """The due invoices' query of one shape of policy (scope, excluded recipients, move),
+    built once: values bound at run time (building a statement costs more CPU than running
+    it, and every worker runs each policy's twice a second; docs/performance.md)."""
+    key = (any_scope, excluded, from_statut, to_statut)
+    statement = _DUE_SHAPES.get(key)
+    if statement is None:
+        statement = select(Facture.id).where(
+            Facture.statut == bindparam("from_statut"),
+            Facture.date_heure_etat_courant <= bindparam("threshold"),
+        )
+        if not any_scope:
+            statement = statement.where(Facture.destinataire_id == bindparam("destinataire"))
+        elif excluded:
+            statement = statement.where(
+                not_(Facture.destinataire_id.in_(bindparam("own", expanding=True))))
+        allowed = eligible(from_statut, to_statut)
+        if allowed is not None:
+            statement = statement.where(allowed)
+        statement = _DUE_SHAPES[key] = statement.order_by(Facture.id).limit(BATCH)
+    return statement
+
+
 def _due(
     s: Session, policy: LifecyclePolicy, specific: dict[str, set[int]], now: datetime
 ) -> list[int]:
-    threshold = now - timedelta(seconds=policy.delay_seconds)
-    query = select(Facture.id).where(
-        Facture.statut == policy.from_statut, Facture.date_heure_etat_courant <= threshold
-    )
-    if policy.scope == ANY:
-        own = specific.get(policy.from_statut, set())
-        if own:
-            query = query.where(not_(Facture.destinataire_id.in_(own)))
-    else:
-        query = query.where(Facture.destinataire_id == policy.destinataire_id)
+    params: dict = {"from_statut": policy.from_statut,
+                    "threshold": now - timedelta(seconds=policy.delay_seconds)}
+    own = specific.get(policy.from_statut, set()) if policy.scope == ANY else set()
+    if own:
+        params["own"] = sorted(own)
+    elif policy.scope != ANY:
+        params["destinataire"] = policy.destinataire_id
     # Only the invoices the move is allowed for are due (the others would fill every batch
     # and hold these back).
-    allowed = eligible(policy.from_statut, policy.to_statut)
-    if allowed is not None:
-        query = query.where(allowed)
-    return list(s.scalars(query.order_by(Facture.id).limit(BATCH)))
+    statement = _due_statement(policy.scope == ANY, bool(own), policy.from_statut,
+                               policy.to_statut)
+    return list(s.scalars(statement, params))
 
 
 def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int:
