@@ -17,8 +17,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from sandbox import db, schema, state
 from sandbox.config import Settings
@@ -115,11 +118,23 @@ def clear(conn: Connection) -> None:
             select(func.count()).select_from(
                 select(Structure.id).limit(TRUNCATE_ABOVE + 1).subquery())).scalar_one() \
             > TRUNCATE_ABOVE:
-        quote = conn.dialect.identifier_preparer.quote
-        conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in tables))
+        conn.execute(Truncate(tables))
         return
     for table in tables:
         conn.execute(table.delete())
+
+
+class Truncate(ExecutableDDLElement):
+    """``TRUNCATE`` of several tables in one statement (SQLAlchemy has no such construct):
+    the tables' names are written by the dialect's own quoting, never from strings."""
+
+    def __init__(self, tables: list[Table]) -> None:
+        self.tables = tables
+
+
+@compiles(Truncate, "postgresql")
+def _compile_truncate(element: Truncate, compiler: DDLCompiler, **kw: object) -> str:
+    return "TRUNCATE " + ", ".join(compiler.preparer.format_table(t) for t in element.tables)
 
 
 def _fix_sequences(conn: Connection) -> None:
