@@ -638,6 +638,10 @@ _POSTGRESQL_TALLY_PRESENT = (
     "SELECT count(*) FROM pg_trigger WHERE tgname = %(name)s AND NOT tgisinternal")
 
 
+# The databases that keep the tally, with the statements that install it.
+_TALLY_DDL = {"sqlite": _SQLITE_TALLY, "postgresql": _POSTGRESQL_TALLY}
+
+
 def install_public_tally(conn: Connection) -> bool:
     """Create the public structures' tally and its triggers if they are missing (the tally
     counted from the rows already there); return whether they were created. Same
@@ -645,26 +649,24 @@ def install_public_tally(conn: Connection) -> bool:
     if conn.dialect.name == "sqlite":
         if conn.exec_driver_sql(_SQLITE_TALLY_PRESENT).scalar() == 4:
             return False
-        statements = _SQLITE_TALLY
     elif conn.dialect.name == "postgresql":
         if conn.exec_driver_sql(_POSTGRESQL_TALLY_PRESENT,
                                 {"name": PUBLIC_TALLY_TABLE}).scalar():
             return False
-        statements = _POSTGRESQL_TALLY
     else:  # another database: the public list is counted
         return False
-    for statement in statements:
+    for statement in _TALLY_DDL[conn.dialect.name]:
         conn.exec_driver_sql(statement)
     return True
 
 
 def refresh_public_tally(conn: Connection) -> None:
     """Count the public structures again into the tally (after a bulk load)."""
-    if not install_public_tally(conn) and conn.dialect.name in ("sqlite", "postgresql"):
+    if not install_public_tally(conn) and has_public_tally(conn.dialect.name):
         for statement in _TALLY_REFRESH:
             conn.exec_driver_sql(statement)
 
 
 def has_public_tally(dialect: str) -> bool:
     """Whether the public structures' tally is kept on this database."""
-    return dialect in ("sqlite", "postgresql")
+    return dialect in _TALLY_DDL
