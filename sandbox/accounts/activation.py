@@ -162,9 +162,14 @@ def _usable(row: ActionToken | None) -> ActionToken:
 
 # The reads of an activation, built once (values bound at each run). The rattachements'
 # statuts are read as table rows (Core, no ORM entity): ``db.core``.
-_ACTIVATION_LINK = select(ActionToken).where(
-    ActionToken.token_hash == bindparam("link_hash"),
-    ActionToken.purpose == TokenPurpose.ACTIVATION,
+# The link and its user in one statement (the user was a second one).
+_ACTIVATION_LINK = (
+    select(ActionToken, User)
+    .outerjoin(User, User.id == ActionToken.user_id)
+    .where(
+        ActionToken.token_hash == bindparam("link_hash"),
+        ActionToken.purpose == TokenPurpose.ACTIVATION,
+    )
 )
 _RATTACHEMENTS = Rattachement.__table__.c
 _STATUTS = (
@@ -176,8 +181,11 @@ _STATUTS = (
 
 def check_activation_link(s: Session, token: str) -> User:
     """The user of a usable activation link, or the link's error (read only)."""
-    row = _usable(s.scalar(_ACTIVATION_LINK, {"link_hash": security.token_hash(token)}))
-    user = s.get(User, row.user_id)
+    found = s.execute(_ACTIVATION_LINK, {"link_hash": security.token_hash(token)}).first()
+    if found is None:
+        raise UnknownLinkError()
+    _usable(found[0])
+    user: User | None = found[1]
     if user is None:  # no user, no link: deleting a user deletes its links (FK cascade)
         raise UnknownLinkError()
     if user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
