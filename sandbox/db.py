@@ -15,10 +15,19 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 from flask import Flask, g, has_app_context
-from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.pool import NullPool
 
 _engine: Engine | None = None
@@ -248,6 +257,54 @@ def core(s: Session, statement: Executable, params: Mapping[str, Any] | None = N
     loading the rows as a result of entities: ~0.1 CPU-ms; issue #24). No autoflush, as
     for any Core statement."""
     return s.connection().execute(statement, params)
+
+
+# Built once per mapped class: the INSERT and each column's (attribute, scalar default).
+_inserts: dict[type, tuple[Executable, tuple[tuple[str, Any], ...]]] = {}
+
+
+def _insert_of(cls: type) -> tuple[Executable, tuple[tuple[str, Any], ...]]:
+    known = _inserts.get(cls)
+    if known is None:
+        mapper = sa_inspect(cls)
+        table = mapper.local_table
+        columns = []
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            if column.primary_key:
+                continue
+            default = column.default
+            if (default is not None and not default.is_scalar) or column.server_default:
+                raise TypeError(f"{cls.__name__}.{attr.key}: only scalar defaults")
+            columns.append((attr.key, None if default is None else default.arg))
+        known = _inserts[cls] = (insert(table), tuple(columns))
+    return known
+
+
+def insert_row(s: Session, obj: Any, *, attach: bool = True) -> None:
+    """INSERT the row of the new mapped object ``obj`` now, by a Core statement built once
+    per class, in ``s``'s transaction; set its primary key and its unset columns (their
+    scalar default, else None) as a flush would. ``attach``: then put it in ``s`` as a
+    persistent object (a rollback expires it but leaves it in ``s``: a caller that retries
+    expunges first, as the same id may come again). The ORM's unit of work (a flush per
+    batch, its bookkeeping per object) cost ~0.3 CPU-ms per row here (issue 24.4)."""
+    statement, columns = _insert_of(type(obj))
+    state = obj.__dict__
+    values = {}
+    for key, default in columns:
+        value = state.get(key, _UNSET)
+        if value is _UNSET:
+            value = default
+            setattr(obj, key, value)
+        values[key] = value
+    result = s.connection().execute(statement, values)
+    obj.id = result.inserted_primary_key[0]
+    if attach:
+        make_transient_to_detached(obj)
+        s.add(obj)
+
+
+_UNSET = object()
 
 
 def read_session() -> Session:

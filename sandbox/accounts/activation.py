@@ -78,15 +78,12 @@ def new_activation_link(
     if not first:
         revoke_live_tokens(s, user.id, TokenPurpose.ACTIVATION, now)
     token = security.token_urlsafe(32)
-    s.add(
-        ActionToken(
-            token_hash=security.token_hash(token),
-            purpose=TokenPurpose.ACTIVATION,
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + lifetime,
-        )
-    )
+    row = ActionToken(token_hash=security.token_hash(token), purpose=TokenPurpose.ACTIVATION,
+                      user_id=user.id, created_at=now, expires_at=now + lifetime)
+    if first:  # the signup's rows are INSERTed as they come (db.insert_row)
+        db.insert_row(s, row, attach=False)
+    else:
+        s.add(row)
     link = activation_url(settings, token)
     send_activation_email(s, settings, user, link, lifetime)
     return link

@@ -62,6 +62,7 @@ def signup(s: Session, settings: Settings, data: dict[str, Any]) -> SignupResult
             # Lost a race (same login or same new identifier on PostgreSQL):
             # the second attempt sees the winner's rows and answers accordingly.
             s.rollback()
+            s.expunge_all()  # the rows inserted, gone: their ids may come again
             if attempt:
                 raise
     raise AssertionError("unreachable")
@@ -142,13 +143,14 @@ def _signup_once(s: Session, settings: Settings, data: dict[str, Any]) -> Signup
             failed_logins=0,
             created_at=now,
         )
-        s.add(user)
+        # Each row INSERTed now by a statement built once (db.insert_row), not by the
+        # ORM's flushes: the same rows, ~1 CPU-ms less per signup (issue 24.4).
+        db.insert_row(s, user)
         created = structure is None
         gestionnaire: User | None = None
         if structure is None:
             structure = _new_structure(v, now)
-            s.add(structure)
-            s.flush()
+            db.insert_row(s, structure)
             rattachement = Rattachement(
                 user_id=user.id,
                 structure_id=structure.id,
@@ -158,7 +160,6 @@ def _signup_once(s: Session, settings: Settings, data: dict[str, Any]) -> Signup
                 decided_at=now,
             )
         else:
-            s.flush()
             gestionnaire = rights.gestionnaire_principal(s, structure.id, validated=False)
             rattachement = Rattachement(
                 user_id=user.id,
@@ -167,8 +168,7 @@ def _signup_once(s: Session, settings: Settings, data: dict[str, Any]) -> Signup
                 statut=StatutRattachement.EN_COURS_DE_VALIDATION,
                 created_at=now,
             )
-        s.add(rattachement)
-        s.flush()
+        db.insert_row(s, rattachement)
 
         lifetime = link_lifetime(settings)
         summary = send_signup_summary_email(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
 from sandbox.mail import dispatcher
 from sandbox.mail.render import render
 from sandbox.models import OutboxMail
@@ -45,7 +45,9 @@ def enqueue(
         attempts=0,
         next_attempt_at=clock.real_utcnow_naive(),
     )
-    s.add(mail)
+    # INSERTed now by a statement built once, in the caller's transaction: the same row
+    # as the ORM's flush at commit would write, without its bookkeeping (issue 24.4).
+    db.insert_row(s, mail, attach=False)
     s.info[_WAKE_KEY] = True
     return mail
 
