@@ -62,7 +62,6 @@ def signup(s: Session, settings: Settings, data: dict[str, Any]) -> SignupResult
             # Lost a race (same login or same new identifier on PostgreSQL):
             # the second attempt sees the winner's rows and answers accordingly.
             s.rollback()
-            s.expunge_all()  # the rows inserted, gone: their ids may come again
             if attempt:
                 raise
     raise AssertionError("unreachable")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from unit_support import token_of
 
 from sandbox import clock
 from sandbox.accounts import activation, errors, login, rattachements
-from sandbox.models import Rattachement, Structure, User
+from sandbox.models import OutboxMail, Rattachement, Structure, User
 from sandbox.vocabulary import Role, StatutRattachement, StatutUtilisateur
 
 PASSWORD = "R5sVGpM8D0volkY@"
@@ -23,6 +25,26 @@ def test_signup_with_a_new_siret_creates_the_structure_and_its_gestionnaire(sess
     assert result.rattachement.role == Role.GESTIONNAIRE_PRINCIPAL
     assert result.rattachement.statut == StatutRattachement.VALIDEE
     assert result.user.statut == StatutUtilisateur.EN_ATTENTE_ACTIVATION
+
+
+def test_signup_rows_are_the_sessions_objects_with_their_defaults(session, sign_up):
+    # The signup INSERTs its rows by Core statements (db.insert_row), not by a flush: each
+    # object is still the session's own, and holds what its row holds (defaults included).
+    result = sign_up()
+    for obj in (result.user, result.structure, result.rattachement):
+        assert sa_inspect(obj).persistent
+        # no column left to reload
+        assert not sa_inspect(obj).unloaded & set(type(obj).__table__.c.keys())
+        assert session.get(type(obj), obj.id) is obj
+        row = session.execute(select(type(obj).__table__).where(
+            type(obj).__table__.c.id == obj.id)).mappings().one()
+        assert {key: getattr(obj, key) for key in row.keys()} == dict(row)
+    assert result.user.failed_logins == 0 and result.user.password_hash is None
+    assert result.structure.est_moa is False and result.structure.type_structure == "PRIVEE"
+    mails = session.scalars(select(OutboxMail).where(OutboxMail.to_addr == result.user.login)
+                            .order_by(OutboxMail.id)).all()
+    assert [(m.kind, m.state, m.attempts) for m in mails] == [
+        ("inscription", "queued", 0), ("activation", "queued", 0)]
 
 
 def test_signup_with_a_known_siret_asks_a_rattachement(session, sign_up):
