@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 import requests
-from sqlalchemy import Select, Table, bindparam, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
 
 from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
@@ -161,6 +161,20 @@ _MARK_DELIVERED = (
     .values(claimed_until=None, state=MailState.DELIVERED, attempts=_TABLE.c.attempts + 1,
             delivered_at=bindparam("delivered"), last_error=None)
 )
+
+
+# When the next undelivered mail may be claimed: its next attempt, or the end of the claim
+# that holds it (its holder may die), whichever is later; real time.
+_NEXT_DUE = select(func.min(case(
+    (_TABLE.c.claimed_until > _TABLE.c.next_attempt_at, _TABLE.c.claimed_until),
+    else_=_TABLE.c.next_attempt_at,
+))).where(_TABLE.c.state != MailState.DELIVERED)
+
+
+def seconds_until_due() -> float | None:
+    """Real seconds until an undelivered mail may be claimed (0: now; None: no mail)."""
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
+        return clock.seconds_until(conn.execute(_NEXT_DUE).scalar())
 
 
 def _due_statement(size: int) -> Select:
@@ -360,13 +374,19 @@ def start(settings: Settings) -> None:
     """Start this process's dispatcher thread (once per process)."""
     holder = holder_name()
 
-    def deliver_all() -> None:
+    def deliver_all() -> float | None:
         # A pass that claimed less than a batch took everything due; what is committed
-        # after its claim wakes the loop again (``wake``), the rest waits for the poll.
-        while _pass(settings, holder, _connection)[0] >= settings.mail_batch_size:
-            pass
+        # after its claim wakes the loop again (``wake`` in this process, the heartbeat's
+        # nudge for the others'). The answer: when the loop must look again by itself.
+        while True:
+            claimed = _pass(settings, holder, _connection)[0]
+            if claimed >= settings.mail_batch_size:
+                continue
+            if claimed:  # its marks are a change: the next pass (at the interval) looks
+                return 0.0
+            return seconds_until_due()  # a retry's backoff, or a claim that may expire
 
-    _loop.start(deliver_all, settings.mail_poll_interval)
+    _loop.start(deliver_all, settings.mail_poll_interval, state.ChangeWatch)
 
 
 def stop() -> None:
