@@ -39,97 +39,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-class WriterLock:
-    """This process's writers of one SQLite file, one at a time, the next woken at once.
-
-    SQLite lets one write transaction in at a time; a writer that finds the file locked
-    sleeps in its busy handler (1, 2, 5, 10, 15, 20, 25… ms between tries), so under load
-    a writer of this process often sleeps past the moment the previous one committed
-    (docs/performance.md: the mail dispatcher's claims and marks queued behind the
-    requests' writes). The writers of one process therefore queue on a lock taken before
-    ``BEGIN IMMEDIATE`` and released right after the COMMIT or ROLLBACK, which wakes the
-    next one at once; other processes' writers still meet this one in SQLite's busy
-    handler. A writer that waits longer than ``WAIT`` goes on to SQLite's own wait (as
-    without the lock), and a thread that already holds it (a second unit of work opened
-    inside a first) does not wait for itself.
-    """
-
-    WAIT = 30.0
-    KEY = "sandbox_writer_lock"
-
-    def __init__(self) -> None:
-        self._fresh()
-
-    def _fresh(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._pid = os.getpid()
-
-    def acquire(self, info: dict) -> None:
-        if self._pid != os.getpid():  # forked while another thread held it: a new one
-            self._fresh()
-        me = threading.get_ident()
-        if self._owner == me or not self._lock.acquire(timeout=self.WAIT):
-            return
-        self._owner = me
-        info[self.KEY] = self
-
-    def release(self, info: dict) -> None:
-        if info.pop(self.KEY, None) is self and self._pid == os.getpid():
-            self._owner = None
-            self._lock.release()
-
-
 def _sqlite_begin(conn) -> None:
     # A deferred transaction that reads then writes cannot wait for another
     # process's write lock (SQLite answers "database is locked" at once); a unit
     # of work that writes therefore begins IMMEDIATE and waits (busy_timeout).
     if conn.get_execution_options().get("sqlite_immediate"):
-        writers: WriterLock = conn.engine.dialect.sandbox_writers
-        writers.acquire(conn.info)
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            writers.release(conn.info)
-            raise
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
-
-
-def _queue_writers(engine: Engine) -> None:
-    """Release the engine's ``WriterLock`` after each COMMIT or ROLLBACK (the dialect's
-    own calls, so that the next writer starts once the file is free), and when a
-    connection is invalidated or goes back to the pool still holding it."""
-    dialect = cast(Any, engine.dialect)
-    writers = dialect.sandbox_writers = WriterLock()
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def info(dbapi_connection) -> dict:
-        try:  # a pooled connection's; the first connect's probe has none
-            return dbapi_connection.info
-        except (AttributeError, NotImplementedError):
-            return {}
-
-    def do_commit(dbapi_connection) -> None:
-        try:
-            commit(dbapi_connection)
-        finally:
-            writers.release(info(dbapi_connection))
-
-    def do_rollback(dbapi_connection) -> None:
-        try:
-            rollback(dbapi_connection)
-        finally:
-            writers.release(info(dbapi_connection))
-
-    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
-
-    def _drop(_dbapi_connection, record, *_args) -> None:
-        if record is not None:
-            writers.release(record.info)
-
-    event.listen(engine, "invalidate", _drop)
-    event.listen(engine, "checkin", _drop)
 
 
 def build_engine(url: str) -> Engine:
@@ -147,7 +64,6 @@ def build_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        _queue_writers(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
