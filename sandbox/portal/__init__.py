@@ -3,6 +3,9 @@ mon compte, gestionnaire), built on the account rules (sandbox/accounts/)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import flask_wtf.csrf
 from flask import Flask, Request, current_app, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
@@ -71,6 +74,22 @@ class CookieSessions(SecureCookieSessionInterface):
         if surfaces.is_piste(request.path):
             return self.session_class()
         return super().open_session(app, request)
+
+
+@lru_cache(maxsize=16)  # one per (secret key, salt): a process has one or two
+def csrf_serializer(secret_key: str | bytes, salt: str = "wtf-csrf-token"
+                    ) -> URLSafeTimedSerializer:
+    """The serializer Flask-WTF signs and checks CSRF tokens with, built once per key: its
+    ``generate_csrf`` and ``validate_csrf`` build a ``URLSafeTimedSerializer`` on every
+    call, whose signer derives its key (an HMAC) on every sign and check. The same
+    tokens (``tests/unit/test_portal_sessions.py``); Flask-WTF's checks and messages are
+    its own, unchanged."""
+    return _SessionSerializer(secret_key, salt=salt)
+
+
+# Flask-WTF looks the class up in its module at each call: every FlaskForm of every area
+# (portal, PISTE pages, factures pages) and the templates' ``csrf_token()`` use it.
+flask_wtf.csrf.URLSafeTimedSerializer = csrf_serializer
 
 
 def init_app(app: Flask) -> None:
