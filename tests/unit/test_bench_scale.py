@@ -32,3 +32,12 @@ def test_the_largest_size_is_compared_with_the_smallest():
     assert "seed time not recorded" in text
     assert "**missed**" in text
     assert "on sqlite" not in text  # SQLite's rows keep their former wording
+
+
+def test_a_warmed_up_run_says_so_and_an_older_one_does_not():
+    warmed = dict(_run(20.0), warm_up="10s")
+    text = "\n".join(scale_lines({10_000: warmed, 1_000_000: dict(_run(25.0, True), warm_up="10s")},
+                                 "sqlite"))
+    assert text.count("(10 users, after a 10s unmeasured warm-up)") == 2
+    older = "\n".join(scale_lines({10_000: _run(20.0)}, "sqlite"))  # bench.json of before
+    assert "(10 users)" in older and "warm-up" not in older
