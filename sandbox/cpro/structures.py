@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -193,8 +194,10 @@ def _name_statements(
     page = paging.ordered_page(stmt, order, descending)
     if where or type_structure == TypeStructure.PRIVEE or (everyone and type_structure is None):
         return page, paging.count_of(stmt, NAME_SEARCH_MAX)
-    if dialect == "postgresql":
-        public = select(rowid).where(matches, kind == TypeStructure.PUBLIQUE)
+    if dialect == "postgresql":  # the type inline: the partial index's predicate, proven
+        # by the planner in a generic (prepared) plan too, where a bound value would not be
+        public = select(rowid).where(
+            matches, kind == literal(TypeStructure.PUBLIQUE.value, literal_execute=True))
     else:
         public = select(_PUBLIC_NAMES.c.rowid).where(
             literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match")))
