@@ -160,17 +160,32 @@ def _usable(row: ActionToken | None) -> ActionToken:
     return row
 
 
+# The reads of an activation, built once (values bound at each run). The rattachements'
+# statuts are read as table rows (Core, no ORM entity): ``db.core``.
+# The link and its user in one statement (the user was a second one).
+_ACTIVATION_LINK = (
+    select(ActionToken, User)
+    .outerjoin(User, User.id == ActionToken.user_id)
+    .where(
+        ActionToken.token_hash == bindparam("link_hash"),
+        ActionToken.purpose == TokenPurpose.ACTIVATION,
+    )
+)
+_RATTACHEMENTS = Rattachement.__table__.c
+_STATUTS = (
+    select(_RATTACHEMENTS.statut, _RATTACHEMENTS.commentaire)
+    .where(_RATTACHEMENTS.user_id == bindparam("user_id"))
+    .order_by(_RATTACHEMENTS.id)
+)
+
+
 def check_activation_link(s: Session, token: str) -> User:
     """The user of a usable activation link, or the link's error (read only)."""
-    row = _usable(
-        s.scalar(
-            select(ActionToken).where(
-                ActionToken.token_hash == security.token_hash(token),
-                ActionToken.purpose == TokenPurpose.ACTIVATION,
-            )
-        )
-    )
-    user = s.get(User, row.user_id)
+    found = s.execute(_ACTIVATION_LINK, {"link_hash": security.token_hash(token)}).first()
+    if found is None:
+        raise UnknownLinkError()
+    _usable(found[0])
+    user: User | None = found[1]
     if user is None:  # no user, no link: deleting a user deletes its links (FK cascade)
         raise UnknownLinkError()
     if user.statut != StatutUtilisateur.EN_ATTENTE_ACTIVATION:
@@ -180,11 +195,7 @@ def check_activation_link(s: Session, token: str) -> User:
 
 def check_rattachements(s: Session, user: User) -> None:
     """Raise if the user's rattachement is not validated (pending or refused)."""
-    statuts = s.execute(
-        select(Rattachement.statut, Rattachement.commentaire)
-        .where(Rattachement.user_id == user.id)
-        .order_by(Rattachement.id)
-    ).all()
+    statuts = db.core(s, _STATUTS, {"user_id": user.id}).all()
     if not statuts or any(statut == StatutRattachement.VALIDEE for statut, _ in statuts):
         return
     if any(statut == StatutRattachement.EN_COURS_DE_VALIDATION for statut, _ in statuts):

@@ -91,11 +91,14 @@ def set_account_state(
         return user
 
 
+# populate_existing: the row as it is now, even if already loaded (built once)
+_ACCOUNT = (select(User).where(User.login == bindparam("login"))
+            .execution_options(populate_existing=True))
+
+
 def _loginable(s: Session, login: str) -> User:
     """The account ``login`` if it may try a password now, else the reason (read only)."""
-    user = s.scalar(  # populate_existing: the row as it is now, even if already loaded
-        select(User).where(User.login == login).execution_options(populate_existing=True)
-    ) if login else None
+    user = s.scalar(_ACCOUNT, {"login": login}) if login else None
     if user is None:
         raise InvalidCredentialsError()
     if user.is_technical:

@@ -139,8 +139,21 @@ def usable_structure_ids(s: Session, user: Account) -> set[int]:
     known = _resolved(user)
     if known is not None:
         return set(known.usable)
-    ids: set[int] = set()
+    return _usable(s, user, rights_user_id(s, user))
+
+
+def resolve(s: Session, user: Account) -> Resolved:
+    """Both rights of ``user`` (``rights_user_id``, ``usable_structure_ids``): those the
+    gateway already read, else read in ``s``."""
+    known = _resolved(user)
+    if known is not None:
+        return known
     rights = rights_user_id(s, user)
+    return Resolved(rights, frozenset(_usable(s, user, rights)))
+
+
+def _usable(s: Session, user: Account, rights: int | None) -> set[int]:
+    ids: set[int] = set()
     if rights is not None:
         ids |= attached_structure_ids(s, rights)
     if user.technical_structure_id is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,23 +67,26 @@ def signup(s: Session, settings: Settings, data: dict[str, Any]) -> SignupResult
     raise AssertionError("unreachable")
 
 
+# Built once, values bound at each run: building a statement cost about as much CPU as
+# running it (docs/performance.md, issue 24.4).
+_LOGIN_TAKEN = select(User.id).where(User.login == bindparam("login"))
+_STRUCTURE_OF = select(Structure).where(
+    Structure.type_identifiant == bindparam("type_identifiant"),
+    Structure.identifiant == bindparam("identifiant"),
+)
+
+
 def _errors(s: Session, v: SignupData, errors: dict[str, str]) -> Structure | None:
     """Add the errors that need the database; return the existing structure, if any."""
-    if "login_email" not in errors and s.scalar(
-        select(User.id).where(User.login == v.login_email)
-    ):
+    if "login_email" not in errors and s.scalar(_LOGIN_TAKEN, {"login": v.login_email}):
         errors["login_email"] = (
             "Un compte existe déjà avec cette adresse électronique de connexion."
         )
     structure: Structure | None = None
     identified = "identifiant" not in errors and "type_identifiant" not in errors
     if identified:
-        structure = s.scalar(
-            select(Structure).where(
-                Structure.type_identifiant == v.type_identifiant,
-                Structure.identifiant == v.identifiant,
-            )
-        )
+        structure = s.scalar(_STRUCTURE_OF, {"type_identifiant": v.type_identifiant,
+                                             "identifiant": v.identifiant})
     if structure is None:
         if identified and v.type_identifiant == TypeIdentifiant.SIRET:
             # Existing (data-set) SIRETs pass whatever their key; new ones need it.

@@ -74,12 +74,17 @@ def _allowed_names(public_base_url: str, allowed_hosts: str) -> frozenset[str]:
 
 def host_allowed(host: str, settings: Settings) -> bool:
     """Whether the sandbox answers to ``host`` (a Host header value)."""
+    return _host_allowed(host, settings.public_base_url, settings.allowed_hosts)
+
+
+@lru_cache(maxsize=256)  # asked on every request, with a handful of distinct hosts
+def _host_allowed(host: str, public_base_url: str, allowed_hosts: str) -> bool:
     name, _ = split_host(host)
     if not name:
         return False
     if is_loopback_name(name):
         return True
-    names = _allowed_names(settings.public_base_url, settings.allowed_hosts)
+    names = _allowed_names(public_base_url, allowed_hosts)
     return "*" in names or name in names
 
 
@@ -135,7 +140,10 @@ def _refuse_unknown_host() -> Response | None:
 def _relative_location(response: Response) -> Response:
     """A ``Location`` naming the request's own host (Werkzeug's slash redirects build
     it from ``Host``) loses its scheme and host: the browser keeps the URL it used."""
-    location = response.headers.get("Location")
+    # One pass over the headers: ``headers.get`` raises and catches an HTTP exception
+    # when the header is missing, as it is from almost every answer (issue #24).
+    location = next((value for name, value in response.headers if name.lower() == "location"),
+                    None)
     if location and "://" in location:
         parts = urlsplit(location)
         if parts.netloc.lower() == request.host.lower():

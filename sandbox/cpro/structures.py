@@ -452,9 +452,10 @@ def consulter_service(ctx: Context, p: sc.ConsulterServiceStructureParam) -> dic
 def _is_gestionnaire(ctx: Context, structure_id: int) -> bool:
     if ctx.caller.user.technical_structure_id == structure_id:
         return True
-    if ctx.caller.rights_user_id is None:
+    rid = ctx.caller.rights_user_id(ctx.s)
+    if rid is None:
         return False
-    return rights.is_gestionnaire_principal(ctx.s, ctx.caller.rights_user_id, structure_id)
+    return rights.is_gestionnaire_principal(ctx.s, rid, structure_id)
 
 
 @operation(

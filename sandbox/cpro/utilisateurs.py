@@ -27,7 +27,7 @@ BASE = "/cpro/utilisateurs/v1"
 def recuperer_rattachements(ctx: Context, p: sc.RecupererRattachementsParam) -> dict:
     """For a technical account: the attachments of the structure's gestionnaire principal
     (whose rights it has). Only validated (`VALIDEE`) attachments are listed."""
-    rid = ctx.caller.rights_user_id
+    rid = ctx.caller.rights_user_id(ctx.s)
     if rid is None:
         return _answer(*paging.empty_page(p.parametresRecherche))
     # The rows themselves, not rights.attached_structure_ids: the answer lists each

@@ -9,14 +9,14 @@ cpro dispatcher runs the gateway checks, the body's validation and these handler
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import designation, rows_by_id
 from sandbox.engagements import errors, rules
 from sandbox.engagements import schemas as sc
-from sandbox.factures.models import Facture
 from sandbox.formatting import PARIS
-from sandbox.models import EngagementJuridique, Service, Structure
+from sandbox.models import Service, Structure
 from sandbox.portal.countries import name as country_name
 
 BASE = "/cpro/engagementsJuridiques/v1"
@@ -31,17 +31,14 @@ def date_notification(moment: datetime | None) -> str | None:
     return aware.astimezone(PARIS).isoformat(timespec="seconds")
 
 
-def _designation(structure: Structure) -> str:
-    return structure.designation
-
-
-def resume(ej: EngagementJuridique, recepteur: Structure | None, service: Service | None) -> dict:
-    """One item of ``listeEngagementJuridique``."""
+def resume(ej: Any, recepteur: Any, service: Any) -> dict:
+    """One item of ``listeEngagementJuridique`` (the EJ's, its receiving structure's and its
+    service's rows; either of the last two may be None)."""
     return {
         "idEngagementJuridique": ej.id,
         "libelleTypeEngagementJuridique": ej.type_engagement,
         "numeroEngagementJuridique": ej.numero,
-        "structureReceptrice": _designation(recepteur) if recepteur else None,
+        "structureReceptrice": designation(recepteur) if recepteur else None,
         "identifiantStructureReceptrice": recepteur.identifiant if recepteur else None,
         "libelleStructureReceptrice": recepteur.libelle if recepteur else None,
         "codeServiceExecutant": service.code if service else None,
@@ -95,7 +92,7 @@ def rechercher(ctx: Context, p: sc.RechercherEngagementJuridiqueParam) -> dict:
     }
 
 
-def _demande(f: Facture) -> dict:
+def _demande(f: Any) -> dict:
     return {
         "dateFournisseur": f.date_facture.date().isoformat() if f.date_facture else None,
         "etatCourantDemandePaiement": f.statut,
@@ -147,7 +144,7 @@ def consulter_detail(ctx: Context, p: sc.ConsulterDetailEngagementJuridiqueParam
         "etatCourantEngagement": ej.etat,
         "idEngagement": ej.id,
         "lignePoste": [{"montantTtcPoste": poste.montant_ttc, "numeroDePoste": poste.numero,
-                        "statutPoste": poste.statut} for poste in ej.postes],
+                        "statutPoste": poste.statut} for poste in rules.postes(ctx.s, ej)],
         "numeroEngagementJuridique": ej.numero,
         "recepteur": None if recepteur is None else {
             "adresseStructureReceptrice": {

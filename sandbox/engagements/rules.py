@@ -14,11 +14,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from sandbox import db
 from sandbox.cpro import paging
+from sandbox.cpro.common import rows_by_id
+from sandbox.cpro.paging import Where
 from sandbox.engagements import errors
 from sandbox.factures.models import Facture
 from sandbox.models import EngagementJuridique, EngagementPoste, Service, Structure
@@ -68,66 +73,98 @@ def parse_day(value: str | None, name: str) -> date | None:
             f"Le paramètre {name} n'est pas une date (AAAA-MM-JJ) : {value[:40]}") from None
 
 
-def _receptrice(value: str):  # noqa: ANN202 (a SQL condition)
-    """The receiving structure named by ``value``: its idStructureCPP (OCA sends it as a
-    string) or its identifier (a SIRET)."""
-    named = [Recepteur.identifiant == value]
-    if value.isdigit() and int(value) <= INT64_MAX:
-        named.append(Recepteur.id == int(value))
+def _where(ids: frozenset[int], c: Criteres) -> Where:
+    """The search's criteria as a shape and its values (``Where``): the EJs ``ids`` may
+    see that match ``c``."""
+    where = Where().sql("visible", ids=sorted(ids))
+    for column, value in ((EJ.numero, c.numero), (EJ.type_engagement, c.type_engagement),
+                          (EJ.numero_marche, c.numero_marche), (EJ.etat, c.etat)):
+        where.add("=", column, value)
+    if c.structure_receptrice is not None:
+        # The receiving structure: its idStructureCPP (OCA sends it as a string) or its
+        # identifier (a SIRET).
+        value = c.structure_receptrice.strip()
+        by_id = value.isdigit() and int(value) <= INT64_MAX
+        where.sql(("receptrice", by_id), receptrice=value,
+                  **({"receptrice_id": int(value)} if by_id else {}))
+    where.between(
+        EJ.date_notification,
+        datetime.combine(c.notification_du, time.min) if c.notification_du else None,
+        datetime.combine(c.notification_au, time.max) if c.notification_au else None)
+    where.between(EJ.montant_ttc, c.montant_min, c.montant_max)
+    return where
+
+
+def _token(token: object) -> ColumnElement[bool]:
+    """The SQL of ``_where``'s own criteria."""
+    if token == "visible":
+        ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+        return or_(EJ.emetteur_structure_id.in_(ids), EJ.recepteur_structure_id.in_(ids))
+    by_id: bool = token[1]  # type: ignore[index]
+    named = [Recepteur.identifiant == bindparam("receptrice")]
+    if by_id:
+        named.append(Recepteur.id == bindparam("receptrice_id"))
     return or_(*named)
 
 
-def search_statement(ids: frozenset[int], c: Criteres) -> Select[EJ, Structure, Service]:
-    """The EJs ``ids`` may see that match ``c``, with their receiving structure and their
-    service exécutant (outer joins: either may be None)."""
-    where = [or_(EJ.emetteur_structure_id.in_(ids), EJ.recepteur_structure_id.in_(ids))]
-    exact = [(EJ.numero, c.numero), (EJ.type_engagement, c.type_engagement),
-             (EJ.numero_marche, c.numero_marche), (EJ.etat, c.etat)]
-    where += [column == value for column, value in exact if value is not None]
-    if c.structure_receptrice is not None:
-        where.append(_receptrice(c.structure_receptrice.strip()))
-    if c.notification_du is not None:
-        where.append(EJ.date_notification >= datetime.combine(c.notification_du, time.min))
-    if c.notification_au is not None:
-        where.append(EJ.date_notification <= datetime.combine(c.notification_au, time.max))
-    if c.montant_min is not None:
-        where.append(EJ.montant_ttc >= c.montant_min)
-    if c.montant_max is not None:
-        where.append(EJ.montant_ttc <= c.montant_max)
-    return (
-        select(EJ, Recepteur, Service)
-        .outerjoin(Recepteur, Recepteur.id == EJ.recepteur_structure_id)
-        .outerjoin(Service, Service.id == EJ.emetteur_service_id)
-        .where(*where)
-    )
+@lru_cache(maxsize=256)
+def _statements(shape: tuple, tri: str | None, descending: bool) -> tuple[Select, Select]:
+    """The page and count statements of one shape of search, built once (issue #24): the
+    EJ's columns (its receiving structure and service: ``rows_by_id``)."""
+    stmt = (select(*EJ.__table__.c)
+            .outerjoin(Recepteur, Recepteur.id == EJ.recepteur_structure_id)
+            .where(*Where.clauses(shape, _token)))
+    return paging.ordered_page(stmt, TRI.order(tri), descending), paging.count_of(stmt)
 
 
 def search(
     s: Session, ids: frozenset[int], c: Criteres, p: paging.PageParams | None
-) -> tuple[Sequence[Row[EJ, Structure, Service]], dict]:
-    """One page of the EJs ``ids`` may see matching ``c``, and ``parametresRetour``."""
+) -> tuple[list[tuple[Any, Any, Any]], dict]:
+    """One page of the EJs ``ids`` may see matching ``c`` (Core rows), each with its
+    receiving structure and its service exécutant (either may be None), and
+    ``parametresRetour``."""
     if not ids:
         return paging.empty_page(p)
-    return paging.paged(s, search_statement(ids, c), p, TRI)
+    where = _where(ids, c)
+    page, count = _statements(where.key, paging.tri_colonne(p), paging.page_request(p)[2])
+    rows, retour = paging.run_prepared(s, page, count, where.params, p)
+    structures = rows_by_id(s, Structure, (ej.recepteur_structure_id for ej in rows))
+    services = rows_by_id(s, Service, (ej.emetteur_service_id for ej in rows))
+    return [(ej, structures.get(ej.recepteur_structure_id or 0),
+             services.get(ej.emetteur_service_id or 0)) for ej in rows], retour
 
 
-def visible(s: Session, ids: frozenset[int], numero: str) -> EJ:
-    """The EJ numbered ``numero`` if ``ids`` may see it, else ``EngagementInconnu``."""
-    ej = s.scalars(select(EJ).where(EJ.numero == numero.strip())).first()
+_BY_NUMERO = select(*EJ.__table__.c).where(EJ.numero == bindparam("numero"))
+_POSTES = (select(EngagementPoste.numero, EngagementPoste.montant_ttc, EngagementPoste.statut)
+           .where(EngagementPoste.engagement_id == bindparam("ej"))
+           .order_by(EngagementPoste.numero))
+_CITING = (select(Facture.id, Facture.numero_facture, Facture.statut, Facture.type_facture,
+                  Facture.date_facture, Facture.montant_ttc)
+           .where(Facture.destinataire_id == bindparam("emetteur"),
+                  Facture.numero_engagement == bindparam("numero"))
+           .order_by(Facture.id))
+
+
+def visible(s: Session, ids: frozenset[int], numero: str) -> Any:
+    """The EJ numbered ``numero`` (its row) if ``ids`` may see it, else
+    ``EngagementInconnu``."""
+    ej = db.core(s, _BY_NUMERO, {"numero": numero.strip()}).first()
     if ej is None or not ids & {ej.emetteur_structure_id, ej.recepteur_structure_id}:
         raise errors.EngagementInconnu()
     return ej
 
 
-def invoices_citing(s: Session, ej: EJ) -> list[Facture]:
+def postes(s: Session, ej: Any) -> list[Any]:
+    """The lines of EJ ``ej`` (rows: numero, montant_ttc, statut), by number."""
+    return list(db.core(s, _POSTES, {"ej": ej.id}))
+
+
+def invoices_citing(s: Session, ej: Any) -> list[Any]:
     """The invoices to the EJ's issuer that cite its number (consulterDetail's
-    ``demandePaiement``), oldest first."""
-    return list(s.scalars(
-        select(Facture)
-        .where(Facture.destinataire_id == ej.emetteur_structure_id,
-               Facture.numero_engagement == ej.numero)
-        .order_by(Facture.id)
-    ))
+    ``demandePaiement``; rows: id, numero_facture, statut, type_facture, date_facture,
+    montant_ttc), oldest first."""
+    return list(db.core(s, _CITING, {"emetteur": ej.emetteur_structure_id,
+                                     "numero": ej.numero}))
 
 
 def known_for(s: Session, emetteur_id: int, numero: str) -> bool:

@@ -211,8 +211,11 @@ class Facture(Base):
 # What a list of invoices never reads (the lines, the deposited file: JSON decoded and
 # blobs copied per row): ``select(Facture).options(*WITHOUT_CONTENT)``; a deferred column is
 # loaded on first access, should one be read (issue #24).
-WITHOUT_CONTENT = (defer(Facture.lignes), defer(Facture.lignes_tva),
-                   defer(Facture.source_xml), defer(Facture.source_pdf))
+CONTENT = ("lignes", "lignes_tva", "source_xml", "source_pdf")
+WITHOUT_CONTENT = tuple(defer(getattr(Facture, name)) for name in CONTENT)
+# The same columns left out of a Core read (``select(*SUMMARY_COLUMNS)``: rows read by the
+# ORM attributes' names, without the ORM's loading).
+SUMMARY_COLUMNS = tuple(c for c in Facture.__table__.c if c.key not in CONTENT)
 
 
 class FactureStatut(Base):

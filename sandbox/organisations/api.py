@@ -299,7 +299,8 @@ def _run(op: Operation, params: dict[str, str], reader: Any) -> Response:
     payload = _body(op.request_model) if op.request_model is not None else None
     settings = current_app.config["SANDBOX"]
     s = reader if op.extra.get("read_only") else db.session()
-    call = Call(s, Reader(caller.attached, caller.rights_user_id), settings, _codec(settings))
+    known = caller.rights(reader)  # as cached with the caller (a writer too: as before)
+    call = Call(s, Reader(known.usable, known.rights_user_id), settings, _codec(settings))
     result = op.handler(call, payload, **params)
     status = op.extra.get("status", 200)
     if op.extra.get("empty"):

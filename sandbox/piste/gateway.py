@@ -29,7 +29,7 @@ import base64
 import binascii
 import hashlib
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -211,43 +211,49 @@ def check_subscription(application: Application, path: str) -> None:
 
 @dataclass(frozen=True)
 class Caller:
-    """The account named by ``cpro-account``, and the user whose rights it has.
+    """The account named by ``cpro-account``, and its rights: ``user.resolved``, the one
+    place they are held (``accounts.rights`` answers from it too).
 
-    ``rights_user_id`` is the account itself for a portal user, and the
-    structure's gestionnaire principal for a technical account; ``structure_ids``
-    are the structures those rights reach. Read once, then cached with the account
-    (see the module's docstring): a Caller holds no session and is shared.
+    The rights are the user whose rights the account has (itself for a portal user, the
+    structure's gestionnaire principal for a technical account: ``rights_user_id``) and the
+    structures they reach (``structure_ids``). Read once, then cached with the account (see
+    the module's docstring): a Caller holds no session and is shared. A writing
+    operation's caller (``for_writes``) has none: they are read in its own session.
     """
 
     user: Account
-    rights_user_id: int | None
-    attached: frozenset[int] = field(repr=False)
 
     @property
     def is_technical(self) -> bool:
         return self.user.is_technical
 
-    def structure_ids(self, s: Session | None = None) -> frozenset[int]:
-        """Ids of the structures the caller is attached to (validated rattachements)."""
-        return self.attached
+    def rights(self, s: Session) -> rights.Resolved:
+        """The caller's rights: as cached with it, or read in ``s`` (``for_writes``)."""
+        return rights.resolve(s, self.user)
 
-    def is_attached(self, s: Session | None, structure_id: int) -> bool:
-        return structure_id in self.attached
+    def rights_user_id(self, s: Session) -> int | None:
+        """The user whose rights the caller has (None: a technical account whose structure
+        has no gestionnaire principal)."""
+        return self.rights(s).rights_user_id
+
+    def structure_ids(self, s: Session) -> frozenset[int]:
+        """Ids of the structures the caller may act for (validated rattachements)."""
+        return self.rights(s).usable
+
+    def is_attached(self, s: Session, structure_id: int) -> bool:
+        return structure_id in self.structure_ids(s)
 
     def for_writes(self) -> Caller:
         """This caller for an operation that writes: its account without the rights read
-        with the cache, so that ``accounts.rights`` reads them again in the operation's
-        own transaction (what a concurrent commit changed is seen there)."""
+        with the cache, so that they are read again in the operation's own transaction
+        (what a concurrent commit changed is seen there)."""
         if self.user.resolved is None:
             return self
-        return replace(self, user=replace(self.user, resolved=None))
+        return Caller(user=replace(self.user, resolved=None))
 
 
 def _resolve(s: Session, account: Account) -> Caller:
-    known = rights.Resolved(rights.rights_user_id(s, account),
-                            frozenset(rights.usable_structure_ids(s, account)))
-    return Caller(user=replace(account, resolved=known), rights_user_id=known.rights_user_id,
-                  attached=known.usable)
+    return Caller(user=replace(account, resolved=rights.resolve(s, account)))
 
 
 def _decode_account(header: str) -> tuple[str, str]:

@@ -3,12 +3,16 @@ mon compte, gestionnaire), built on the account rules (sandbox/accounts/)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
-from flask.sessions import SecureCookieSessionInterface
+from functools import lru_cache
+
+import flask_wtf.csrf
+from flask import Flask, Request, current_app, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
 
+from sandbox import surfaces
 from sandbox.portal import auth
 from sandbox.portal.views import bp
 
@@ -61,6 +65,31 @@ class CookieSessions(SecureCookieSessionInterface):
                 signer_kwargs=stock.signer_kwargs)
             built = self._built = (key, serializer)
         return built[1]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The cookie's session, but for the PISTE APIs (``surfaces.is_piste``), which never
+        read it: a new empty one, without parsing the cookies (~5 % of an API call's CPU,
+        issue #24). Nothing changes for the client: an unchanged session is never saved,
+        whichever it is."""
+        if surfaces.is_piste(request.path):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+@lru_cache(maxsize=16)  # one per (secret key, salt): a process has one or two
+def csrf_serializer(secret_key: str | bytes, salt: str = "wtf-csrf-token"
+                    ) -> URLSafeTimedSerializer:
+    """The serializer Flask-WTF signs and checks CSRF tokens with, built once per key: its
+    ``generate_csrf`` and ``validate_csrf`` build a ``URLSafeTimedSerializer`` on every
+    call, whose signer derives its key (an HMAC) on every sign and check. The same
+    tokens (``tests/unit/test_portal_sessions.py``); Flask-WTF's checks and messages are
+    its own, unchanged."""
+    return _SessionSerializer(secret_key, salt=salt)
+
+
+# Flask-WTF looks the class up in its module at each call: every FlaskForm of every area
+# (portal, PISTE pages, factures pages) and the templates' ``csrf_token()`` use it.
+flask_wtf.csrf.URLSafeTimedSerializer = csrf_serializer
 
 
 def init_app(app: Flask) -> None:

@@ -23,7 +23,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from sandbox import db
@@ -447,17 +447,20 @@ def deconnexion():
 # Mon compte ------------------------------------------------------------------
 
 
+_MES_RATTACHEMENTS = (  # built once, the user bound at each request
+    select(Rattachement, Structure)
+    .join(Structure, Structure.id == Rattachement.structure_id)
+    .where(Rattachement.user_id == bindparam("user_id"))
+    .order_by(Rattachement.id)
+)
+
+
 @bp.get("/mon-compte")
 @auth.login_required
 def mon_compte():
     """The user's details and rattachements (role and status)."""
     user = auth.logged_in_user()
-    rows = db.session().execute(
-        select(Rattachement, Structure)
-        .join(Structure, Structure.id == Rattachement.structure_id)
-        .where(Rattachement.user_id == user.id)
-        .order_by(Rattachement.id)
-    ).all()
+    rows = db.session().execute(_MES_RATTACHEMENTS, {"user_id": user.id}).all()
     return render_template("portal/mon_compte.html", user=user, rattachements=rows,
                            libelles_types=validation.LIBELLES_TYPE_IDENTIFIANT)
 

@@ -34,10 +34,20 @@ def test_resolved_rights_answer_without_the_database():
     assert known.usable == frozenset({3, 11})
 
 
+def test_the_callers_rights_are_its_accounts_resolved_rights():
+    known = rights.Resolved(rights_user_id=5, usable=frozenset({3, 11}))
+    caller = gateway.Caller(user=_account(known))
+    # No session: the rights come from the account, without a query.
+    assert caller.rights_user_id(None) == 5  # type: ignore[arg-type]
+    assert caller.structure_ids(None) == frozenset({3, 11})  # type: ignore[arg-type]
+    assert caller.is_attached(None, 11)  # type: ignore[arg-type]
+    assert not caller.is_attached(None, 4)  # type: ignore[arg-type]
+
+
 def test_a_writing_operation_reads_the_rights_again():
     known = rights.Resolved(rights_user_id=5, usable=frozenset({3}))
-    caller = gateway.Caller(user=_account(known), rights_user_id=5, attached=known.usable)
+    caller = gateway.Caller(user=_account(known))
     assert caller.for_writes().user.resolved is None
-    assert caller.for_writes().attached == caller.attached
-    plain = gateway.Caller(user=_account(None), rights_user_id=5, attached=frozenset({3}))
+    assert caller.user.resolved is known  # the cached caller keeps them
+    plain = gateway.Caller(user=_account(None))
     assert plain.for_writes() is plain

@@ -85,3 +85,34 @@ def test_every_portal_field_renders_as_wtforms_renders_it(form_class):
                 with wtforms_own():
                     expected = str(field(**attributes))
                 assert mine == expected, field.name
+
+
+def test_the_csrf_token_is_made_when_shown_and_checked_as_before():
+    """The lazy CSRF field: building a form signs nothing and leaves the session alone;
+    showing it renders Flask-WTF's token of the request; a POST is checked against the
+    session's token as before (a wrong one refused, with Flask-WTF's own message)."""
+    from flask import g, session
+    from flask_wtf import FlaskForm
+    from flask_wtf.csrf import generate_csrf
+
+    from sandbox.portal.forms import LazyCSRFTokenField, LoginForm
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="clé", WTF_CSRF_TIME_LIMIT=None)
+    with app.test_request_context("/connexion"):
+        form = LoginForm()
+        assert isinstance(form.csrf_token, LazyCSRFTokenField)
+        assert "csrf_token" not in session and "csrf_token" not in g  # nothing signed yet
+        html = str(form.csrf_token)
+        token = generate_csrf()  # the request's one token, made by the render
+        assert f'value="{token}"' in html and "csrf_token" in session
+        raw = session["csrf_token"]
+    for sent, ok in ((token, True), ("faux", False), ("", False)):
+        with app.test_request_context("/connexion", method="POST",
+                                      data={"csrf_token": sent, "login": "a@b.fr"}):
+            session["csrf_token"] = raw
+            form = LoginForm()
+            assert form.validate_on_submit() is ok
+            if not ok:
+                assert form.errors["csrf_token"]
+    assert issubclass(FlaskForm.Meta.csrf_class.field_class, LazyCSRFTokenField)

@@ -17,6 +17,7 @@ from sandbox import clock
 from sandbox.accounts.rights import usable_structure_ids
 from sandbox.cpro.api import Context
 from sandbox.cpro.common import PARIS
+from sandbox.cpro.paging import Where
 from sandbox.factures import errors
 from sandbox.factures.models import Facture, FactureTravaux
 
@@ -47,12 +48,7 @@ def parse_moment(value: str | None, field: str, end: bool = False) -> datetime |
 
 def between(column: Any, low: Any, high: Any) -> list[ColumnElement[bool]]:
     """``low <= column <= high``, each bound only when given."""
-    clauses = []
-    if low is not None:
-        clauses.append(column >= low)
-    if high is not None:
-        clauses.append(column <= high)
-    return clauses
+    return Where().between(column, low, high).bound()
 
 
 class Periodes(Protocol):
@@ -69,11 +65,15 @@ class Periodes(Protocol):
 def windows(*spans: tuple[Any, str | None, str | None, str]) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a search's date windows, each ``(column, du, au, name)``: the
     criteria ``nameDu`` and ``nameAu`` (``parse_moment``), read in the order given."""
-    clauses = []
+    return windows_into(Where(), *spans).bound()
+
+
+def windows_into(where: Where, *spans: tuple[Any, str | None, str | None, str]) -> Where:
+    """``windows`` added to ``where`` (a search built once per shape)."""
     for column, du, au, name in spans:
-        clauses += between(column, parse_moment(du, name + "Du"),
-                           parse_moment(au, name + "Au", end=True))
-    return clauses
+        where.between(column, parse_moment(du, name + "Du"),
+                      parse_moment(au, name + "Au", end=True))
+    return where
 
 
 def periodes(p: Periodes) -> list[ColumnElement[bool]]:
@@ -128,13 +128,17 @@ def criteria(model: type[BaseModel], *names: str) -> tuple[str, ...]:
 def matching(p: object, names: Iterable[str]) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the criteria ``names`` that ``p`` gives, in that order:
     ``column == value``, or ``column IN`` the non-null items of a list (none: no clause)."""
-    clauses = []
+    return matching_into(Where(), p, names).bound()
+
+
+def matching_into(where: Where, p: object, names: Iterable[str]) -> Where:
+    """``matching`` added to ``where`` (a search built once per shape)."""
     for name in names:
         value = getattr(p, name)
         if isinstance(value, list):
             wanted = [str(x) for x in value if x is not None]
             if wanted:
-                clauses.append(CRITERIA[name].in_(wanted))
-        elif value is not None:
-            clauses.append(CRITERIA[name] == value)
-    return clauses
+                where.add("in", CRITERIA[name], wanted)
+        else:
+            where.add("=", CRITERIA[name], value)
+    return where

@@ -16,18 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Row, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox import db
 from sandbox.cpro import errors as cpro_errors
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import date_iso, designation, rows_by_id
-from sandbox.cpro.paging import paged
+from sandbox.cpro.paging import (
+    Where,
+    count_of,
+    ordered_page,
+    page_request,
+    run_prepared,
+    tri_colonne,
+)
 from sandbox.factures import errors
-from sandbox.factures.api.common import between, caller_structures, criteria, matching, windows
+from sandbox.factures.api.common import caller_structures, criteria, matching_into, windows_into
 from sandbox.factures.api.soumettre import date_facture
 from sandbox.factures.documents import day
 from sandbox.factures.models import Facture, FactureStatut, FactureTravaux
@@ -41,6 +50,7 @@ from sandbox.factures.rules.travaux_cycle import (
 )
 from sandbox.factures.schemas import travaux as sc
 from sandbox.models import Service, Structure
+from sandbox.vocabulary import RoleUtilisateur as Role
 from sandbox.vocabulary import StatutFacture
 
 BASE = "/cpro/facturesTravaux/v1"
@@ -58,8 +68,9 @@ CRITERIA = criteria(
 # --- answers ---------------------------------------------------------------------------
 
 
-def resumes(s: Session, rows: Sequence[tuple[Facture, FactureTravaux | None]]) -> list[dict]:
-    """The list items of works documents (one query for their structures and services)."""
+def resumes(s: Session, rows: Sequence[tuple[Any, Any]]) -> list[dict]:
+    """The list items of works documents (one query for their structures and services):
+    (invoice, works row or None) pairs, ORM objects or ``travaux.WORKS_COLUMNS`` rows."""
     structure_ids = {x for f, ft in rows for x in (
         f.fournisseur_id, f.destinataire_id, ft.moe_structure_id if ft else None) if x}
     service_ids = {x for f, ft in rows for x in (
@@ -120,17 +131,21 @@ def resumes(s: Session, rows: Sequence[tuple[Facture, FactureTravaux | None]]) -
     return out
 
 
-def _historique(s: Session, factures: list[Facture]) -> list[dict]:
+_HISTORIQUE = (select(FactureStatut.facture_id, FactureStatut.statut,
+                      FactureStatut.date_passage, FactureStatut.commentaire)
+               .where(FactureStatut.facture_id.in_(bindparam("ids", expanding=True)))
+               .order_by(FactureStatut.date_passage, FactureStatut.id))
+
+
+def _historique(s: Session, factures: Sequence) -> list[dict]:
     numbers = {f.id: f.numero_facture for f in factures}
-    rows = s.scalars(select(FactureStatut).where(FactureStatut.facture_id.in_(numbers))
-                     .order_by(FactureStatut.date_passage, FactureStatut.id))
     return [{
         "idFactureTravaux": h.facture_id,
         "numeroFactureTravaux": numbers[h.facture_id],
         "histoStatutCode": h.statut,
         "histoStatutDatePassage": date_iso(h.date_passage),
         "histoStatutCommentaire": h.commentaire,
-    } for h in rows]
+    } for h in db.core(s, _HISTORIQUE, {"ids": list(numbers)})]
 
 
 def _moved(facture: Facture, **extra: object) -> dict:
@@ -142,57 +157,85 @@ def _moved(facture: Facture, **extra: object) -> dict:
 # --- searches --------------------------------------------------------------------------
 
 
-def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -> list | None:
+_USABLE: BindParameter[list[int]] = bindparam("usable", expanding=True)
+_SANS_SUIVANTE = Facture.id.not_in(select(FactureTravaux.precedente_id).where(
+    FactureTravaux.precedente_id.is_not(None)))
+
+
+def _criteria(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -> Where | None:
+    """The search's criteria as a shape and its values (``Where``); None when nothing can
+    match."""
     usable = caller_structures(ctx)
     if not usable:
         return None
     role = p.roleUtilisateur
-    where = [travaux.role_clause(usable, role)]
+    where = Where().sql(("role", role), usable=sorted(usable))
     if atraiter:
-        acting = [role] if role in WAITING else list(WAITING)
-        where.append(or_(*(
-            travaux.role_clause(usable, r) & Facture.statut.in_(WAITING[r]) for r in acting)))
-    where += matching(p, CRITERIA)
+        where.sql(("atraiter", role))
+    matching_into(where, p, CRITERIA)
     if p.listeTypeFactureTravaux:
         wanted = {str(t) for t in p.listeTypeFactureTravaux}
-        where.append(Facture.cadre_facturation.in_(
-            [c for c in CADRES_TRAVAUX if type_travaux(c) in wanted]))
+        where.add("in", Facture.cadre_facturation,
+                  [c for c in CADRES_TRAVAUX if type_travaux(c) in wanted])
     if p.flagTelecharge:
-        where.append(Facture.telechargee_par_destinataire.is_(True))
-    if p.avecSansService == "AVEC_SERVICE":
-        where.append(Facture.destinataire_service_id.is_not(None))
-    elif p.avecSansService == "SANS_SERVICE":
-        where.append(Facture.destinataire_service_id.is_(None))
+        where.sql("telechargee")
+    if p.avecSansService in ("AVEC_SERVICE", "SANS_SERVICE"):
+        where.sql(p.avecSansService)
     if p.uniquementSansPieceSuivante:
-        following = select(FactureTravaux.precedente_id).where(
-            FactureTravaux.precedente_id.is_not(None))
-        where.append(Facture.id.not_in(following))
+        where.sql("sans_suivante")
     if p.numeroFluxDepot is not None:
         return None  # a works document keyed in or seeded belongs to no flux
-    where += windows(
+    windows_into(
+        where,
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
         (Facture.date_facture, p.periodeDateFactureTravauxDu, p.periodeDateFactureTravauxAu,
          "periodeDateFactureTravaux"),
         (Facture.date_heure_etat_courant, p.periodeDateHeureEtatCourantDu,
          p.periodeDateHeureEtatCourantAu, "periodeDateHeureEtatCourant"),
     )
-    where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
-    where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
-    where += between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
+    where.between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
+    where.between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
+    where.between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
     return where
+
+
+def _token(token: object) -> ColumnElement[bool]:
+    """The SQL of the search's own criteria (``_criteria``'s ``Where.sql`` tokens)."""
+    if token == "telechargee":
+        return Facture.telechargee_par_destinataire.is_(True)
+    if token == "AVEC_SERVICE":
+        return Facture.destinataire_service_id.is_not(None)
+    if token == "SANS_SERVICE":
+        return Facture.destinataire_service_id.is_(None)
+    if token == "sans_suivante":
+        return _SANS_SUIVANTE
+    kind: str = token[0]  # type: ignore[index]
+    role: Role | None = token[1]  # type: ignore[index]
+    if kind == "role":
+        return travaux.role_clause(_USABLE, role)
+    acting = [role] if role in WAITING else list(WAITING)
+    return or_(*(travaux.role_clause(_USABLE, r) & Facture.statut.in_(WAITING[r])
+                 for r in acting))
+
+
+@lru_cache(maxsize=1024)
+def _statements(shape: tuple, tri: str | None, descending: bool) -> tuple[Select, Select]:
+    """The page and count statements of one shape of search, built once (issue #24)."""
+    stmt = travaux.works_select().where(*Where.clauses(shape, _token))
+    return ordered_page(stmt, sc.TRAVAUX.order(tri), descending), count_of(stmt)
 
 
 def _search(ctx: Context, p: sc.RechercherFactureTravauxParam, atraiter: bool) -> dict:
     where = _criteria(ctx, p, atraiter)
     if where is None:
         raise errors.RechercheTravauxVide()
-    rows, retour = paged(ctx.s, travaux.base_query().where(*where), p.rechercheFactureTravaux,
-                         sc.TRAVAUX)
+    paging = p.rechercheFactureTravaux
+    page, count = _statements(where.key, tri_colonne(paging), page_request(paging)[2])
+    rows, retour = run_prepared(ctx.s, page, count, where.params, paging)
     if retour["total"] == 0 or not rows:
         raise errors.RechercheTravauxVide()
-    found: list[Row] = list(rows)
     return {"codeRetour": 0, "libelle": OK, "parametresRetour": retour,
-            "listeFacturesTravaux": resumes(ctx.s, [(r[0], r[1]) for r in found])}
+            "listeFacturesTravaux": resumes(ctx.s, [travaux.split(r) for r in rows])}
 
 
 @operation("POST", f"{BASE}/rechercher", operation_id="rechercherFactureTravaux",
@@ -229,7 +272,8 @@ def rechercher_atraiter(ctx: Context, p: sc.RechercherFactureTravauxParam) -> di
 def consulter(ctx: Context, p: sc.IdFactureTravauxParam) -> dict:
     """`factureTravaux`: the search item's fields, plus `montantTVA`, `modeDepot`,
     `commentaire` and the status history. Unknown: 20000; seen in no role: 20001."""
-    facture, ft, _ = travaux.visible(ctx.s, ctx.caller.user, p.idFactureTravaux)
+    facture, ft, _ = travaux.visible(ctx.s, ctx.caller.user, p.idFactureTravaux,
+                                     read=travaux.works_row)
     detail = resumes(ctx.s, [(facture, ft)])[0]
     detail.update(montantTVA=float(facture.montant_tva or 0), modeDepot=facture.mode_depot,
                   commentaire=facture.commentaire, historique=_historique(ctx.s, [facture]))
@@ -246,9 +290,10 @@ def consulter_dossier(ctx: Context, p: sc.ConsulterDossierParam) -> dict:
     """The documents of the dossier (`listeFactureTravaux`, in deposit order) and their
     merged status history (`historiqueDemandePaiement`)."""
     facture, ft, _ = travaux.visible(ctx.s, ctx.caller.user,
-                                     p.idFactureTravaux or p.idDossierFacturation)
-    factures = travaux.dossier(ctx.s, facture, ft)
-    rows = [(f, ctx.s.get(FactureTravaux, f.id)) for f in factures]
+                                     p.idFactureTravaux or p.idDossierFacturation,
+                                     read=travaux.works_row)
+    factures = travaux.dossier_rows(ctx.s, facture, ft)
+    rows = [travaux.split(f) for f in factures]
     return {"codeRetour": 0, "libelle": cpro_errors.LIBELLE_CONSULTATION_OK,
             "idDossierFacturation": ft.dossier_id if ft else facture.id,
             "listeFactureTravaux": resumes(ctx.s, rows),

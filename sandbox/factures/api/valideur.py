@@ -9,24 +9,23 @@ caller acts as validator for the structures it may use
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db
 from sandbox.cpro import errors as cpro_errors
+from sandbox.cpro import paging
 from sandbox.cpro.api import Context, operation
 from sandbox.cpro.common import designation, rows_by_id
-from sandbox.cpro.paging import paged
+from sandbox.cpro.paging import Where
 from sandbox.factures import errors
-from sandbox.factures.api.common import (
-    between,
-    caller_structures,
-    criteria,
-    matching,
-    windows,
-)
+from sandbox.factures.api.common import caller_structures, criteria, matching_into, windows_into
 from sandbox.factures.documents import day, facture_detail
-from sandbox.factures.models import WITHOUT_CONTENT, Facture
+from sandbox.factures.models import SUMMARY_COLUMNS, Facture
 from sandbox.factures.rules import validation, visibility
 from sandbox.factures.schemas import valideur as sc
 from sandbox.models import Service, Structure
@@ -41,28 +40,40 @@ CRITERIA = criteria(
 )
 
 
-def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> list | None:
-    """The WHERE clauses; None when nothing can match."""
+def _criteria(ctx: Context, p: sc.RechercherFactureParValideurParam) -> Where | None:
+    """The criteria as a shape and its values (``Where``); None when nothing can match."""
     ids = caller_structures(ctx)
     if p.idStructureValideur is not None:
         ids = ids & {p.idStructureValideur}
     works = p.typeDemandePaiement == "FACTURE_TRAVAUX"
     if not ids or works or p.idStructureMoa is not None or p.idStructureMoe is not None:
         return None  # no works invoice has a validator here
-    where = visibility.validated_by(ids)
-    where += matching(p, CRITERIA)
-    where += windows(
+    where = Where().sql("validated_by", ids=sorted(ids))
+    matching_into(where, p, CRITERIA)
+    windows_into(
+        where,
         (Facture.date_depot, p.periodeDateDepotDu, p.periodeDateDepotAu, "periodeDateDepot"),
         (Facture.date_facture, p.periodeDateFactureDu, p.periodeDateFactureAu,
          "periodeDateFacture"),
     )
-    where += between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
-    where += between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
-    where += between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
+    where.between(Facture.montant_ht, p.montantHTMin, p.montantHTMax)
+    where.between(Facture.montant_ttc, p.montantTTCMin, p.montantTTCMax)
+    where.between(Facture.montant_a_payer, p.montantAPayerMin, p.montantAPayerMax)
     return where
 
 
-def _resume(s: Session, factures: list[Facture]) -> list[dict]:
+_VALIDATED_BY = and_(*visibility.validated_by(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=1024)
+def _statements(shape: tuple, tri: str | None, descending: bool) -> tuple[Select, Select]:
+    """The page and count statements of one shape of search, built once (issue #24)."""
+    stmt = select(*SUMMARY_COLUMNS).where(*Where.clauses(shape, lambda _: _VALIDATED_BY))
+    return paging.ordered_page(stmt, sc.VALIDEUR.order(tri), descending), paging.count_of(stmt)
+
+
+def _resume(s: Session, factures: Sequence[Any]) -> list[dict]:
+    """The list items: ``SUMMARY_COLUMNS`` rows (or ORM invoices)."""
     structure_ids = {
         x for f in factures for x in (f.destinataire_id, f.fournisseur_id, f.valideur_structure_id)
     }
@@ -143,14 +154,15 @@ def rechercher(ctx: Context, p: sc.RechercherFactureParValideurParam) -> dict:
     where = _criteria(ctx, p)
     if where is None:
         raise errors.RechercheVide()
-    rows, retour = paged(ctx.s, select(Facture).where(*where).options(*WITHOUT_CONTENT),
-                         p.pagination, sc.VALIDEUR)
+    page, count = _statements(where.key, paging.tri_colonne(p.pagination),
+                              paging.page_request(p.pagination)[2])
+    rows, retour = paging.run_prepared(ctx.s, page, count, where.params, p.pagination)
     if retour["total"] == 0:
         raise errors.RechercheVide()
     return {
         "codeRetour": 0,
         "libelle": cpro_errors.LIBELLE_RECHERCHE_OK,
-        "listeFactures": _resume(ctx.s, [r[0] for r in rows]),
+        "listeFactures": _resume(ctx.s, rows),
         "parametresRetour": retour,
     }
 

@@ -16,17 +16,25 @@ checks; split, each half would import the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from sandbox import clock
+from sandbox import clock, db
 from sandbox.accounts.rights import Account, usable_structure_ids
 from sandbox.factures import errors
-from sandbox.factures.models import WITHOUT_CONTENT, Facture, FactureStatut, FactureTravaux
+from sandbox.factures.models import (
+    SUMMARY_COLUMNS,
+    WITHOUT_CONTENT,
+    Facture,
+    FactureStatut,
+    FactureTravaux,
+)
 from sandbox.factures.rules import lifecycle, routing, visibility
 from sandbox.factures.rules.table import NUMERO
 from sandbox.factures.rules.travaux_cycle import (
@@ -106,21 +114,65 @@ def roles(facture: Facture, ft: FactureTravaux | None, usable: set[int]) -> set[
 
 def works_rows(s: Session, facture_id: int | None) -> tuple[Facture, FactureTravaux | None]:
     """The works document ``facture_id`` and its row (``DemandePaiementInconnue`` if none)."""
-    if facture_id is None:
-        raise errors.ParametreFactureManquant(
-            "Paramètre obligatoire manquant : idFactureTravaux.")
-    facture = s.get(Facture, facture_id)
+    facture = s.get(Facture, _required(facture_id))
     if facture is None or not is_travaux(facture.cadre_facturation):
-        raise errors.DemandePaiementInconnue(
-            "GDP_MSG_11.008 - La facture de travaux n'existe pas.")
+        raise _unknown()
     return facture, s.get(FactureTravaux, facture_id)
 
 
+def _required(facture_id: int | None) -> int:
+    if facture_id is None:
+        raise errors.ParametreFactureManquant(
+            "Paramètre obligatoire manquant : idFactureTravaux.")
+    return facture_id
+
+
+def _unknown() -> errors.DemandePaiementInconnue:
+    return errors.DemandePaiementInconnue("GDP_MSG_11.008 - La facture de travaux n'existe pas.")
+
+
+# A reader's view of works documents: the invoice's columns but its content and its works
+# row's, as one Core row (``WorksRow``: the ORM attributes' names; ``ft_facture_id`` None
+# when the document has no works row). The statements are built once (issue #24).
+WORKS_COLUMNS = (*SUMMARY_COLUMNS, FactureTravaux.facture_id.label("ft_facture_id"),
+                 *(c for c in FactureTravaux.__table__.c if c.key != "facture_id"))
+WorksRow = Any  # a Row of WORKS_COLUMNS: read like a Facture (and like its FactureTravaux)
+
+
+def works_select() -> Select:
+    """Every works document as ``WORKS_COLUMNS`` (outer join: the flux's have no row)."""
+    return (select(*WORKS_COLUMNS)
+            .outerjoin(FactureTravaux, FactureTravaux.facture_id == Facture.id)
+            .where(Facture.cadre_facturation.in_(CADRES_TRAVAUX)))
+
+
+def split(row: WorksRow) -> tuple[WorksRow, WorksRow | None]:
+    """(the invoice, its works row or None) of a ``WORKS_COLUMNS`` row: the pair the ORM
+    readers (``roles``, the list items) take."""
+    return row, (row if row.ft_facture_id is not None else None)
+
+
+_WORKS_BY_ID = works_select().where(Facture.id == bindparam("facture_id"))
+_DOSSIER = works_select().where(or_(
+    Facture.id.in_(select(FactureTravaux.facture_id).where(
+        FactureTravaux.dossier_id == bindparam("dossier_id"))),
+    Facture.id == bindparam("dossier_id"))).order_by(Facture.id)
+
+
+def works_row(s: Session, facture_id: int | None) -> tuple[WorksRow, WorksRow | None]:
+    """``works_rows`` for a reader: one Core row (statement built once), no ORM object."""
+    row = db.core(s, _WORKS_BY_ID, {"facture_id": _required(facture_id)}).first()
+    if row is None:
+        raise _unknown()
+    return split(row)
+
+
 def visible(
-    s: Session, user: Account, facture_id: int | None
-) -> tuple[Facture, FactureTravaux | None, set[Role]]:
-    """The works document ``facture_id`` and the caller's roles on it (at least one)."""
-    facture, ft = works_rows(s, facture_id)
+    s: Session, user: Account, facture_id: int | None, read: Callable = works_rows,
+) -> tuple[Any, Any, set[Role]]:
+    """The works document ``facture_id`` and the caller's roles on it (at least one);
+    ``read``: ``works_rows`` (the ORM objects, to change them) or ``works_row`` (a read)."""
+    facture, ft = read(s, facture_id)
     mine = roles(facture, ft, usable_structure_ids(s, user))
     if not mine:
         raise errors.HabilitationInsuffisante(
@@ -139,8 +191,9 @@ def base_query() -> Select[Facture, FactureTravaux]:
     )
 
 
-def role_clause(usable: set[int], role: str | None) -> ColumnElement[bool]:
-    """"Seen by ``usable`` in ``role``" (None: in any role)."""
+def role_clause(usable: Iterable[int] | BindParameter, role: str | None) -> ColumnElement[bool]:
+    """"Seen by ``usable`` in ``role``" (None: in any role); ``usable`` may be an expanding
+    bind parameter (a statement built once)."""
     by_role: dict[str, ColumnElement[bool]] = {
         Role.FOURNISSEUR: Facture.fournisseur_id.in_(usable),
         Role.MOE: FactureTravaux.moe_structure_id.in_(usable),
@@ -161,6 +214,13 @@ def dossier(s: Session, facture: Facture, ft: FactureTravaux | None) -> list[Fac
     return list(s.scalars(select(Facture).where(
         or_(Facture.id.in_(ids), Facture.id == ft.dossier_id)).order_by(Facture.id)
         .options(*WITHOUT_CONTENT)))
+
+
+def dossier_rows(s: Session, facture: WorksRow, ft: WorksRow | None) -> list[WorksRow]:
+    """``dossier`` for a reader: ``WORKS_COLUMNS`` rows (statement built once)."""
+    if ft is None:
+        return [facture]
+    return list(db.core(s, _DOSSIER, {"dossier_id": ft.dossier_id}))
 
 
 # --- deposit ---------------------------------------------------------------------------

@@ -12,7 +12,9 @@ A rules module: no Flask, no registry, no request context.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from collections.abc import Iterable
+
+from sqlalchemy import BindParameter, ColumnElement
 from sqlalchemy.orm import Session
 
 from sandbox.accounts.rights import Account, usable_structure_ids
@@ -30,7 +32,7 @@ def is_received(facture: Facture) -> bool:
     return facture.statut not in NOT_YET_RECEIVED
 
 
-def received_by(structure_ids: set[int]) -> list[ColumnElement[bool]]:
+def received_by(structure_ids: Iterable[int] | BindParameter) -> list[ColumnElement[bool]]:
     """The WHERE clauses of "received by one of ``structure_ids``"."""
     return [Facture.destinataire_id.in_(structure_ids), Facture.statut.not_in(NOT_YET_RECEIVED)]
 
@@ -72,7 +74,7 @@ def supplier_invoice(s: Session, user: Account, facture_id: int | None) -> Factu
     return facture
 
 
-def validated_by(structure_ids: set[int]) -> list[ColumnElement[bool]]:
+def validated_by(structure_ids: Iterable[int] | BindParameter) -> list[ColumnElement[bool]]:
     """The WHERE clauses of "to be validated (or once validated) by one of ``structure_ids``"."""
     return [
         Facture.valideur_structure_id.in_(structure_ids),
