@@ -95,3 +95,29 @@ def aware(moment: datetime | None) -> datetime | None:
 def utcnow_naive() -> datetime:
     """Return ``now()`` as a naive UTC datetime, for columns and comparisons."""
     return naive_utc(now())
+
+
+def real_seconds_until(moment: datetime | None) -> float | None:
+    """Real seconds until the sandbox clock reaches ``moment`` (naive UTC) at the rate in
+    force (0 if it is past; None for no moment, or a clock that does not run): when a
+    background loop's next work on the sandbox clock is due."""
+    if moment is None:
+        return None
+    speed = rate()
+    if speed <= 0:
+        return None
+    return max(0.0, (moment - utcnow_naive()).total_seconds() / speed)
+
+
+def seconds_until(moment: datetime | None) -> float | None:
+    """Real seconds until the real instant ``moment`` (naive UTC; 0 if past, None for no
+    moment): a lease's end, a mail's next attempt."""
+    if moment is None:
+        return None
+    return max(0.0, (moment - real_utcnow_naive()).total_seconds())
+
+
+def soonest(*seconds: float | None) -> float | None:
+    """The smallest of ``seconds`` that are known (None if none is)."""
+    known = [value for value in seconds if value is not None]
+    return min(known) if known else None

@@ -106,6 +106,10 @@ class ChangeWatch:
         seen, local.last = local.last, marker
         return None if seen is None else marker != seen
 
+    def close(self) -> None:
+        """Close the calling thread's watch connection."""
+        self._close()
+
     def _close(self) -> None:
         local = self._local
         conn, key = getattr(local, "conn", None), getattr(local, "key", None)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
 
 from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
@@ -67,6 +67,24 @@ def _candidates(limit: int) -> Select:
             .limit(limit)
         )
     return statement
+
+
+# When the next flux may be claimed: the first integration due among the free ones (on the
+# sandbox clock) and the first lease to end among the claimed ones (real time; its holder
+# may die).
+_NEXT_DUE = select(
+    func.min(case((_free_lease(bindparam("real_now")), Flux.integrate_after))),
+    func.min(case((Flux.lease_until >= bindparam("real_now"), Flux.lease_until))),
+).where(Flux.etat.in_(NOT_TERMINAL))
+
+
+def seconds_until_due() -> float | None:
+    """Real seconds until a flux may be claimed (0: now; None: no flux to integrate)."""
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
+        row = conn.execute(_NEXT_DUE, {"real_now": clock.real_utcnow_naive()}).one()
+    integrate: datetime | None = row[0]
+    lease: datetime | None = row[1]
+    return clock.soonest(clock.real_seconds_until(integrate), clock.seconds_until(lease))
 
 
 def claim(
@@ -231,15 +249,17 @@ def start(settings: Settings) -> None:
     then runs the automatic lifecycle policies (``rules/policies.py``)."""
     holder = holder_name()
 
-    def integrate_all() -> None:
+    def integrate_all() -> float | None:
         # The epoch first, then the clock: a pass of after a reset sees its clock too.
         epoch = state.reset_epoch()
         state.refresh()  # the sandbox clock may have moved (PUT /_sandbox/clock)
         while run_pass(settings, holder, epoch):
             pass
-        policies.apply_policies(epoch=epoch)
+        moves_due = policies.apply_and_schedule(epoch=epoch)[1]
+        # When the loop must look again by itself (a change of the database nudges it).
+        return clock.soonest(seconds_until_due(), clock.real_seconds_until(moves_due))
 
-    _loop.start(integrate_all, settings.factures_poll_interval)
+    _loop.start(integrate_all, settings.factures_poll_interval, state.ChangeWatch)
 
 
 def stop() -> None:

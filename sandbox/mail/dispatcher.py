@@ -36,11 +36,12 @@ import logging
 import os
 import smtplib
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import cast
 
 import requests
-from sqlalchemy import Select, Table, bindparam, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
 
 from sandbox import clock, db, state
 from sandbox.background import BackgroundLoop, holder_name
@@ -65,7 +66,8 @@ def backoff_seconds(attempts: int, ceiling: float) -> float:
 
 
 class Lease:
-    """The claim one pass holds on its mails, renewed by a heartbeat while it works."""
+    """The claim one pass holds on its mails, renewed by the process's renewer while it
+    works (``RENEWER``: one thread per process, not one per pass)."""
 
     def __init__(self, settings: Settings, holder: str, ids: list[int], until: datetime) -> None:
         self.seconds = settings.mail_lease_seconds
@@ -74,23 +76,17 @@ class Lease:
         self.until = until
         self.lost: set[int] = set()
         self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="outbox-lease", daemon=True)
+        self.renewing = threading.Lock()  # held by the renewer while it renews this lease
+        self.next_renewal = time.monotonic() + self.seconds / 3
 
     def __enter__(self) -> Lease:
-        self._thread.start()
+        RENEWER.add(self)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._done.set()
-        self._thread.join(timeout=max(5.0, self.seconds))
-
-    def _beat(self) -> None:
-        while not self._done.wait(self.seconds / 3):
-            try:
-                self.renew()
-            except Exception:  # a database hiccup: the attempts check the lease
-                log.warning("outbox lease of %s not renewed", self.holder, exc_info=True)
+        RENEWER.remove(self)
+        with self.renewing:  # a renewal under way ends first: none after the pass
+            pass
 
     def renew(self) -> None:
         """Extend the claim on the mails still held, if they are still ours."""
@@ -140,6 +136,65 @@ class Lease:
             self.held.discard(mail_id)
 
 
+class Renewer:
+    """Renews every lease of this process's passes each third of its length: one thread,
+    started once per process (a thread per pass cost ~0.15 CPU-ms, docs/performance.md).
+
+    Between passes it wakes once a third of a lease (not a poll of the database: nothing
+    to renew, nothing read), so that a pass starting need not wake it: the leases all last
+    as long, a new one's first renewal is never before the thread's next wake."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._leases: list[Lease] = []
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._wake_at: float | None = None  # when the thread looks next (None: asleep)
+
+    def add(self, lease: Lease) -> None:
+        with self._cond:
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                self._leases, self._pid, self._wake_at = [], os.getpid(), None
+                self._thread = threading.Thread(target=self._run, name="outbox-lease",
+                                                 daemon=True)
+                self._thread.start()
+            self._leases.append(lease)
+            if self._wake_at is None or lease.next_renewal < self._wake_at:
+                self._cond.notify()
+
+    def remove(self, lease: Lease) -> None:
+        with self._cond:
+            if lease in self._leases:
+                self._leases.remove(lease)
+
+    def _run(self) -> None:
+        period: float | None = None  # a third of the last lease seen
+        while True:
+            with self._cond:
+                while True:
+                    now = time.monotonic()
+                    due = [lease for lease in self._leases if lease.next_renewal <= now]
+                    if due:
+                        break
+                    if self._leases:
+                        period = self._leases[0].seconds / 3
+                    self._wake_at = min((lease.next_renewal for lease in self._leases),
+                                        default=None if period is None else now + period)
+                    self._cond.wait(None if self._wake_at is None else self._wake_at - now)
+                for lease in due:
+                    lease.next_renewal = now + lease.seconds / 3
+                    lease.renewing.acquire()  # before leaving the lock: __exit__ waits
+            for lease in due:
+                try:
+                    lease.renew()
+                except Exception:  # a database hiccup: the attempts check the lease
+                    log.warning("outbox lease of %s not renewed", lease.holder, exc_info=True)
+                finally:
+                    lease.renewing.release()
+
+
+RENEWER = Renewer()
+
 _TABLE = cast(Table, OutboxMail.__table__)
 # Statements built once, values bound at run time: building one costs more CPU than
 # running it (docs/performance.md).
@@ -161,6 +216,20 @@ _MARK_DELIVERED = (
     .values(claimed_until=None, state=MailState.DELIVERED, attempts=_TABLE.c.attempts + 1,
             delivered_at=bindparam("delivered"), last_error=None)
 )
+
+
+# When the next undelivered mail may be claimed: its next attempt, or the end of the claim
+# that holds it (its holder may die), whichever is later; real time.
+_NEXT_DUE = select(func.min(case(
+    (_TABLE.c.claimed_until > _TABLE.c.next_attempt_at, _TABLE.c.claimed_until),
+    else_=_TABLE.c.next_attempt_at,
+))).where(_TABLE.c.state != MailState.DELIVERED)
+
+
+def seconds_until_due() -> float | None:
+    """Real seconds until an undelivered mail may be claimed (0: now; None: no mail)."""
+    with db.read_engine().connect() as conn:  # autocommit: no BEGIN, no ROLLBACK
+        return clock.seconds_until(conn.execute(_NEXT_DUE).scalar())
 
 
 def _due_statement(size: int) -> Select:
@@ -360,13 +429,19 @@ def start(settings: Settings) -> None:
     """Start this process's dispatcher thread (once per process)."""
     holder = holder_name()
 
-    def deliver_all() -> None:
+    def deliver_all() -> float | None:
         # A pass that claimed less than a batch took everything due; what is committed
-        # after its claim wakes the loop again (``wake``), the rest waits for the poll.
-        while _pass(settings, holder, _connection)[0] >= settings.mail_batch_size:
-            pass
+        # after its claim wakes the loop again (``wake`` in this process, the heartbeat's
+        # nudge for the others'). The answer: when the loop must look again by itself.
+        while True:
+            claimed = _pass(settings, holder, _connection)[0]
+            if claimed >= settings.mail_batch_size:
+                continue
+            if claimed:  # its marks are a change: the next pass (at the interval) looks
+                return 0.0
+            return seconds_until_due()  # a retry's backoff, or a claim that may expire
 
-    _loop.start(deliver_all, settings.mail_poll_interval)
+    _loop.start(deliver_all, settings.mail_poll_interval, state.ChangeWatch)
 
 
 def stop() -> None:
@@ -392,8 +467,6 @@ def pending_count() -> int:
 
 def run_for(settings: Settings, seconds: float, holder: str | None = None) -> None:
     """Deliver what is due, pass after pass, for ``seconds`` (a dispatcher process)."""
-    import time
-
     holder = holder or holder_name()
     connection = KeptConnection()
     deadline = time.monotonic() + seconds

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from sandbox import background
 from sandbox.background import BackgroundLoop
 
 
@@ -65,3 +66,71 @@ def test_a_wake_starts_a_pass_at_once_and_stop_ends_the_thread(logger):
     finally:
         loop.stop()
     assert "probe-wake" not in [t.name for t in threading.enumerate()]
+
+
+class FakeWatch:
+    """A change watch whose answers the test gives: True once after ``commit()``."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+        self.pending = False
+        self.asked = threading.Condition()
+
+    def commit(self) -> None:
+        self.pending = True
+
+    def changed(self) -> bool | None:
+        with self.asked:
+            self.looks += 1
+            self.asked.notify_all()
+        answer, self.pending = self.pending, False
+        return answer
+
+    def close(self) -> None:
+        pass
+
+    def wait_looks(self, count: int) -> bool:
+        with self.asked:
+            return self.asked.wait_for(lambda: self.looks >= count, timeout=10)
+
+
+def test_an_idle_loop_passes_only_when_the_heartbeat_sees_a_change(logger, monkeypatch):
+    log, _ = logger
+    monkeypatch.setattr(background, "IDLE_MAX", 3600.0)  # no safety-net pass in the test
+    watch, passes = FakeWatch(), threading.Semaphore(0)
+    count = []
+
+    def body() -> None:
+        count.append(1)
+        passes.release()
+
+    loop = BackgroundLoop("probe-idle", log)
+    loop.start(body, interval=0.01, watch=lambda: watch)
+    try:
+        assert passes.acquire(timeout=10)  # the first pass at start
+        looks = watch.looks
+        assert watch.wait_looks(looks + 20)  # twenty looks, nothing committed
+        assert len(count) == 1  # ... and no pass
+        watch.commit()  # another process commits
+        assert passes.acquire(timeout=10)
+    finally:
+        loop.stop()
+
+
+def test_a_loop_passes_again_when_its_next_work_is_due(logger, monkeypatch):
+    log, _ = logger
+    monkeypatch.setattr(background, "IDLE_MAX", 3600.0)
+    passes = threading.Semaphore(0)
+
+    def body() -> float:
+        passes.release()
+        return 0.05  # a mail's retry in 50 ms, say
+
+    loop = BackgroundLoop("probe-due", log)
+    loop.start(body, interval=0.01, watch=FakeWatch)  # nothing ever committed
+    try:
+        for _ in range(3):  # without a wake nor a change
+            assert passes.acquire(timeout=10)
+    finally:
+        loop.stop()
+    assert "probe-due" not in [t.name for t in threading.enumerate()]

@@ -209,3 +209,23 @@ def test_invoices_a_policy_cannot_move_do_not_hold_back_those_it_can(session, sc
     assert history(s, a9)[-1][0] == F.A_VALIDER_1
     assert set(s.scalars(select(Facture.statut).where(
         Facture.id.in_([f.id for f in plain])))) == {F.DEPOSEE}
+
+
+def test_a_pass_tells_when_the_next_move_is_due_and_none_without_invoices(session, scene):
+    s = session
+    set_policy(s, destinataire_id=scene.recipient.structure_id,
+               from_statut=F.MISE_A_DISPOSITION, to_statut=F.MISE_EN_PAIEMENT,
+               delay_seconds=2 * DAY)
+    s.commit()
+    # No invoice in the status: nothing scheduled (the worker's loop sleeps until a change).
+    assert policies.apply_and_schedule(T0) == (0, None)
+    entered(s, scene, F.MISE_A_DISPOSITION)
+    later = entered(s, scene, F.MISE_A_DISPOSITION)
+    later.date_heure_etat_courant = T0 + timedelta(hours=5)
+    s.commit()
+    # Before the delay: no move, and the earliest invoice's due time.
+    assert policies.apply_and_schedule(T0 + timedelta(days=1)) == (
+        0, T0 + timedelta(days=2))
+    # After the first is moved, the second one's.
+    assert policies.apply_and_schedule(T0 + timedelta(days=2, hours=1)) == (
+        1, T0 + timedelta(days=2, hours=5))

@@ -31,7 +31,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, false, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from sandbox import clock, db, state
@@ -181,38 +192,42 @@ def delete_policy(s: Session, policy_id: int) -> bool:
     return db.changed_rows(s, delete(LifecyclePolicy).where(LifecyclePolicy.id == policy_id)) == 1
 
 
-_DUE_SHAPES: dict[tuple[bool, bool, str, str], Select] = {}
+_DUE_SHAPES: dict[tuple[bool, bool, str, str], tuple[Select, Select]] = {}
 
 
-def _due_statement(any_scope: bool, excluded: bool, from_statut: str, to_statut: str
-                   ) -> Select:
-    """The due invoices' query of one shape of policy (scope, excluded recipients, move),
-    built once: values bound at run time (building a statement costs more CPU than running
-    it, and every worker runs each policy's twice a second; docs/performance.md)."""
+def _due_statements(any_scope: bool, excluded: bool, from_statut: str, to_statut: str
+                    ) -> tuple[Select, Select]:
+    """The queries of one shape of policy (scope, excluded recipients, move), built once,
+    values bound at run time (building a statement costs more CPU than running it;
+    docs/performance.md): the date its earliest invoice entered the status, and the due
+    invoices' ids."""
     key = (any_scope, excluded, from_statut, to_statut)
-    statement = _DUE_SHAPES.get(key)
-    if statement is None:
-        statement = select(Facture.id).where(
-            Facture.statut == bindparam("from_statut"),
-            Facture.date_heure_etat_courant <= bindparam("threshold"),
-        )
+    statements = _DUE_SHAPES.get(key)
+    if statements is None:
+        where: list[ColumnElement[bool]] = [Facture.statut == bindparam("from_statut")]
         if not any_scope:
-            statement = statement.where(Facture.destinataire_id == bindparam("destinataire"))
+            where.append(Facture.destinataire_id == bindparam("destinataire"))
         elif excluded:
-            statement = statement.where(
-                not_(Facture.destinataire_id.in_(bindparam("own", expanding=True))))
+            where.append(not_(Facture.destinataire_id.in_(bindparam("own", expanding=True))))
         allowed = eligible(from_statut, to_statut)
         if allowed is not None:
-            statement = statement.where(allowed)
-        statement = _DUE_SHAPES[key] = statement.order_by(Facture.id).limit(BATCH)
-    return statement
+            where.append(allowed)
+        statements = _DUE_SHAPES[key] = (
+            select(func.min(Facture.date_heure_etat_courant)).where(*where),
+            select(Facture.id)
+            .where(*where, Facture.date_heure_etat_courant <= bindparam("threshold"))
+            .order_by(Facture.id)
+            .limit(BATCH),
+        )
+    return statements
 
 
 def _due(
     s: Session, policy: LifecyclePolicy, specific: dict[str, set[int]], now: datetime
-) -> list[int]:
-    params: dict = {"from_statut": policy.from_statut,
-                    "threshold": now - timedelta(seconds=policy.delay_seconds)}
+) -> tuple[list[int], datetime | None]:
+    """The invoices ``policy`` moves now, or none and when its next move is due (None:
+    no invoice it applies to)."""
+    params: dict = {"from_statut": policy.from_statut}
     own = specific.get(policy.from_statut, set()) if policy.scope == ANY else set()
     if own:
         params["own"] = sorted(own)
@@ -220,9 +235,15 @@ def _due(
         params["destinataire"] = policy.destinataire_id
     # Only the invoices the move is allowed for are due (the others would fill every batch
     # and hold these back).
-    statement = _due_statement(policy.scope == ANY, bool(own), policy.from_statut,
-                               policy.to_statut)
-    return list(s.scalars(statement, params))
+    earliest, due = _due_statements(policy.scope == ANY, bool(own), policy.from_statut,
+                                    policy.to_statut)
+    entered = s.scalar(earliest, params)  # one aggregate: nothing due is the common case
+    if entered is None:
+        return [], None
+    if entered + timedelta(seconds=policy.delay_seconds) > now:
+        return [], entered + timedelta(seconds=policy.delay_seconds)
+    params["threshold"] = now - timedelta(seconds=policy.delay_seconds)
+    return list(s.scalars(due, params)), None
 
 
 def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int:
@@ -231,8 +252,18 @@ def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int
     ``epoch`` is the reset epoch read before anything else (read now if not given): a
     reset after it ends the pass without a move (``state.fence``), since the policies,
     the due invoices and ``now`` were read in the world before it (issue #23 §9)."""
+    return apply_and_schedule(now, epoch)[0]
+
+
+def apply_and_schedule(now: datetime | None = None, epoch: int | None = None,
+                       ) -> tuple[int, datetime | None]:
+    """``apply_policies``, and when the next move is due on the sandbox clock, as the data
+    stands after the pass (None: no policy has an invoice to move): the worker's loop
+    sleeps until then unless the database changes."""
     epoch = state.reset_epoch() if epoch is None else epoch
     moved = 0
+    next_due: datetime | None = None
+    settled = False  # a round found nothing due
     for _ in range(MAX_ROUNDS):
         now = now or clock.utcnow_naive()
         with db.new_session() as s:
@@ -241,9 +272,15 @@ def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int
             for p in policies:
                 if p.destinataire_id is not None:  # a recipient's own (scope: its id, not ANY)
                     specific.setdefault(p.from_statut, set()).add(p.destinataire_id)
-            work = [(p, _due(s, p, specific, now)) for p in policies]
-        work = [(p, ids) for p, ids in work if ids]
+            work, next_due = [], None
+            for p in policies:
+                ids, later = _due(s, p, specific, now)
+                if ids:
+                    work.append((p, ids))
+                elif later is not None and (next_due is None or later < next_due):
+                    next_due = later
         if not work:
+            settled = True
             break
         round_moves = 0
         with db.transaction() as s:
@@ -282,6 +319,8 @@ def apply_policies(now: datetime | None = None, epoch: int | None = None) -> int
         moved += round_moves
         if round_moves == 0:
             break
+    if not settled:  # moves left undone (raced, a reset, the rounds' bound): due now
+        next_due = now
     if moved:
         log.info("lifecycle policies moved %d invoice(s)", moved)
-    return moved
+    return moved, next_due
