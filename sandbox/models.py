@@ -496,13 +496,18 @@ class FaultRuleUse(Base):
 # SQLite: an FTS5 table with the ``trigram`` tokenizer (case-insensitive by default, SQLite
 # >= 3.34) holds a copy of each name under the structure's id as its rowid; triggers keep it
 # in step with every write to ``structures`` (ORM, the seeder's bulk inserts, reset, raw SQL
-# alike). PostgreSQL: a ``pg_trgm`` GIN index on ``lower(raison_sociale)`` serves
-# ``LIKE '%…%'``. Neither can be declared as a SQLAlchemy ``Index``: ``install_name_search``
-# creates them, on a new database as on one created before they existed (``create_schema``).
+# alike). PostgreSQL: a narrow table of the same name (rowid = structures.id, the name in
+# lower case, type_structure) with ``pg_trgm`` GIN indexes serving ``LIKE '%…%'`` (all rows,
+# and the public ones alone), kept by triggers in the same transaction (issue #24.5: the
+# former GIN index on ``structures`` itself rechecked up to 1,000 wide rows spread over a
+# 2.5 GB table per count at 1,000,000 structures). Neither can be declared as a SQLAlchemy
+# ``Index``: ``install_name_search`` creates them, on a new database as on one created
+# before they existed (``create_schema``).
 
-NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5 (rowid = structures.id, raison_sociale, …)
+NAME_SEARCH_TABLE = "structures_rs"  # SQLite: FTS5; PostgreSQL: (rowid, raison_sociale, type)
 NAME_SEARCH_PUBLIC = "structures_rs_public"  # SQLite: the same, public structures only
-NAME_SEARCH_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL: GIN (pg_trgm)
+NAME_SEARCH_INDEX = "ix_structures_rs_trgm"  # PostgreSQL: GIN (pg_trgm) on the side table
+NAME_SEARCH_FORMER_INDEX = "ix_structures_raison_sociale_trgm"  # PostgreSQL, before #24.5
 
 # ``type_structure`` rides along, not indexed: the visibility test (public, or one of the
 # caller's) is then answered from the FTS table's own small rows, and only the structures
@@ -541,11 +546,39 @@ _SQLITE_DROP_NAME_SEARCH = (
 _SQLITE_NAME_SEARCH_PRESENT = (
     f"SELECT count(*) FROM sqlite_master WHERE name IN ('{_T}', '{_P}', '{_T}_insert', "
     f"'{_T}_delete', '{_T}_update')")
+# PostgreSQL: row triggers (``UPDATE OF`` a column list is not allowed with statement
+# triggers' transition tables) plus one on TRUNCATE (a reset above 1,000 structures), which
+# fires no row trigger. The side table holds no foreign key: TRUNCATE of ``structures``
+# alone stays possible and the trigger empties it in the same transaction.
+_PG_RS_ROW = "(NEW.id, lower(NEW.raison_sociale), NEW.type_structure)"
 _POSTGRESQL_NAME_SEARCH = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f"CREATE INDEX IF NOT EXISTS {NAME_SEARCH_INDEX} ON structures "
-    "USING gin (lower(raison_sociale) gin_trgm_ops)",
+    f"DROP INDEX IF EXISTS {NAME_SEARCH_FORMER_INDEX}",
+    f"DROP TABLE IF EXISTS {_T}",
+    f"CREATE TABLE {_T} (rowid BIGINT PRIMARY KEY, raison_sociale TEXT, "
+    "type_structure VARCHAR(10))",
+    f"INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    "SELECT id, lower(raison_sociale), type_structure FROM structures",
+    f"CREATE INDEX {NAME_SEARCH_INDEX} ON {_T} USING gin (raison_sociale gin_trgm_ops)",
+    f"CREATE INDEX {NAME_SEARCH_INDEX}_public ON {_T} USING gin (raison_sociale gin_trgm_ops) "
+    "WHERE type_structure = 'PUBLIQUE'",
+    f"CREATE OR REPLACE FUNCTION {_T}_step() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP = 'TRUNCATE' THEN TRUNCATE {_T}; "
+    f"ELSIF TG_OP = 'INSERT' THEN INSERT INTO {_T} (rowid, raison_sociale, type_structure) "
+    f"VALUES {_PG_RS_ROW}; "
+    f"ELSIF TG_OP = 'DELETE' THEN DELETE FROM {_T} WHERE rowid = OLD.id; "
+    f"ELSE UPDATE {_T} SET (rowid, raison_sociale, type_structure) = {_PG_RS_ROW} "
+    "WHERE rowid = OLD.id; END IF; RETURN NULL; END $$",
+    f"CREATE OR REPLACE TRIGGER {_T} AFTER INSERT OR DELETE "
+    f"OR UPDATE OF id, raison_sociale, type_structure ON structures "
+    f"FOR EACH ROW EXECUTE FUNCTION {_T}_step()",
+    f"CREATE OR REPLACE TRIGGER {_T}_truncate AFTER TRUNCATE ON structures "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {_T}_step()",
+    f"ANALYZE {_T}",
 )
+_POSTGRESQL_NAME_SEARCH_PRESENT = (
+    "SELECT count(*) FROM pg_trigger WHERE tgname IN (%(row)s, %(truncate)s) "
+    "AND NOT tgisinternal")
 
 
 def install_name_search(conn: Connection) -> bool:
@@ -559,10 +592,13 @@ def install_name_search(conn: Connection) -> bool:
         # Missing, or only in part (an older layout): rebuilt whole from the rows.
         statements = _SQLITE_DROP_NAME_SEARCH + _SQLITE_NAME_SEARCH
     elif conn.dialect.name == "postgresql":
-        present = conn.exec_driver_sql(
-            "SELECT 1 FROM pg_indexes WHERE indexname = %(name)s",
-            {"name": NAME_SEARCH_INDEX}).first()
-        if present:
+        names = {"row": _T, "truncate": f"{_T}_truncate"}
+        if conn.exec_driver_sql(_POSTGRESQL_NAME_SEARCH_PRESENT, names).scalar() == 2:
+            return False
+        # One process builds it (the workers of a stack may start together); looked at
+        # again under the lock. Missing, or the former layout: built whole from the rows.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": _T})
+        if conn.exec_driver_sql(_POSTGRESQL_NAME_SEARCH_PRESENT, names).scalar() == 2:
             return False
         statements = _POSTGRESQL_NAME_SEARCH
     else:  # another database: rechercher falls back to a scan

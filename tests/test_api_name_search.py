@@ -18,8 +18,16 @@ from sqlalchemy import func, insert, select, table, text
 from sandbox import db
 from sandbox.config import load_settings
 from sandbox.cpro.structures import NAME_SEARCH_MAX
-from sandbox.models import NAME_SEARCH_INDEX, NAME_SEARCH_TABLE, Structure, drop_name_search
+from sandbox.models import (
+    NAME_SEARCH_FORMER_INDEX,
+    NAME_SEARCH_INDEX,
+    NAME_SEARCH_TABLE,
+    Base,
+    Structure,
+    drop_name_search,
+)
 from sandbox.seeding.fixtures import load_fixture
+from sandbox.seeding.store import KEPT_TABLES, Truncate
 from sandbox.testing.client import SandboxClient
 from sandbox.testing.harness import RunningStack, start_stack
 
@@ -183,33 +191,122 @@ def test_total_and_paging_stop_at_the_bound(own):
     assert _search(api, marker)["parametresRetour"]["total"] == 0
 
 
-_DROP_POSTGRESQL_INDEX = text(f"DROP INDEX {NAME_SEARCH_INDEX}")
+# PostgreSQL before issue 24.5: a GIN index on ``structures`` itself, no side table.
+_FORMER_POSTGRESQL_LAYOUT = [text(statement) for statement in (
+    f"DROP TRIGGER {NAME_SEARCH_TABLE} ON structures",
+    f"DROP TRIGGER {NAME_SEARCH_TABLE}_truncate ON structures",
+    f"DROP TABLE {NAME_SEARCH_TABLE}",
+    f"CREATE INDEX {NAME_SEARCH_FORMER_INDEX} ON structures "
+    "USING gin (lower(raison_sociale) gin_trgm_ops)",
+)]
 _POSTGRESQL_INDEX_PRESENT = text("SELECT count(*) FROM pg_indexes WHERE indexname = :name")
+# PostgreSQL: the side table's rows that are not exactly those of ``structures``, both ways.
+_POSTGRESQL_SIDE_TABLE_DRIFT = text(
+    f"SELECT count(*) FROM ((SELECT rowid, raison_sociale, type_structure FROM {NAME_SEARCH_TABLE} "
+    "EXCEPT SELECT id, lower(raison_sociale), type_structure FROM structures) UNION ALL "
+    "(SELECT id, lower(raison_sociale), type_structure FROM structures "
+    f"EXCEPT SELECT rowid, raison_sociale, type_structure FROM {NAME_SEARCH_TABLE})) AS drift")
 
 
-def test_an_older_database_gains_the_index_on_start(tmp_path, chorus_sandbox):
+def test_an_older_database_gains_the_index_on_start(tmp_path, stack):
     """A database created before the index (SQLite: no FTS table, no triggers; PostgreSQL:
-    no GIN index) gets it, filled from the rows already there, when the sandbox starts."""
-    stack = start_stack(tmp_path / "older", settings=SETTINGS)
+    the former GIN index on ``structures``, no side table) gets it, filled from the rows
+    already there, when the sandbox starts."""
+    older = start_stack(tmp_path / "older", settings=SETTINGS)
     try:
-        db.init_engine(stack.database_url)
+        db.init_engine(older.database_url)
         with db.transaction() as s:
             if s.get_bind().dialect.name == "sqlite":
                 drop_name_search(s.connection())
             else:
-                s.execute(_DROP_POSTGRESQL_INDEX)
+                for statement in _FORMER_POSTGRESQL_LAYOUT:
+                    s.execute(statement)
             s.execute(Structure.__table__.update().where(
                 Structure.raison_sociale == "Destinataire Etat").values(
                 raison_sociale="Destinataire Etat renommé"))
-        stack.restart_server()
-        api = SandboxClient(stack.url, stack.mailpit_url).technical_client()
+        older.restart_server()
+        api = SandboxClient(older.url, older.mailpit_url).technical_client()
         assert _names(api, "etat renomm") == ["Destinataire Etat renommé"]
         with db.new_session() as s:
-            if s.get_bind().dialect.name == "sqlite":
-                indexed = s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE)))
-                assert indexed == s.scalar(select(func.count()).select_from(Structure))
-            else:
+            indexed = s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE)))
+            assert indexed == s.scalar(select(func.count()).select_from(Structure))
+            if s.get_bind().dialect.name == "postgresql":
+                assert s.scalar(_POSTGRESQL_SIDE_TABLE_DRIFT) == 0
                 assert s.scalar(_POSTGRESQL_INDEX_PRESENT, {"name": NAME_SEARCH_INDEX}) == 1
+                assert s.scalar(_POSTGRESQL_INDEX_PRESENT,
+                                {"name": NAME_SEARCH_FORMER_INDEX}) == 0
     finally:
-        stack.stop()
-        db.init_engine(chorus_sandbox.database_url)
+        older.stop()
+        db.init_engine(stack.database_url)  # the module's stack, as the other tests expect
+
+
+def _reference(name: str, type_structure: str | None, by_name: bool = False) -> list[int]:
+    """The ids of every structure whose name holds ``name`` (any case, anywhere), whoever
+    asks (``restreindreStructuresPrivees`` false), read from ``structures`` itself in id
+    order, or by name descending (the database's collation) then id descending."""
+    order = (Structure.raison_sociale.desc(), Structure.id.desc()) if by_name else (
+        Structure.id,)
+    with db.new_session() as s:
+        rows = s.execute(select(Structure.id, Structure.raison_sociale,
+                                Structure.type_structure).order_by(*order)).all()
+    return [r.id for r in rows if r.raison_sociale is not None
+            and name.lower() in r.raison_sociale.lower()
+            and type_structure in (None, r.type_structure)]
+
+
+def _named(ids: set[int]) -> list:
+    with db.new_session() as s:
+        return s.execute(select(Structure.id, Structure.raison_sociale, Structure.type_structure)
+                         .where(Structure.id.in_(ids))).all()
+
+
+def _everyone(api, name: str, criteria: dict, parametres: dict) -> dict:
+    answer = api.post(SEARCH, json={"structure": {"raisonSocialeStructure": name, **criteria},
+                                    "restreindreStructuresPrivees": False,
+                                    "parametres": parametres})
+    assert answer.status_code == 200 and answer.json()["codeRetour"] == 0, answer.text
+    return answer.json()
+
+
+@pytest.mark.parametrize("typed", ["destinataire", "ETAT", "ta", "e", "fournisseur", "zzq"])
+@pytest.mark.parametrize("type_structure", [None, "PUBLIQUE", "PRIVEE"])
+def test_every_structure_matching_in_order_with_its_total(own, typed, type_structure):
+    """Each page and the total are those of the matching rows of ``structures`` read
+    directly, in id order, page after page (on PostgreSQL through the side table, on SQLite
+    through the FTS tables, or a LIKE below 3 letters)."""
+    api = own.technical_client()
+    criteria = {"typeStructure": type_structure} if type_structure else {}
+    expected = _reference(typed, type_structure)
+    for size in (1, 4, 1000):
+        seen: list[int] = []
+        for page in range(1, len(expected) // size + 2):
+            body = _everyone(api, typed, criteria, {"nbResultatsParPage": size,
+                                                    "pageResultatDemandee": page})
+            seen += [s["idStructureCPP"] for s in body["listeStructures"]]
+            assert body["parametresRetour"]["total"] == len(expected), (typed, size, page)
+        assert seen == expected, (typed, size, _named(set(seen) ^ set(expected)))
+    if type_structure is None:  # another order: by designation, descending
+        body = _everyone(api, typed, {}, {"nbResultatsParPage": 1000,
+                                          "triColonne": "DesignationStructure",
+                                          "triSens": "Descendant"})
+        assert [s["idStructureCPP"] for s in body["listeStructures"]] == _reference(
+            typed, None, by_name=True)
+
+
+def test_the_postgresql_side_table_follows_every_write(own, stack):
+    """PostgreSQL: after the writes of the other tests (signups, renames, bulk inserts,
+    deletes, a reset), the side table holds exactly each structure's id, lower-case name
+    and type; a TRUNCATE of ``structures`` (a reset above 1,000 structures) empties it in
+    the same transaction, and rolling back brings both back."""
+    with db.new_session() as s:
+        if s.get_bind().dialect.name != "postgresql":
+            pytest.skip("the side table is PostgreSQL's; SQLite's FTS tables are tested above")
+        assert s.scalar(_POSTGRESQL_SIDE_TABLE_DRIFT) == 0
+        rows = s.scalar(select(func.count()).select_from(Structure))
+        assert rows and s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE))) == rows
+        tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+        s.execute(Truncate(tables))
+        assert s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE))) == 0
+        s.rollback()
+        assert s.scalar(select(func.count()).select_from(table(NAME_SEARCH_TABLE))) == rows
+        assert s.scalar(_POSTGRESQL_SIDE_TABLE_DRIFT) == 0

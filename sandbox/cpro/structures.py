@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -67,8 +68,9 @@ _SEARCH_COLUMNS = (
 
 # The raison sociale search (docs/api.md, "Search semantics"): a substring, any case.
 # SQLite: 3 characters or more through the FTS5 trigram table (rowid = structures.id);
-# shorter, and on PostgreSQL always (its pg_trgm GIN index serves LIKE), a LIKE.
-_NAMES = table(NAMES, column("rowid"), column("type_structure"))
+# shorter, a LIKE on ``structures``. PostgreSQL: always a LIKE on the narrow side table of
+# the same name (rowid, lower-case name, type_structure; pg_trgm GIN indexes).
+_NAMES = table(NAMES, column("rowid"), column("type_structure"), column("raison_sociale"))
 _PUBLIC_NAMES = table(PUBLIC_NAMES, column("rowid"))
 _TALLY = table(TALLY, column("type_structure"), column("n"))
 NAME_SEARCH_MIN = 3  # a trigram index cannot serve fewer characters
@@ -96,14 +98,11 @@ def _search_statements(
     whoever asks."""
     where = [getattr(Structure, name) == bindparam(name) for name in names
              if name not in ("rs_match", "rs_like", "ids")]
-    if "rs_match" in names:
-        return _name_statements(where, type_structure, tri, descending, has_ids, everyone)
-    if "rs_like" in names:
-        if dialect == "postgresql":  # the form the GIN index is built on
-            where.append(func.lower(Structure.raison_sociale).like(
-                func.lower(bindparam("rs_like")), escape="/"))
-        else:  # SQLite's LIKE ignores the case of ASCII letters
-            where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
+    if "rs_match" in names or ("rs_like" in names and dialect == "postgresql"):
+        return _name_statements(where, type_structure, tri, descending, has_ids, everyone,
+                                dialect)
+    if "rs_like" in names:  # SQLite's LIKE ignores the case of ASCII letters
+        where.append(Structure.raison_sociale.like(bindparam("rs_like"), escape="/"))
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     count_base = None
     if everyone and type_structure != TypeStructure.PUBLIQUE:
@@ -160,14 +159,16 @@ def _tallied_count(with_own: bool) -> Select:
 
 def _name_statements(
     where: list, type_structure: str | None, tri: str | None, descending: bool, has_ids: bool,
-    everyone: bool = False,
+    everyone: bool = False, dialect: str = "sqlite",
 ) -> tuple[Select, Select]:
-    """``_search_statements`` for a raison sociale served by the SQLite FTS table: it
+    """``_search_statements`` for a raison sociale served by the name search table (SQLite:
+    FTS5; PostgreSQL: the narrow side table and its trigram indexes, ``models``): it
     drives the join, hands its rowids in the id order (the page stops after its rows) and
     answers the visibility test from its own small rows (``type_structure`` rides along);
     only the structures that pass are read. Without other criteria the count reads the
-    FTS tables alone: the public matches from the public-only table (up to the bound), plus
-    the caller's private ones by id."""
+    name search table alone: the public matches (SQLite: the public-only table;
+    PostgreSQL: the partial index of the public rows), up to the bound, plus the caller's
+    private ones by id."""
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     kind, rowid = _NAMES.c.type_structure, _NAMES.c.rowid
     visible: list
@@ -181,21 +182,33 @@ def _name_statements(
         visible = [kind == TypeStructure.PUBLIQUE]
     else:
         visible = [or_(kind == TypeStructure.PUBLIQUE, rowid.in_(ids))]
-    match = [literal_column(NAMES).op("MATCH")(bindparam("rs_match")), *visible]
+    if dialect == "postgresql":  # the side table holds the name in lower case
+        matches: ColumnElement[bool] = _NAMES.c.raison_sociale.like(
+            func.lower(bindparam("rs_like")), escape="/")
+    else:
+        matches = literal_column(NAMES).op("MATCH")(bindparam("rs_match"))
+    match = [matches, *visible]
     stmt = select(*_SEARCH_COLUMNS).select_from(
         _NAMES.join(Structure, Structure.id == rowid)).where(*match, *where)
     order = [rowid] if tri is None else paging.STRUCTURES.order(tri)
     page = paging.ordered_page(stmt, order, descending)
     if where or type_structure == TypeStructure.PRIVEE or (everyone and type_structure is None):
         return page, paging.count_of(stmt, NAME_SEARCH_MAX)
-    public = select(_PUBLIC_NAMES.c.rowid).where(
-        literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match"))).limit(NAME_SEARCH_MAX)
+    if dialect == "postgresql":  # the type inline: the partial index's predicate, proven
+        # by the planner in a generic (prepared) plan too, where a bound value would not be
+        public = select(rowid).where(
+            matches, kind == literal(TypeStructure.PUBLIQUE.value, literal_execute=True))
+    else:
+        public = select(_PUBLIC_NAMES.c.rowid).where(
+            literal_column(PUBLIC_NAMES).op("MATCH")(bindparam("rs_match")))
+    public = public.limit(NAME_SEARCH_MAX)
     total: ColumnElement[int] = select(func.count()).select_from(
         public.subquery()).scalar_subquery()
     if type_structure is None and has_ids:
         total = total + select(func.count()).select_from(_NAMES).where(
             match[0], kind == TypeStructure.PRIVEE, rowid.in_(ids)).scalar_subquery()
-    return page, select(func.min(total, NAME_SEARCH_MAX))
+    smaller = func.least if dialect == "postgresql" else func.min  # SQLite's scalar min
+    return page, select(smaller(total, NAME_SEARCH_MAX))
 
 
 @operation(

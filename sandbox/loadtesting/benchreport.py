@@ -98,7 +98,8 @@ def scale_lines(results: dict, database: str) -> list[str]:
             f"| Scale {count:,} structures{on}{' (prepared db)' if s['prepared_db'] else ''} | "
             f"rechercher [identifiant] p95 {_ms(s['rechercher_p95'])}, consulter p95 "
             f"{_ms(s['consulter_p95'])}, rechercher [raison sociale] p95 "
-            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users); "
+            f"{_ms(s.get('raison_sociale_p95'))}; mix {s.get('rps', 0):.0f} req/s (10 users"
+            f"{', after a ' + s['warm_up'] + ' unmeasured warm-up' if s.get('warm_up') else ''}); "
             f"start {s['start_seconds']:.0f} s{_seeded(s)}; reset {_s(s['reset_seconds'], count)}; "
             f"server RSS {s['rss_mib']:.0f} MiB | {cpu_cell(s.get('cpu'))} | | |")
     sizes = sorted(count for count, s in scale.items() if "error" not in s)

@@ -63,19 +63,44 @@ def prepare_scale_db(count: int, var_dir: str, echo=print) -> str:
     """The cached SQLite database of ``count`` structures in ``var_dir``, seeded once if
     missing (its seed time in ``scale-N.json`` beside it)."""
     path = Path(var_dir) / f"scale-{count}.db"
+    partial = path.with_suffix(".partial.db")
+    _await_other_seed(path, partial, echo)
     if path.exists():
         return str(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.db")
     echo(f"  seeding {count:,} structures into {path} once (reused by later benches) ...")
     seconds = _seed(count, f"sqlite:///{partial.resolve()}")
     engine = build_engine(f"sqlite:///{partial.resolve()}")
     with engine.connect() as conn:  # fold the WAL into the file before it is copied around
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    partial.rename(path)
-    path.with_suffix(".json").write_text(json.dumps(_seed_note(seconds)))
+    path.with_suffix(".json").write_text(json.dumps(_seed_note(seconds)))  # before the
+    partial.rename(path)  # database appears: a bench waiting for it reads both
     return str(path)
+
+
+SEED_ALIVE_SECONDS = 120  # a partial file written to this recently: a seed is under way
+SEED_WAIT_SECONDS = 3 * 3600
+
+
+def _await_other_seed(path: Path, partial: Path, echo=print) -> None:
+    """Another bench (or ``prepare_scale_db`` run by hand) seeding the same file: wait for
+    it to finish rather than seed over it (both would write the same partial file). A
+    partial file left by an interrupted seed goes stale and is seeded again."""
+    deadline = time.monotonic() + SEED_WAIT_SECONDS
+    told = False
+    while not path.exists() and time.monotonic() < deadline:
+        try:
+            age = time.time() - max(p.stat().st_mtime for p in partial.parent.glob(
+                f"{partial.name}*"))
+        except ValueError:  # no partial file: nobody is seeding
+            return
+        if age > SEED_ALIVE_SECONDS:
+            return
+        if not told:
+            echo(f"  {partial} is being seeded by another process: waiting for it ...")
+            told = True
+        time.sleep(10)
 
 
 def ensure_indexes(database_url: str) -> list[str]:

@@ -3,6 +3,10 @@ largest size against the smallest, and a prepared database's seed time."""
 
 from __future__ import annotations
 
+import os
+import time
+
+from sandbox.loadtesting import scaledb
 from sandbox.loadtesting.benchreport import scale_lines
 
 
@@ -32,3 +36,35 @@ def test_the_largest_size_is_compared_with_the_smallest():
     assert "seed time not recorded" in text
     assert "**missed**" in text
     assert "on sqlite" not in text  # SQLite's rows keep their former wording
+
+
+def test_a_warmed_up_run_says_so_and_an_older_one_does_not():
+    warmed = dict(_run(20.0), warm_up="10s")
+    text = "\n".join(scale_lines({10_000: warmed, 1_000_000: dict(_run(25.0, True), warm_up="10s")},
+                                 "sqlite"))
+    assert text.count("(10 users, after a 10s unmeasured warm-up)") == 2
+    older = "\n".join(scale_lines({10_000: _run(20.0)}, "sqlite"))  # bench.json of before
+    assert "(10 users)" in older and "warm-up" not in older
+
+
+def test_a_scale_db_being_seeded_is_awaited_and_a_stale_one_is_not(tmp_path, monkeypatch):
+    """Two benches must not seed the same file: a fresh partial file is another seed under
+    way (waited for until the database appears); one left by an interrupted seed is not."""
+    path, partial = tmp_path / "scale-5.db", tmp_path / "scale-5.partial.db"
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:  # the other seed finishes while we wait
+        naps.append(seconds)
+        path.write_bytes(b"done")
+
+    monkeypatch.setattr(scaledb.time, "sleep", nap)
+    scaledb._await_other_seed(path, partial)  # no partial file: nobody seeds
+    assert naps == []
+    partial.write_bytes(b"")
+    scaledb._await_other_seed(path, partial)
+    assert naps == [10] and path.exists()
+    path.unlink()
+    old = time.time() - scaledb.SEED_ALIVE_SECONDS - 60
+    os.utime(partial, (old, old))
+    scaledb._await_other_seed(path, partial)  # stale: seeded again by the caller
+    assert naps == [10] and not path.exists()
