@@ -59,7 +59,9 @@ def _server_line(r: dict) -> str:
     kind = server.get("kind", "gunicorn gthread")
     layout = f"{server.get('workers', 2)} workers × {server.get('threads', 4)} threads"
     m = r["machine"]
-    databases = ", ".join(["SQLite"] + [
+    # SQLite serves every part but a scale run on PostgreSQL alone (--scale-on postgresql).
+    on_sqlite = any(r.get(key) for key in ("ceiling", "flows", "invoices", SCALE_KEYS[0][0]))
+    databases = ", ".join(["SQLite"] * on_sqlite + [
         "PostgreSQL (scale)" for key, _ in SCALE_KEYS[1:] if r.get(key)])
     return (f"Server: {kind} {layout}, {databases}; load profile "
             f"{', '.join(f'{k}={v}' for k, v in r['profile'].items())}; Locust in one process "
@@ -140,7 +142,8 @@ def markdown(r: dict) -> str:
         f"{m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
     ]
     # A run of the scaling part alone has its own lines (scaling_lines), not this table.
-    main = r.get("ceiling") or r.get("flows") or r.get("invoices") or r.get("scale")
+    main = (r.get("ceiling") or r.get("flows") or r.get("invoices")
+            or any(r.get(key) for key, _ in SCALE_KEYS))
     if main:
         lines.append(_server_line(r))
     if r.get("note"):

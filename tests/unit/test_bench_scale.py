@@ -68,3 +68,22 @@ def test_a_scale_db_being_seeded_is_awaited_and_a_stale_one_is_not(tmp_path, mon
     os.utime(partial, (old, old))
     scaledb._await_other_seed(path, partial)  # stale: seeded again by the caller
     assert naps == [10] and not path.exists()
+
+
+def test_a_scale_run_on_postgresql_alone_has_its_server_line_and_table_header():
+    """`bench --parts scale --scale-on postgresql`: no SQLite part ran; its entry still
+    names the server and heads its table (the rows came out headless before)."""
+    from sandbox.loadtesting.benchreport import markdown
+
+    machine = {"cpu": "x", "cores": 2, "memory": "1 GiB", "os": "Linux", "python": "3.11",
+               "versions": {}, "load1": 1.0}
+    text = markdown({"machine": machine, "duration": "30s", "profile": {"journal_size": 0},
+                     "server": {"kind": "granian", "workers": 2, "threads": 4},
+                     "flows": {}, "scale": {},
+                     "scale_postgresql": {10_000: _run(20.0), 1_000_000: _run(25.0, True)}})
+    lines = text.splitlines()
+    server = next(line for line in lines if line.startswith("Server: "))
+    assert "PostgreSQL (scale)" in server and "SQLite" not in server
+    header = lines.index(
+        "| Measure | Figure | Server CPU-ms (Mailpit, Locust) | Target | Verdict |")
+    assert lines[header + 2].startswith("| Scale 10,000 structures on postgresql |")
