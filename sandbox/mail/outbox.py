@@ -46,8 +46,10 @@ def enqueue(
         next_attempt_at=clock.real_utcnow_naive(),
     )
     # INSERTed now by a statement built once, in the caller's transaction: the same row
-    # as the ORM's flush at commit would write, without its bookkeeping (issue 24.4).
-    db.insert_row(s, mail, attach=False)
+    # as the ORM's flush at commit would write, without its bookkeeping (issue 24.4). The
+    # mail is then the session's, as after a flush: a caller's later change to it (a test
+    # committing mails already claimed by a holder) is written at commit, not lost.
+    db.insert_row(s, mail)
     s.info[_WAKE_KEY] = True
     return mail
 
