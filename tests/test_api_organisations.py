@@ -310,6 +310,10 @@ def test_services_search_by_structure_uuid(api, world):
     ({"numeroPacage": {"op": "=", "val": "0"}}, "ParamsInvalid", "entier"),
     ({"avecMOA": {"op": "=", "val": "true"}}, "ParamsInvalid", "booléen"),
     ({"avecMOA": {"op": "CONTAINS", "val": True}}, "ParamsInvalid", "texte"),
+    # a boolean has no order (found by the fuzzing suite: a 500 before)
+    ({"codeServiceDoitEtreRenseigne": {"op": "<", "val": True}}, "ParamsInvalid", "= et IN"),
+    ({"gestionNumeroEJOuCodeService": {"op": "<=", "val": False}}, "ParamsInvalid", "= et IN"),
+    ({"avecMOA": {"op": ">", "val": True}}, "ParamsInvalid", "= et IN"),
     ({"ville": {"op": "IN", "val": "Paris"}}, "ParamsInvalid", "IN"),
     ({"ville": {"op": "IN", "val": []}}, "ParamsInvalid", "IN"),
     ({"ville": {"op": "=", "val": ["Paris"]}}, "ParamsInvalid", "IN"),

@@ -156,6 +156,9 @@ def _clause(spec: Field, op: str, raw: Any, codec: Codec, dialect: str) -> Colum
         values = [_typed(name, spec.type, raw)]
     if op == "CONTAINS" and spec.type != ValueType.STRING:
         raise params_invalid(f"{name} : CONTAINS ne s'applique qu'aux champs texte.")
+    if spec.type == ValueType.BOOL and op not in ("=", "IN"):
+        # A boolean has no order (SQL cannot compare a column < true either).
+        raise params_invalid(f"{name} : seuls les opérateurs = et IN sont acceptés.")
     if spec.column is None:
         return _constant_clause(spec, op, values)
     if spec.reference is not None or spec.to_column is not None:
